@@ -1,0 +1,29 @@
+# Every dependency comes from a Debian package (see scripts/setup.sh). No vendored code, no FetchContent.
+find_package(Threads REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(fmt REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(prometheus-cpp REQUIRED COMPONENTS core)
+
+# Standalone Asio (libasio-dev) is header-only and ships no CMake config.
+find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)
+add_library(asio_standalone INTERFACE)
+target_include_directories(asio_standalone SYSTEM INTERFACE ${ASIO_INCLUDE_DIR})
+target_compile_definitions(asio_standalone INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED)
+target_link_libraries(asio_standalone INTERFACE Threads::Threads)
+
+# http-parser (libhttp-parser-dev) ships no CMake config either.
+find_path(HTTP_PARSER_INCLUDE_DIR http_parser.h REQUIRED)
+find_library(HTTP_PARSER_LIBRARY http_parser REQUIRED)
+add_library(http_parser_lib INTERFACE)
+target_include_directories(http_parser_lib SYSTEM INTERFACE ${HTTP_PARSER_INCLUDE_DIR})
+target_link_libraries(http_parser_lib INTERFACE ${HTTP_PARSER_LIBRARY})
+
+if(SLOWIO_BUILD_TESTS)
+  find_package(Catch2 2 REQUIRED)
+  include(Catch)
+endif()
+if(SLOWIO_BUILD_MICRO)
+  find_package(benchmark REQUIRED)
+endif()
