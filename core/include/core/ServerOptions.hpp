@@ -1,0 +1,46 @@
+#pragma once
+/// \file The command-line surface both servers share (names and meanings fixed by shared/CONTRACTS.md).
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace slowio {
+
+/// Flags common to server_sync and server_async.
+struct ServerOptions {
+    std::string bind = "127.0.0.1";
+    std::uint16_t port = 8080;
+    int threads = 1;                      ///< each server sets its own default before add_common_options
+    int store_latency_ms = 2000;
+    std::string store_jitter = "none";    ///< none | uniform:MS | exponential:MS
+    std::uint64_t store_seed = 1;
+    std::int64_t users = 10000;
+    std::string db_path;                  ///< empty: a temp file removed at exit
+    std::size_t max_connections = 18000;  ///< beyond it: 503 and close (stays under the 20,000 fd limit)
+    int header_timeout_ms = 10000;        ///< slowloris guard: a started request must complete its headers
+    int keepalive_timeout_ms = 120000;    ///< idle keep-alive connections are closed after this
+    int shutdown_grace_ms = -1;           ///< in-flight drain bound; -1: store latency + 1 s
+    std::size_t job_queue_capacity = 1024;
+    std::size_t job_workers = 1;
+    std::string log_level = "info";
+};
+
+/// Adds the common flags (with validation) to `app`, bound to `options`.
+void add_common_options(CLI::App& app, ServerOptions& options);
+
+/// Parses the command line. Returns nullopt to continue, or the exit code to exit with: 0 after --help,
+/// 2 after a bad flag (a one-line reason is printed to stderr).
+std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv);
+
+/// Exit codes fixed by CONTRACTS.md.
+namespace exit_code {
+inline constexpr int ok = 0;
+inline constexpr int bad_command_line = 2;
+inline constexpr int cannot_bind = 3;
+inline constexpr int deadlock = 4;
+}  // namespace exit_code
+
+}  // namespace slowio

@@ -1,0 +1,17 @@
+#include "core/Application.hpp"
+
+#include "core/Log.hpp"
+
+namespace slowio {
+
+Application::Application(const ServerOptions& o)
+    : latency(LatencyModel::parse(std::chrono::milliseconds(o.store_latency_ms), o.store_jitter, o.store_seed)),
+      store(SlowStore::Options{o.db_path, o.users, &latency, 4, &metrics}),
+      jobs(o.job_queue_capacity, o.job_workers, &metrics),
+      handler(jobs, metrics),
+      shutdown_grace_(o.shutdown_grace_ms >= 0 ? std::chrono::milliseconds(o.shutdown_grace_ms)
+                                               : std::chrono::milliseconds(o.store_latency_ms + 1000)) {
+    set_log_level(parse_log_level(o.log_level));
+}
+
+}  // namespace slowio
