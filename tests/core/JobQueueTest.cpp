@@ -1,0 +1,56 @@
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <thread>
+
+#include "core/CpuWork.hpp"
+#include "core/JobQueue.hpp"
+#include "core/Metrics.hpp"
+
+using namespace slowio;
+
+TEST_CASE("jobs complete with the work's digest", "[jobs]") {
+    Metrics metrics;
+    JobQueue q(16, 2, &metrics);
+    std::vector<std::uint64_t> ids;
+    for (std::uint32_t n = 1; n <= 10; ++n) ids.push_back(*q.submit(n * 1000));
+    q.wait_idle();
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        const auto job = q.find(ids[i]);
+        REQUIRE(job);
+        CHECK(job->status == JobQueue::Status::done);
+        CHECK(job->result == run_cpu_work(static_cast<std::uint32_t>((i + 1) * 1000)));
+    }
+    CHECK(metrics.jobs_queue_length().Value() == 0);
+    CHECK_FALSE(q.find(12345));
+}
+
+TEST_CASE("a full queue refuses and nothing accepted is lost at shutdown", "[jobs]") {
+    std::vector<std::uint64_t> ids;
+    std::optional<JobQueue::Job> last;
+    {
+        JobQueue q(3, 1);
+        ids.push_back(*q.submit(100'000'000));  // occupies the single worker
+        while (q.queued() != 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        CHECK(q.find(ids[0])->status == JobQueue::Status::running);
+        for (int i = 0; i < 3; ++i) ids.push_back(*q.submit(10));
+        CHECK_FALSE(q.submit(10));
+        CHECK(q.find(ids[3])->status == JobQueue::Status::queued);
+        // The destructor drains: the queued jobs still run.
+    }
+    SUCCEED("destructor returned after draining");
+}
+
+TEST_CASE("finished jobs beyond the retention bound are forgotten", "[jobs]") {
+    JobQueue q(100, 1, nullptr, 5);
+    std::vector<std::uint64_t> ids;
+    for (int i = 0; i < 10; ++i) ids.push_back(*q.submit(1));
+    q.wait_idle();
+    CHECK_FALSE(q.find(ids[0]));
+    CHECK(q.find(ids[9]));
+}
+
+TEST_CASE("cpu work cost grows with n and is deterministic", "[jobs]") {
+    CHECK(run_cpu_work(1000) == run_cpu_work(1000));
+    CHECK(run_cpu_work(1000) != run_cpu_work(1001));
+}
