@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The README's main command: set-up if needed, release build, the default side-by-side sweep
+# (sync N=10, sync elastic, async K=1 at L = 2 s; C in {1, 10, 11, 100, 1000, 10000}; the deadlock demo),
+# microbenchmarks, plots and report. Results in results/<run-id>/ and results/latest/.
+# Extra arguments are passed to sweep.py (e.g. --grid bench/grid_quick.json).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/setup.sh
+
+start=$(date +%s)
+echo "== release build"
+cmake --preset release >/dev/null
+cmake --build --preset release
+
+run_id="$(date -u +%Y%m%dT%H%M%SZ)"
+out="results/${run_id}"
+mkdir -p "${out}"
+
+echo "== microbenchmarks"
+./build/release/bench/micro/micro_bench --benchmark_min_time=0.2 \
+  --benchmark_format=json --benchmark_out="${out}/micro.json" --benchmark_out_format=json >/dev/null
+if [[ -f results/micro_baseline.json ]]; then
+  /usr/bin/python3 scripts/compare_micro.py results/micro_baseline.json "${out}/micro.json" || true
+fi
+
+echo "== sweep"
+/usr/bin/python3 scripts/sweep.py --build-dir build/release --run-id "${run_id}" "$@"
+
+echo "== plots and report"
+/usr/bin/python3 scripts/plot.py "${out}"
+
+rm -rf results/latest
+cp -r "${out}" results/latest
+echo "== done in $(( $(date +%s) - start )) s: results/latest/ (summary.csv, report.md, *.png)"
