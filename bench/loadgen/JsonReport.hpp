@@ -1,0 +1,21 @@
+#pragma once
+#include <string>
+#include <system_error>
+
+#include <nlohmann/json.hpp>
+
+#include "RunResult.hpp"
+
+namespace slowio::loadgen {
+
+/// The --json document: every figure of a run, keyed as CONTRACTS.md fixes (config, machine, window_s,
+/// throughput_rps, requests, latency_us, latency_uncorrected_us, littles_law, per_connection, server).
+class JsonReport {
+public:
+  /// Builds the document.
+  static nlohmann::json build(const RunResult& r);
+  /// Writes it (pretty-printed) to `path`.
+  static std::error_code write(const RunResult& r, const std::string& path);
+};
+
+}  // namespace slowio::loadgen
