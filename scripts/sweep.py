@@ -27,9 +27,10 @@ Little's-law bound: a closed loop of C connections against a server that can hol
 slow store at once, each for L seconds, completes at most ``min(C, capacity) / L`` requests per second
 (``bound_rps``); ``efficiency = throughput_rps / bound_rps``. capacity is
   * sync, fixed pool or thread-per-connection: N (``--threads``);
-  * sync, elastic pool: the number of worker threads actually available, averaged over the steady window from the
-    scraped ``threadpool_threads`` time series (the pool grows at its own pace; min(C, threads(t)) is averaged);
-    without a time series, the heuristic's reach: min + 2 threads/s over the run, capped at max, averaged;
+  * sync, elastic pool: the number of worker threads actually available, from the scraped ``threadpool_threads``
+    time series: min(C, threads(t)) averaged over [warm-up - L, end - L) - the instants at which the requests
+    completed in the steady window started their store call (the pool grows at its own pace); without a time
+    series, the heuristic's reach (min + 2 threads/s, capped at max) averaged over the same interval;
   * async (``--antipattern none`` or ``offload``): C - awaiting costs no thread;
   * async ``blocking-store``: K (each io thread is blocked for L per request);
   * async ``sync-over-async``: K - 1 (deadlocks at K = 1: bound 0, the point is expected to end in "deadlock").
@@ -103,7 +104,7 @@ SUMMARY_COLUMNS = [
     "peak_threads", "peak_busy_threads", "peak_queue_length", "max_loop_lag_ms", "peak_in_flight",
     "peak_connections_open", "deadlock_detected", "store_calls_total",
     "server_rss_base_kb", "server_rss_kb", "rss_delta_kb", "rss_per_conn_kb", "rss_per_inflight_kb",
-    "wall_s", "pinned", "extra_server_args",
+    "server_died_after_s", "wall_s", "pinned", "extra_server_args",
 ]
 
 # Fields a grid series may set, with their defaults. "concurrency" is a list; everything else scalar.
@@ -338,14 +339,18 @@ def compute_capacity(s: dict[str, Any], concurrency: int, timeseries: list[dict[
     if model == "deadlock":
         return 0.0, "deadlock (K=1)"
     # elastic: measured threads over the steady window, min(C, threads) averaged
+    # A response completed in the window [warmup, end) started L earlier: average the threads of [warmup-L, end-L).
+    lat_s = float(s["latency_ms"]) / 1000.0
+    lo_t, hi_t = max(0.0, warmup_s - lat_s), max(warmup_s - lat_s, duration_s - lat_s)
     if timeseries:
         vals = [min(float(concurrency), r["threadpool_threads"]) for r in timeseries
-                if r.get("threadpool_threads") is not None and warmup_s <= r.get("t_s", -1) < duration_s]
+                if r.get("threadpool_threads") is not None and r.get("t_s") is not None
+                and lo_t <= r["t_s"] < hi_t]
         if vals:
             return sum(vals) / len(vals), "mean threads in window (scraped)"
     lo, hi = int(s["min_threads"]), int(s["max_threads"])
     steps = 50
-    ts = [warmup_s + (duration_s - warmup_s) * (i + 0.5) / steps for i in range(steps)]
+    ts = [lo_t + (hi_t - lo_t) * (i + 0.5) / steps for i in range(steps)]
     vals = [min(float(concurrency), elastic_model_threads(lo, hi, t)) for t in ts]
     return sum(vals) / len(vals), "heuristic min+2/s (no time series)"
 
@@ -561,6 +566,11 @@ def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: tuple[list[str],
         return build_row(p, run_id, info, None, None, time.monotonic() - t0, pin)
 
     info["base"] = scrape_metrics(port)
+    t_load = time.monotonic()
+    died_at: list[float] = []
+    watcher = threading.Thread(target=lambda: (server.wait(), died_at.append(time.monotonic() - t_load)),
+                               daemon=True)
+    watcher.start()
     lg_cmd = pin[1] + loadgen_command(p, binaries, port, out)
     with open(logs / f"{p.id}.cmd.txt", "a") as f:
         f.write(" ".join(lg_cmd) + "\n")
@@ -578,6 +588,9 @@ def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: tuple[list[str],
         info["detail"].append(f"cannot start loadgen: {e.strerror}")
 
     server_died = server.poll() is not None
+    if server_died:
+        watcher.join(timeout=1.0)
+        info["server_died_after_s"] = round(died_at[0], 2) if died_at else None
     if not server_died:
         info["final"] = scrape_metrics(port)
     grace = s["latency_ms"] / 1000.0 + 1.0 + 5.0
@@ -716,6 +729,7 @@ def build_row(p: Point, run_id: str, info: dict[str, Any], lj: dict | None,
                warmup_s=s["warmup_s"], window_s=s["window_s"], timeout_s=s["timeout_s"], expect=s["expect"],
                status=info["status"], detail="; ".join(info["detail"]),
                server_exit_code=info["server_exit_code"], loadgen_exit_code=info["loadgen_exit_code"],
+               server_died_after_s=info.get("server_died_after_s"),
                wall_s=round(wall_s, 2), pinned=bool(pin[0]), extra_server_args=" ".join(s["extra_server_args"]))
     if lj:
         window = _float(lj.get("window_s")) or s["window_s"]
@@ -982,7 +996,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--no-pin", action="store_true", help="do not pin server/loadgen to cores")
     ap.add_argument("--dry-run", action="store_true", help="print the plan and its ETA, run nothing")
     ap.add_argument("--report", action="store_true",
-                    help="after the sweep, run plot.py and report.py (under /usr/bin/python3) on the run")
+                    help="after the sweep, run plot.py (plots + report.md, under /usr/bin/python3) on the run")
     return ap.parse_args(argv)
 
 
@@ -1043,11 +1057,10 @@ def main(argv: list[str] | None = None) -> int:
     rc = 0
     if args.report:
         py = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
-        for script in ("plot.py", "report.py"):
-            r = subprocess.run([py, str(REPO_ROOT / "scripts" / script), str(run_dir)])
-            if r.returncode != 0:
-                err(f"sweep: {script} failed (exit {r.returncode})")
-                rc = 1
+        r = subprocess.run([py, str(REPO_ROOT / "scripts" / "plot.py"), str(run_dir)])  # plots + report.md
+        if r.returncode != 0:
+            err(f"sweep: plot.py failed (exit {r.returncode})")
+            rc = 1
     if args.latest:
         refresh_latest(run_dir, args.results_dir / args.latest)
         err(f"sweep: refreshed {args.results_dir / args.latest}")

@@ -1,0 +1,381 @@
+#!/usr/bin/python3
+"""Plots of a sweep run (matplotlib; run under Debian's /usr/bin/python3) and, by default, its report.md.
+
+    /usr/bin/python3 scripts/plot.py [RUN_DIR]        # default RUN_DIR: results/latest
+
+Writes into RUN_DIR, each as PNG and SVG:
+  throughput.{png,svg}      throughput vs concurrency (log-log) per server, Little's-law bound min(C, cap)/L dashed
+  latency.{png,svg}         p50 and p99 vs concurrency, with Little's-law latency C / bound dashed and L, timeout
+  starvation.{png,svg}      side by side timelines of the overloaded points (client req/s and p99 above; server
+                            threads, busy threads, queue length and event-loop lag below)
+  timeline/<point>.{png,svg} the same timeline for every overloaded or failed point, one file each
+  rss.{png,svg}             server memory growth and RSS per in-flight request: threads (sync) vs coroutines (async)
+then runs report.py on RUN_DIR (``--no-report`` to skip). Exit 2 when RUN_DIR has no readable summary.csv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import sweep  # noqa: E402
+
+try:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator
+except ImportError:  # pragma: no cover - depends on the interpreter
+    plt = None
+
+COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
+FAILED = ("deadlock", "crash", "start_failed", "loadgen_failed", "hang")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Data helpers (shared with report.py)
+# ---------------------------------------------------------------------------------------------------------------
+
+def series_of(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Rows grouped by series label, in first-seen order, each sorted by concurrency."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(r["label"], []).append(r)
+    for v in out.values():
+        v.sort(key=lambda r: r["concurrency"] or 0)
+    return out
+
+
+def is_overloaded(r: dict[str, Any]) -> bool:
+    """More connections than the server can hold in the store at once (requests must queue), or an anti-pattern."""
+    cap, c = r.get("capacity"), r.get("concurrency") or 0
+    if r.get("antipattern") not in (None, "", "none") or r.get("expect") == "deadlock":
+        return True
+    return cap is not None and c > cap + 1e-9 and r.get("server") == "sync"
+
+
+# Time-series columns: the first name found wins (loadgen's names, then plausible alternatives).
+TS_COLUMNS = {
+    "rps": ["rps", "throughput_rps", "ok_rps", "completed_rps", "req_per_s"],
+    "count": ["ok", "completed", "responses"],
+    "p50": ["p50_ms", "latency_p50_ms"],
+    "p99": ["p99_ms", "latency_p99_ms"],
+    "p50_us": ["p50_us", "latency_p50_us"],
+    "p99_us": ["p99_us", "latency_p99_us"],
+    "errors": ["errors", "errors_total"],
+    "threads": ["threadpool_threads"],
+    "busy": ["threadpool_busy_threads"],
+    "queue": ["threadpool_queue_length"],
+    "lag": ["eventloop_lag_ms", "eventloop_lag_max_ms"],
+    "lag_s": ["eventloop_lag_seconds", "eventloop_lag_max_seconds"],
+    "in_flight": ["http_requests_in_flight"],
+    "rss_kb": ["rss_kb"],
+}
+
+
+def ts_series(ts: list[dict[str, float]], what: str) -> list[float | None] | None:
+    """Column ``what`` of a time series (ms/req-s units normalized); None if the series lacks it."""
+    if not ts:
+        return None
+    cols = ts[0].keys()
+    for name in TS_COLUMNS.get(what, []):
+        if name in cols:
+            return [r.get(name) for r in ts]
+    if what in ("p50", "p99"):
+        us = ts_series(ts, what + "_us")
+        return None if us is None else [None if v is None else v / 1000.0 for v in us]
+    if what == "lag":
+        s = ts_series(ts, "lag_s")
+        return None if s is None else [None if v is None else v * 1000.0 for v in s]
+    if what == "rps":
+        cnt = ts_series(ts, "count")
+        t = [r.get("t_s") for r in ts]
+        if cnt is None or len(t) < 2 or t[1] is None or t[0] is None:
+            return None
+        dt = (t[1] - t[0]) or 1.0
+        return [None if v is None else v / dt for v in cnt]
+    return None
+
+
+def load_run(run_dir: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """(summary rows, machine.json) of a run directory. Raises sweep.SweepError when summary.csv is unreadable."""
+    import json
+
+    rows = sweep.read_summary(run_dir / "summary.csv")
+    try:
+        machine = json.loads((run_dir / "machine.json").read_text())
+    except (OSError, ValueError):
+        machine = {}
+    return rows, machine
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Plots
+# ---------------------------------------------------------------------------------------------------------------
+
+def _save(fig, run_dir: Path, name: str, formats: list[str]) -> list[Path]:
+    paths = []
+    for ext in formats:
+        p = run_dir / f"{name}.{ext}"
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(p, dpi=110, bbox_inches="tight")
+        paths.append(p)
+    plt.close(fig)
+    return paths
+
+
+def _num_fmt(v, _pos=None) -> str:
+    if v >= 1:
+        return f"{v:,.0f}"
+    return f"{v:g}"
+
+
+def _log_axes(ax, xlabel: str, ylabel: str) -> None:
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    has_data = any(len(line.get_xdata()) and min(line.get_xdata()) > 0 and min(line.get_ydata()) > 0
+                   for line in ax.get_lines())
+    if not has_data:
+        ax.text(0.5, 0.5, "no completed points to plot", ha="center", va="center", transform=ax.transAxes)
+        return
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(_num_fmt))
+    ax.yaxis.set_major_formatter(FuncFormatter(_num_fmt))
+    ax.grid(True, which="major", alpha=0.35)
+    ax.grid(True, which="minor", alpha=0.1)
+
+
+def _latency_title(rows) -> str:
+    lats = sorted({int(r["latency_ms"]) for r in rows if r.get("latency_ms") is not None})
+    return ", ".join(f"L = {l:g} ms" if l < 1000 else f"L = {l / 1000:g} s" for l in lats)
+
+
+def plot_throughput(rows, run_dir: Path, formats: list[str]) -> list[Path]:
+    """Throughput vs C per series; dashed: the Little's-law bound; failed points marked x at the bottom."""
+    fig, ax = plt.subplots(figsize=(8.5, 5.5))
+    groups = series_of(rows)
+    ys = [r["throughput_rps"] for r in rows if r.get("throughput_rps")] + \
+         [r["bound_rps"] for r in rows if r.get("bound_rps")]
+    floor = min(ys) / 3 if ys else 0.1
+    for i, (label, rs) in enumerate(groups.items()):
+        col = COLORS[i % len(COLORS)]
+        good = [r for r in rs if r["status"] == "ok" and r.get("throughput_rps")]
+        ax.plot([r["concurrency"] for r in good], [r["throughput_rps"] for r in good], "o-", color=col,
+                label=f"{label}: measured", lw=2, ms=6)
+        bnd = [r for r in rs if r.get("bound_rps")]
+        if bnd:
+            ax.plot([r["concurrency"] for r in bnd], [r["bound_rps"] for r in bnd], "--", color=col, lw=1.3,
+                    alpha=0.8, label=f"{label}: bound min(C, cap)/L")
+        for r in rs:
+            if r["status"] != "ok" or not r.get("throughput_rps"):
+                ax.plot([r["concurrency"]], [floor], "x", color=col, ms=11, mew=2.5)
+                ax.annotate(r["status"], (r["concurrency"], floor), textcoords="offset points", xytext=(6, 4),
+                            color=col, fontsize=9)
+    _log_axes(ax, "concurrency C (closed-loop connections)", "throughput (requests/s)")
+    ax.set_title(f"Throughput vs concurrency ({_latency_title(rows)}); dashed = Little's-law bound")
+    ax.legend(fontsize=8, loc="upper left")
+    return _save(fig, run_dir, "throughput", formats)
+
+
+def plot_latency(rows, run_dir: Path, formats: list[str]) -> list[Path]:
+    """p50 (left) and p99 (right) vs C; dashed: Little's-law latency C / bound; dotted: L and client timeout."""
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5.2), sharey=True)
+    groups = series_of(rows)
+    for ax, key, name in ((axes[0], "p50_ms", "p50"), (axes[1], "p99_ms", "p99")):
+        for i, (label, rs) in enumerate(groups.items()):
+            col = COLORS[i % len(COLORS)]
+            good = [r for r in rs if r.get(key) and r["status"] == "ok"]
+            ax.plot([r["concurrency"] for r in good], [r[key] for r in good], "o-", color=col, lw=2,
+                    label=f"{label}")
+            pred = [r for r in rs if r.get("bound_rps")]
+            if pred:
+                ax.plot([r["concurrency"] for r in pred],
+                        [1000.0 * r["concurrency"] / r["bound_rps"] for r in pred], "--", color=col, lw=1.2,
+                        alpha=0.8)
+        lats = sorted({r["latency_ms"] for r in rows if r.get("latency_ms")})
+        for l in lats:
+            ax.axhline(l, color="gray", ls=":", lw=1)
+            ax.annotate(f"L = {l:g} ms", (ax.get_xlim()[0], l), xytext=(4, 3), textcoords="offset points",
+                        fontsize=8, color="gray")
+        touts = sorted({r["timeout_s"] for r in rows if r.get("timeout_s")})
+        for t in touts:
+            ax.axhline(t * 1000, color="black", ls="-.", lw=0.9, alpha=0.6)
+            ax.annotate(f"client timeout {t:g} s", (ax.get_xlim()[0], t * 1000), xytext=(4, 3),
+                        textcoords="offset points", fontsize=8)
+        _log_axes(ax, "concurrency C (closed-loop connections)", f"{name} latency (ms)")
+        ax.set_title(f"{name} latency vs concurrency")
+    axes[0].legend(fontsize=8, loc="upper left", title="solid: measured; dashed: Little's law W = C / bound",
+                   title_fontsize=8)
+    fig.suptitle(f"Latency ({_latency_title(rows)}). Latencies past the client timeout are counted as "
+                 "timeouts (errors), never hidden", fontsize=10)
+    return _save(fig, run_dir, "latency", formats)
+
+
+def _timeline_axes(ax_top, ax_bot, r: dict[str, Any], ts: list[dict[str, float]], legend: bool = True) -> None:
+    t = [x.get("t_s") for x in ts]
+    rps, p99 = ts_series(ts, "rps"), ts_series(ts, "p99")
+    handles = []
+    if rps:
+        handles += ax_top.plot(t, rps, color="#1f77b4", lw=1.8, label="client req/s")
+    if r.get("bound_rps"):
+        handles.append(ax_top.axhline(r["bound_rps"], color="#1f77b4", ls="--", lw=1,
+                                      label="Little's-law bound"))
+    ax_top.set_ylabel("completed requests/s")
+    ax_top.set_ylim(bottom=0)
+    if p99:
+        ax2 = ax_top.twinx()
+        handles += ax2.plot(t, p99, color="#d62728", lw=1.5, label="client p99 (ms)")
+        ax2.set_ylabel("p99 latency (ms)", color="#d62728")
+        ax2.set_ylim(bottom=0)
+    warm = r.get("warmup_s")
+    for ax in (ax_top, ax_bot):
+        if warm:
+            ax.axvspan(0, warm, color="gray", alpha=0.12, lw=0)
+        ax.grid(True, alpha=0.3)
+    if legend and handles:
+        ax_top.legend(handles=handles, fontsize=7, loc="upper right")
+    handles = []
+    for key, col, name in (("threads", "#2ca02c", "worker threads"), ("busy", "#ff7f0e", "busy threads"),
+                           ("queue", "#9467bd", "queue length"), ("in_flight", "#8c564b", "in flight")):
+        s = ts_series(ts, key)
+        if s and any(v is not None for v in s):
+            handles += ax_bot.plot(t, s, color=col, lw=1.5, label=name)
+    ax_bot.set_ylabel("threads / queued requests")
+    ax_bot.set_xlabel("time since start (s); shaded = warm-up")
+    if any(ax_bot.get_lines()):
+        ax_bot.set_yscale("symlog", linthresh=10)
+        ax_bot.yaxis.set_major_formatter(FuncFormatter(_num_fmt))
+    lag = ts_series(ts, "lag")
+    if lag and any(v for v in lag if v):
+        ax3 = ax_bot.twinx()
+        handles += ax3.plot(t, lag, color="#e377c2", lw=1.5, ls="-", label="event-loop lag (ms)")
+        ax3.set_ylabel("event-loop lag (ms)", color="#e377c2")
+        ax3.set_ylim(bottom=0)
+    if legend and handles:
+        ax_bot.legend(handles=handles, fontsize=7, loc="upper left")
+
+
+def _tl_title(r) -> str:
+    s = f"{r['label']}, C = {int(r['concurrency']):,}"
+    if r["status"] != "ok":
+        s += f" [{r['status']}]"
+    return s
+
+
+def plot_timelines(rows, run_dir: Path, formats: list[str]) -> dict[str, list[Path]]:
+    """One timeline figure per overloaded/failed point with a time series, plus starvation.png for a selection."""
+    made: dict[str, list[Path]] = {}
+    picks = starvation_picks(rows)
+    loaded = {}
+    for r in rows:
+        if not (is_overloaded(r) or r["status"] != "ok" or r in picks):
+            continue
+        ts = sweep.read_timeseries(run_dir / "timeseries" / f"{r['point']}.csv")
+        if not ts:
+            continue
+        loaded[r["point"]] = ts
+        fig, (a, b) = plt.subplots(2, 1, figsize=(9, 6.5), sharex=True)
+        _timeline_axes(a, b, r, ts)
+        a.set_title(f"Starvation timeline: {_tl_title(r)}")
+        made[r["point"]] = _save(fig, run_dir, f"timeline/{r['point']}", formats)
+    picks = [r for r in picks if r["point"] in loaded]
+    if picks:
+        fig, axes = plt.subplots(2, len(picks), figsize=(4.6 * len(picks) + 1, 7), sharex="col", squeeze=False)
+        for j, r in enumerate(picks):
+            _timeline_axes(axes[0][j], axes[1][j], r, loaded[r["point"]], legend=True)
+            axes[0][j].set_title(_tl_title(r), fontsize=10)
+        fig.suptitle("Starvation timelines: client view (top) and server view (bottom)", fontsize=12)
+        fig.tight_layout()
+        made["starvation"] = _save(fig, run_dir, "starvation", formats)
+    return made
+
+
+def starvation_picks(rows) -> list[dict[str, Any]]:
+    """Points for the side-by-side figure: per normal series the largest C <= 1000 that overloads a sync server
+    (the same C for async, for contrast), plus the first deadlock-expected point."""
+    sync_over = [r for r in rows if r["server"] == "sync" and is_overloaded(r) and r.get("status") == "ok"]
+    cs = sorted({r["concurrency"] for r in sync_over})
+    target = max([c for c in cs if c <= 1000] or cs or [None])
+    picks = []
+    for label, rs in series_of(rows).items():
+        if rs[0].get("expect") == "deadlock":
+            continue
+        cand = [r for r in rs if r["concurrency"] == target] if target is not None else []
+        if cand:
+            picks.append(cand[0])
+    dl = [r for r in rows if r.get("expect") == "deadlock" or r.get("status") == "deadlock"]
+    if dl:
+        picks.append(dl[0])
+    return picks[:4]
+
+
+def plot_rss(rows, run_dir: Path, formats: list[str]) -> list[Path]:
+    """Server RSS growth vs C, and RSS per in-flight request: a blocked thread (sync) vs a coroutine (async)."""
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5))
+    for i, (label, rs) in enumerate(series_of(rows).items()):
+        col = COLORS[i % len(COLORS)]
+        g = [r for r in rs if r.get("rss_delta_kb") is not None and r["status"] == "ok"]
+        if g:
+            axes[0].plot([r["concurrency"] for r in g], [max(r["rss_delta_kb"], 1) / 1024.0 for r in g], "o-",
+                         color=col, lw=2, label=label)
+        g = [r for r in rs if (r.get("rss_per_inflight_kb") or r.get("rss_per_conn_kb")) and r["status"] == "ok"]
+        if g:
+            axes[1].plot([r["concurrency"] for r in g],
+                         [r.get("rss_per_inflight_kb") or r.get("rss_per_conn_kb") for r in g], "o-",
+                         color=col, lw=2, label=label)
+    _log_axes(axes[0], "concurrency C (connections)", "server RSS growth during the run (MiB)")
+    axes[0].set_title("Server memory growth (peak RSS - RSS at start)")
+    _log_axes(axes[1], "concurrency C (connections)", "RSS growth per in-flight request (KiB)")
+    axes[1].set_title("Memory per in-flight request: thread (sync) vs coroutine (async)")
+    for ax in axes:
+        if ax.get_lines():
+            ax.legend(fontsize=8)
+    return _save(fig, run_dir, "rss", formats)
+
+
+def make_plots(run_dir: Path, formats: list[str]) -> list[Path]:
+    """All plots of a run; returns the files written."""
+    rows, _ = load_run(run_dir)
+    written = []
+    written += plot_throughput(rows, run_dir, formats)
+    written += plot_latency(rows, run_dir, formats)
+    for paths in plot_timelines(rows, run_dir, formats).values():
+        written += paths
+    written += plot_rss(rows, run_dir, formats)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: 0 on success, 2 on a missing/unreadable run or missing matplotlib."""
+    ap = argparse.ArgumentParser(description="Plot a sweep run (and write its report.md).")
+    ap.add_argument("run_dir", nargs="?", type=Path, default=sweep.DEFAULT_RESULTS / "latest",
+                    help="results/<run-id> (default: results/latest)")
+    ap.add_argument("--formats", default="png,svg", help="comma-separated (default: png,svg)")
+    ap.add_argument("--no-report", action="store_true", help="do not run report.py afterwards")
+    args = ap.parse_args(argv)
+    if plt is None:
+        print("plot.py: matplotlib is not importable; run under /usr/bin/python3 (python3-matplotlib)",
+              file=sys.stderr)
+        return 2
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    try:
+        files = make_plots(args.run_dir, formats)
+    except sweep.SweepError as e:
+        print(f"plot.py: {e}", file=sys.stderr)
+        return 2
+    print(f"plot.py: wrote {len(files)} files in {args.run_dir}", file=sys.stderr)
+    if not args.no_report:
+        import report
+
+        return report.main([str(args.run_dir)])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+"""Write RUN_DIR/report.md from a sweep's summary.csv, machine.json and time series - no hand-written numbers.
+
+    python3 scripts/report.py [RUN_DIR]     # default: results/latest
+
+The report embeds the plots written by plot.py (when present), a table of the key numbers per point, and one
+paragraph per finding; every number in it is computed here from the run's files. Standard library only.
+Exit 2 when RUN_DIR has no readable summary.csv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import sweep  # noqa: E402
+
+
+def _series(rows):
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(r["label"], []).append(r)
+    for v in out.values():
+        v.sort(key=lambda r: r["concurrency"] or 0)
+    return out
+
+
+def f(v: Any, digits: int = 1, unit: str = "") -> str:
+    """A number for prose/tables: thousands separators, '-' for missing."""
+    if v is None:
+        return "-"
+    if isinstance(v, float) and digits == 0:
+        v = round(v)
+    if isinstance(v, (int,)) or (isinstance(v, float) and v.is_integer() and abs(v) >= 100):
+        return f"{int(v):,}{unit}"
+    return f"{v:,.{digits}f}{unit}"
+
+
+def pct(v: float | None) -> str:
+    return "-" if v is None else f"{100.0 * v:.1f}%"
+
+
+def ms(v: float | None) -> str:
+    """Milliseconds, switching to seconds past 10 s."""
+    if v is None:
+        return "-"
+    if v >= 10_000:
+        return f"{v / 1000:,.1f} s"
+    return f"{v:,.0f} ms" if v >= 10 else f"{v:,.2f} ms"
+
+
+def _lat(r) -> str:
+    l = r.get("latency_ms") or 0
+    return f"{l / 1000:g} s" if l >= 1000 else f"{l:g} ms"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Findings: each returns a paragraph (markdown) or None when the run has no data for it
+# ---------------------------------------------------------------------------------------------------------------
+
+def finding_littles_law(rows) -> str | None:
+    """How close each series came to its Little's-law bound."""
+    parts = []
+    for label, rs in _series(rows).items():
+        effs = [r["efficiency"] for r in rs if r["status"] == "ok" and r.get("efficiency") is not None]
+        if not effs:
+            continue
+        parts.append(f"**{label}**: {len(effs)} point(s), efficiency {pct(min(effs))} to {pct(max(effs))} "
+                     f"(median {pct(statistics.median(effs))})")
+    if not parts:
+        return None
+    return ("**Little's law holds.** A closed loop of C connections against a server that can hold `capacity` "
+            "requests in the slow store at once completes at most min(C, capacity) / L requests per second. "
+            "Measured throughput against that bound: " + "; ".join(parts) + ".")
+
+
+def finding_sync_plateau(rows) -> str | None:
+    """The fixed pool's plateau at N/L and its queue."""
+    out = []
+    for label, rs in _series(rows).items():
+        if rs[0]["server"] != "sync" or (rs[0].get("pool") == "elastic"):
+            continue
+        n = int(rs[0]["threads"])
+        over = [r for r in rs if r["status"] == "ok" and r["concurrency"] > n and r.get("throughput_rps")]
+        if not over:
+            continue
+        tputs = [r["throughput_rps"] for r in over]
+        bound = n / (rs[0]["latency_ms"] / 1000.0)
+        top = max(over, key=lambda r: r["concurrency"])
+        text = (f"**{label} plateaus at N / L.** With N = {n} worker threads and L = {_lat(top)}, every C above "
+                f"{n} gives the same throughput: {f(min(tputs), 2)}–{f(max(tputs), 2)} req/s against N / L = "
+                f"{f(bound, 2)} req/s, whether C is {f(over[0]['concurrency'], 0)} or "
+                f"{f(top['concurrency'], 0)}. The extra requests wait in the pool's queue")
+        if top.get("peak_queue_length") is not None:
+            text += (f": at C = {f(top['concurrency'], 0)} the queue peaked at {f(top['peak_queue_length'], 0)} "
+                     f"work items (C − N = {f(top['concurrency'] - n, 0)})")
+        text += "."
+        w = top["concurrency"] / (top["throughput_rps"] or bound)
+        text += (f" Little's law puts their steady wait at W = C / X = {ms(w * 1000)}; ")
+        if top.get("errors_timeout"):
+            text += (f"with the client timeout at {f(top['timeout_s'], 0)} s, {f(top['errors_timeout'], 0)} "
+                     f"requests of the steady window timed out (counted as errors, not dropped)"
+                     f" and the reported p99 ({ms(top.get('p99_ms'))}) is the time they were given up at.")
+        else:
+            text += f"the measured p50 was {ms(top.get('p50_ms'))} and p99 {ms(top.get('p99_ms'))}."
+        out.append(text)
+    return "\n\n".join(out) if out else None
+
+
+def finding_async(rows) -> str | None:
+    """Async scaling with K threads."""
+    out = []
+    for label, rs in _series(rows).items():
+        if rs[0]["server"] != "async" or rs[0].get("antipattern") not in ("none", "", None):
+            continue
+        ok = [r for r in rs if r["status"] == "ok" and r.get("throughput_rps")]
+        if not ok:
+            continue
+        top = max(ok, key=lambda r: r["concurrency"])
+        k = int(top["threads"])
+        text = (f"**{label} scales with C, not with threads.** With {k} io thread(s), C = "
+                f"{f(top['concurrency'], 0)} connections gave {f(top['throughput_rps'], 1)} req/s, "
+                f"{pct(top.get('efficiency'))} of C / L = {f(top.get('bound_rps'), 1)} req/s; p50 "
+                f"{ms(top.get('p50_ms'))} and p99 {ms(top.get('p99_ms'))} against L = {_lat(top)}")
+        if top.get("p99_ms") is not None and top.get("latency_ms"):
+            text += f" (p99 − L = {ms(top['p99_ms'] - top['latency_ms'])})"
+        text += "."
+        if top.get("max_loop_lag_ms") is not None:
+            text += f" The event loop's largest lag was {ms(top['max_loop_lag_ms'])}."
+        if top.get("errors_total"):
+            text += f" Errors: {f(top['errors_total'], 0)} ({_err_breakdown(top)})."
+        out.append(text)
+    return "\n\n".join(out) if out else None
+
+
+def _elastic_growth(run_dir: Path, r) -> tuple[float, float, float] | None:
+    """(first threads, last threads, threads/s over the run) from a point's time series."""
+    ts = sweep.read_timeseries(run_dir / "timeseries" / f"{r['point']}.csv")
+    pts = [(x["t_s"], x["threadpool_threads"]) for x in ts
+           if x.get("t_s") is not None and x.get("threadpool_threads") is not None]
+    if len(pts) < 2 or pts[-1][0] <= pts[0][0]:
+        return None
+    return pts[0][1], pts[-1][1], (pts[-1][1] - pts[0][1]) / (pts[-1][0] - pts[0][0])
+
+
+def finding_elastic(rows, run_dir: Path) -> str | None:
+    """How fast the elastic pool grew and what that bought."""
+    out = []
+    for label, rs in _series(rows).items():
+        if rs[0]["server"] != "sync" or rs[0].get("pool") != "elastic":
+            continue
+        ok = [r for r in rs if r["status"] == "ok"]
+        if not ok:
+            continue
+        top = max(ok, key=lambda r: r["concurrency"])
+        g = _elastic_growth(run_dir, top)
+        text = (f"**{label} grows one thread at a time.** Starting from {f(top.get('min_threads'), 0)} threads, "
+                f"the pool injects threads only while work is queued and nothing is dequeued (the .NET gate, "
+                f"every 500 ms).")
+        if g:
+            text += (f" At C = {f(top['concurrency'], 0)} it went from {f(g[0], 0)} to {f(g[1], 0)} threads in the "
+                     f"run, {f(g[2], 2)} threads/s (the heuristic's ceiling is 2/s)")
+        elif top.get("peak_threads") is not None:
+            text += f" At C = {f(top['concurrency'], 0)} it peaked at {f(top['peak_threads'], 0)} threads"
+        text += (f"; its throughput, {f(top.get('throughput_rps'), 2)} req/s, is {pct(top.get('efficiency'))} "
+                 f"of the bound computed from the threads it actually had (mean {f(top.get('capacity'), 1)} "
+                 f"over the steady window).")
+        if top.get("errors_timeout"):
+            text += f" {f(top['errors_timeout'], 0)} requests still timed out at {f(top['timeout_s'], 0)} s."
+        out.append(text)
+    return "\n\n".join(out) if out else None
+
+
+def finding_memory(rows) -> str | None:
+    """RSS per connection / per in-flight request: thread vs coroutine."""
+    parts = []
+    for label, rs in _series(rows).items():
+        ok = [r for r in rs if r["status"] == "ok" and r.get("rss_delta_kb") is not None]
+        if not ok:
+            continue
+        top = max(ok, key=lambda r: r["concurrency"])
+        p = (f"**{label}** at C = {f(top['concurrency'], 0)}: RSS {f(top.get('server_rss_base_kb'), 0)} → "
+             f"{f(top.get('server_rss_kb'), 0)} KiB, {f(top.get('rss_per_conn_kb'), 2)} KiB per connection")
+        if top["server"] == "sync" and top.get("peak_threads"):
+            p += f" ({f(top['peak_threads'], 0)} threads at peak)"
+        parts.append(p)
+    if not parts:
+        return None
+    return ("**Memory: what an in-flight request costs.** A waiting request holds a thread (its stack and "
+            "kernel state) in the sync server only while a worker is assigned to it, and a coroutine frame plus "
+            "buffers in the async server. Growth of the server's resident memory over its idle start: "
+            + "; ".join(parts) + ".")
+
+
+def finding_deadlock(rows) -> str | None:
+    """The sync-over-async demonstration."""
+    dl = [r for r in rows if r.get("expect") == "deadlock" or r.get("antipattern") == "sync-over-async"]
+    if not dl:
+        return None
+    out = []
+    for r in dl:
+        if r["status"] == "deadlock":
+            t = r.get("server_died_after_s")
+            out.append(f"**Sync-over-async deadlocks ({r['label']}, C = {f(r['concurrency'], 0)}).** The handler "
+                       f"blocks its only io thread on a future whose completion needs that same thread. The "
+                       f"watchdog detected it and the server exited with code {f(r.get('server_exit_code'), 0)}"
+                       + (f" {t:.1f} s after the load started (bound: 2 L + 1 s = "
+                          f"{(2 * r['latency_ms'] / 1000 + 1):.1f} s)" if t is not None else "")
+                       + f"; the client saw {f(r.get('ok'), 0)} successful responses and "
+                       f"{f(r.get('errors_total'), 0)} errors ({_err_breakdown(r)}).")
+        else:
+            out.append(f"**Sync-over-async ({r['label']}, C = {f(r['concurrency'], 0)}) ended with status "
+                       f"`{r['status']}`**, not a detected deadlock" + (f": {r['detail']}" if r.get("detail")
+                                                                         else "") + ".")
+    return "\n\n".join(out)
+
+
+def _err_breakdown(r) -> str:
+    parts = [f"{c[7:]} {f(r[c], 0)}" for c in ("errors_connect", "errors_read", "errors_write", "errors_timeout",
+                                               "errors_4xx", "errors_5xx", "errors_503") if r.get(c)]
+    return ", ".join(parts) if parts else "none"
+
+
+def finding_failures(rows) -> str | None:
+    """Points that did not complete normally (other than an expected deadlock)."""
+    bad = [r for r in rows if r["status"] != "ok" and not (r.get("expect") == "deadlock"
+                                                             and r["status"] == "deadlock")]
+    if not bad:
+        return None
+    items = "; ".join(f"{r['label']} C = {f(r['concurrency'], 0)}: `{r['status']}`"
+                      + (f" ({r['detail']})" if r.get("detail") else "") for r in bad)
+    return f"**{len(bad)} point(s) did not complete normally** (kept in the table, never dropped): {items}."
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------------------------------------------
+
+TABLE = [("series", lambda r: r["label"]), ("C", lambda r: f(r["concurrency"], 0)),
+         ("status", lambda r: r["status"]), ("req/s", lambda r: f(r.get("throughput_rps"), 2)),
+         ("bound req/s", lambda r: f(r.get("bound_rps"), 2)), ("efficiency", lambda r: pct(r.get("efficiency"))),
+         ("p50", lambda r: ms(r.get("p50_ms"))), ("p99", lambda r: ms(r.get("p99_ms"))),
+         ("errors", lambda r: f(r.get("errors_total"), 0) + (f" ({_err_breakdown(r)})" if r.get("errors_total")
+                                                            else "")),
+         ("peak threads", lambda r: f(r.get("peak_threads"), 0)),
+         ("peak queue", lambda r: f(r.get("peak_queue_length"), 0)),
+         ("max loop lag", lambda r: ms(r.get("max_loop_lag_ms"))),
+         ("RSS KiB", lambda r: f(r.get("server_rss_kb"), 0)),
+         ("ΔRSS/conn KiB", lambda r: f(r.get("rss_per_conn_kb"), 2))]
+
+
+def table(rows) -> str:
+    """The key-numbers table in markdown."""
+    lines = ["| " + " | ".join(h for h, _ in TABLE) + " |", "|" + "---|" * len(TABLE)]
+    for r in rows:
+        lines.append("| " + " | ".join(str(fn(r)).replace("|", "/") for _, fn in TABLE) + " |")
+    return "\n".join(lines)
+
+
+def generate(run_dir: Path) -> str:
+    """The report's markdown text."""
+    rows = sweep.read_summary(run_dir / "summary.csv")
+    try:
+        machine = json.loads((run_dir / "machine.json").read_text())
+    except (OSError, ValueError):
+        machine = {}
+    run_id = rows[0]["run_id"] if rows else run_dir.name
+    md = [f"# Sync vs async under slow I/O — run `{run_id}`", ""]
+    wall = machine.get("sweep_wall_s")
+    md.append(f"{len(rows)} points; sweep wall time {f(wall, 0)} s" if wall else f"{len(rows)} points")
+    md.append("")
+    mach = [("date (UTC)", machine.get("date_utc")), ("machine", f"{machine.get('cpu_model', '?')}, "
+                                                                 f"{machine.get('cores', '?')} cores"),
+            ("kernel", machine.get("kernel")), ("compiler", machine.get("compiler")),
+            ("build type", machine.get("build_type")),
+            ("git commit", (machine.get("git_commit") or "?")[:12] + (" (dirty)" if machine.get("git_dirty")
+                                                                     else "")),
+            ("pinning", machine.get("pinning"))]
+    md += [f"- **{k}**: {v}" for k, v in mach if v]
+    md += ["", "How to read it: every point is a closed loop of C keep-alive connections (loadgen) against one "
+           "server whose store call takes L. The **bound** is Little's law: min(C, capacity) / L requests per "
+           "second, where capacity is N worker threads for the sync fixed pool, the threads the elastic pool "
+           "actually had (scraped, averaged over the steady window), and C for async (awaiting holds no "
+           "thread). **Efficiency** = measured / bound. Latency is measured from the intended send time; a "
+           "request past the client timeout is an error in the table, never dropped.", ""]
+    findings = [finding_littles_law(rows), finding_sync_plateau(rows), finding_async(rows),
+                finding_elastic(rows, run_dir), finding_memory(rows), finding_deadlock(rows),
+                finding_failures(rows)]
+    md += ["## Findings", ""]
+    for para in findings:
+        if para:
+            md += [para, ""]
+    md += ["## Key numbers", "", table(rows), ""]
+    plots = [("Throughput vs concurrency", "throughput.png"), ("Latency vs concurrency", "latency.png"),
+             ("Starvation timelines", "starvation.png"), ("Memory: thread vs coroutine", "rss.png")]
+    present = [(t, p) for t, p in plots if (run_dir / p).exists()]
+    if present:
+        md += ["## Plots", ""]
+        for title, p in present:
+            md += [f"### {title}", "", f"![{title}]({p})", ""]
+        tl = sorted((run_dir / "timeline").glob("*.png")) if (run_dir / "timeline").is_dir() else []
+        if tl:
+            md += ["Per-point timelines: " + ", ".join(f"[{p.stem}](timeline/{p.name})" for p in tl), ""]
+    md += ["## Files", "", "`summary.csv` (one row per point), `loadgen/<point>.json`, `timeseries/<point>.csv`, "
+           "`logs/`, `machine.json`, `grid.json`. Generated by `scripts/report.py` from those files.", ""]
+    return "\n".join(md)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: writes RUN_DIR/report.md; exit 2 when the run is unreadable."""
+    ap = argparse.ArgumentParser(description="Write report.md for a sweep run.")
+    ap.add_argument("run_dir", nargs="?", type=Path, default=sweep.DEFAULT_RESULTS / "latest",
+                    help="results/<run-id> (default: results/latest)")
+    args = ap.parse_args(argv)
+    try:
+        text = generate(args.run_dir)
+    except sweep.SweepError as e:
+        print(f"report.py: {e}", file=sys.stderr)
+        return 2
+    (args.run_dir / "report.md").write_text(text)
+    print(f"report.py: wrote {args.run_dir / 'report.md'}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""A stand-in for loadgen in the suite's tests: same flags, instant run, Little's-law-shaped JSON/CSV output.
+
+It scrapes the fake server's /metrics once for its capacity model and latency, then writes the contract's JSON
+(throughput = min(C, capacity) / L), one summary CSV row and a short time series. FAKE_LOADGEN_EXIT=N makes it
+exit N without output; FAKE_LOADGEN_ERRORS=N reports N timeouts.
+"""
+import argparse
+import json
+import os
+import re
+import sys
+import urllib.request
+
+ap = argparse.ArgumentParser()
+ap.add_argument("-t", type=int, default=1)
+ap.add_argument("-c", type=int, default=10)
+ap.add_argument("-d", default="10s")
+ap.add_argument("--warmup", default="5s")
+ap.add_argument("--timeout", default="30s")
+ap.add_argument("--scrape")
+ap.add_argument("--json")
+ap.add_argument("--csv")
+ap.add_argument("--timeseries")
+ap.add_argument("--path")
+ap.add_argument("url")
+a = ap.parse_args()
+if os.environ.get("FAKE_LOADGEN_EXIT"):
+    sys.exit(int(os.environ["FAKE_LOADGEN_EXIT"]))
+
+
+def secs(text):
+    m = re.fullmatch(r"([0-9.]+)(ms|s)", text)
+    return float(m.group(1)) / (1000 if m.group(2) == "ms" else 1)
+
+
+import time  # noqa: E402
+time.sleep(float(os.environ.get("FAKE_LOADGEN_SLEEP", "0.6")))  # long enough for the fake deadlock exit
+try:
+    page = urllib.request.urlopen(a.scrape, timeout=2).read().decode()
+except Exception:  # server gone (deadlock demo): connect errors
+    page = ""
+vals = {m.group(1): float(m.group(2)) for m in re.finditer(r"^(\w+)(?:\{[^}]*\})? (\S+)$", page, re.M)}
+duration, warmup = secs(a.d), secs(a.warmup)
+window = duration - warmup
+lat_ms = vals.get("fake_latency_ms", 100.0)
+n = vals.get("fake_capacity_N", 1)
+if "fake_capacity_model_C" in vals:
+    cap = a.c
+elif "fake_capacity_model_elastic" in vals:
+    cap = min(a.c, 2 + 2 * (warmup + window / 2))
+else:
+    cap = n
+errors = int(os.environ.get("FAKE_LOADGEN_ERRORS", "0"))
+connect = 0 if page else 50
+tput = min(a.c, cap) / (lat_ms / 1000.0) if page else 0.0
+p50 = lat_ms * max(1.0, a.c / cap) * 1000.0
+ok = int(tput * window)
+j = {"config": {"connections": a.c}, "machine": {"cores": 2}, "window_s": window, "throughput_rps": tput,
+     "requests": {"completed": ok, "ok": ok, "connect": connect, "read": 0, "write": 0, "timeout": errors,
+                  "status_4xx": 0, "status_5xx": 0, "status_503": 0},
+     "latency_us": {"p50": p50, "p90": p50 * 1.01, "p99": p50 * 1.02, "p999": p50 * 1.03, "p9999": p50 * 1.03,
+                    "max": p50 * 1.05, "mean": p50, "stdev": 10.0},
+     "latency_uncorrected_us": {"p50": p50},
+     "littles_law": {"concurrency": a.c, "predicted_in_flight": a.c, "ratio": 1.0},
+     "per_connection": {"min": 1, "median": 2, "max": 3},
+     "server": {"threadpool_threads": vals.get("threadpool_threads"),
+                "threadpool_queue_length": vals.get("threadpool_queue_length"),
+                "rss_kb": vals.get("process_resident_memory_bytes", 0) / 1024 + a.c * 4}}
+with open(a.json, "w") as f:
+    json.dump(j, f)
+new = not os.path.exists(a.csv)
+with open(a.csv, "a") as f:
+    if new:
+        f.write("throughput_rps,connections\n")
+    f.write(f"{tput},{a.c}\n")
+with open(a.timeseries, "w") as f:
+    f.write("t_s,completed,rps,p50_ms,p99_ms,errors,threadpool_threads,threadpool_busy_threads,"
+            "threadpool_queue_length,http_requests_in_flight,eventloop_lag_ms,rss_kb\n")
+    steps = int(duration / 0.25)
+    for i in range(steps + 1):
+        t = i * 0.25
+        th = vals.get("threadpool_threads", 1)
+        if "fake_capacity_model_elastic" in vals:
+            th = min(a.c, 2 + int(2 * t))
+        f.write(f"{t:.2f},{int(tput / 4)},{tput:.3f},{p50 / 1000:.1f},{p50 * 1.02 / 1000:.1f},0,{th},{th},"
+                f"{max(0, a.c - th)},{a.c},{lat_ms if 'fake_capacity_model_K' in vals else 1.0},{8000 + t}\n")
+print(f"fake loadgen: {tput:.1f} req/s")

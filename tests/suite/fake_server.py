@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""A stand-in for server_sync / server_async in the suite's tests: same command line surface, no real load.
+
+It prints ``listening on 127.0.0.1:PORT``, serves GET /metrics (Prometheus text) with gauges that follow the
+contract's names, exits 0 on SIGTERM, and exits 4 about 0.3 s after start when run as the async
+``sync-over-async`` anti-pattern with ``--deadlock-exit``. Environment knobs for failure tests:
+FAKE_SERVER_CRASH=1 (dies with SIGABRT 0.3 s after start), FAKE_SERVER_NO_LISTEN=1 (exits 3 at once),
+FAKE_SERVER_IGNORE_TERM=1 (ignores SIGTERM).
+The metric ``fake_capacity`` tells fake_loadgen.py how many requests this configuration holds at once, so the
+pair produces Little's-law-shaped numbers: capacity N (sync), C (async), K (blocking-store).
+"""
+import argparse
+import http.server
+import os
+import signal
+import sys
+import threading
+import time
+
+kind = sys.argv[1]
+ap = argparse.ArgumentParser()
+ap.add_argument("--port", type=int, default=0)
+ap.add_argument("--threads", type=int, default=1)
+ap.add_argument("--store-latency-ms", type=int, default=0)
+ap.add_argument("--store-jitter", default="none")
+ap.add_argument("--users", type=int, default=1000)
+ap.add_argument("--max-connections", type=int, default=10000)
+ap.add_argument("--log-level", default="info")
+ap.add_argument("--model", default="pool")
+ap.add_argument("--pool", default="fixed")
+ap.add_argument("--min-threads", type=int, default=2)
+ap.add_argument("--max-threads", type=int, default=1000)
+ap.add_argument("--queue-limit", type=int, default=0)
+ap.add_argument("--antipattern", default="none")
+ap.add_argument("--deadlock-exit", action="store_true")
+a = ap.parse_args(sys.argv[2:])
+
+if os.environ.get("FAKE_SERVER_NO_LISTEN"):
+    print("cannot bind", file=sys.stderr)
+    sys.exit(3)
+
+if kind == "sync":
+    cap = "N" if a.pool == "fixed" else "elastic"
+    threads = a.threads if a.pool == "fixed" else a.min_threads
+else:
+    cap = "K" if a.antipattern == "blocking-store" else "C"
+    threads = a.threads
+start = time.monotonic()
+
+
+def metrics() -> str:
+    t = time.monotonic() - start
+    th = threads if cap != "elastic" else min(a.max_threads, a.min_threads + int(2 * t))
+    lines = [f"threadpool_threads {th}", f"threadpool_busy_threads {th}", "threadpool_queue_length 5",
+             f"process_resident_memory_bytes {8_000_000 + int(t * 1_000_000)}", "http_requests_in_flight 10",
+             "http_connections_open 10", 'http_responses_total{code="200"} 7', "store_calls_total 7",
+             "deadlock_detected 0", f"fake_capacity_N {a.threads}", f"fake_latency_ms {a.store_latency_ms}",
+             f"fake_capacity_model_{cap} 1"]
+    if kind == "async":
+        lines.append(f"eventloop_lag_max_seconds {a.store_latency_ms / 1000 if cap == 'K' else 0.001}")
+    return "# HELP fake\n" + "\n".join(lines) + "\n"
+
+
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802
+        body = metrics().encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", a.port), H)
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+if os.environ.get("FAKE_SERVER_IGNORE_TERM"):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+else:
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+print(f"listening on 127.0.0.1:{srv.server_address[1]}", flush=True)
+if os.environ.get("FAKE_SERVER_CRASH"):
+    time.sleep(0.3)
+    os.kill(os.getpid(), signal.SIGABRT)
+if kind == "async" and a.antipattern == "sync-over-async" and a.deadlock_exit:
+    time.sleep(0.3)
+    print("deadlock detected: fake", file=sys.stderr, flush=True)
+    os._exit(4)
+while True:
+    time.sleep(1)
