@@ -288,11 +288,15 @@ def load_grid(path: Path, overrides: dict[str, Any] | None = None) -> dict[str, 
 
 
 def expand_points(grid: dict[str, Any], only: str | None = None) -> list[Point]:
-    """The grid's points in run order (series by series, increasing concurrency); ``only`` filters by label."""
+    """The grid's points in run order (series by series, as listed); ``only`` selects series by label or id
+    (an exact match wins over substring matches)."""
     points: list[Point] = []
-    for s in grid["series"]:
-        if only and only.lower() not in s["label"].lower() and only.lower() not in series_key(s):
-            continue
+    chosen = grid["series"]
+    if only:
+        o = only.lower()
+        exact = [s for s in chosen if o in (s["label"].lower(), series_key(s))]
+        chosen = exact or [s for s in chosen if o in s["label"].lower() or o in series_key(s)]
+    for s in chosen:
         for c in s["concurrency"]:
             p = Point(index=len(points) + 1, series=s, concurrency=int(c))
             p.id = f"{p.index:02d}-{series_key(s)}-c{c}"
@@ -425,7 +429,7 @@ def loadgen_command(p: Point, binaries: Binaries, port: int, out: dict[str, Path
     return [str(binaries.loadgen), "-t", str(s["loadgen_threads"]), "-c", str(p.concurrency),
             "-d", _dur(p.duration_s), "--warmup", _dur(s["warmup_s"]), "--timeout", _dur(s["timeout_s"]),
             "--scrape", f"{base}/metrics", "--json", str(out["json"]), "--csv", str(out["csv"]),
-            "--timeseries", str(out["timeseries"]), "--path", s["path"],
+            "--timeseries", str(out["timeseries"]), "--path", s["path"], "--no-progress",
             *s["extra_loadgen_args"], base + "/"]
 
 
@@ -645,12 +649,18 @@ def _tail(path: Path, limit: int = 160) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 
 def read_timeseries(path: Path) -> list[dict[str, float]]:
-    """The time-series CSV as a list of {column: float or None}."""
+    """The time-series CSV as a list of {column: float or None} (``phase`` kept as text; ``server_X`` also as X)."""
     rows = []
     try:
         with open(path, newline="") as f:
             for r in csv.DictReader(f):
-                rows.append({k: _float(v) for k, v in r.items() if k})
+                row = {k: _float(v) for k, v in r.items() if k}
+                for k in list(row):  # loadgen prefixes scraped gauges with "server_": alias the bare name
+                    if k.startswith("server_") and k[7:] not in row:
+                        row[k[7:]] = row[k]
+                if "phase" in r:
+                    row["phase"] = r["phase"]
+                rows.append(row)
     except OSError:
         return []
     return rows
@@ -944,6 +954,9 @@ def run_sweep(points: list[Point], run_dir: Path, binaries: Binaries, pin: tuple
               run_id: str, log=print) -> list[dict[str, Any]]:
     """Runs every point, rewriting summary.csv after each (a killed sweep keeps what it measured)."""
     rows: list[dict[str, Any]] = []
+    stale = run_dir / "loadgen" / "loadgen_summary.csv"  # loadgen appends: start it afresh on a reused run id
+    if stale.exists():
+        stale.unlink()
     estimates = [estimate_seconds(p) for p in points]
     start = time.monotonic()
     spent_est = 0.0
@@ -987,7 +1000,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--run-id", help="run directory name (default: UTC timestamp + grid name)")
     ap.add_argument("--latest", default="latest",
                     help="name of the refreshed copy under --results-dir ('' to skip; default: latest)")
-    ap.add_argument("--only", help="run only series whose label or id contains this text")
+    ap.add_argument("--only", help="run only the series with this label or id (else: whose label/id contains it)")
     ap.add_argument("--concurrency", help="override every series' concurrency list, e.g. 1,10,100")
     ap.add_argument("--latency-ms", type=int, help="override L (store latency) for every series")
     ap.add_argument("--warmup", type=float, dest="warmup_s", help="override warm-up seconds")

@@ -23,6 +23,7 @@ ap.add_argument("--json")
 ap.add_argument("--csv")
 ap.add_argument("--timeseries")
 ap.add_argument("--path")
+ap.add_argument("--no-progress", action="store_true")
 ap.add_argument("url")
 a = ap.parse_args()
 if os.environ.get("FAKE_LOADGEN_EXIT"):
@@ -64,9 +65,11 @@ j = {"config": {"connections": a.c}, "machine": {"cores": 2}, "window_s": window
      "latency_uncorrected_us": {"p50": p50},
      "littles_law": {"concurrency": a.c, "predicted_in_flight": a.c, "ratio": 1.0},
      "per_connection": {"min": 1, "median": 2, "max": 3},
-     "server": {"threadpool_threads": vals.get("threadpool_threads"),
-                "threadpool_queue_length": vals.get("threadpool_queue_length"),
-                "rss_kb": vals.get("process_resident_memory_bytes", 0) / 1024 + a.c * 4}}
+     "server": {"scraped": True, "samples": 10, "failures": 0,
+                "peaks": {"threadpool_threads": vals.get("threadpool_threads"),
+                          "threadpool_queue_length": vals.get("threadpool_queue_length"),
+                          "process_resident_memory_bytes": vals.get("process_resident_memory_bytes", 0)
+                          + a.c * 4096}}}
 with open(a.json, "w") as f:
     json.dump(j, f)
 new = not os.path.exists(a.csv)
@@ -75,14 +78,16 @@ with open(a.csv, "a") as f:
         f.write("throughput_rps,connections\n")
     f.write(f"{tput},{a.c}\n")
 with open(a.timeseries, "w") as f:
-    f.write("t_s,completed,rps,p50_ms,p99_ms,errors,threadpool_threads,threadpool_busy_threads,"
-            "threadpool_queue_length,http_requests_in_flight,eventloop_lag_ms,rss_kb\n")
+    f.write("t_s,phase,rps,p50_us,p99_us,errors,server_threadpool_threads,server_threadpool_busy_threads,"
+            "server_threadpool_queue_length,server_http_requests_in_flight,server_eventloop_lag_ms,"
+            "server_rss_kb\n")
     steps = int(duration / 0.25)
     for i in range(steps + 1):
         t = i * 0.25
         th = vals.get("threadpool_threads", 1)
         if "fake_capacity_model_elastic" in vals:
             th = min(a.c, 2 + int(2 * t))
-        f.write(f"{t:.2f},{int(tput / 4)},{tput:.3f},{p50 / 1000:.1f},{p50 * 1.02 / 1000:.1f},0,{th},{th},"
+        phase = "warmup" if t < warmup else ("steady" if t < duration else "drain")
+        f.write(f"{t:.2f},{phase},{tput:.3f},{p50:.1f},{p50 * 1.02:.1f},0,{th},{th},"
                 f"{max(0, a.c - th)},{a.c},{lat_ms if 'fake_capacity_model_K' in vals else 1.0},{8000 + t}\n")
 print(f"fake loadgen: {tput:.1f} req/s")

@@ -1,0 +1,85 @@
+"""plot.py and report.py on a run made by sweep.py with the fake binaries: every plot in PNG and SVG, and a
+report.md whose numbers come from summary.csv."""
+import contextlib
+import io
+import re
+import tempfile
+import unittest
+from pathlib import Path
+
+from fakes import REPO, make_fake_build
+
+import sweep  # noqa: E402
+
+try:
+    import matplotlib  # noqa: F401
+    HAVE_MPL = True
+except ImportError:
+    HAVE_MPL = False
+
+
+@unittest.skipUnless(HAVE_MPL, "matplotlib missing: run under /usr/bin/python3 (python3-matplotlib)")
+class PlotAndReport(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        build = make_fake_build(Path(cls.tmp.name) / "build")
+        grid = Path(cls.tmp.name) / "grid.json"
+        # the default grid's shape at a tiny scale: sync fixed, elastic, async, deadlock demo
+        text = (REPO / "bench" / "grid_default.json").read_text()
+        grid.write_text(text)
+        with contextlib.redirect_stderr(io.StringIO()):
+            rc = sweep.main(["--grid", str(grid), "--build-dir", str(build), "--results-dir",
+                             str(Path(cls.tmp.name) / "res"), "--run-id", "r", "--latest", "",
+                             "--concurrency", "1,10,100"])
+        assert rc == 0
+        cls.run_dir = Path(cls.tmp.name) / "res" / "r"
+        import plot
+
+        with contextlib.redirect_stderr(io.StringIO()):
+            cls.rc = plot.main([str(cls.run_dir)])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_plots_written(self):
+        self.assertEqual(self.rc, 0)
+        for name in ("throughput", "latency", "starvation", "rss"):
+            for ext in ("png", "svg"):
+                p = self.run_dir / f"{name}.{ext}"
+                self.assertTrue(p.is_file() and p.stat().st_size > 1000, p)
+        self.assertTrue(list((self.run_dir / "timeline").glob("*.png")))
+        self.assertEqual((self.run_dir / "throughput.png").read_bytes()[:4], b"\x89PNG")
+
+    def test_axes_have_units(self):
+        svg = (self.run_dir / "throughput.svg").read_text()
+        self.assertIn("requests/s", svg)
+        self.assertIn("concurrency", svg)
+
+    def test_report_from_data(self):
+        md = (self.run_dir / "report.md").read_text()
+        rows = sweep.read_summary(self.run_dir / "summary.csv")
+        self.assertIn("![Throughput vs concurrency](throughput.png)", md)
+        self.assertIn("## Findings", md)
+        self.assertIn("Little's law holds", md)
+        self.assertIn("plateaus at N / L", md)
+        self.assertIn("deadlocks", md)
+        table = [ln for ln in md.splitlines() if ln.startswith("| ") and "series" not in ln]
+        self.assertEqual(len(table), len(rows))
+        self.assertNotRegex(md, r"\bnan\b|\bNone\b")
+        # a number in the report is the one in summary.csv
+        async_top = max((r for r in rows if r["label"] == "async K=1"), key=lambda r: r["concurrency"])
+        self.assertIn(f"{async_top['throughput_rps']:,.1f} req/s", md)
+
+    def test_unreadable_run_exit_2(self):
+        import plot
+        import report
+
+        with contextlib.redirect_stderr(io.StringIO()):
+            self.assertEqual(plot.main([str(Path(self.tmp.name) / "nope")]), 2)
+            self.assertEqual(report.main([str(Path(self.tmp.name) / "nope")]), 2)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,264 @@
+"""sweep.py: grid parsing and validation, the Little's-law bound, command lines, the summary row built from
+loadgen's JSON, and whole runs on the fake binaries (ok, deadlock, crash, start failure, loadgen failure)."""
+import contextlib
+import csv
+import io
+import json
+import tempfile
+import unittest
+from pathlib import Path
+
+from fakes import FIXTURES, REPO, EnvPatch, make_fake_build
+
+import sweep  # noqa: E402
+
+
+def grid_file(d: Path, grid: dict) -> Path:
+    p = Path(d) / "grid.json"
+    p.write_text(json.dumps(grid))
+    return p
+
+
+class Grid(unittest.TestCase):
+    def test_shipped_grids_load(self):
+        g = sweep.load_grid(REPO / "bench" / "grid_default.json")
+        pts = sweep.expand_points(g)
+        self.assertEqual(len(pts), 19)
+        labels = {p.label for p in pts}
+        self.assertIn("sync fixed N=10", labels)
+        self.assertIn("async K=1", labels)
+        for s in g["series"]:
+            if s["expect"] == "ok":
+                self.assertEqual(s["concurrency"], [1, 10, 11, 100, 1000, 10000])
+            self.assertEqual(s["latency_ms"], 2000)
+        dl = [p for p in pts if p.expect == "deadlock"]
+        self.assertEqual(len(dl), 1)
+        self.assertEqual(dl[0].antipattern, "sync-over-async")
+        q = sweep.load_grid(REPO / "bench" / "grid_quick.json")
+        self.assertTrue(all(s["latency_ms"] == 100 for s in q["series"]))
+
+    def test_default_grid_fits_ten_minutes(self):
+        pts = sweep.expand_points(sweep.load_grid(REPO / "bench" / "grid_default.json"))
+        self.assertLess(sum(sweep.estimate_seconds(p) for p in pts), 8 * 60)
+
+    def test_quick_grid_fits_three_minutes(self):
+        pts = sweep.expand_points(sweep.load_grid(REPO / "bench" / "grid_quick.json"))
+        self.assertLess(sum(sweep.estimate_seconds(p) for p in pts), 2 * 60)
+
+    def test_overrides(self):
+        g = sweep.load_grid(REPO / "bench" / "grid_default.json", {"latency_ms": 100, "concurrency": [5]})
+        pts = sweep.expand_points(g)
+        self.assertTrue(all(p.latency_ms == 100 and p.concurrency == 5 for p in pts))
+        self.assertEqual(len(sweep.expand_points(g, only="async K=1")), 1)
+
+    def test_bad_grids(self):
+        bad = [
+            ({"series": []}, "non-empty 'series'"),
+            ({"series": [{"server": "nginx", "concurrency": [1]}]}, "'server'"),
+            ({"series": [{"server": "sync", "concurrency": []}]}, "concurrency"),
+            ({"series": [{"server": "sync", "concurrency": [1], "colour": 1}]}, "unknown key"),
+            ({"series": [{"server": "async", "antipattern": "bogus", "concurrency": [1]}]}, "antipattern"),
+            ({"series": [{"server": "sync", "threads": "x", "concurrency": [1]}]}, "integer"),
+        ]
+        with tempfile.TemporaryDirectory() as d:
+            for g, words in bad:
+                with self.subTest(g=g), self.assertRaises(sweep.SweepError) as cm:
+                    sweep.load_grid(grid_file(d, g))
+                self.assertIn(words, str(cm.exception))
+            p = Path(d) / "broken.json"
+            p.write_text("{nope")
+            with self.assertRaises(sweep.SweepError) as cm:
+                sweep.load_grid(p)
+            self.assertIn("invalid JSON", str(cm.exception))
+
+    def test_bad_flags_exit_2(self):
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            self.assertEqual(sweep.main(["--grid", "/nonexistent.json"]), 2)
+            self.assertEqual(sweep.main(["--concurrency", "a,b", "--dry-run"]), 2)
+            self.assertEqual(sweep.main(["--build-dir", "/nonexistent", "--grid",
+                                         str(FIXTURES / "grid_tiny.json")]), 2)
+        lines = err.getvalue().strip().splitlines()
+        self.assertTrue(any("missing binaries" in ln for ln in lines), lines)
+
+
+def series(**kw):
+    s = dict(sweep.SERIES_DEFAULTS)
+    s.update(kw)
+    if s["server"] == "async":
+        s["model"], s["pool"] = "coroutine", ""
+    return s
+
+
+class Bound(unittest.TestCase):
+    def cap(self, s, c, ts=None):
+        return sweep.compute_capacity(s, c, ts, 2.0, 10.0)
+
+    def test_sync_fixed(self):
+        s = series(server="sync", threads=10, latency_ms=2000)
+        cap, basis = self.cap(s, 1000)
+        self.assertEqual((cap, basis), (10.0, "N"))
+        self.assertAlmostEqual(sweep.bound_rps(cap, 1000, 2000), 5.0)
+        self.assertAlmostEqual(sweep.bound_rps(cap, 1, 2000), 0.5)
+
+    def test_async(self):
+        s = series(server="async", threads=1, latency_ms=2000)
+        cap, _ = self.cap(s, 10000)
+        self.assertAlmostEqual(sweep.bound_rps(cap, 10000, 2000), 5000.0)
+
+    def test_antipatterns(self):
+        self.assertEqual(self.cap(series(server="async", threads=2, antipattern="blocking-store"), 100)[0], 2.0)
+        self.assertEqual(self.cap(series(server="async", threads=1, antipattern="sync-over-async"), 10)[0], 0.0)
+        planted = series(server="async", threads=1, bound_model="async",
+                         extra_server_args=["--antipattern", "blocking-store"])
+        self.assertEqual(self.cap(planted, 100)[0], 100.0)
+
+    def test_elastic_from_timeseries(self):
+        s = series(server="sync", pool="elastic", min_threads=2, max_threads=1000, latency_ms=1000)
+        ts = [{"t_s": t / 4, "threadpool_threads": 2 + t // 2} for t in range(41)]  # +2 threads/s
+        cap, basis = self.cap(s, 1000, ts)
+        self.assertIn("scraped", basis)
+        # threads over [warmup - L, end - L) = [1, 9) s: 4 .. 19, mean ~11
+        self.assertGreater(cap, 9)
+        self.assertLess(cap, 13)
+        small = self.cap(s, 5, ts)[0]  # min(C, threads): at most C
+        self.assertLessEqual(small, 5.0)
+        self.assertGreater(small, 4.5)
+
+    def test_elastic_model_without_timeseries(self):
+        s = series(server="sync", pool="elastic", min_threads=2, max_threads=4, latency_ms=1000)
+        cap, basis = self.cap(s, 1000)
+        self.assertIn("heuristic", basis)
+        self.assertLessEqual(cap, 4.0)
+
+    def test_no_latency_no_bound(self):
+        self.assertIsNone(sweep.bound_rps(10, 10, 0))
+
+
+class Commands(unittest.TestCase):
+    def test_server_and_loadgen_flags(self):
+        g = sweep.load_grid(REPO / "bench" / "grid_default.json")
+        pts = {p.id: p for p in sweep.expand_points(g)}
+        b = sweep.Binaries(Path("/b/ss"), Path("/b/sa"), Path("/b/lg"))
+        el = next(p for p in pts.values() if p.pool == "elastic")
+        cmd = sweep.server_command(el, b)
+        self.assertEqual(cmd[0], "/b/ss")
+        for flag in ("--port", "--store-latency-ms", "--pool", "--min-threads", "--max-threads"):
+            self.assertIn(flag, cmd)
+        self.assertEqual(cmd[cmd.index("--port") + 1], "0")
+        dl = next(p for p in pts.values() if p.expect == "deadlock")
+        cmd = sweep.server_command(dl, b)
+        self.assertIn("--deadlock-exit", cmd)
+        self.assertEqual(cmd[cmd.index("--antipattern") + 1], "sync-over-async")
+        out = {"json": Path("j"), "csv": Path("c"), "timeseries": Path("t")}
+        lg = sweep.loadgen_command(dl, b, 1234, out)
+        self.assertEqual(lg[lg.index("-c") + 1], "10")
+        self.assertEqual(lg[lg.index("-d") + 1], "10000ms")
+        self.assertEqual(lg[lg.index("--warmup") + 1], "2000ms")
+        self.assertEqual(lg[lg.index("--scrape") + 1], "http://127.0.0.1:1234/metrics")
+        self.assertEqual(lg[lg.index("--path") + 1], "/users/{rand:1..10000}")
+
+    def test_prometheus_parser(self):
+        text = ('# HELP x\n# TYPE x gauge\nthreadpool_threads 10\nhttp_responses_total{code="200"} 5\n'
+                'http_responses_total{code="503"} 2\nprocess_resident_memory_bytes 1.5e+07\n')
+        m = sweep.parse_prometheus(text)
+        self.assertEqual(m["threadpool_threads"], 10)
+        self.assertEqual(m["http_responses_total"], 7)
+        self.assertEqual(m["process_resident_memory_bytes"], 1.5e7)
+
+
+class Row(unittest.TestCase):
+    """A summary row from a loadgen JSON in the real loadgen's format (fixtures/loadgen_sample.json)."""
+
+    def test_row_from_real_format(self):
+        lj = json.loads((FIXTURES / "loadgen_sample.json").read_text())
+        ts = sweep.read_timeseries(FIXTURES / "timeseries_sample.csv")
+        s = series(server="sync", threads=10, latency_ms=100)
+        p = sweep.Point(index=1, series=s, concurrency=40, id="01-x")
+        info = {"status": "ok", "detail": [], "server_exit_code": 0, "loadgen_exit_code": 0,
+                "base": {"process_resident_memory_bytes": 8 * 1024 * 1024},
+                "final": {"store_calls_total": 123.0, "deadlock_detected": 0.0}}
+        row = sweep.build_row(p, "r", info, lj, ts, 1.0, ([], []))
+        self.assertAlmostEqual(row["throughput_rps"], lj["throughput_rps"])
+        self.assertAlmostEqual(row["bound_rps"], 100.0)
+        self.assertAlmostEqual(row["efficiency"], round(lj["throughput_rps"] / 100.0, 4))
+        self.assertAlmostEqual(row["p99_ms"], round(lj["latency_us"]["p99"] / 1000, 3))
+        req = lj["requests"]
+        self.assertEqual(row["errors_total"], sum(req[k] for k in ("connect", "read", "write", "timeout",
+                                                                   "status_4xx", "status_5xx", "status_503")))
+        self.assertEqual(row["errors_timeout"], req["timeout"])
+        self.assertEqual(row["peak_threads"], lj["server"]["peaks"]["threadpool_threads"])
+        self.assertIsNotNone(row["server_rss_kb"])
+        self.assertEqual(row["server_rss_base_kb"], 8192)
+        self.assertEqual(row["store_calls_total"], 123.0)
+        for col in sweep.SUMMARY_COLUMNS:
+            self.assertIn(col, row)
+
+
+class EndToEndOnFakes(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.build = make_fake_build(Path(cls.tmp.name) / "build")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def sweep(self, run_id, grid=FIXTURES / "grid_tiny.json", *extra):
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            rc = sweep.main(["--grid", str(grid), "--build-dir", str(self.build), "--results-dir",
+                             str(Path(self.tmp.name) / "res"), "--run-id", run_id, *extra])
+        rows = sweep.read_summary(Path(self.tmp.name) / "res" / run_id / "summary.csv")
+        return rc, rows, err.getvalue()
+
+    def test_ok_run_outputs(self):
+        rc, rows, err = self.sweep("ok")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([r["status"] for r in rows], ["ok", "ok"])
+        self.assertIn("ETA", err)
+        self.assertIn("pinning", err)
+        run = Path(self.tmp.name) / "res" / "ok"
+        for r in rows:
+            self.assertTrue((run / "loadgen" / f"{r['point']}.json").is_file())
+            self.assertTrue((run / "timeseries" / f"{r['point']}.csv").is_file())
+            self.assertAlmostEqual(r["efficiency"], 1.0, places=2)
+        m = json.loads((run / "machine.json").read_text())
+        for k in ("cores", "cpu_model", "kernel", "compiler", "build_type", "git_commit"):
+            self.assertIn(k, m)
+        latest = Path(self.tmp.name) / "res" / "latest"
+        self.assertTrue((latest / "summary.csv").is_file())
+        self.assertFalse(latest.is_symlink())
+
+    def test_failures_are_rows(self):
+        for env, want in (({"FAKE_SERVER_CRASH": "1"}, "crash"), ({"FAKE_SERVER_NO_LISTEN": "1"}, "start_failed"),
+                          ({"FAKE_LOADGEN_EXIT": "3"}, "loadgen_failed")):
+            with self.subTest(want=want), EnvPatch(**env):
+                rc, rows, err = self.sweep("f-" + want)
+                self.assertEqual(rc, 0, err)  # a failed point is data, not a failed sweep
+                self.assertEqual(len(rows), 2)
+                self.assertEqual({r["status"] for r in rows}, {want}, [r["detail"] for r in rows])
+                self.assertTrue(all(r["detail"] for r in rows))
+
+    def test_deadlock_recorded(self):
+        with tempfile.TemporaryDirectory() as d:
+            g = grid_file(d, {"defaults": {"latency_ms": 100, "warmup_s": 0.5, "window_s": 1, "timeout_s": 1},
+                              "series": [{"server": "async", "antipattern": "sync-over-async",
+                                          "deadlock_exit": True, "expect": "deadlock", "concurrency": [4]}]})
+            rc, rows, err = self.sweep("dl", g)
+        self.assertEqual(rows[0]["status"], "deadlock", rows[0])
+        self.assertEqual(rows[0]["server_exit_code"], 4)
+        self.assertEqual(rows[0]["deadlock_detected"], 1)
+
+    def test_summary_columns_have_units(self):
+        with open(FIXTURES / "summary_pass.csv") as f:
+            header = next(csv.reader(f))
+        self.assertEqual(header, sweep.SUMMARY_COLUMNS)
+        for c in ("throughput_rps", "bound_rps", "efficiency", "p50_ms", "p90_ms", "p99_ms", "max_ms",
+                  "peak_threads", "peak_queue_length", "max_loop_lag_ms", "server_rss_kb", "rss_per_conn_kb"):
+            self.assertIn(c, header)
+
+
+if __name__ == "__main__":
+    unittest.main()
