@@ -1,0 +1,101 @@
+#pragma once
+/// \file One client connection served by a coroutine: read, parse, respond, in order, until close.
+
+#include <array>
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <string_view>
+#include <system_error>
+
+#include "core/Metrics.hpp"
+#include "core/RequestParser.hpp"
+#include "server_async/Heartbeat.hpp"
+
+namespace slowio::async {
+
+class ConnectionManager;
+class Responder;
+
+/// A keep-alive HTTP/1.1 connection.
+///
+/// Two coroutines run on the socket's executor (the io_context itself when K = 1, a per-connection strand when
+/// K > 1, so they never run concurrently):
+/// - serve(): reads into a small fixed buffer, feeds core's RequestParser, answers each complete request in
+///   order (pipelined requests wait in the buffer until the previous response is written), and ends the
+///   connection on EOF, error, `Connection: close`, a parser error, a timeout or server shutdown.
+/// - watch(): one timer per connection enforcing a single moving deadline — keep-alive idle timeout while
+///   waiting for a request, header timeout once a request has started, write timeout while a response is
+///   stuck. Moving the deadline later is a plain store (the timer re-arms when it fires), so the fast path
+///   never touches the timer; only an earlier deadline cancels it.
+///
+/// Lifetime: both coroutines take a shared_ptr to the connection as a parameter, which lives in their frames;
+/// the connection dies when the last one finishes. Memory per idle or waiting connection is this object
+/// (including the 512-byte read buffer and the parser) plus the two coroutine frames — no thread, no stack.
+class Connection : public std::enable_shared_from_this<Connection> {
+public:
+    /// Timeouts from the common flags.
+    struct Timeouts {
+        std::chrono::milliseconds header;     ///< --header-timeout-ms: a started request must complete
+        std::chrono::milliseconds keepalive;  ///< --keepalive-timeout-ms: idle wait; also bounds a stuck write
+    };
+
+    /// `socket` is connected; its slot in `manager` is already reserved (released by the destructor). All
+    /// references must outlive the io_context's run.
+    Connection(asio::ip::tcp::socket socket, Responder& responder, ConnectionManager& manager, Metrics& metrics,
+               Heartbeat& heartbeat, Timeouts timeouts);
+    ~Connection();
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    /// Registers with the manager and spawns serve() and watch(). Closes at once if the server is stopping.
+    void start();
+    /// Server shutdown (run on executor()): an idle connection closes now; one with a request in progress
+    /// finishes it and answers with `Connection: close`.
+    void on_server_stop();
+    /// The executor both coroutines run on.
+    const asio::any_io_executor& executor() { return executor_; }
+
+private:
+    friend class ConnectionManager;  // the intrusive list hooks below
+    using clock = std::chrono::steady_clock;
+    enum class Phase { reading, handling, writing, closing };
+
+    asio::awaitable<void> serve(std::shared_ptr<Connection> self);
+    asio::awaitable<void> watch(std::shared_ptr<Connection> self);
+    asio::awaitable<void> on_read_error(std::error_code ec);
+    asio::awaitable<void> send_final(const HttpResponse& response);
+    asio::awaitable<std::error_code> write(std::string_view bytes);
+    void set_deadline(clock::time_point deadline);
+    void finish();
+
+    asio::any_io_executor executor_;
+    asio::ip::tcp::socket socket_;
+    asio::steady_timer timer_;
+    Responder& responder_;
+    ConnectionManager& manager_;
+    Metrics& metrics_;
+    Heartbeat& heartbeat_;
+    Timeouts timeouts_;
+
+    RequestParser parser_;
+    std::array<char, 512> buffer_;  ///< small on purpose: the parser accumulates, big requests take more reads
+    std::size_t begin_ = 0;         ///< unparsed bytes are buffer_[begin_, end_) (pipelined requests)
+    std::size_t end_ = 0;
+
+    Phase phase_ = Phase::reading;
+    clock::time_point deadline_;         ///< the one deadline watch() enforces
+    clock::time_point armed_;            ///< what timer_ is currently set to
+    clock::time_point request_deadline_; ///< header timeout of the request being received
+    bool timed_out_ = false;             ///< watch() fired: the pending socket operation was cancelled
+    bool stop_requested_ = false;        ///< server shutdown
+    bool finished_ = false;              ///< serve() is done: watch() must exit
+
+    Connection* prev_ = nullptr;  ///< ConnectionManager's list
+    Connection* next_ = nullptr;
+    bool listed_ = false;
+};
+
+}  // namespace slowio::async

@@ -1,0 +1,47 @@
+#pragma once
+/// \file The set of open connections: the --max-connections count, and who to tell when the server stops.
+
+#include <atomic>
+#include <cstddef>
+#include <mutex>
+
+#include "core/Metrics.hpp"
+
+namespace slowio::async {
+
+class Connection;
+
+/// Counts and lists the live connections (as in Asio's HTTP server example's connection_manager).
+/// Thread-safe: with K > 1 io threads connections open and close on any of them.
+class ConnectionManager {
+public:
+    /// `metrics` must outlive the manager (http_connections_open is kept here).
+    ConnectionManager(Metrics& metrics, std::size_t max_connections);
+
+    /// Takes one slot of --max-connections; false when all are taken (the caller answers 503 and closes).
+    bool try_reserve();
+    /// Gives a slot back: for a reserved connection that never got registered.
+    void release();
+
+    /// Lists a connection whose slot was reserved. Returns false once stop_all() ran (the caller closes it).
+    bool add(Connection& connection);
+    /// Unlists it and frees its slot (from Connection's destructor).
+    void remove(Connection& connection);
+
+    /// Server shutdown: from now on add() refuses, and every listed connection is told (on its own executor)
+    /// to close if idle and to finish its in-flight request with `Connection: close` otherwise.
+    void stop_all();
+
+    /// Connections currently open.
+    std::size_t open() const noexcept { return open_.load(std::memory_order_relaxed); }
+
+private:
+    Metrics& metrics_;
+    const std::size_t max_;
+    std::atomic<std::size_t> open_{0};
+    std::mutex mutex_;
+    bool stopping_ = false;
+    Connection* head_ = nullptr;  ///< intrusive list through Connection::prev_/next_: no per-connection node
+};
+
+}  // namespace slowio::async

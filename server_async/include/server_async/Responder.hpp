@@ -1,0 +1,49 @@
+#pragma once
+/// \file Turns a parsed request into a response the async way — or, on purpose, one of the anti-pattern ways.
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/thread_pool.hpp>
+#include <memory>
+
+#include "core/Application.hpp"
+#include "core/HttpRequest.hpp"
+#include "core/HttpResponse.hpp"
+#include "server_async/AsyncOptions.hpp"
+
+namespace slowio::async {
+
+/// Runs core's Handler and performs the Outcome it returns. This is the only place the anti-patterns live:
+/// - StoreCall: `none`/`offload` co_await SlowStore::fetch_async (a timer: the io thread serves others
+///   meanwhile); `blocking-store` calls fetch_blocking on the io thread; `sync-over-async` co_spawns
+///   fetch_async onto the io_context with asio::use_future and blocks on future.get().
+/// - CpuWork (POST /work): inline on the io thread (it blocks the loop; the lag metric shows it), or with
+///   `offload` on a separate asio::thread_pool, resuming on the connection's executor when done.
+class Responder {
+public:
+    /// `app` must outlive the responder. `io_executor` is the io_context's own executor: sync-over-async
+    /// spawns the store call there (not on the connection's strand), so with K > 1 any unblocked io thread can
+    /// complete it — the deadlock needs all K threads parked, exactly as in the thread-pool version.
+    Responder(Application& app, const AsyncOptions& options, asio::any_io_executor io_executor);
+    /// Joins the offload pool (after the io_context stopped: nothing awaits it any more).
+    ~Responder();
+    Responder(const Responder&) = delete;
+    Responder& operator=(const Responder&) = delete;
+
+    /// The response to `request`. `executor` is the calling connection's executor (timers are bound to it).
+    asio::awaitable<HttpResponse> respond(const HttpRequest& request, asio::any_io_executor executor);
+
+    /// The active anti-pattern.
+    Antipattern antipattern() const { return antipattern_; }
+
+private:
+    asio::awaitable<StoreResult> fetch(const StoreCall& call, asio::any_io_executor executor);
+    asio::awaitable<std::uint64_t> work(const CpuWork& work);
+
+    Application& app_;
+    Antipattern antipattern_;
+    asio::any_io_executor io_executor_;
+    std::unique_ptr<asio::thread_pool> offload_pool_;  ///< only with --antipattern offload
+};
+
+}  // namespace slowio::async

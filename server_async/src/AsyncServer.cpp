@@ -1,0 +1,243 @@
+#include "server_async/AsyncServer.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#include "core/Log.hpp"
+#include "server_async/Connection.hpp"
+#include "server_async/LingeringClose.hpp"
+
+namespace slowio::async {
+
+namespace {
+
+constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+constexpr int listen_backlog = 65535;
+
+void log_failure(std::exception_ptr failure) {
+    if (!failure) return;
+    try {
+        std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+        log(LogLevel::error, "server coroutine failed: {}", e.what());
+    }
+}
+
+/// Running out of descriptors or kernel memory: transient, back off and keep accepting later.
+bool is_resource_exhaustion(std::error_code ec) {
+    return ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system ||
+           ec == std::errc::no_buffer_space || ec == std::errc::not_enough_memory;
+}
+
+int kernel_somaxconn() {
+    std::ifstream in("/proc/sys/net/core/somaxconn");
+    int value = 0;
+    in >> value;
+    return value;
+}
+
+/// --max-connections reached: answer 503 (Retry-After: 1) without reading the request, then close politely.
+/// `socket` lives in this frame until the close completes.
+asio::awaitable<void> reject(asio::ip::tcp::socket socket, Metrics& metrics, std::size_t max_connections) {
+    HttpResponse response =
+        error_response(503, fmt::format("server at its connection limit ({}); retry later", max_connections), true);
+    response.extra_headers.emplace_back("Retry-After", "1");
+    const std::string bytes = serialize(response, /*keep_alive=*/false, http_date());
+    metrics.count_rejected("max_connections");
+    metrics.count_response(503);
+    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(bytes), use_nothrow);
+    (void)n;
+    if (!ec) co_await lingering_close(socket);
+}
+
+std::chrono::nanoseconds deadlock_bound(const LatencyModel& latency) {
+    // Longest silence a live loop can show: a blocking store call (≈ L) plus another behind it, plus a second.
+    return 2 * latency.mean() + std::chrono::seconds(1);
+}
+
+}  // namespace
+
+AsyncServer::AsyncServer(Application& app, const ServerOptions& options, const AsyncOptions& async_options)
+    : app_(app),
+      options_(options),
+      async_options_(async_options),
+      connections_(app.metrics, options.max_connections),
+      io_(options.threads),
+      responder_(app, async_options, io_.get_executor()),
+      acceptor_executor_(make_executor()),
+      acceptor_(acceptor_executor_),
+      lag_(io_.get_executor(), app.metrics.enable_eventloop(), heartbeat_),
+      watchdog_(
+          Watchdog::Config{deadlock_bound(app.latency), async_options.deadlock_exit, async_options.status_file,
+                           app.shutdown_grace() + std::chrono::seconds(2),
+                           options.db_path.empty() ? app.store.path() : std::filesystem::path(),
+                           fmt::format(" (antipattern {}, {} io thread(s))", to_string(async_options.antipattern),
+                                       options.threads)},
+          heartbeat_, app.metrics.enable_deadlock_detected(), [this] { request_shutdown(); }) {}
+
+AsyncServer::~AsyncServer() { watchdog_.stop(); }
+
+asio::any_io_executor AsyncServer::make_executor() {
+    // One thread: no concurrency, so a strand would only add a queue hop per completion.
+    if (options_.threads == 1) return io_.get_executor();
+    return asio::make_strand(io_);
+}
+
+std::error_code AsyncServer::listen(const asio::ip::tcp::endpoint& endpoint) {
+    std::error_code ec;
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(listen_backlog, ec);
+    // Non-blocking so accept_loop() can drain the backlog with plain accept() calls after each async_accept.
+    if (!ec) acceptor_.non_blocking(true, ec);
+    if (ec) {
+        std::error_code ignored;
+        acceptor_.close(ignored);
+        return ec;
+    }
+    const int cap = kernel_somaxconn();
+    log(LogLevel::info, "listen backlog {} (kernel caps it at net.core.somaxconn = {})", listen_backlog, cap);
+    return {};
+}
+
+asio::ip::tcp::endpoint AsyncServer::local_endpoint() const {
+    std::error_code ignored;
+    return acceptor_.local_endpoint(ignored);
+}
+
+void AsyncServer::request_shutdown() {
+    asio::post(acceptor_executor_, [this] { begin_shutdown(); });
+}
+
+int AsyncServer::run() {
+    lag_.start();
+    asio::co_spawn(acceptor_executor_, accept_loop(), log_failure);
+    watchdog_.start();
+    std::vector<std::thread> threads;
+    threads.reserve(static_cast<std::size_t>(options_.threads - 1));
+    for (int i = 1; i < options_.threads; ++i) threads.emplace_back([this] { run_io(); });
+    run_io();
+    for (auto& t : threads) t.join();
+    watchdog_.stop();
+    return drained_.load() ? exit_code::ok : 1;
+}
+
+void AsyncServer::run_io() {
+    for (;;) {
+        try {
+            io_.run();
+            return;
+        } catch (const std::exception& e) {
+            // A handler threw (our coroutines catch their own; this would be a bug): log and keep serving.
+            log(LogLevel::error, "io thread: unhandled exception: {}", e.what());
+        }
+    }
+}
+
+asio::awaitable<void> AsyncServer::accept_loop() {
+    for (;;) {
+        auto [ec, socket] = co_await acceptor_.async_accept(make_executor(), use_nothrow);
+        if (stopping_) co_return;
+        if (ec) {
+            if (!co_await on_accept_error(ec)) co_return;
+            continue;
+        }
+        on_accept(std::move(socket));
+        // A storm of connections (wrk opens 10,000 at once) is drained here with plain non-blocking accepts,
+        // one scheduler round trip for up to 256 connections instead of one each.
+        for (int i = 0; i < 256; ++i) {
+            asio::ip::tcp::socket next(make_executor());
+            acceptor_.accept(next, ec);
+            if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+            if (ec) {
+                if (!co_await on_accept_error(ec)) co_return;
+                break;
+            }
+            on_accept(std::move(next));
+        }
+    }
+}
+
+asio::awaitable<bool> AsyncServer::on_accept_error(std::error_code ec) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return false;
+    const auto now = std::chrono::steady_clock::now();
+    // EMFILE under a connection storm would otherwise log thousands of lines a second: one per second at most.
+    if (now - last_accept_log_ >= std::chrono::seconds(1)) {
+        if (is_resource_exhaustion(ec)) {
+            log(LogLevel::warn,
+                "accept failed: {} ({} connections open; raise the open-files limit or lower "
+                "--max-connections); backing off 50 ms{}",
+                ec.message(), connections_.open(),
+                accept_errors_unlogged_ ? fmt::format(" ({} more since the last message)", accept_errors_unlogged_)
+                                        : std::string());
+        } else {
+            log(LogLevel::warn, "accept failed: {}", ec.message());
+        }
+        last_accept_log_ = now;
+        accept_errors_unlogged_ = 0;
+    } else {
+        ++accept_errors_unlogged_;
+    }
+    if (is_resource_exhaustion(ec)) {
+        app_.metrics.count_rejected("accept_failed");
+        // The pending connection stays in the backlog; retry once some descriptors were freed.
+        asio::steady_timer backoff(acceptor_executor_, std::chrono::milliseconds(50));
+        co_await backoff.async_wait(use_nothrow);
+    }
+    co_return !stopping_;
+}
+
+void AsyncServer::on_accept(asio::ip::tcp::socket socket) {
+    if (!connections_.try_reserve()) {
+        auto executor = socket.get_executor();
+        asio::co_spawn(executor, reject(std::move(socket), app_.metrics, options_.max_connections), log_failure);
+        return;
+    }
+    const Connection::Timeouts timeouts{std::chrono::milliseconds(options_.header_timeout_ms),
+                                        std::chrono::milliseconds(options_.keepalive_timeout_ms)};
+    std::make_shared<Connection>(std::move(socket), responder_, connections_, app_.metrics, heartbeat_, timeouts)
+        ->start();
+}
+
+void AsyncServer::begin_shutdown() {
+    if (stopping_) return;
+    stopping_ = true;
+    log(LogLevel::info, "shutting down: {} connection(s) open; draining in-flight requests for at most {} ms",
+        connections_.open(), app_.shutdown_grace().count());
+    std::error_code ignored;
+    acceptor_.close(ignored);
+    connections_.stop_all();
+    asio::co_spawn(acceptor_executor_, drain(), log_failure);
+}
+
+asio::awaitable<void> AsyncServer::drain() {
+    // Poll every 10 ms: simpler than a completion signal from the last connection, and the bound is seconds.
+    const auto deadline = std::chrono::steady_clock::now() + app_.shutdown_grace();
+    asio::steady_timer timer(acceptor_executor_);
+    while (connections_.open() > 0 && std::chrono::steady_clock::now() < deadline) {
+        timer.expires_after(std::chrono::milliseconds(10));
+        co_await timer.async_wait(use_nothrow);
+    }
+    // The ticker keeps beating the watchdog until here, so a slow drain is not mistaken for a deadlock.
+    lag_.stop();
+    if (connections_.open() > 0) {
+        log(LogLevel::warn, "{} connection(s) still open after {} ms; closing them", connections_.open(),
+            app_.shutdown_grace().count());
+        drained_.store(false);
+        io_.stop();
+    } else {
+        log(LogLevel::info, "drained; exiting");
+    }
+}
+
+}  // namespace slowio::async

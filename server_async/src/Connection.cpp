@@ -1,0 +1,230 @@
+#include "server_async/Connection.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include "core/HttpResponse.hpp"
+#include "core/Log.hpp"
+#include "server_async/ConnectionManager.hpp"
+#include "server_async/LingeringClose.hpp"
+#include "server_async/Responder.hpp"
+
+namespace slowio::async {
+
+namespace {
+
+/// Completion token: errors come back as values (std::error_code at the I/O edge), never as exceptions.
+constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
+
+/// Completion of a detached connection coroutine: an exception escaping it is a bug worth a log line,
+/// not a reason to take the server down.
+void log_failure(std::exception_ptr failure) {
+    if (!failure) return;
+    try {
+        std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+        log(LogLevel::error, "connection coroutine failed: {}", e.what());
+    }
+}
+
+/// Keeps http_requests_in_flight right on every path out of a request, exceptions included.
+class InFlight {
+public:
+    explicit InFlight(prometheus::Gauge& gauge) : gauge_(gauge) { gauge_.Increment(); }
+    ~InFlight() { gauge_.Decrement(); }
+    InFlight(const InFlight&) = delete;
+    InFlight& operator=(const InFlight&) = delete;
+
+private:
+    prometheus::Gauge& gauge_;
+};
+
+}  // namespace
+
+Connection::Connection(asio::ip::tcp::socket socket, Responder& responder, ConnectionManager& manager,
+                       Metrics& metrics, Heartbeat& heartbeat, Timeouts timeouts)
+    : executor_(socket.get_executor()),
+      socket_(std::move(socket)),
+      timer_(executor_),
+      responder_(responder),
+      manager_(manager),
+      metrics_(metrics),
+      heartbeat_(heartbeat),
+      timeouts_(timeouts) {
+    std::error_code ignored;
+    // Every response is one write; Nagle would hold back the tail of one that does not fit a segment.
+    socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+    // write() tries a direct send first and only falls back to async_write when the socket buffer is full.
+    socket_.non_blocking(true, ignored);
+}
+
+Connection::~Connection() { manager_.remove(*this); }
+
+void Connection::start() {
+    if (!manager_.add(*this)) {
+        // Accepted just as the server began to stop: nothing of this client's was taken on, close.
+        std::error_code ignored;
+        socket_.close(ignored);
+        return;
+    }
+    deadline_ = clock::now() + timeouts_.keepalive;
+    asio::co_spawn(executor_, serve(shared_from_this()), log_failure);
+    asio::co_spawn(executor_, watch(shared_from_this()), log_failure);
+}
+
+void Connection::on_server_stop() {
+    stop_requested_ = true;
+    // Idle (waiting for the first byte of the next request, nothing buffered): cancel the read, serve() closes.
+    if (phase_ == Phase::reading && !parser_.started() && begin_ == end_) {
+        std::error_code ignored;
+        socket_.cancel(ignored);
+    }
+}
+
+void Connection::set_deadline(clock::time_point deadline) {
+    deadline_ = deadline;
+    // Later deadlines are picked up when the timer fires; only an earlier one needs the timer re-armed now.
+    if (deadline < armed_) timer_.cancel();
+}
+
+void Connection::finish() {
+    finished_ = true;
+    timer_.cancel();
+    std::error_code ignored;
+    socket_.close(ignored);
+}
+
+asio::awaitable<void> Connection::watch(std::shared_ptr<Connection> self) {
+    // `self` keeps the connection alive while this frame exists.
+    while (!self->finished_) {
+        armed_ = deadline_;
+        timer_.expires_at(armed_);
+        co_await timer_.async_wait(use_nothrow);
+        if (finished_) break;
+        const auto now = clock::now();
+        if (deadline_ > now) continue;  // moved while we slept: re-arm
+        if (phase_ == Phase::handling || phase_ == Phase::closing) {
+            // The store wait and the work are the server's time, not the client's; lingering_close has its own
+            // bound. Look again one keep-alive period later.
+            deadline_ = now + timeouts_.keepalive;
+            continue;
+        }
+        // Reading (idle or mid-request) or writing: cancel the pending operation; serve() sees timed_out_.
+        timed_out_ = true;
+        deadline_ = now + timeouts_.keepalive;
+        std::error_code ignored;
+        socket_.cancel(ignored);
+    }
+}
+
+asio::awaitable<void> Connection::serve(std::shared_ptr<Connection> self) {
+    (void)self;  // owned by this frame: keeps the connection alive until serve() returns
+    for (;;) {
+        // 1. One complete request: from bytes already buffered (pipelining) first, then from the socket.
+        phase_ = Phase::reading;
+        while (parser_.state() == RequestParser::State::need_more) {
+            if (begin_ == end_) {
+                if (stop_requested_ && !parser_.started()) {
+                    finish();
+                    co_return;
+                }
+                set_deadline(parser_.started() ? request_deadline_ : clock::now() + timeouts_.keepalive);
+                auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer_), use_nothrow);
+                if (ec) {
+                    co_await on_read_error(ec);
+                    co_return;
+                }
+                begin_ = 0;
+                end_ = n;
+            }
+            const bool was_started = parser_.started();
+            begin_ += parser_.consume(buffer_.data() + begin_, end_ - begin_);
+            if (begin_ == end_) begin_ = end_ = 0;
+            if (!was_started && parser_.started()) request_deadline_ = clock::now() + timeouts_.header;
+        }
+        if (parser_.state() == RequestParser::State::error) {
+            // 400/413/414/431/501/505 from the codec: answer why, then close (the response says Connection: close).
+            co_await send_final(parser_.error());
+            co_return;
+        }
+
+        // 2. Respond. The request is in flight from here until its response is written.
+        const HttpRequest request = parser_.take();
+        std::string bytes;
+        bool keep_alive = false;
+        {
+            InFlight in_flight(metrics_.requests_in_flight());
+            phase_ = Phase::handling;
+            const HttpResponse response = co_await responder_.respond(request, executor_);
+            // During shutdown every response closes its connection, so draining ends.
+            keep_alive = keeps_alive(response, request.keep_alive) && !stop_requested_;
+            bytes = serialize(response, keep_alive, http_date());
+            // Counted before the bytes leave, so a client that reads /metrics right after sees its response.
+            metrics_.count_response(response.status);
+            const std::error_code ec = co_await write(bytes);
+            heartbeat_.beat();
+            if (ec) {
+                finish();
+                co_return;
+            }
+        }
+        if (!keep_alive) {
+            phase_ = Phase::closing;
+            co_await lingering_close(socket_);
+            finish();
+            co_return;
+        }
+    }
+}
+
+asio::awaitable<void> Connection::on_read_error(std::error_code ec) {
+    if (timed_out_ && parser_.started()) {
+        // Slowloris: headers started but not completed in time.
+        metrics_.count_rejected("header_timeout");
+        co_await send_final(error_response(
+            408, fmt::format("request not completed within {} ms", timeouts_.header.count()), true));
+        co_return;
+    }
+    // Idle keep-alive timeout, shutdown of an idle connection, or the client went away (EOF, reset) — possibly
+    // in the middle of a request, which is then simply dropped.
+    if (!timed_out_ && !stop_requested_ && ec != asio::error::eof && ec != asio::error::connection_reset) {
+        log(LogLevel::debug, "read failed: {}", ec.message());
+    }
+    finish();
+}
+
+asio::awaitable<void> Connection::send_final(const HttpResponse& response) {
+    const std::string bytes = serialize(response, /*keep_alive=*/false, http_date());
+    metrics_.count_response(response.status);
+    timed_out_ = false;
+    const std::error_code ec = co_await write(bytes);
+    if (!ec) {
+        phase_ = Phase::closing;
+        co_await lingering_close(socket_);
+    }
+    finish();
+}
+
+asio::awaitable<std::error_code> Connection::write(std::string_view bytes) {
+    // Fast path: one non-blocking send. A response nearly always fits in the socket buffer, and writing it
+    // here saves the trip through the scheduler that even a speculative async_write costs.
+    std::error_code ec;
+    std::size_t sent = socket_.write_some(asio::buffer(bytes.data(), bytes.size()), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        ec.clear();
+        sent = 0;
+    }
+    if (ec || sent == bytes.size()) co_return ec;
+    // Slow reader: wait for the rest, bounded by the keep-alive timeout (watch() cancels on expiry).
+    phase_ = Phase::writing;
+    set_deadline(clock::now() + timeouts_.keepalive);
+    auto [write_ec, n] = co_await asio::async_write(
+        socket_, asio::buffer(bytes.data() + sent, bytes.size() - sent), use_nothrow);
+    (void)n;
+    if (timed_out_ && write_ec) co_return std::make_error_code(std::errc::timed_out);
+    co_return write_ec;
+}
+
+}  // namespace slowio::async
