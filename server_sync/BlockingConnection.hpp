@@ -1,0 +1,49 @@
+#pragma once
+/// \file One client connection of the thread-per-connection model (`--model thread-per-connection`): the
+/// classic blocking server (cpp-httplib, Beast's synchronous example). A pool thread owns the connection and
+/// does blocking reads and writes until the client closes or the keep-alive idle timeout; meanwhile that
+/// thread serves nobody else, so with N threads the (N+1)-th connection waits in the pool's queue, unserved,
+/// however idle the first N are.
+
+#include <asio/ip/tcp.hpp>
+
+#include <array>
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "ServerContext.hpp"
+#include "core/HttpResponse.hpp"
+
+namespace slowio {
+
+/// Serves one connection on the calling (worker) thread.
+class BlockingConnection {
+public:
+    /// Takes the accepted socket; counts the connection as open until destroyed.
+    BlockingConnection(asio::ip::tcp::socket socket, ServerContext& context);
+    ~BlockingConnection();
+    BlockingConnection(const BlockingConnection&) = delete;
+    BlockingConnection& operator=(const BlockingConnection&) = delete;
+
+    /// Reads, handles and answers requests in order until the connection ends. Blocks the calling thread.
+    void serve();
+    /// Gives the socket back unserved (the pool refused the connection; the caller answers 503).
+    asio::ip::tcp::socket release_socket();
+
+private:
+    using TimePoint = std::chrono::steady_clock::time_point;
+    enum class Wait { readable, timeout, stopping };
+
+    Wait wait_readable(TimePoint deadline);
+    bool send_all(std::string_view bytes);
+    bool respond(const HttpResponse& response, bool keep_alive);
+    void linger_close();
+
+    asio::ip::tcp::socket socket_;
+    ServerContext& context_;
+    std::array<char, 16 * 1024> buffer_{};
+    bool counted_ = true;
+};
+
+}  // namespace slowio

@@ -1,0 +1,251 @@
+#include "Connection.hpp"
+
+#include <asio/post.hpp>
+#include <asio/write.hpp>
+
+#include <fmt/format.h>
+
+#include "ConnectionManager.hpp"
+#include "RequestExecutor.hpp"
+#include "core/Handler.hpp"
+#include "core/Log.hpp"
+
+namespace slowio {
+
+namespace {
+/// While a request is being answered we keep reading (to notice a client that goes away) but stop once this
+/// much pipelined input is buffered: a client cannot make us hold more than this per connection.
+constexpr std::size_t max_buffered_input = 64 * 1024;
+/// How long a closing connection waits for the client to close after our final response (see linger_close).
+constexpr std::chrono::milliseconds linger_timeout{2000};
+}  // namespace
+
+Connection::Connection(asio::ip::tcp::socket socket, ServerContext& context, ConnectionManager& manager)
+    : socket_(std::move(socket)), timer_(socket_.get_executor()), context_(context), manager_(manager) {
+    context_.connection_opened();
+}
+
+Connection::~Connection() {
+    // Only reached with the socket still open if the I/O loop was torn down around us.
+    if (!closed_) context_.connection_closed();
+}
+
+void Connection::start() {
+    arm_timer(TimerKind::idle, std::chrono::milliseconds(context_.options.keepalive_timeout_ms));
+    read_more();
+}
+
+void Connection::stop() {
+    closing_ = true;
+    if (!busy_) close();
+}
+
+void Connection::close() {
+    if (closed_) return;
+    closed_ = true;
+    cancel_timer();
+    std::error_code ignored;
+    socket_.close(ignored);
+    context_.connection_closed();
+    manager_.remove(shared_from_this());
+}
+
+void Connection::read_more() {
+    if (reading_ || closed_ || peer_closed_) return;
+    if (!lingering_ && input_.size() >= max_buffered_input) return;  // resumes after the response
+    reading_ = true;
+    socket_.async_read_some(asio::buffer(read_buffer_),
+                            [self = shared_from_this()](std::error_code ec, std::size_t n) { self->on_read(ec, n); });
+}
+
+void Connection::on_read(std::error_code ec, std::size_t bytes) {
+    reading_ = false;
+    if (closed_) return;
+    if (lingering_) {
+        if (ec) {
+            close();
+        } else {
+            read_more();  // discard
+        }
+        return;
+    }
+    if (ec) {
+        // EOF or reset. With a request in flight the worker still runs (as Kestrel's would); its response is
+        // written if the socket still takes it, then we close. Otherwise there is nothing to finish.
+        peer_closed_ = true;
+        if (!busy_) close();
+        return;
+    }
+    input_.append(read_buffer_.data(), bytes);
+    if (busy_) {
+        read_more();
+    } else {
+        process();
+    }
+}
+
+void Connection::process() {
+    if (closed_ || busy_) return;
+    if (!input_.empty()) {
+        const std::size_t used = parser_.consume(input_.data(), input_.size());
+        input_.erase(0, used);
+    }
+    switch (parser_.state()) {
+        case RequestParser::State::complete:
+            cancel_timer();
+            dispatch(parser_.take());
+            return;
+        case RequestParser::State::error:
+            cancel_timer();
+            send_final(parser_.error());
+            return;
+        case RequestParser::State::need_more:
+            break;
+    }
+    if (peer_closed_ || closing_) {  // a partial request from a client that left, or we are shutting down
+        close();
+        return;
+    }
+    if (parser_.started()) {
+        // Armed once per request, never pushed back by later bytes: a slowloris trickle cannot extend it.
+        if (timer_kind_ != TimerKind::header) {
+            arm_timer(TimerKind::header, std::chrono::milliseconds(context_.options.header_timeout_ms));
+        }
+    } else if (timer_kind_ != TimerKind::idle) {
+        arm_timer(TimerKind::idle, std::chrono::milliseconds(context_.options.keepalive_timeout_ms));
+    }
+    read_more();
+}
+
+void Connection::dispatch(HttpRequest request) {
+    busy_ = true;
+    context_.request_started();
+    const bool keep_alive = request.keep_alive;
+    if (Handler::is_metrics(request)) {
+        // On the I/O thread, not queued behind blocked workers: the one route that must answer during starvation.
+        Outcome outcome = context_.app.handler.handle(request);
+        deliver(std::move(std::get<HttpResponse>(outcome)), keep_alive);
+        read_more();
+        return;
+    }
+    auto task = [self = shared_from_this(), request = std::move(request), keep_alive]() mutable {
+        HttpResponse response = execute_blocking(self->context_.app, request);
+        asio::io_context& io = self->context_.io;
+        // Back to the I/O thread to write; the worker keeps no reference to the connection afterwards.
+        asio::post(io, [self = std::move(self), response = std::move(response), keep_alive]() mutable {
+            self->deliver(std::move(response), keep_alive);
+        });
+    };
+    if (!context_.pool.try_submit(std::move(task))) {
+        HttpResponse busy;
+        if (context_.stopping) {
+            busy = error_response(503, "server is shutting down", /*close=*/true);
+        } else {
+            context_.app.metrics.count_rejected("queue_full");
+            busy = error_response(
+                503, fmt::format("worker queue is full ({} waiting); retry later", context_.pool.queued()),
+                /*close=*/false);
+        }
+        busy.extra_headers.emplace_back("Retry-After", "1");
+        deliver(std::move(busy), keep_alive);
+    }
+    read_more();  // keep watching the socket: a client that leaves mid-wait is noticed
+}
+
+void Connection::deliver(HttpResponse response, bool keep_alive) {
+    if (closed_) {  // the connection was torn down while the worker ran
+        context_.request_finished();
+        return;
+    }
+    const bool keep = keeps_alive(response, keep_alive) && !closing_ && !peer_closed_ && !context_.stopping;
+    context_.app.metrics.count_response(response.status);
+    write(serialize(response, keep, http_date()), !keep, /*answers_request=*/true);
+}
+
+void Connection::send_final(const HttpResponse& response) {
+    busy_ = true;
+    closing_ = true;
+    context_.app.metrics.count_response(response.status);
+    write(serialize(response, false, http_date()), /*close_after=*/true, /*answers_request=*/false);
+}
+
+void Connection::write(std::string bytes, bool close_after, bool answers_request) {
+    output_ = std::move(bytes);
+    asio::async_write(socket_, asio::buffer(output_),
+                      [self = shared_from_this(), close_after, answers_request](std::error_code ec, std::size_t) {
+                          self->on_write(ec, close_after, answers_request);
+                      });
+}
+
+void Connection::on_write(std::error_code ec, bool close_after, bool answers_request) {
+    if (answers_request) context_.request_finished();
+    if (closed_) return;
+    if (ec) {
+        log(LogLevel::debug, "write failed: {}", ec.message());
+        close();
+        return;
+    }
+    if (close_after) {
+        linger_close();
+        return;
+    }
+    busy_ = false;
+    if (closing_ || peer_closed_) {
+        close();
+        return;
+    }
+    process();  // the next pipelined request, or wait for one
+}
+
+void Connection::linger_close() {
+    // Half-close and drain instead of close(): closing a socket with unread input makes the kernel send RST,
+    // which can destroy our final response (400/408/431...) before the client has read it.
+    lingering_ = true;
+    std::error_code ignored;
+    socket_.shutdown(asio::socket_base::shutdown_send, ignored);
+    input_.clear();
+    arm_timer(TimerKind::linger, linger_timeout);
+    if (peer_closed_) {
+        close();
+        return;
+    }
+    read_more();
+}
+
+void Connection::arm_timer(TimerKind kind, std::chrono::milliseconds after) {
+    timer_kind_ = kind;
+    const std::uint64_t generation = ++timer_generation_;
+    timer_.expires_after(after);
+    timer_.async_wait([self = shared_from_this(), generation, kind](std::error_code ec) {
+        if (ec || self->closed_ || generation != self->timer_generation_) return;
+        self->on_timeout(kind);
+    });
+}
+
+void Connection::cancel_timer() {
+    timer_kind_ = TimerKind::none;
+    ++timer_generation_;
+    timer_.cancel();
+}
+
+void Connection::on_timeout(TimerKind kind) {
+    timer_kind_ = TimerKind::none;
+    switch (kind) {
+        case TimerKind::idle:
+        case TimerKind::linger:
+            close();
+            return;
+        case TimerKind::header: {
+            if (busy_) return;
+            context_.app.metrics.count_rejected("header_timeout");
+            send_final(error_response(
+                408, fmt::format("request headers not received within {} ms", context_.options.header_timeout_ms),
+                /*close=*/true));
+            return;
+        }
+        case TimerKind::none:
+            return;
+    }
+}
+
+}  // namespace slowio

@@ -1,0 +1,78 @@
+#pragma once
+/// \file One client connection of the pool model (`--model pool`, the Kestrel shape).
+///
+/// All socket I/O happens on the single I/O thread. A parsed request becomes a work item on the WorkerPool;
+/// the worker runs the handler and blocks on the store; the response comes back to the I/O thread (posted) to
+/// be serialized and written. So an idle keep-alive connection costs a socket and a buffer, never a thread,
+/// and when every worker is blocked, requests wait in the pool's queue: thread starvation.
+/// GET /metrics is answered right here on the I/O thread, so starvation stays observable.
+
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "ServerContext.hpp"
+#include "core/HttpRequest.hpp"
+#include "core/HttpResponse.hpp"
+#include "core/RequestParser.hpp"
+
+namespace slowio {
+
+class ConnectionManager;
+
+/// A keep-alive HTTP/1.1 connection: reads, parses, dispatches one request at a time (pipelined requests
+/// are answered in order because the next is parsed only after the previous response is written).
+class Connection : public std::enable_shared_from_this<Connection> {
+public:
+    /// Takes the accepted socket; counts the connection as open until it closes.
+    Connection(asio::ip::tcp::socket socket, ServerContext& context, ConnectionManager& manager);
+    ~Connection();
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    /// Starts reading (and the keep-alive idle timer).
+    void start();
+    /// Graceful shutdown: close now if nothing is in flight, otherwise after the in-flight response.
+    void stop();
+    /// Closes the socket now.
+    void close();
+
+private:
+    enum class TimerKind { none, idle, header, linger };
+
+    void read_more();
+    void on_read(std::error_code ec, std::size_t bytes);
+    void process();
+    void dispatch(HttpRequest request);
+    void deliver(HttpResponse response, bool keep_alive);
+    void write(std::string bytes, bool close_after, bool answers_request);
+    void on_write(std::error_code ec, bool close_after, bool answers_request);
+    void send_final(const HttpResponse& response);
+    void linger_close();
+    void arm_timer(TimerKind kind, std::chrono::milliseconds after);
+    void cancel_timer();
+    void on_timeout(TimerKind kind);
+
+    asio::ip::tcp::socket socket_;
+    asio::steady_timer timer_;
+    ServerContext& context_;
+    ConnectionManager& manager_;
+    RequestParser parser_;
+    std::array<char, 16 * 1024> read_buffer_{};
+    std::string input_;    ///< received bytes the parser has not consumed yet (pipelined requests wait here)
+    std::string output_;   ///< the response being written
+    TimerKind timer_kind_ = TimerKind::none;
+    std::uint64_t timer_generation_ = 0;  ///< invalidates a timer handler already queued when re-armed
+    bool reading_ = false;
+    bool busy_ = false;         ///< a request (or a final error) is being answered; parsing waits
+    bool peer_closed_ = false;  ///< the client sent EOF (or the read failed)
+    bool closing_ = false;      ///< close after the current response (shutdown, or a final error)
+    bool lingering_ = false;    ///< our side is half-closed; discarding input until the client closes
+    bool closed_ = false;
+};
+
+}  // namespace slowio
