@@ -83,8 +83,8 @@ def ts_series(ts: list[dict[str, float]], what: str) -> list[float | None] | Non
     if not ts:
         return None
     cols = ts[0].keys()
-    for name in TS_COLUMNS.get(what, []):
-        if name in cols:
+    for name in TS_COLUMNS.get(what, []):  # the first listed column that has any value
+        if name in cols and any(r.get(name) is not None for r in ts):
             return [r.get(name) for r in ts]
     if what in ("p50", "p99"):
         us = ts_series(ts, what + "_us")

@@ -124,6 +124,7 @@ SERIES_DEFAULTS: dict[str, Any] = {
     "latency_ms": 2000,
     "jitter": "none",
     "warmup_s": 2.0,
+    "warmup_per_1k_conns_s": 0.0,  # extra warm-up per 1,000 connections: covers the connect ramp
     "window_s": 8.0,
     "timeout_s": 10.0,
     "users": 10000,
@@ -162,9 +163,15 @@ class Point:
         raise AttributeError(name)
 
     @property
+    def warmup_s(self) -> float:
+        """Warm-up of this point: the series' warm-up plus its per-1,000-connections extra (connect ramp)."""
+        extra = float(self.series["warmup_per_1k_conns_s"]) * self.concurrency / 1000.0
+        return float(self.series["warmup_s"]) + extra
+
+    @property
     def duration_s(self) -> float:
         """The whole loadgen run, warm-up included."""
-        return float(self.series["warmup_s"]) + float(self.series["window_s"])
+        return self.warmup_s + float(self.series["window_s"])
 
 
 def _slug(text: str) -> str:
@@ -230,7 +237,7 @@ def _validate_series(s: dict[str, Any], where: str) -> None:
             raise SweepError(f"{where}: '{key}' must be an integer, got {s[key]!r}") from None
     if s["threads"] < 1 or s["latency_ms"] < 0 or s["loadgen_threads"] < 1:
         raise SweepError(f"{where}: threads and loadgen_threads must be >= 1, latency_ms >= 0")
-    for key in ("warmup_s", "window_s", "timeout_s"):
+    for key in ("warmup_s", "warmup_per_1k_conns_s", "window_s", "timeout_s"):
         try:
             s[key] = float(s[key])
         except (TypeError, ValueError):
@@ -427,7 +434,7 @@ def loadgen_command(p: Point, binaries: Binaries, port: int, out: dict[str, Path
     s = p.series
     base = f"http://127.0.0.1:{port}"
     return [str(binaries.loadgen), "-t", str(s["loadgen_threads"]), "-c", str(p.concurrency),
-            "-d", _dur(p.duration_s), "--warmup", _dur(s["warmup_s"]), "--timeout", _dur(s["timeout_s"]),
+            "-d", _dur(p.duration_s), "--warmup", _dur(p.warmup_s), "--timeout", _dur(s["timeout_s"]),
             "--scrape", f"{base}/metrics", "--json", str(out["json"]), "--csv", str(out["csv"]),
             "--timeseries", str(out["timeseries"]), "--path", s["path"], "--no-progress",
             *s["extra_loadgen_args"], base + "/"]
@@ -736,7 +743,7 @@ def build_row(p: Point, run_id: str, info: dict[str, Any], lj: dict | None,
                pool=s["pool"], antipattern=s["antipattern"] if s["server"] == "async" else "",
                threads=s["threads"], min_threads=s["min_threads"], max_threads=s["max_threads"],
                queue_limit=s["queue_limit"], concurrency=p.concurrency, latency_ms=s["latency_ms"],
-               warmup_s=s["warmup_s"], window_s=s["window_s"], timeout_s=s["timeout_s"], expect=s["expect"],
+               warmup_s=p.warmup_s, window_s=s["window_s"], timeout_s=s["timeout_s"], expect=s["expect"],
                status=info["status"], detail="; ".join(info["detail"]),
                server_exit_code=info["server_exit_code"], loadgen_exit_code=info["loadgen_exit_code"],
                server_died_after_s=info.get("server_died_after_s"),
@@ -746,6 +753,8 @@ def build_row(p: Point, run_id: str, info: dict[str, Any], lj: dict | None,
         row["window_s"] = window
         row["throughput_rps"] = _float(lj.get("throughput_rps"))
         lat = lj.get("latency_us") or {}
+        if lat.get("count") == 0:  # no response in the window: no latency (not 0 ms)
+            lat = {}
         for col, key in (("p50_ms", "p50"), ("p90_ms", "p90"), ("p99_ms", "p99"), ("p999_ms", "p999"),
                          ("max_ms", "max"), ("mean_ms", "mean")):
             v = _float(lat.get(key))
@@ -793,7 +802,7 @@ def build_row(p: Point, run_id: str, info: dict[str, Any], lj: dict | None,
         row["rss_per_conn_kb"] = round(delta / p.concurrency, 3)
         if row["peak_in_flight"]:
             row["rss_per_inflight_kb"] = round(delta / row["peak_in_flight"], 3)
-    cap, basis = compute_capacity(s, p.concurrency, ts, s["warmup_s"], p.duration_s)
+    cap, basis = compute_capacity(s, p.concurrency, ts, p.warmup_s, p.duration_s)
     row["capacity"] = None if cap is None else round(cap, 3)
     row["capacity_basis"] = basis
     b = bound_rps(cap, p.concurrency, s["latency_ms"])

@@ -153,8 +153,8 @@ class Commands(unittest.TestCase):
         out = {"json": Path("j"), "csv": Path("c"), "timeseries": Path("t")}
         lg = sweep.loadgen_command(dl, b, 1234, out)
         self.assertEqual(lg[lg.index("-c") + 1], "10")
-        self.assertEqual(lg[lg.index("-d") + 1], "10000ms")
-        self.assertEqual(lg[lg.index("--warmup") + 1], "2000ms")
+        self.assertEqual(lg[lg.index("-d") + 1], "10003ms")  # 2 s + 0.3 s per 1k conns, + 8 s
+        self.assertEqual(lg[lg.index("--warmup") + 1], "2003ms")
         self.assertEqual(lg[lg.index("--scrape") + 1], "http://127.0.0.1:1234/metrics")
         self.assertEqual(lg[lg.index("--path") + 1], "/users/{rand:1..10000}")
 
