@@ -29,7 +29,7 @@ try:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter, LogLocator
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 except ImportError:  # pragma: no cover - depends on the interpreter
     plt = None
 
@@ -147,6 +147,10 @@ def _log_axes(ax, xlabel: str, ylabel: str) -> None:
     ax.set_yscale("log")
     ax.xaxis.set_major_formatter(FuncFormatter(_num_fmt))
     ax.yaxis.set_major_formatter(FuncFormatter(_num_fmt))
+    lo, hi = ax.get_ylim()
+    # less than ~1.5 decades shown: label the minor ticks too, else a log axis may show no number at all
+    ax.yaxis.set_minor_formatter(FuncFormatter(_num_fmt) if hi / max(lo, 1e-12) < 30 else NullFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.grid(True, which="major", alpha=0.35)
     ax.grid(True, which="minor", alpha=0.1)
 
@@ -226,13 +230,25 @@ def _timeline_axes(ax_top, ax_bot, r: dict[str, Any], ts: list[dict[str, float]]
     if r.get("bound_rps"):
         handles.append(ax_top.axhline(r["bound_rps"], color="#1f77b4", ls="--", lw=1,
                                       label="Little's-law bound"))
-    ax_top.set_ylabel("completed requests/s")
+    errs = ts_series(ts, "errors")
+    if errs and any(errs) and len(t) > 1 and t[1] is not None and t[0] is not None:
+        dt = (t[1] - t[0]) or 1.0
+        handles += ax_top.plot(t, [None if v is None else v / dt for v in errs], color="black", lw=1.2, ls=":",
+                               label="client errors/s")
+    died = r.get("server_died_after_s")
+    if died is not None:
+        for ax in (ax_top, ax_bot):
+            ax.axvline(died, color="black", lw=1.5)
+        ax_top.annotate(f"server exit {int(r['server_exit_code']) if r.get('server_exit_code') is not None else '?'}"
+                        f" at {died:.1f} s", (died, 0), xytext=(4, 20), textcoords="offset points", fontsize=8)
+    ax_top.set_ylabel("requests/s")
     ax_top.set_ylim(bottom=0)
     if p99:
         ax2 = ax_top.twinx()
         handles += ax2.plot(t, p99, color="#d62728", lw=1.5, label="client p99 (ms)")
         ax2.set_ylabel("p99 latency (ms)", color="#d62728")
         ax2.set_ylim(bottom=0)
+        ax2.yaxis.set_major_formatter(FuncFormatter(_num_fmt))
     warm = r.get("warmup_s")
     for ax in (ax_top, ax_bot):
         if warm:
