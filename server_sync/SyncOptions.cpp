@@ -32,6 +32,12 @@ void add_sync_options(CLI::App& app, SyncOptions& o) {
     app.add_option("--max-threads", o.max_threads, "(server_sync only) elastic pool: maximum threads")
         ->check(CLI::Range(std::size_t{1}, std::size_t{30000}))
         ->capture_default_str();
+    app.add_option("--starvation-signal", o.starvation_signal,
+                   "(server_sync only) elastic pool: dequeue = inject when nothing was dequeued for 500 ms (.NET's "
+                   "gate rule; stalls once completions come faster) | queue-age = inject while the oldest queued item "
+                   "has waited 500 ms")
+        ->check(CLI::IsMember({"dequeue", "queue-age"}))
+        ->capture_default_str();
     app.add_option("--queue-limit", o.queue_limit,
                    "(server_sync only) work items waiting for a worker at most; beyond it 503 at once "
                    "(0 = unbounded, as Kestrel)")
@@ -64,6 +70,8 @@ WorkerPool::Options make_pool_options(const ServerOptions& common, const SyncOpt
     p.min_threads = sync.min_threads;
     p.max_threads = sync.max_threads;
     p.queue_limit = sync.queue_limit;
+    p.starvation_signal = sync.starvation_signal == "queue-age" ? WorkerPool::StarvationSignal::queue_age
+                                                                 : WorkerPool::StarvationSignal::last_dequeue;
     p.metrics = metrics;
     return p;
 }

@@ -21,6 +21,7 @@ struct SyncOptions {
     std::size_t min_threads = 0; ///< elastic floor; 0 until parsed means "number of cores"
     std::size_t max_threads = 1000;
     std::size_t queue_limit = 0; ///< 0 = unbounded
+    std::string starvation_signal = "dequeue";  ///< elastic: "dequeue" (.NET's rule) | "queue-age"
 
     /// True for --model thread-per-connection.
     bool thread_per_connection() const { return model == "thread-per-connection"; }

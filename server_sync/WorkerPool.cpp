@@ -182,8 +182,15 @@ void WorkerPool::gate_check() {
         for (const Worker& w : workers_) retiring += (w.retire && !w.exited) ? 1 : 0;
         const std::size_t staying = live_ - retiring;
 
-        // Starvation: work is waiting and no worker has taken any for starvation_delay → add ONE thread.
-        if (!queue_.empty() && staying < options_.max_threads && t - last_dequeue_ >= options_.starvation_delay) {
+        // Starvation: work is waiting and no worker has taken any for starvation_delay (or, with the queue_age
+        // signal, the oldest item has waited that long) → add ONE thread.
+        const bool starved =
+            !queue_.empty() &&
+            (options_.starvation_signal == StarvationSignal::last_dequeue
+                 ? t - last_dequeue_ >= options_.starvation_delay
+                 : t - std::max(queue_.front().enqueued, last_injection_) >= options_.starvation_delay);
+        if (starved && staying < options_.max_threads) {
+            last_injection_ = t;
             if (spawn_locked(true, t)) {
                 log(LogLevel::debug, "thread pool starved for {:.0f} ms with {} queued: now {} threads",
                     seconds(t - last_dequeue_) * 1000, queue_.size(), live_);

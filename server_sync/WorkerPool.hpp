@@ -40,6 +40,17 @@ public:
     /// Fixed size, or .NET-style starvation injection.
     enum class Mode { fixed, elastic };
 
+    /// What the gate reads as "starved".
+    enum class StarvationSignal {
+        /// .NET's rule: work is queued and no item was dequeued for starvation_delay. Faithful, but once the
+        /// pool has about L / starvation_delay threads, completions (each followed by a dequeue) arrive more often
+        /// than that and injection stalls although the queue never drains; .NET then relies on hill climbing.
+        last_dequeue,
+        /// The oldest queued item has waited starvation_delay: keeps injecting one thread per period for as long
+        /// as the queue is not keeping up (the ~2 threads/s growth .NET shows in practice).
+        queue_age,
+    };
+
     /// Construction parameters.
     struct Options {
         Mode mode = Mode::fixed;
@@ -50,6 +61,7 @@ public:
         std::chrono::milliseconds gate_period{500};        ///< how often the gate activity runs
         std::chrono::milliseconds starvation_delay{500};   ///< no dequeue for this long + queued work = starved
         std::chrono::milliseconds idle_timeout{20'000};    ///< an idle worker retires after this (elastic)
+        StarvationSignal starvation_signal = StarvationSignal::last_dequeue;  ///< elastic: see StarvationSignal
         /// Stack per worker. 256 KiB: the deepest path (handler → SQLite query → JSON) uses a few tens of KiB,
         /// and 4096 threads × 8 MiB default stacks would reserve 32 GiB of address space for nothing (RSS only
         /// counts touched pages either way, but small stacks keep the VM map and mmap cost down).
@@ -122,6 +134,7 @@ private:
     std::size_t busy_ = 0;
     std::uint64_t completed_ = 0;
     std::chrono::steady_clock::time_point last_dequeue_;
+    std::chrono::steady_clock::time_point last_injection_{};  ///< queue_age: at most one thread per period
     bool stopping_ = false;
     bool joined_ = false;
     bool has_gate_ = false;

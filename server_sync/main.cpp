@@ -47,8 +47,10 @@ int main(int argc, char** argv) {
                     static_cast<unsigned>(endpoint.port()));
         std::fflush(stdout);
         if (sync.pool == "elastic") {
-            log(LogLevel::info, "model {}, elastic pool {}..{} threads, queue limit {}, store latency {}", sync.model,
-                sync.min_threads, sync.max_threads, sync.queue_limit, app.latency.describe());
+            log(LogLevel::info,
+                "model {}, elastic pool {}..{} threads (starvation signal: {}), queue limit {}, store latency {}",
+                sync.model, sync.min_threads, sync.max_threads, sync.starvation_signal, sync.queue_limit,
+                app.latency.describe());
         } else {
             log(LogLevel::info, "model {}, fixed pool of {} threads, queue limit {}, store latency {}", sync.model,
                 options.threads, sync.queue_limit, app.latency.describe());

@@ -5,7 +5,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include "WorkerPool.hpp"
 #include "core/Metrics.hpp"
@@ -215,6 +217,39 @@ TEST_CASE("elastic: threads idle for 20 s retire down to min", "[workerpool][ela
     std::atomic<int> done{0};
     REQUIRE(pool.try_submit([&] { ++done; }));
     REQUIRE(eventually([&] { return done == 1; }));
+}
+
+namespace {
+/// A: blocks, B: blocks, C/D/E queued, all at t0. Gate at +500 injects (both signals). At +900 A finishes and its
+/// worker dequeues C: a recent dequeue, while D has waited 1000 ms. Returns the threads after the gate at +1000.
+std::size_t threads_after_recent_dequeue(WorkerPool::StarvationSignal signal) {
+    ManualClock clock;
+    std::vector<std::unique_ptr<Gate>> gates;
+    for (int i = 0; i < 5; ++i) gates.push_back(std::make_unique<Gate>());
+    auto o = elastic(clock, 1, 8);
+    o.starvation_signal = signal;
+    WorkerPool pool(o);
+    for (int i = 0; i < 5; ++i) REQUIRE(pool.try_submit([g = gates[i].get()] { g->wait(); }));
+    REQUIRE(eventually([&] { return pool.busy() == 1; }));
+    clock.advance(500ms);
+    pool.gate_check();
+    REQUIRE(eventually([&] { return pool.busy() == 2 && pool.queued() == 3; }));
+    clock.advance(400ms);
+    gates[0]->release();
+    REQUIRE(eventually([&] { return pool.completed() == 1 && pool.busy() == 2 && pool.queued() == 2; }));
+    clock.advance(100ms);
+    pool.gate_check();
+    const std::size_t threads = pool.threads();
+    for (auto& g : gates) g->release();
+    REQUIRE(eventually([&] { return pool.completed() == 5; }));
+    return threads;
+}
+}  // namespace
+
+TEST_CASE("elastic: .NET's last-dequeue signal misses a queue that progresses but never drains; queue age does not",
+          "[workerpool][elastic]") {
+    CHECK(threads_after_recent_dequeue(WorkerPool::StarvationSignal::last_dequeue) == 2);
+    CHECK(threads_after_recent_dequeue(WorkerPool::StarvationSignal::queue_age) == 3);
 }
 
 TEST_CASE("elastic: grows in real time under starvation (gate thread, real clock)", "[workerpool][elastic]") {
