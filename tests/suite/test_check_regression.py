@@ -42,6 +42,9 @@ class FromCsv(unittest.TestCase):
         # throughput above min(C, N)/L means the store was not slow: a regression too
         self.check("summary_fail_sync_too_fast.csv", 1)
 
+    def test_unclean_shutdown_fails(self):
+        self.check("summary_fail_exit_code.csv", 1, ["exit code after SIGTERM"])
+
     def test_deadlock_not_detected_fails(self):
         self.check("summary_fail_deadlock_missed.csv", 1)
 
