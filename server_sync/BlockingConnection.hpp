@@ -42,7 +42,7 @@ private:
 
     asio::ip::tcp::socket socket_;
     ServerContext& context_;
-    std::array<char, 16 * 1024> buffer_{};
+    std::array<char, 512> buffer_{};  ///< small, as in Connection
     bool counted_ = true;
 };
 

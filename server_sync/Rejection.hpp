@@ -25,7 +25,7 @@ private:
     asio::ip::tcp::socket socket_;
     asio::steady_timer timer_;
     std::string response_;
-    std::array<char, 4096> sink_{};
+    std::array<char, 512> sink_{};
 };
 
 }  // namespace slowio
