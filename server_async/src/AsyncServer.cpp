@@ -48,15 +48,16 @@ int kernel_somaxconn() {
 /// --max-connections reached: answer 503 (Retry-After: 1) without reading the request, then close politely.
 /// `socket` lives in this frame until the close completes.
 asio::awaitable<void> reject(asio::ip::tcp::socket socket, Metrics& metrics, std::size_t max_connections) {
-    HttpResponse response =
-        error_response(503, fmt::format("server at its connection limit ({}); retry later", max_connections), true);
+    // Same reason text as server_sync, so the two stay byte-identical here too.
+    HttpResponse response = error_response(
+        503, fmt::format("too many open connections (limit {}); retry later", max_connections), /*close=*/true);
     response.extra_headers.emplace_back("Retry-After", "1");
     const std::string bytes = serialize(response, /*keep_alive=*/false, http_date());
     metrics.count_rejected("max_connections");
     metrics.count_response(503);
-    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(bytes), use_nothrow);
-    (void)n;
-    if (!ec) co_await lingering_close(socket);
+    // No structured bindings on co_await results: GCC 12 can misplace them in the coroutine frame.
+    const auto written = co_await asio::async_write(socket, asio::buffer(bytes), use_nothrow);
+    if (!std::get<0>(written)) co_await lingering_close(socket);
 }
 
 std::chrono::nanoseconds deadlock_bound(const LatencyModel& latency) {
@@ -146,7 +147,9 @@ void AsyncServer::run_io() {
 
 asio::awaitable<void> AsyncServer::accept_loop() {
     for (;;) {
-        auto [ec, socket] = co_await acceptor_.async_accept(make_executor(), use_nothrow);
+        auto accepted = co_await acceptor_.async_accept(make_executor(), use_nothrow);
+        std::error_code ec = std::get<0>(accepted);
+        asio::ip::tcp::socket socket = std::move(std::get<1>(accepted));
         if (stopping_) co_return;
         if (ec) {
             if (!co_await on_accept_error(ec)) co_return;

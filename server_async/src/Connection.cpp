@@ -120,7 +120,14 @@ asio::awaitable<void> Connection::watch(std::shared_ptr<Connection> self) {
 }
 
 asio::awaitable<void> Connection::serve(std::shared_ptr<Connection> self) {
-    (void)self;  // owned by this frame: keeps the connection alive until serve() returns
+    // `self` lives in this frame: the connection stays alive until serve() is over. However serve() ends —
+    // return, exception, or its frame destroyed unresumed with the io_context — watch() must be released.
+    struct FinishOnExit {
+        Connection& c;
+        ~FinishOnExit() {
+            if (!c.finished_) c.finish();
+        }
+    } finish_on_exit{*self};
     for (;;) {
         // 1. One complete request: from bytes already buffered (pipelining) first, then from the socket.
         phase_ = Phase::reading;
@@ -131,13 +138,14 @@ asio::awaitable<void> Connection::serve(std::shared_ptr<Connection> self) {
                     co_return;
                 }
                 set_deadline(parser_.started() ? request_deadline_ : clock::now() + timeouts_.keepalive);
-                auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer_), use_nothrow);
-                if (ec) {
+                // No structured bindings on co_await results: GCC 12 can misplace them in the frame.
+                const auto read = co_await socket_.async_read_some(asio::buffer(buffer_), use_nothrow);
+                if (const std::error_code ec = std::get<0>(read)) {
                     co_await on_read_error(ec);
                     co_return;
                 }
                 begin_ = 0;
-                end_ = n;
+                end_ = std::get<1>(read);
             }
             const bool was_started = parser_.started();
             begin_ += parser_.consume(buffer_.data() + begin_, end_ - begin_);
@@ -184,7 +192,7 @@ asio::awaitable<void> Connection::on_read_error(std::error_code ec) {
         // Slowloris: headers started but not completed in time.
         metrics_.count_rejected("header_timeout");
         co_await send_final(error_response(
-            408, fmt::format("request not completed within {} ms", timeouts_.header.count()), true));
+            408, fmt::format("request headers not received within {} ms", timeouts_.header.count()), true));
         co_return;
     }
     // Idle keep-alive timeout, shutdown of an idle connection, or the client went away (EOF, reset) — possibly
@@ -220,9 +228,9 @@ asio::awaitable<std::error_code> Connection::write(std::string_view bytes) {
     // Slow reader: wait for the rest, bounded by the keep-alive timeout (watch() cancels on expiry).
     phase_ = Phase::writing;
     set_deadline(clock::now() + timeouts_.keepalive);
-    auto [write_ec, n] = co_await asio::async_write(
+    const auto written = co_await asio::async_write(
         socket_, asio::buffer(bytes.data() + sent, bytes.size() - sent), use_nothrow);
-    (void)n;
+    const std::error_code write_ec = std::get<0>(written);
     if (timed_out_ && write_ec) co_return std::make_error_code(std::errc::timed_out);
     co_return write_ec;
 }

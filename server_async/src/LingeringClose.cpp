@@ -15,9 +15,9 @@ namespace {
 asio::awaitable<void> discard_until_eof(asio::ip::tcp::socket& socket) {
     std::array<char, 512> sink;
     for (;;) {
-        auto [ec, n] = co_await socket.async_read_some(asio::buffer(sink),
-                                                       asio::experimental::as_tuple(asio::use_awaitable));
-        if (ec) co_return;
+        const auto read = co_await socket.async_read_some(asio::buffer(sink),
+                                                          asio::experimental::as_tuple(asio::use_awaitable));
+        if (std::get<0>(read)) co_return;
     }
 }
 

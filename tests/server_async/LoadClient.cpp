@@ -58,8 +58,8 @@ long content_length(std::string_view head) {
 asio::awaitable<void> client(std::uint16_t port, std::string request, std::shared_ptr<Shared> shared) {
     auto executor = co_await asio::this_coro::executor;
     asio::ip::tcp::socket socket(executor);
-    auto [cec] = co_await socket.async_connect({asio::ip::address_v4::loopback(), port}, use_nothrow);
-    if (cec) {
+    const auto connected = co_await socket.async_connect({asio::ip::address_v4::loopback(), port}, use_nothrow);
+    if (std::get<0>(connected)) {
         ++shared->result.errors;
         co_return;
     }
@@ -67,8 +67,8 @@ asio::awaitable<void> client(std::uint16_t port, std::string request, std::share
     std::string buffer;
     while (!shared->stop) {
         const auto sent_at = clock::now();
-        auto [wec, wn] = co_await asio::async_write(socket, asio::buffer(request), use_nothrow);
-        if (wec) break;
+        const auto written = co_await asio::async_write(socket, asio::buffer(request), use_nothrow);
+        if (std::get<0>(written)) break;
         // Read one response: headers, then Content-Length bytes of body.
         std::size_t header_end = std::string::npos;
         long length = -1;
@@ -82,12 +82,12 @@ asio::awaitable<void> client(std::uint16_t port, std::string request, std::share
                 break;
             }
             char chunk[4096];
-            auto [rec, n] = co_await socket.async_read_some(asio::buffer(chunk), use_nothrow);
-            if (rec) {
+            const auto read = co_await socket.async_read_some(asio::buffer(chunk), use_nothrow);
+            if (std::get<0>(read)) {
                 if (!shared->stop) ++shared->result.errors;
                 co_return;
             }
-            buffer.append(chunk, n);
+            buffer.append(chunk, std::get<1>(read));
         }
         const bool ok = buffer.compare(0, 10, "HTTP/1.1 2") == 0;
         buffer.erase(0, header_end + 4 + static_cast<std::size_t>(length));
