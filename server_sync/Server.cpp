@@ -1,6 +1,7 @@
 #include "Server.hpp"
 
 #include <sys/eventfd.h>
+#include <cerrno>
 #include <unistd.h>
 
 #include <cstdio>
@@ -29,8 +30,12 @@ int somaxconn() {
 }
 
 bool out_of_descriptors(const std::error_code& ec) {
-    return ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system ||
-           ec == std::errc::no_buffer_space || ec == std::errc::not_enough_memory;
+    // Compares raw errno values of the system category: comparing an error_code with std::errc goes through a
+    // virtual error_category::equivalent() call that UBSan's vptr check flags across the libstdc++ boundary.
+    // Asio reports errno values under its own system category, not std::system_category().
+    if (ec.category() != asio::error::get_system_category() && ec.category() != std::system_category()) return false;
+    const int v = ec.value();
+    return v == EMFILE || v == ENFILE || v == ENOBUFS || v == ENOMEM;
 }
 
 }  // namespace
