@@ -221,60 +221,93 @@ def plot_latency(rows, run_dir: Path, formats: list[str]) -> list[Path]:
     return _save(fig, run_dir, "latency", formats)
 
 
-def _timeline_axes(ax_top, ax_bot, r: dict[str, Any], ts: list[dict[str, float]], legend: bool = True) -> None:
+def _rolling_mean(values: list[float | None], n: int) -> list[float | None]:
+    """Trailing mean over n samples (None counted as 0 once any sample is seen)."""
+    out, window = [], []
+    for v in values:
+        window.append(v or 0.0)
+        if len(window) > n:
+            window.pop(0)
+        out.append(sum(window) / len(window))
+    return out
+
+
+def _timeline_axes(ax_top, ax_bot, r: dict[str, Any], ts: list[dict[str, float]], legend: bool = True) -> list:
+    """Top: client req/s (per interval, and its mean over L), bound, errors/s, p99 (right axis).
+    Bottom: server threads, busy threads, queue length, in flight (symlog), event-loop lag (right axis)."""
     t = [x.get("t_s") for x in ts]
+    dt = (t[1] - t[0]) if len(t) > 1 and t[0] is not None and t[1] is not None and t[1] > t[0] else 0.25
     rps, p99 = ts_series(ts, "rps"), ts_series(ts, "p99")
     handles = []
     if rps:
-        handles += ax_top.plot(t, rps, color="#1f77b4", lw=1.8, label="client req/s")
+        ax_top.plot(t, rps, color="#1f77b4", lw=0.8, alpha=0.35)
+        n = max(1, int(round((r.get("latency_ms") or 0) / 1000.0 / dt)))
+        handles += ax_top.plot(t, _rolling_mean(rps, n), color="#1f77b4", lw=2,
+                               label=f"client req/s (mean over L; faint: per {dt * 1000:.0f} ms)")
     if r.get("bound_rps"):
         handles.append(ax_top.axhline(r["bound_rps"], color="#1f77b4", ls="--", lw=1,
                                       label="Little's-law bound"))
     errs = ts_series(ts, "errors")
-    if errs and any(errs) and len(t) > 1 and t[1] is not None and t[0] is not None:
-        dt = (t[1] - t[0]) or 1.0
+    if errs and any(errs):
         handles += ax_top.plot(t, [None if v is None else v / dt for v in errs], color="black", lw=1.2, ls=":",
-                               label="client errors/s")
+                               label="client errors/s (timeouts, resets, ...)")
     died = r.get("server_died_after_s")
     if died is not None:
         for ax in (ax_top, ax_bot):
             ax.axvline(died, color="black", lw=1.5)
-        ax_top.annotate(f"server exit {int(r['server_exit_code']) if r.get('server_exit_code') is not None else '?'}"
-                        f" at {died:.1f} s", (died, 0), xytext=(4, 20), textcoords="offset points", fontsize=8)
-    ax_top.set_ylabel("requests/s")
+        code = r.get("server_exit_code")
+        ax_top.annotate(f"server exit {'?' if code is None else int(code)} at {died:.1f} s", (died, 0),
+                        xytext=(4, 20), textcoords="offset points", fontsize=8)
+    ax_top.set_ylabel("requests/s (symlog)")
+    ax_top.set_yscale("symlog", linthresh=10)
+    ax_top.yaxis.set_major_formatter(FuncFormatter(_num_fmt))
     ax_top.set_ylim(bottom=0)
-    if p99:
+    if p99 and rps:  # an interval with no completion has no p99 (loadgen writes 0): a gap, not 0 ms
+        p99 = [None if (v is None or v <= 0 or not x) else v for v, x in zip(p99, rps)]
+    if p99 and any(v is not None for v in p99):
         ax2 = ax_top.twinx()
-        handles += ax2.plot(t, p99, color="#d62728", lw=1.5, label="client p99 (ms)")
+        handles += ax2.plot(t, p99, color="#d62728", lw=1.3, marker=".", ms=3, label="client p99 (ms, right)")
         ax2.set_ylabel("p99 latency (ms)", color="#d62728")
         ax2.set_ylim(bottom=0)
         ax2.yaxis.set_major_formatter(FuncFormatter(_num_fmt))
-    warm = r.get("warmup_s")
+    warm, window = r.get("warmup_s"), r.get("window_s")
     for ax in (ax_top, ax_bot):
         if warm:
             ax.axvspan(0, warm, color="gray", alpha=0.12, lw=0)
+        if warm is not None and window and t and t[-1] and t[-1] > warm + window:
+            ax.axvspan(warm + window, t[-1], color="orange", alpha=0.08, lw=0)
         ax.grid(True, alpha=0.3)
+    all_handles = list(handles)
     if legend and handles:
         ax_top.legend(handles=handles, fontsize=7, loc="upper right")
     handles = []
-    for key, col, name in (("threads", "#2ca02c", "worker threads"), ("busy", "#ff7f0e", "busy threads"),
-                           ("queue", "#9467bd", "queue length"), ("in_flight", "#8c564b", "in flight")):
-        s = ts_series(ts, key)
-        if s and any(v is not None for v in s):
-            handles += ax_bot.plot(t, s, color=col, lw=1.5, label=name)
-    ax_bot.set_ylabel("threads / queued requests")
-    ax_bot.set_xlabel("time since start (s); shaded = warm-up")
-    if any(ax_bot.get_lines()):
+    for key, col, name, style in (("threads", "#2ca02c", "worker threads", dict(lw=3, alpha=0.6)),
+                                  ("busy", "#ff7f0e", "busy threads", dict(lw=1.5, ls="--")),
+                                  ("queue", "#9467bd", "queue length", dict(lw=2.5, alpha=0.7)),
+                                  ("in_flight", "#8c564b", "requests in flight", dict(lw=1.2, ls=":"))):
+        vals = ts_series(ts, key)
+        if vals and any(v is not None for v in vals):
+            handles += ax_bot.plot(t, vals, color=col, label=name, **style)
+    ax_bot.set_ylabel("threads / requests (symlog)")
+    ax_bot.set_xlabel("time since start (s); grey = warm-up, orange = drain")
+    server_data = [y for ln in ax_bot.get_lines() if not ln.get_label().startswith("_")
+                   for y in ln.get_ydata() if y is not None]
+    if server_data:
         ax_bot.set_yscale("symlog", linthresh=10)
         ax_bot.yaxis.set_major_formatter(FuncFormatter(_num_fmt))
+        ax_bot.set_ylim(0, max(20.0, float(max(server_data)) * 3))
     lag = ts_series(ts, "lag")
     if lag and any(v for v in lag if v):
         ax3 = ax_bot.twinx()
-        handles += ax3.plot(t, lag, color="#e377c2", lw=1.5, ls="-", label="event-loop lag (ms)")
+        handles += ax3.plot(t, lag, color="#e377c2", lw=1.5, ls="-", label="event-loop lag, max so far (ms, right)")
         ax3.set_ylabel("event-loop lag (ms)", color="#e377c2")
         ax3.set_ylim(bottom=0)
+    if not server_data and not handles:
+        ax_bot.text(0.5, 0.5, "no server metrics scraped\n(server stuck or gone)", ha="center", va="center",
+                    transform=ax_bot.transAxes, fontsize=9)
     if legend and handles:
         ax_bot.legend(handles=handles, fontsize=7, loc="upper left")
+    return all_handles + handles
 
 
 def _tl_title(r) -> str:
@@ -303,11 +336,15 @@ def plot_timelines(rows, run_dir: Path, formats: list[str]) -> dict[str, list[Pa
     picks = [r for r in picks if r["point"] in loaded]
     if picks:
         fig, axes = plt.subplots(2, len(picks), figsize=(4.6 * len(picks) + 1, 7), sharex="col", squeeze=False)
+        legend: dict[str, Any] = {}
         for j, r in enumerate(picks):
-            _timeline_axes(axes[0][j], axes[1][j], r, loaded[r["point"]], legend=True)
+            for h in _timeline_axes(axes[0][j], axes[1][j], r, loaded[r["point"]], legend=False):
+                legend.setdefault(h.get_label(), h)
             axes[0][j].set_title(_tl_title(r), fontsize=10)
         fig.suptitle("Starvation timelines: client view (top) and server view (bottom)", fontsize=12)
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, 0.07, 1, 1))
+        fig.legend(list(legend.values()), list(legend.keys()), loc="lower center", ncol=5, fontsize=8,
+                   frameon=False)
         made["starvation"] = _save(fig, run_dir, "starvation", formats)
     return made
 

@@ -23,13 +23,15 @@ class Grid(unittest.TestCase):
     def test_shipped_grids_load(self):
         g = sweep.load_grid(REPO / "bench" / "grid_default.json")
         pts = sweep.expand_points(g)
-        self.assertEqual(len(pts), 19)
+        self.assertEqual(len(pts), 20)
         labels = {p.label for p in pts}
-        self.assertIn("sync fixed N=10", labels)
-        self.assertIn("async K=1", labels)
+        for main in ("sync fixed N=10", "sync elastic min=2", "async K=1"):
+            self.assertIn(main, labels)
+            s = next(s for s in g["series"] if s["label"] == main)
+            self.assertEqual(s["concurrency"], [1, 10, 11, 100, 1000, 10000])
+        el = next(s for s in g["series"] if s["label"] == "sync elastic min=2")
+        self.assertEqual((el["pool"], el["min_threads"]), ("elastic", 2))
         for s in g["series"]:
-            if s["expect"] == "ok":
-                self.assertEqual(s["concurrency"], [1, 10, 11, 100, 1000, 10000])
             self.assertEqual(s["latency_ms"], 2000)
         dl = [p for p in pts if p.expect == "deadlock"]
         self.assertEqual(len(dl), 1)
@@ -153,8 +155,9 @@ class Commands(unittest.TestCase):
         out = {"json": Path("j"), "csv": Path("c"), "timeseries": Path("t")}
         lg = sweep.loadgen_command(dl, b, 1234, out)
         self.assertEqual(lg[lg.index("-c") + 1], "10")
-        self.assertEqual(lg[lg.index("-d") + 1], "10003ms")  # 2 s + 0.3 s per 1k conns, + 8 s
-        self.assertEqual(lg[lg.index("--warmup") + 1], "2003ms")
+        self.assertEqual(lg[lg.index("-d") + 1], "11000ms")  # warm-up 3 s + window 8 s
+        self.assertEqual(lg[lg.index("--warmup") + 1], "3000ms")
+        self.assertEqual(lg[lg.index("--timeout") + 1], "11000ms")
         self.assertEqual(lg[lg.index("--scrape") + 1], "http://127.0.0.1:1234/metrics")
         self.assertEqual(lg[lg.index("--path") + 1], "/users/{rand:1..10000}")
 
