@@ -55,16 +55,17 @@ void HumanReport::write(const RunResult& r, std::ostream& out) {
     distribution(out, "Latency Distribution", lat);
   }
   const auto& w = s.window;
-  out << fmt::format("  {} requests in {:.2f}s (steady window), {} read\n", s.completed_in_window, r.window_s,
-                     bytes(static_cast<double>(s.total.bytes_read)));
-  out << fmt::format("  {} responses in total (warm-up and drain included), {} requests sent\n",
-                     s.total.completed, s.total.sent);
-  out << fmt::format("  Status: {} ok (2xx-3xx), {} 4xx, {} 5xx, {} 503 (shed), {} other\n", w.ok, w.status_4xx,
+  out << fmt::format("  {} requests in {:.2f}s (steady window, by completion time)\n", s.completed_in_window,
+                     r.window_s);
+  out << fmt::format("  {} responses in total (warm-up and drain included), {} requests sent, {} read\n",
+                     s.total.completed, s.total.sent, bytes(static_cast<double>(s.total.bytes_read)));
+  out << "  By intended send time in the window:\n";
+  out << fmt::format("    Status: {} ok (2xx-3xx), {} 4xx, {} 5xx, {} 503 (shed), {} other\n", w.ok, w.status_4xx,
                      w.status_5xx, w.status_503, w.status_other);
-  out << fmt::format("  Errors: connect {}, read {}, write {}, timeout {}; {} reconnects\n", w.connect, w.read,
+  out << fmt::format("    Errors: connect {}, read {}, write {}, timeout {}; {} reconnects\n", w.connect, w.read,
                      w.write, w.timeout, w.reconnects);
   if (c.open_loop())
-    out << fmt::format("  Open loop: {} sent late (no free connection at their time), {} never sent\n", w.late,
+    out << fmt::format("    Open loop: {} sent late (no free connection at their time), {} never sent\n", w.late,
                        w.unsent);
   out << fmt::format("  Per-connection responses: min {}, median {}, max {}\n", r.per_connection.min,
                      r.per_connection.median, r.per_connection.max);
