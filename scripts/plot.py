@@ -369,22 +369,29 @@ def starvation_picks(rows) -> list[dict[str, Any]]:
 
 
 def plot_rss(rows, run_dir: Path, formats: list[str]) -> list[Path]:
-    """Server RSS growth vs C, and RSS per in-flight request: a blocked thread (sync) vs a coroutine (async)."""
+    """Server peak RSS vs C, and RSS per in-flight request over the idle server of the same binary:
+    a blocked thread (sync) vs a coroutine (async)."""
+    import report
+
+    idle = report.idle_rss_kb(rows)
     fig, axes = plt.subplots(1, 2, figsize=(13, 5))
     for i, (label, rs) in enumerate(series_of(rows).items()):
         col = COLORS[i % len(COLORS)]
-        g = [r for r in rs if r.get("rss_delta_kb") is not None and r["status"] == "ok"]
+        g = [r for r in rs if r.get("server_rss_kb") and r["status"] == "ok"]
         if g:
-            axes[0].plot([r["concurrency"] for r in g], [max(r["rss_delta_kb"], 1) / 1024.0 for r in g], "o-",
+            axes[0].plot([r["concurrency"] for r in g], [r["server_rss_kb"] / 1024.0 for r in g], "o-",
                          color=col, lw=2, label=label)
-        g = [r for r in rs if (r.get("rss_per_inflight_kb") or r.get("rss_per_conn_kb")) and r["status"] == "ok"]
+        g = [(r["concurrency"], report.rss_per_request_kb(r, idle)) for r in rs if r["status"] == "ok"]
+        g = [(c, v) for c, v in g if v]
         if g:
-            axes[1].plot([r["concurrency"] for r in g],
-                         [r.get("rss_per_inflight_kb") or r.get("rss_per_conn_kb") for r in g], "o-",
-                         color=col, lw=2, label=label)
-    _log_axes(axes[0], "concurrency C (connections)", "server RSS growth during the run (MiB)")
-    axes[0].set_title("Server memory growth (peak RSS - RSS at start)")
-    _log_axes(axes[1], "concurrency C (connections)", "RSS growth per in-flight request (KiB)")
+            axes[1].plot([c for c, _ in g], [v for _, v in g], "o-", color=col, lw=2, label=label)
+    _log_axes(axes[0], "concurrency C (connections)", "server peak RSS (MiB)")
+    axes[0].set_title("Server resident memory under load")
+    for k, v in idle.items():
+        axes[0].axhline(v / 1024.0, color="gray", ls=":", lw=1)
+        axes[0].annotate(f"idle {k}", (axes[0].get_xlim()[0], v / 1024.0), xytext=(4, 3),
+                         textcoords="offset points", fontsize=8, color="gray")
+    _log_axes(axes[1], "concurrency C (connections)", "(peak RSS - idle RSS) / C  (KiB per request)")
     axes[1].set_title("Memory per in-flight request: thread (sync) vs coroutine (async)")
     for ax in axes:
         if ax.get_lines():

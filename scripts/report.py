@@ -64,19 +64,30 @@ def _lat(r) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 
 def finding_littles_law(rows) -> str | None:
-    """How close each series came to its Little's-law bound."""
-    parts = []
+    """How close each series came to its Little's-law bound, and which points did not (with their errors)."""
+    parts, off = [], []
     for label, rs in _series(rows).items():
-        effs = [r["efficiency"] for r in rs if r["status"] == "ok" and r.get("efficiency") is not None]
-        if not effs:
+        ok = [r for r in rs if r["status"] == "ok" and r.get("efficiency") is not None]
+        if not ok:
             continue
+        effs = [r["efficiency"] for r in ok]
         parts.append(f"**{label}**: {len(effs)} point(s), efficiency {pct(min(effs))} to {pct(max(effs))} "
                      f"(median {pct(statistics.median(effs))})")
+        off += [r for r in ok if abs(r["efficiency"] - 1.0) > 0.05]
     if not parts:
         return None
-    return ("**Little's law holds.** A closed loop of C connections against a server that can hold `capacity` "
-            "requests in the slow store at once completes at most min(C, capacity) / L requests per second. "
-            "Measured throughput against that bound: " + "; ".join(parts) + ".")
+    head = "Little's law holds" if not off else "Little's law, point by point"
+    text = (f"**{head}.** A closed loop of C connections against a server that can hold `capacity` requests in "
+            "the slow store at once completes at most min(C, capacity) / L requests per second. Measured "
+            "throughput against that bound: " + "; ".join(parts) + ".")
+    if off:
+        text += (f" {len(off)} point(s) are more than 5% off the bound: "
+                 + "; ".join(f"{r['label']} C = {f(r['concurrency'], 0)} ({pct(r['efficiency'])}"
+                             + (f", {_err_breakdown(r)}" if r.get("errors_total") else "")
+                             + (f", capacity = {r['capacity_basis']}" if "threads" in str(r.get("capacity_basis"))
+                                else "") + ")" for r in off)
+                 + ". A growing pool's capacity changes during the window, so its bound is an average.")
+    return text
 
 
 def finding_sync_plateau(rows) -> str | None:
@@ -99,6 +110,9 @@ def finding_sync_plateau(rows) -> str | None:
         if top.get("peak_queue_length") is not None:
             text += (f": at C = {f(top['concurrency'], 0)} the queue peaked at {f(top['peak_queue_length'], 0)} "
                      f"work items (C − N = {f(top['concurrency'] - n, 0)})")
+            if top["peak_queue_length"] > top["concurrency"] - n + 0.5:
+                text += (" — more than C − N, because the requests of clients that timed out and reconnected "
+                         "stay queued and are still executed by the starved pool")
         text += "."
         w = top["concurrency"] / (top["throughput_rps"] or bound)
         text += (f" Little's law puts their steady wait at W = C / X = {ms(w * 1000)}; ")
@@ -176,24 +190,46 @@ def finding_elastic(rows, run_dir: Path) -> str | None:
     return "\n\n".join(out) if out else None
 
 
+def idle_rss_kb(rows) -> dict[str, float]:
+    """Per binary (sync/async): the smallest RSS measured at start, before any load - the idle server."""
+    out: dict[str, float] = {}
+    for r in rows:
+        b = r.get("server_rss_base_kb")
+        if b:
+            out[r["server"]] = min(out.get(r["server"], b), b)
+    return out
+
+
+def rss_per_request_kb(r, idle: dict[str, float]) -> float | None:
+    """(peak RSS - idle RSS of the same binary) / C: memory per in-flight request, thread stacks included even
+    when the pool created its threads before the load."""
+    base = idle.get(r["server"])
+    if not base or not r.get("server_rss_kb") or not r.get("concurrency"):
+        return None
+    return max(0.0, r["server_rss_kb"] - base) / r["concurrency"]
+
+
 def finding_memory(rows) -> str | None:
-    """RSS per connection / per in-flight request: thread vs coroutine."""
+    """RSS per in-flight request: a blocked thread (sync) vs a coroutine (async)."""
+    idle = idle_rss_kb(rows)
     parts = []
     for label, rs in _series(rows).items():
-        ok = [r for r in rs if r["status"] == "ok" and r.get("rss_delta_kb") is not None]
+        ok = [r for r in rs if r["status"] == "ok" and rss_per_request_kb(r, idle) is not None]
         if not ok:
             continue
         top = max(ok, key=lambda r: r["concurrency"])
-        p = (f"**{label}** at C = {f(top['concurrency'], 0)}: RSS {f(top.get('server_rss_base_kb'), 0)} → "
-             f"{f(top.get('server_rss_kb'), 0)} KiB, {f(top.get('rss_per_conn_kb'), 2)} KiB per connection")
+        p = (f"**{label}** at C = {f(top['concurrency'], 0)}: {f(top.get('server_rss_kb'), 0)} KiB, "
+             f"{f(rss_per_request_kb(top, idle), 2)} KiB per in-flight request")
         if top["server"] == "sync" and top.get("peak_threads"):
-            p += f" ({f(top['peak_threads'], 0)} threads at peak)"
+            p += f" ({f(top['peak_threads'], 0)} worker threads)"
         parts.append(p)
     if not parts:
         return None
-    return ("**Memory: what an in-flight request costs.** A waiting request holds a thread (its stack and "
-            "kernel state) in the sync server only while a worker is assigned to it, and a coroutine frame plus "
-            "buffers in the async server. Growth of the server's resident memory over its idle start: "
+    return ("**Memory: what an in-flight request costs.** In the sync server a request waiting on the store "
+            "holds a blocked worker thread (stack, kernel state), or - when the pool is too small - a slot in "
+            "the queue, which is cheap but is exactly the starvation above; in the async server it holds a "
+            "coroutine frame and its buffers. Peak resident memory over the idle server of the same binary ("
+            + ", ".join(f"{k} {f(v, 0)} KiB" for k, v in idle.items()) + "), divided by C: "
             + "; ".join(parts) + ".")
 
 
@@ -227,14 +263,23 @@ def _err_breakdown(r) -> str:
 
 
 def finding_failures(rows) -> str | None:
-    """Points that did not complete normally (other than an expected deadlock)."""
+    """Points that did not complete normally (other than an expected deadlock), and unclean exits at SIGTERM."""
     bad = [r for r in rows if r["status"] != "ok" and not (r.get("expect") == "deadlock"
                                                              and r["status"] == "deadlock")]
-    if not bad:
-        return None
-    items = "; ".join(f"{r['label']} C = {f(r['concurrency'], 0)}: `{r['status']}`"
-                      + (f" ({r['detail']})" if r.get("detail") else "") for r in bad)
-    return f"**{len(bad)} point(s) did not complete normally** (kept in the table, never dropped): {items}."
+    unclean = [r for r in rows if r["status"] == "ok" and r.get("server_exit_code") not in (None, 0)]
+    out = []
+    if bad:
+        items = "; ".join(f"{r['label']} C = {f(r['concurrency'], 0)}: `{r['status']}`"
+                          + (f" ({r['detail']})" if r.get("detail") else "") for r in bad)
+        out.append(f"**{len(bad)} point(s) did not complete normally** (kept in the table, never dropped): "
+                   f"{items}.")
+    if unclean:
+        items = ", ".join(f"{r['label']} C = {f(r['concurrency'], 0)} (exit {f(r['server_exit_code'], 0)})"
+                          for r in unclean)
+        out.append(f"**Shutdown under overload.** After the load stopped, {len(unclean)} server(s) could not "
+                   f"drain their backlog within the shutdown bound (store latency + 1 s) and exited non-zero: "
+                   f"{items}. Their measurements are complete; the exit code is kept in `server_exit_code`.")
+    return "\n\n".join(out) if out else None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -250,8 +295,7 @@ TABLE = [("series", lambda r: r["label"]), ("C", lambda r: f(r["concurrency"], 0
          ("peak threads", lambda r: f(r.get("peak_threads"), 0)),
          ("peak queue", lambda r: f(r.get("peak_queue_length"), 0)),
          ("max loop lag", lambda r: ms(r.get("max_loop_lag_ms"))),
-         ("RSS KiB", lambda r: f(r.get("server_rss_kb"), 0)),
-         ("ΔRSS/conn KiB", lambda r: f(r.get("rss_per_conn_kb"), 2))]
+         ("RSS KiB", lambda r: f(r.get("server_rss_kb"), 0))]
 
 
 def table(rows) -> str:

@@ -62,7 +62,7 @@ class PlotAndReport(unittest.TestCase):
         rows = sweep.read_summary(self.run_dir / "summary.csv")
         self.assertIn("![Throughput vs concurrency](throughput.png)", md)
         self.assertIn("## Findings", md)
-        self.assertIn("Little's law holds", md)
+        self.assertIn("Little's law", md)
         self.assertIn("plateaus at N / L", md)
         self.assertIn("deadlocks", md)
         table = [ln for ln in md.splitlines() if ln.startswith("| ") and "series" not in ln]
