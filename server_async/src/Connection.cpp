@@ -71,7 +71,7 @@ void Connection::start() {
     }
     deadline_ = clock::now() + timeouts_.keepalive;
     asio::co_spawn(executor_, serve(shared_from_this()), log_failure);
-    asio::co_spawn(executor_, watch(shared_from_this()), log_failure);
+    arm_timer();
 }
 
 void Connection::on_server_stop() {
@@ -96,32 +96,36 @@ void Connection::finish() {
     socket_.close(ignored);
 }
 
-asio::awaitable<void> Connection::watch(std::shared_ptr<Connection> self) {
-    // `self` keeps the connection alive while this frame exists.
-    while (!self->finished_) {
-        armed_ = deadline_;
-        timer_.expires_at(armed_);
-        co_await timer_.async_wait(use_nothrow);
-        if (finished_) break;
-        const auto now = clock::now();
-        if (deadline_ > now) continue;  // moved while we slept: re-arm
+void Connection::arm_timer() {
+    armed_ = deadline_;
+    timer_.expires_at(armed_);
+    // A plain completion handler, not a second coroutine: the pending wait costs one small operation, not a
+    // frame. The handler owns a shared_ptr, so the connection outlives the wait; finish() cancels it.
+    timer_.async_wait([self = shared_from_this()](std::error_code) { self->on_timer(); });
+}
+
+void Connection::on_timer() {
+    if (finished_) return;  // drops the handler's reference
+    const auto now = clock::now();
+    if (deadline_ <= now) {
         if (phase_ == Phase::handling || phase_ == Phase::closing) {
             // The store wait and the work are the server's time, not the client's; lingering_close has its own
             // bound. Look again one keep-alive period later.
             deadline_ = now + timeouts_.keepalive;
-            continue;
+        } else {
+            // Reading (idle or mid-request) or writing: cancel the pending operation; serve() sees timed_out_.
+            timed_out_ = true;
+            deadline_ = now + timeouts_.keepalive;
+            std::error_code ignored;
+            socket_.cancel(ignored);
         }
-        // Reading (idle or mid-request) or writing: cancel the pending operation; serve() sees timed_out_.
-        timed_out_ = true;
-        deadline_ = now + timeouts_.keepalive;
-        std::error_code ignored;
-        socket_.cancel(ignored);
     }
+    arm_timer();  // also when the deadline moved (later, or earlier via set_deadline's cancel)
 }
 
 asio::awaitable<void> Connection::serve(std::shared_ptr<Connection> self) {
     // `self` lives in this frame: the connection stays alive until serve() is over. However serve() ends —
-    // return, exception, or its frame destroyed unresumed with the io_context — watch() must be released.
+    // return, exception, or its frame destroyed unresumed with the io_context — the timer must be released.
     struct FinishOnExit {
         Connection& c;
         ~FinishOnExit() {
@@ -225,7 +229,7 @@ asio::awaitable<std::error_code> Connection::write(std::string_view bytes) {
         sent = 0;
     }
     if (ec || sent == bytes.size()) co_return ec;
-    // Slow reader: wait for the rest, bounded by the keep-alive timeout (watch() cancels on expiry).
+    // Slow reader: wait for the rest, bounded by the keep-alive timeout (the deadline timer cancels on expiry).
     phase_ = Phase::writing;
     set_deadline(clock::now() + timeouts_.keepalive);
     const auto written = co_await asio::async_write(

@@ -21,19 +21,21 @@ class Responder;
 
 /// A keep-alive HTTP/1.1 connection.
 ///
-/// Two coroutines run on the socket's executor (the io_context itself when K = 1, a per-connection strand when
-/// K > 1, so they never run concurrently):
-/// - serve(): reads into a small fixed buffer, feeds core's RequestParser, answers each complete request in
+/// Everything runs on the socket's executor (the io_context itself when K = 1, a per-connection strand when
+/// K > 1, so nothing here runs concurrently):
+/// - serve(), a coroutine: reads into a small fixed buffer, feeds core's RequestParser, answers each complete request in
 ///   order (pipelined requests wait in the buffer until the previous response is written), and ends the
 ///   connection on EOF, error, `Connection: close`, a parser error, a timeout or server shutdown.
-/// - watch(): one timer per connection enforcing a single moving deadline — keep-alive idle timeout while
+/// - the deadline timer (arm_timer/on_timer, a plain completion handler): one timer per connection enforcing a
+///   single moving deadline — keep-alive idle timeout while
 ///   waiting for a request, header timeout once a request has started, write timeout while a response is
 ///   stuck. Moving the deadline later is a plain store (the timer re-arms when it fires), so the fast path
 ///   never touches the timer; only an earlier deadline cancels it.
 ///
-/// Lifetime: both coroutines take a shared_ptr to the connection as a parameter, which lives in their frames;
-/// the connection dies when the last one finishes. Memory per idle or waiting connection is this object
-/// (including the 512-byte read buffer and the parser) plus the two coroutine frames — no thread, no stack.
+/// Lifetime: serve() takes a shared_ptr to the connection as a parameter (it lives in the frame) and the pending
+/// timer wait holds another; the connection dies when serve() is over and finish() cancelled the timer. Memory
+/// per idle connection is this object (including the 256-byte read buffer and the parser), one coroutine frame
+/// and two pending operations — no thread, no stack.
 class Connection : public std::enable_shared_from_this<Connection> {
 public:
     /// Timeouts from the common flags.
@@ -50,7 +52,7 @@ public:
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
-    /// Registers with the manager and spawns serve() and watch(). Closes at once if the server is stopping.
+    /// Registers with the manager, spawns serve() and arms the deadline timer. Closes at once if the server is stopping.
     void start();
     /// Server shutdown (run on executor()): an idle connection closes now; one with a request in progress
     /// finishes it and answers with `Connection: close`.
@@ -64,7 +66,8 @@ private:
     enum class Phase { reading, handling, writing, closing };
 
     asio::awaitable<void> serve(std::shared_ptr<Connection> self);
-    asio::awaitable<void> watch(std::shared_ptr<Connection> self);
+    void arm_timer();
+    void on_timer();
     asio::awaitable<void> on_read_error(std::error_code ec);
     asio::awaitable<void> send_final(const HttpResponse& response);
     asio::awaitable<std::error_code> write(std::string_view bytes);
@@ -81,17 +84,17 @@ private:
     Timeouts timeouts_;
 
     RequestParser parser_;
-    std::array<char, 512> buffer_;  ///< small on purpose: the parser accumulates, big requests take more reads
+    std::array<char, 256> buffer_;  ///< small on purpose: the parser accumulates, big requests take more reads
     std::size_t begin_ = 0;         ///< unparsed bytes are buffer_[begin_, end_) (pipelined requests)
     std::size_t end_ = 0;
 
     Phase phase_ = Phase::reading;
-    clock::time_point deadline_;         ///< the one deadline watch() enforces
+    clock::time_point deadline_;         ///< the one deadline the timer enforces
     clock::time_point armed_;            ///< what timer_ is currently set to
     clock::time_point request_deadline_; ///< header timeout of the request being received
-    bool timed_out_ = false;             ///< watch() fired: the pending socket operation was cancelled
+    bool timed_out_ = false;             ///< the deadline fired: the pending socket operation was cancelled
     bool stop_requested_ = false;        ///< server shutdown
-    bool finished_ = false;              ///< serve() is done: watch() must exit
+    bool finished_ = false;              ///< serve() is done: the timer must not re-arm
 
     Connection* prev_ = nullptr;  ///< ConnectionManager's list
     Connection* next_ = nullptr;

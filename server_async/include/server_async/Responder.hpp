@@ -37,7 +37,6 @@ public:
     Antipattern antipattern() const { return antipattern_; }
 
 private:
-    asio::awaitable<StoreResult> fetch(const StoreCall& call, asio::any_io_executor executor);
     asio::awaitable<std::uint64_t> work(const CpuWork& work);
 
     Application& app_;
