@@ -170,8 +170,9 @@ def plot_throughput(rows, run_dir: Path, formats: list[str]) -> list[Path]:
     for i, (label, rs) in enumerate(groups.items()):
         col = COLORS[i % len(COLORS)]
         good = [r for r in rs if r["status"] == "ok" and r.get("throughput_rps")]
-        ax.plot([r["concurrency"] for r in good], [r["throughput_rps"] for r in good], "o-", color=col,
-                label=f"{label}: measured", lw=2, ms=6)
+        if good:
+            ax.plot([r["concurrency"] for r in good], [r["throughput_rps"] for r in good], "o-", color=col,
+                    label=f"{label}: measured", lw=2, ms=6)
         bnd = [r for r in rs if r.get("bound_rps")]
         if bnd:
             ax.plot([r["concurrency"] for r in bnd], [r["bound_rps"] for r in bnd], "--", color=col, lw=1.3,
@@ -188,36 +189,40 @@ def plot_throughput(rows, run_dir: Path, formats: list[str]) -> list[Path]:
 
 
 def plot_latency(rows, run_dir: Path, formats: list[str]) -> list[Path]:
-    """p50 (left) and p99 (right) vs C; dashed: Little's-law latency C / bound; dotted: L and client timeout."""
+    """p50 (left) and p99 (right) vs C; dashed: Little's-law latency C / bound; dotted: L; dash-dot: timeout.
+    In seconds when L >= 1 s, else milliseconds."""
     fig, axes = plt.subplots(1, 2, figsize=(13, 5.2), sharey=True)
     groups = series_of(rows)
+    big = max((r.get("latency_ms") or 0 for r in rows), default=0) >= 1000
+    unit, k = ("s", 1e-3) if big else ("ms", 1.0)
     for ax, key, name in ((axes[0], "p50_ms", "p50"), (axes[1], "p99_ms", "p99")):
         for i, (label, rs) in enumerate(groups.items()):
             col = COLORS[i % len(COLORS)]
             good = [r for r in rs if r.get(key) and r["status"] == "ok"]
-            ax.plot([r["concurrency"] for r in good], [r[key] for r in good], "o-", color=col, lw=2,
+            if not good:
+                continue
+            ax.plot([r["concurrency"] for r in good], [r[key] * k for r in good], "o-", color=col, lw=2,
                     label=f"{label}")
             pred = [r for r in rs if r.get("bound_rps")]
-            if pred:
+            if len(pred) > 1:
                 ax.plot([r["concurrency"] for r in pred],
-                        [1000.0 * r["concurrency"] / r["bound_rps"] for r in pred], "--", color=col, lw=1.2,
+                        [1000.0 * k * r["concurrency"] / r["bound_rps"] for r in pred], "--", color=col, lw=1.2,
                         alpha=0.8)
-        lats = sorted({r["latency_ms"] for r in rows if r.get("latency_ms")})
-        for l in lats:
-            ax.axhline(l, color="gray", ls=":", lw=1)
-            ax.annotate(f"L = {l:g} ms", (ax.get_xlim()[0], l), xytext=(4, 3), textcoords="offset points",
+        _log_axes(ax, "concurrency C (closed-loop connections)", f"{name} latency ({unit})")
+        x0 = ax.get_xlim()[0]
+        for l in sorted({r["latency_ms"] for r in rows if r.get("latency_ms")}):
+            ax.axhline(l * k, color="gray", ls=":", lw=1)
+            ax.annotate(f"L = {l * k:g} {unit}", (x0, l * k), xytext=(4, 3), textcoords="offset points",
                         fontsize=8, color="gray")
-        touts = sorted({r["timeout_s"] for r in rows if r.get("timeout_s")})
-        for t in touts:
-            ax.axhline(t * 1000, color="black", ls="-.", lw=0.9, alpha=0.6)
-            ax.annotate(f"client timeout {t:g} s", (ax.get_xlim()[0], t * 1000), xytext=(4, 3),
-                        textcoords="offset points", fontsize=8)
-        _log_axes(ax, "concurrency C (closed-loop connections)", f"{name} latency (ms)")
+        for t in sorted({r["timeout_s"] for r in rows if r.get("timeout_s")}):
+            ax.axhline(t * 1000 * k, color="black", ls="-.", lw=0.9, alpha=0.6)
+            ax.annotate(f"client timeout {t:g} s", (x0, t * 1000 * k), xytext=(4, 3), textcoords="offset points",
+                        fontsize=8)
         ax.set_title(f"{name} latency vs concurrency")
     axes[0].legend(fontsize=8, loc="upper left", title="solid: measured; dashed: Little's law W = C / bound",
                    title_fontsize=8)
-    fig.suptitle(f"Latency ({_latency_title(rows)}). Latencies past the client timeout are counted as "
-                 "timeouts (errors), never hidden", fontsize=10)
+    fig.suptitle(f"Latency ({_latency_title(rows)}). A request past the client timeout is counted as a timeout "
+                 "(error) at that age, never hidden", fontsize=10)
     return _save(fig, run_dir, "latency", formats)
 
 
@@ -357,7 +362,7 @@ def starvation_picks(rows) -> list[dict[str, Any]]:
     target = max([c for c in cs if c <= 1000] or cs or [None])
     picks = []
     for label, rs in series_of(rows).items():
-        if rs[0].get("expect") == "deadlock":
+        if rs[0].get("expect") == "deadlock" or len(rs) < 2:  # single-point series (e.g. memory) are not sweeps
             continue
         cand = [r for r in rs if r["concurrency"] == target] if target is not None else []
         if cand:
@@ -387,10 +392,12 @@ def plot_rss(rows, run_dir: Path, formats: list[str]) -> list[Path]:
             axes[1].plot([c for c, _ in g], [v for _, v in g], "o-", color=col, lw=2, label=label)
     _log_axes(axes[0], "concurrency C (connections)", "server peak RSS (MiB)")
     axes[0].set_title("Server resident memory under load")
-    for k, v in idle.items():
-        axes[0].axhline(v / 1024.0, color="gray", ls=":", lw=1)
-        axes[0].annotate(f"idle {k}", (axes[0].get_xlim()[0], v / 1024.0), xytext=(4, 3),
-                         textcoords="offset points", fontsize=8, color="gray")
+    if idle:
+        lo = min(idle.values()) / 1024.0
+        axes[0].axhline(lo, color="gray", ls=":", lw=1)
+        axes[0].annotate("idle server: " + ", ".join(f"{k} {v / 1024.0:.1f} MiB" for k, v in idle.items()),
+                         (axes[0].get_xlim()[0], lo), xytext=(4, -11), textcoords="offset points", fontsize=8,
+                         color="gray")
     _log_axes(axes[1], "concurrency C (connections)", "(peak RSS - idle RSS) / C  (KiB per request)")
     axes[1].set_title("Memory per in-flight request: thread (sync) vs coroutine (async)")
     for ax in axes:

@@ -182,8 +182,9 @@ def finding_elastic(rows, run_dir: Path) -> str | None:
         elif top.get("peak_threads") is not None:
             text += f" At C = {f(top['concurrency'], 0)} it peaked at {f(top['peak_threads'], 0)} threads"
         text += (f"; its throughput, {f(top.get('throughput_rps'), 2)} req/s, is {pct(top.get('efficiency'))} "
-                 f"of the bound computed from the threads it actually had (mean {f(top.get('capacity'), 1)} "
-                 f"over the steady window).")
+                 f"of the bound computed from the threads it actually had over time (each thread completes one "
+                 f"request per L from the moment it is injected: the equivalent of a constant pool of "
+                 f"{f(top.get('capacity'), 1)} threads over the steady window).")
         if top.get("errors_timeout"):
             text += f" {f(top['errors_timeout'], 0)} requests still timed out at {f(top['timeout_s'], 0)} s."
         out.append(text)
@@ -329,7 +330,7 @@ def generate(run_dir: Path) -> str:
     md += ["", "How to read it: every point is a closed loop of C keep-alive connections (loadgen) against one "
            "server whose store call takes L. The **bound** is Little's law: min(C, capacity) / L requests per "
            "second, where capacity is N worker threads for the sync fixed pool, the threads the elastic pool "
-           "actually had (scraped, averaged over the steady window), and C for async (awaiting holds no "
+           "actually had over time (scraped; each completes one request per L from its injection), and C for async (awaiting holds no "
            "thread). **Efficiency** = measured / bound. Latency is measured from the intended send time; a "
            "request past the client timeout is an error in the table, never dropped.", ""]
     findings = [finding_littles_law(rows), finding_sync_plateau(rows), finding_async(rows),

@@ -27,10 +27,10 @@ Little's-law bound: a closed loop of C connections against a server that can hol
 slow store at once, each for L seconds, completes at most ``min(C, capacity) / L`` requests per second
 (``bound_rps``); ``efficiency = throughput_rps / bound_rps``. capacity is
   * sync, fixed pool or thread-per-connection: N (``--threads``);
-  * sync, elastic pool: the number of worker threads actually available, from the scraped ``threadpool_threads``
-    time series: min(C, threads(t)) averaged over [warm-up - L, end - L) - the instants at which the requests
-    completed in the steady window started their store call (the pool grows at its own pace); without a time
-    series, the heuristic's reach (min + 2 threads/s, capped at max) averaged over the same interval;
+  * sync, elastic pool: the worker threads actually available, from the scraped ``threadpool_threads`` time
+    series: each of the min(C, threads(t)) slots completes one request every L from the moment it appears, and
+    the bound counts those completions in the steady window (see elastic_completions); capacity is reported as
+    the equivalent constant pool (bound x L). Without a time series: the heuristic's reach, min + 2 threads/s;
   * async (``--antipattern none`` or ``offload``): C - awaiting costs no thread;
   * async ``blocking-store``: K (each io thread is blocked for L per request);
   * async ``sync-over-async``: K - 1 (deadlocks at K = 1: bound 0, the point is expected to end in "deadlock").
@@ -348,21 +348,53 @@ def compute_capacity(s: dict[str, Any], concurrency: int, timeseries: list[dict[
         return float(max(k - 1, 0)), "K-1 (sync-over-async)"
     if model == "deadlock":
         return 0.0, "deadlock (K=1)"
-    # elastic: measured threads over the steady window, min(C, threads) averaged
-    # A response completed in the window [warmup, end) started L earlier: average the threads of [warmup-L, end-L).
+    # elastic: the pool's slots (min(C, threads)) over time, from the scrape; without one, the heuristic's reach
     lat_s = float(s["latency_ms"]) / 1000.0
-    lo_t, hi_t = max(0.0, warmup_s - lat_s), max(warmup_s - lat_s, duration_s - lat_s)
+    window_s = duration_s - warmup_s
+    slots: list[tuple[float, float]] = []  # (t, min(C, threads)) steps
+    basis = "threads over time (scraped), counted per L"
     if timeseries:
-        vals = [min(float(concurrency), r["threadpool_threads"]) for r in timeseries
-                if r.get("threadpool_threads") is not None and r.get("t_s") is not None
-                and lo_t <= r["t_s"] < hi_t]
-        if vals:
-            return sum(vals) / len(vals), "mean threads in window (scraped)"
-    lo, hi = int(s["min_threads"]), int(s["max_threads"])
-    steps = 50
-    ts = [lo_t + (hi_t - lo_t) * (i + 0.5) / steps for i in range(steps)]
-    vals = [min(float(concurrency), elastic_model_threads(lo, hi, t)) for t in ts]
-    return sum(vals) / len(vals), "heuristic min+2/s (no time series)"
+        pts = [(r["t_s"], r["threadpool_threads"]) for r in timeseries
+               if r.get("threadpool_threads") is not None and r.get("t_s") is not None]
+        if pts:
+            dt = pts[1][0] - pts[0][0] if len(pts) > 1 else 0.25
+            slots = [(0.0, min(float(concurrency), pts[0][1]))]
+            slots += [(t - dt / 2, min(float(concurrency), v)) for t, v in pts[1:]]  # a change: mid-interval
+    if not slots:
+        lo, hi = int(s["min_threads"]), int(s["max_threads"])
+        slots = [(t / ELASTIC_GROWTH_PER_S, min(float(concurrency), float(elastic_model_threads(lo, hi, t / 2))))
+                 for t in range(int(duration_s * ELASTIC_GROWTH_PER_S) + 1)]
+        basis = "heuristic min+2/s (no time series)"
+    if lat_s <= 0 or window_s <= 0:
+        return slots[-1][1], basis
+    return elastic_completions(slots, lat_s, warmup_s, duration_s) * lat_s / window_s, basis
+
+
+def elastic_completions(slots: list[tuple[float, float]], lat_s: float, w0: float, w1: float) -> float:
+    """Completions in [w0, w1) of a pool whose busy slots follow the step function ``slots`` [(t, count)].
+
+    Each slot, from the instant it appears (a thread injected while work is queued picks a request at once),
+    completes a request every L: at tau + L, tau + 2L, ... A slot that disappears (thread retired) stops. This
+    is Little's law per slot; averaging min(C, threads) over the window instead would miss that a slot added at
+    a random instant completes ceil((w1 - L - tau) / L) requests in the window - on average half a request more
+    than its share of the integral.
+    """
+    active: list[float] = []  # start times of the live slots
+    ended: list[tuple[float, float]] = []  # (start, end) of retired slots
+    for t, n in slots:
+        n = int(round(n))
+        while len(active) < n:
+            active.append(t)
+        while len(active) > n:
+            ended.append((active.pop(), t))
+    total = 0
+    for tau, end in [(a, float("inf")) for a in active] + ended:
+        k = 1
+        while tau + k * lat_s < min(w1, end + lat_s):
+            if tau + k * lat_s >= w0:
+                total += 1
+            k += 1
+    return float(total)
 
 
 def bound_rps(capacity: float | None, concurrency: int, latency_ms: float) -> float | None:

@@ -122,10 +122,18 @@ class Bound(unittest.TestCase):
         self.assertIn("scraped", basis)
         # threads over [warmup - L, end - L) = [1, 9) s: 4 .. 19, mean ~11
         self.assertGreater(cap, 9)
-        self.assertLess(cap, 13)
+        self.assertLessEqual(cap, 13)
         small = self.cap(s, 5, ts)[0]  # min(C, threads): at most C
         self.assertLessEqual(small, 5.0)
         self.assertGreater(small, 4.5)
+
+    def test_elastic_completions_per_slot(self):
+        # 10 slots from the start, L = 2 s, window [3, 11): completions at 4, 6, 8, 10 -> 40
+        self.assertEqual(sweep.elastic_completions([(0.0, 10)], 2.0, 3.0, 11.0), 40)
+        # one slot injected at 5.5 s completes at 7.5 and 9.5
+        self.assertEqual(sweep.elastic_completions([(0.0, 1), (5.5, 2)], 2.0, 3.0, 11.0), 4 + 2)
+        # a slot retired at 6 s finishes the request it started at 4 s (done at 6), then stops: 4, 6
+        self.assertEqual(sweep.elastic_completions([(0.0, 1), (6.0, 0)], 2.0, 3.0, 11.0), 2)
 
     def test_elastic_model_without_timeseries(self):
         s = series(server="sync", pool="elastic", min_threads=2, max_threads=4, latency_ms=1000)
