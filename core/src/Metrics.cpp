@@ -48,7 +48,20 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
         &BuildGauge().Name("process_threads").Help("OS threads in this process").Register(*registry_).Add({});
 }
 
-void Metrics::count_response(int status) { responses_->Add({{"code", std::to_string(status)}}).Increment(); }
+void Metrics::count_response(int status) {
+    if (status < 0 || status >= static_cast<int>(response_counters_.size())) {
+        responses_->Add({{"code", std::to_string(status)}}).Increment();
+        return;
+    }
+    auto& slot = response_counters_[static_cast<std::size_t>(status)];
+    prometheus::Counter* counter = slot.load(std::memory_order_acquire);
+    if (!counter) {
+        // Add() is idempotent for equal labels, so two threads racing here store the same pointer.
+        counter = &responses_->Add({{"code", std::to_string(status)}});
+        slot.store(counter, std::memory_order_release);
+    }
+    counter->Increment();
+}
 
 void Metrics::count_rejected(std::string_view reason) {
     rejected_->Add({{"reason", std::string(reason)}}).Increment();

@@ -11,6 +11,8 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <array>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -72,6 +74,9 @@ private:
     prometheus::Counter* store_calls_;
     prometheus::Gauge* jobs_queue_;
     prometheus::Family<prometheus::Counter>* responses_;
+    /// Per-status counters resolved once: Family::Add builds and hashes a label map under a mutex, too much
+    /// for every response on the /health fast path.
+    std::array<std::atomic<prometheus::Counter*>, 600> response_counters_{};
     prometheus::Family<prometheus::Counter>* rejected_;
     prometheus::Gauge* rss_;
     prometheus::Gauge* process_threads_;
