@@ -245,7 +245,7 @@ def run_gate(args: argparse.Namespace, thresholds: dict[str, Any]) -> tuple[list
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command line."""
-    ap = argparse.ArgumentParser(description="CI regression gate: Little's-law checks on the quick grid.")
+    ap = sweep.OneLineParser(description="CI regression gate: Little's-law checks on the quick grid.")
     ap.add_argument("--thresholds", type=Path, default=DEFAULT_THRESHOLDS, help="default: bench/regression.json")
     ap.add_argument("--from-csv", type=Path, help="check this summary.csv instead of running the grid")
     ap.add_argument("--grid", type=Path, help="grid to run (default: the one named in the thresholds file)")

@@ -31,6 +31,14 @@ class InputError(Exception):
     """An unreadable or malformed input file."""
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with a one-line error (no usage dump) and exit code 2."""
+
+    def error(self, message: str):  # noqa: D401 - argparse's hook
+        print(f"{self.prog}: {message} (see --help)", file=sys.stderr)
+        sys.exit(2)
+
+
 def load(path: Path, metric: str) -> dict[str, list[float]]:
     """{benchmark name: [time in ns per repetition]} from a Google Benchmark JSON file.
 
@@ -160,7 +168,7 @@ def format_table(results: list[dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: 0 always after a comparison (report only), 2 on unreadable input."""
-    ap = argparse.ArgumentParser(description="Compare Google Benchmark JSON against a baseline (report only).")
+    ap = OneLineParser(description="Compare Google Benchmark JSON against a baseline (report only).")
     ap.add_argument("baseline", type=Path, help="baseline JSON (--benchmark_format=json output)")
     ap.add_argument("current", type=Path, help="current JSON")
     ap.add_argument("--metric", choices=("real_time", "cpu_time"), default="real_time")

@@ -420,7 +420,7 @@ def make_plots(run_dir: Path, formats: list[str]) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: 0 on success, 2 on a missing/unreadable run or missing matplotlib."""
-    ap = argparse.ArgumentParser(description="Plot a sweep run (and write its report.md).")
+    ap = sweep.OneLineParser(description="Plot a sweep run (and write its report.md).")
     ap.add_argument("run_dir", nargs="?", type=Path, default=sweep.DEFAULT_RESULTS / "latest",
                     help="results/<run-id> (default: results/latest)")
     ap.add_argument("--formats", default="png,svg", help="comma-separated (default: png,svg)")

@@ -358,7 +358,7 @@ def generate(run_dir: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: writes RUN_DIR/report.md; exit 2 when the run is unreadable."""
-    ap = argparse.ArgumentParser(description="Write report.md for a sweep run.")
+    ap = sweep.OneLineParser(description="Write report.md for a sweep run.")
     ap.add_argument("run_dir", nargs="?", type=Path, default=sweep.DEFAULT_RESULTS / "latest",
                     help="results/<run-id> (default: results/latest)")
     args = ap.parse_args(argv)

@@ -142,6 +142,14 @@ class SweepError(Exception):
     """A bad grid, bad flag or missing input: reported as one line, exit 2."""
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with a one-line error (no usage dump) and exit code 2."""
+
+    def error(self, message: str):  # noqa: D401 - argparse's hook
+        print(f"{self.prog}: {message} (see --help)", file=sys.stderr)
+        sys.exit(2)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Grid
 # ---------------------------------------------------------------------------------------------------------------
@@ -1032,7 +1040,7 @@ def run_sweep(points: list[Point], run_dir: Path, binaries: Binaries, pin: tuple
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command line: grid file + overrides."""
-    ap = argparse.ArgumentParser(
+    ap = OneLineParser(
         description="Sweep server configurations x concurrency with loadgen; writes results/<run-id>/.",
         epilog="Grid files: bench/grid_default.json (the README's main command, L=2 s), bench/grid_quick.json "
                "(L=100 ms, the regression gate's).")

@@ -83,6 +83,15 @@ class Grid(unittest.TestCase):
         lines = err.getvalue().strip().splitlines()
         self.assertTrue(any("missing binaries" in ln for ln in lines), lines)
 
+    def test_unknown_flag_one_line_exit_2(self):
+        import subprocess
+        from fakes import PY, SCRIPTS
+        for script in ("sweep.py", "check_regression.py", "plot.py", "report.py", "compare_micro.py"):
+            with self.subTest(script=script):
+                r = subprocess.run([PY, str(SCRIPTS / script), "--bogus"], capture_output=True, text=True)
+                self.assertEqual(r.returncode, 2)
+                self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+
 
 def series(**kw):
     s = dict(sweep.SERIES_DEFAULTS)
