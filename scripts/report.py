@@ -104,7 +104,9 @@ def finding_sync_plateau(rows) -> str | None:
         bound = n / (rs[0]["latency_ms"] / 1000.0)
         top = max(over, key=lambda r: r["concurrency"])
         text = (f"**{label} plateaus at N / L.** With N = {n} worker threads and L = {_lat(top)}, every C above "
-                f"{n} gives the same throughput: {f(min(tputs), 2)}–{f(max(tputs), 2)} req/s against N / L = "
+                f"{n} gives the same throughput: "
+                f"{f(min(tputs), 2) if abs(max(tputs) - min(tputs)) < 0.005 else f(min(tputs), 2) + '–' + f(max(tputs), 2)}"
+                f" req/s against N / L = "
                 f"{f(bound, 2)} req/s, whether C is {f(over[0]['concurrency'], 0)} or "
                 f"{f(top['concurrency'], 0)}. The extra requests wait in the pool's queue")
         if top.get("peak_queue_length") is not None:
