@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 echo "== release build"
 cmake --preset release >/dev/null
-cmake --build --preset release
+# Only what the benchmark runs (the tests are test.sh's business): keeps a fresh clone within ~10 minutes.
+cmake --build --preset release --target server_sync server_async loadgen micro_bench
 
 run_id="$(date -u +%Y%m%dT%H%M%SZ)"
 out="results/${run_id}"
@@ -24,12 +25,6 @@ if [[ -f results/micro_baseline.json ]]; then
   /usr/bin/python3 scripts/compare_micro.py results/micro_baseline.json "${out}/micro.json" || true
 fi
 
-echo "== sweep"
-/usr/bin/python3 scripts/sweep.py --build-dir build/release --run-id "${run_id}" "$@"
-
-echo "== plots and report"
-/usr/bin/python3 scripts/plot.py "${out}"
-
-rm -rf results/latest
-cp -r "${out}" results/latest
+echo "== sweep, plots and report (sweep.py --report runs plot.py and report.py, then refreshes results/latest)"
+/usr/bin/python3 scripts/sweep.py --build-dir build/release --run-id "${run_id}" --report "$@"
 echo "== done in $(( $(date +%s) - start )) s: results/latest/ (summary.csv, report.md, *.png)"
