@@ -199,15 +199,21 @@ def series_label(s: dict[str, Any]) -> str:
 
 
 def series_key(s: dict[str, Any]) -> str:
-    """A file-name-safe id for a series, e.g. 'sync-fixed-n10'."""
+    """A file-name-safe id for a series, e.g. 'sync-fixed-n10'; extra server flags are part of it, so two
+    series that differ only by them (e.g. --starvation-signal) get distinct point ids."""
     if s["server"] == "sync":
         if s["model"] == "thread-per-connection":
-            return f"sync-tpc-n{s['threads']}"
-        if s["pool"] == "elastic":
-            return f"sync-elastic-min{s['min_threads']}-max{s['max_threads']}"
-        return f"sync-fixed-n{s['threads']}"
-    tag = "" if s["antipattern"] == "none" else "-" + _slug(s["antipattern"])
-    return f"async{tag}-k{s['threads']}"
+            key = f"sync-tpc-n{s['threads']}"
+        elif s["pool"] == "elastic":
+            key = f"sync-elastic-min{s['min_threads']}-max{s['max_threads']}"
+        else:
+            key = f"sync-fixed-n{s['threads']}"
+    else:
+        tag = "" if s["antipattern"] == "none" else "-" + _slug(s["antipattern"])
+        key = f"async{tag}-k{s['threads']}"
+    if s["extra_server_args"]:
+        key += "-" + _slug("-".join(str(a).lstrip("-") for a in s["extra_server_args"]))
+    return key
 
 
 def _validate_series(s: dict[str, Any], where: str) -> None:

@@ -23,7 +23,8 @@ class Grid(unittest.TestCase):
     def test_shipped_grids_load(self):
         g = sweep.load_grid(REPO / "bench" / "grid_default.json")
         pts = sweep.expand_points(g)
-        self.assertEqual(len(pts), 20)
+        self.assertEqual(len(pts), 21)
+        self.assertEqual(len({p.id for p in pts}), len(pts), "point ids must be unique")
         labels = {p.label for p in pts}
         for main in ("sync fixed N=10", "sync elastic min=2", "async K=1"):
             self.assertIn(main, labels)
