@@ -1,10 +1,10 @@
 #include "BlockingConnection.hpp"
 
+#include <fmt/format.h>
 #include <poll.h>
 #include <sys/socket.h>
 
 #include <cerrno>
-#include <fmt/format.h>
 
 #include "RequestExecutor.hpp"
 #include "core/Handler.hpp"
@@ -61,7 +61,8 @@ BlockingConnection::Wait BlockingConnection::wait_readable(TimePoint deadline) {
 bool BlockingConnection::send_all(std::string_view bytes) {
     const auto deadline = Clock::now() + send_timeout;
     while (!bytes.empty()) {
-        const ssize_t n = ::send(socket_.native_handle(), bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        const ssize_t n =
+            ::send(socket_.native_handle(), bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
             bytes.remove_prefix(static_cast<std::size_t>(n));
             continue;

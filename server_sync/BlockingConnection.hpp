@@ -5,9 +5,8 @@
 /// thread serves nobody else, so with N threads the (N+1)-th connection waits in the pool's queue, unserved,
 /// however idle the first N are.
 
-#include <asio/ip/tcp.hpp>
-
 #include <array>
+#include <asio/ip/tcp.hpp>
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -19,7 +18,7 @@ namespace slowio {
 
 /// Serves one connection on the calling (worker) thread.
 class BlockingConnection {
-public:
+  public:
     /// Takes the accepted socket; counts the connection as open until destroyed.
     BlockingConnection(asio::ip::tcp::socket socket, ServerContext& context);
     ~BlockingConnection();
@@ -31,7 +30,7 @@ public:
     /// Gives the socket back unserved (the pool refused the connection; the caller answers 503).
     asio::ip::tcp::socket release_socket();
 
-private:
+  private:
     using TimePoint = std::chrono::steady_clock::time_point;
     enum class Wait { readable, timeout, stopping };
 

@@ -1,9 +1,9 @@
 #include "Connection.hpp"
 
+#include <fmt/format.h>
+
 #include <asio/post.hpp>
 #include <asio/write.hpp>
-
-#include <fmt/format.h>
 
 #include "ConnectionManager.hpp"
 #include "RequestExecutor.hpp"
@@ -54,8 +54,9 @@ void Connection::read_more() {
     if (reading_ || closed_ || peer_closed_) return;
     if (!lingering_ && input_.size() >= max_buffered_input) return;  // resumes after the response
     reading_ = true;
-    socket_.async_read_some(asio::buffer(read_buffer_),
-                            [self = shared_from_this()](std::error_code ec, std::size_t n) { self->on_read(ec, n); });
+    socket_.async_read_some(
+        asio::buffer(read_buffer_),
+        [self = shared_from_this()](std::error_code ec, std::size_t n) { self->on_read(ec, n); });
 }
 
 void Connection::on_read(std::error_code ec, std::size_t bytes) {
@@ -122,7 +123,8 @@ void Connection::dispatch(HttpRequest request) {
     context_.request_started();
     const bool keep_alive = request.keep_alive;
     if (Handler::is_metrics(request)) {
-        // On the I/O thread, not queued behind blocked workers: the one route that must answer during starvation.
+        // On the I/O thread, not queued behind blocked workers: the one route that must answer during
+        // starvation.
         Outcome outcome = context_.app.handler.handle(request);
         deliver(std::move(std::get<HttpResponse>(outcome)), keep_alive);
         read_more();
@@ -171,10 +173,11 @@ void Connection::send_final(const HttpResponse& response) {
 
 void Connection::write(std::string bytes, bool close_after, bool answers_request) {
     output_ = std::move(bytes);
-    asio::async_write(socket_, asio::buffer(output_),
-                      [self = shared_from_this(), close_after, answers_request](std::error_code ec, std::size_t) {
-                          self->on_write(ec, close_after, answers_request);
-                      });
+    asio::async_write(
+        socket_, asio::buffer(output_),
+        [self = shared_from_this(), close_after, answers_request](std::error_code ec, std::size_t) {
+            self->on_write(ec, close_after, answers_request);
+        });
 }
 
 void Connection::on_write(std::error_code ec, bool close_after, bool answers_request) {
@@ -239,7 +242,8 @@ void Connection::on_timeout(TimerKind kind) {
             if (busy_) return;
             context_.app.metrics.count_rejected("header_timeout");
             send_final(error_response(
-                408, fmt::format("request headers not received within {} ms", context_.options.header_timeout_ms),
+                408,
+                fmt::format("request headers not received within {} ms", context_.options.header_timeout_ms),
                 /*close=*/true));
             return;
         }

@@ -7,10 +7,9 @@
 /// and when every worker is blocked, requests wait in the pool's queue: thread starvation.
 /// GET /metrics is answered right here on the I/O thread, so starvation stays observable.
 
+#include <array>
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
-
-#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -27,7 +26,7 @@ class ConnectionManager;
 /// A keep-alive HTTP/1.1 connection: reads, parses, dispatches one request at a time (pipelined requests
 /// are answered in order because the next is parsed only after the previous response is written).
 class Connection : public std::enable_shared_from_this<Connection> {
-public:
+  public:
     /// Takes the accepted socket; counts the connection as open until it closes.
     Connection(asio::ip::tcp::socket socket, ServerContext& context, ConnectionManager& manager);
     ~Connection();
@@ -41,7 +40,7 @@ public:
     /// Closes the socket now.
     void close();
 
-private:
+  private:
     enum class TimerKind { none, idle, header, linger };
 
     void read_more();
@@ -62,11 +61,11 @@ private:
     ServerContext& context_;
     ConnectionManager& manager_;
     RequestParser parser_;
-    /// Small on purpose (as server_async's): the parser accumulates, and per-connection memory stays about the
-    /// same in both servers, so an RSS difference between them is threads, not buffers.
+    /// Small on purpose (as server_async's): the parser accumulates, and per-connection memory stays about
+    /// the same in both servers, so an RSS difference between them is threads, not buffers.
     std::array<char, 512> read_buffer_{};
-    std::string input_;    ///< received bytes the parser has not consumed yet (pipelined requests wait here)
-    std::string output_;   ///< the response being written
+    std::string input_;   ///< received bytes the parser has not consumed yet (pipelined requests wait here)
+    std::string output_;  ///< the response being written
     TimerKind timer_kind_ = TimerKind::none;
     std::uint64_t timer_generation_ = 0;  ///< invalidates a timer handler already queued when re-armed
     bool reading_ = false;

@@ -11,7 +11,9 @@ void ConnectionManager::start(const std::shared_ptr<Connection>& connection) {
     connection->start();
 }
 
-void ConnectionManager::remove(const std::shared_ptr<Connection>& connection) { connections_.erase(connection); }
+void ConnectionManager::remove(const std::shared_ptr<Connection>& connection) {
+    connections_.erase(connection);
+}
 
 void ConnectionManager::stop_all() {
     // stop() may call remove(): iterate over a copy.

@@ -11,7 +11,7 @@ class Connection;
 
 /// Owns the pool model's connections.
 class ConnectionManager {
-public:
+  public:
     /// Adds `connection` and starts it.
     void start(const std::shared_ptr<Connection>& connection);
     /// Forgets a connection that closed itself.
@@ -23,7 +23,7 @@ public:
     /// Open connections.
     std::size_t size() const { return connections_.size(); }
 
-private:
+  private:
     std::unordered_set<std::shared_ptr<Connection>> connections_;
 };
 

@@ -1,7 +1,6 @@
 #include "Rejection.hpp"
 
 #include <asio/write.hpp>
-
 #include <chrono>
 
 namespace slowio {

@@ -1,10 +1,9 @@
 #pragma once
 /// \file A connection the server will not serve (too many connections, queue full): answer 503 and close.
 
+#include <array>
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
-
-#include <array>
 #include <memory>
 #include <string>
 
@@ -14,13 +13,13 @@ namespace slowio {
 /// still sends until it closes (or 1 s), so that the kernel does not answer unread request bytes with a RST
 /// that could destroy the 503 before the client reads it.
 class Rejection : public std::enable_shared_from_this<Rejection> {
-public:
+  public:
     /// Takes the socket and the serialized response; call start() once.
     Rejection(asio::ip::tcp::socket socket, std::string response);
     /// Begins the write; the object keeps itself alive until the socket is closed.
     void start();
 
-private:
+  private:
     void discard();
     asio::ip::tcp::socket socket_;
     asio::steady_timer timer_;

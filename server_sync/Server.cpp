@@ -1,9 +1,9 @@
 #include "Server.hpp"
 
 #include <sys/eventfd.h>
-#include <cerrno>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -33,7 +33,8 @@ bool out_of_descriptors(const std::error_code& ec) {
     // Compares raw errno values of the system category: comparing an error_code with std::errc goes through a
     // virtual error_category::equivalent() call that UBSan's vptr check flags across the libstdc++ boundary.
     // Asio reports errno values under its own system category, not std::system_category().
-    if (ec.category() != asio::error::get_system_category() && ec.category() != std::system_category()) return false;
+    if (ec.category() != asio::error::get_system_category() && ec.category() != std::system_category())
+        return false;
     const int v = ec.value();
     return v == EMFILE || v == ENFILE || v == ENOBUFS || v == ENOMEM;
 }
@@ -70,8 +71,8 @@ std::error_code Server::listen() {
     if (ec) return ec;
     acceptor_.listen(listen_backlog, ec);
     if (ec) return ec;
-    log(LogLevel::info, "listen backlog {} requested (the kernel caps it at net.core.somaxconn = {})", listen_backlog,
-        somaxconn());
+    log(LogLevel::info, "listen backlog {} requested (the kernel caps it at net.core.somaxconn = {})",
+        listen_backlog, somaxconn());
     return {};
 }
 
@@ -90,8 +91,8 @@ int Server::run() {
         log(LogLevel::warn,
             "shutdown grace of {} ms expired with {} requests in flight and {} queued; exiting without them",
             app_.shutdown_grace().count(), context_.in_flight.load(), pool_.queued());
-        // Workers are still blocked in the store: the orderly teardown would wait for them, so skip it. The temp
-        // database is the one thing the destructors would have cleaned up.
+        // Workers are still blocked in the store: the orderly teardown would wait for them, so skip it. The
+        // temp database is the one thing the destructors would have cleaned up.
         if (options_.db_path.empty()) {
             std::error_code ignored;
             std::filesystem::remove(app_.store.path(), ignored);
@@ -132,7 +133,8 @@ void Server::on_accept_error(const std::error_code& ec) {
     const auto now = std::chrono::steady_clock::now();
     if (now - last_fd_warning_ >= std::chrono::seconds(1)) {
         log(LogLevel::warn,
-            "cannot accept connections: {} ({} connections open, RLIMIT_NOFILE soft limit {}; {} failed accepts "
+            "cannot accept connections: {} ({} connections open, RLIMIT_NOFILE soft limit {}; {} failed "
+            "accepts "
             "in the last second); new clients wait in the listen backlog",
             ec.message(), context_.connections.load(), raise_nofile_limit().soft, fd_failures_);
         last_fd_warning_ = now;
@@ -178,8 +180,8 @@ void Server::wait_signal() {
         if (context_.stopping) {
             log(LogLevel::info, "signal {} during shutdown: still draining", signal);
         } else {
-            log(LogLevel::info, "signal {}: stop accepting, draining {} in-flight requests (grace {} ms)", signal,
-                context_.in_flight.load(), app_.shutdown_grace().count());
+            log(LogLevel::info, "signal {}: stop accepting, draining {} in-flight requests (grace {} ms)",
+                signal, context_.in_flight.load(), app_.shutdown_grace().count());
             begin_shutdown();
         }
         wait_signal();

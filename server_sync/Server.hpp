@@ -6,7 +6,6 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <system_error>
@@ -22,7 +21,7 @@ namespace slowio {
 
 /// The blocking server: one I/O thread (the caller of run()) plus the WorkerPool.
 class Server {
-public:
+  public:
     /// Starts the worker pool (threads exist before the first connection). Throws std::runtime_error if no
     /// worker thread can be started or the stop eventfd cannot be created.
     Server(const ServerOptions& options, const SyncOptions& sync, Application& app);
@@ -36,10 +35,11 @@ public:
     /// The bound endpoint (the real port when --port 0).
     asio::ip::tcp::endpoint local_endpoint() const;
     /// Serves until SIGINT/SIGTERM, drains in-flight requests (bounded by Application::shutdown_grace()), and
-    /// returns the exit code (0). If the grace period runs out, logs what was abandoned and exits the process.
+    /// returns the exit code (0). If the grace period runs out, logs what was abandoned and exits the
+    /// process.
     int run();
 
-private:
+  private:
     void do_accept();
     void on_accept_error(const std::error_code& ec);
     void on_accepted(asio::ip::tcp::socket socket);

@@ -3,7 +3,6 @@
 /// when a graceful shutdown has drained.
 
 #include <asio/io_context.hpp>
-
 #include <atomic>
 #include <cstddef>
 
@@ -19,12 +18,13 @@ struct ServerContext {
     Application& app;
     const ServerOptions& options;
     WorkerPool& pool;
-    asio::io_context& io;        ///< the single I/O thread's context (accepts; pool-model socket I/O)
-    int stop_event = -1;         ///< eventfd, readable once shutdown began (wakes blocked thread-per-connection reads)
+    asio::io_context& io;  ///< the single I/O thread's context (accepts; pool-model socket I/O)
+    int stop_event =
+        -1;  ///< eventfd, readable once shutdown began (wakes blocked thread-per-connection reads)
 
     std::atomic<std::size_t> in_flight{0};    ///< requests parsed and not yet answered
     std::atomic<std::size_t> connections{0};  ///< connections being served (rejected ones excluded)
-    std::atomic<bool> stopping{false};        ///< SIGINT/SIGTERM seen: finish what is in flight, take nothing new
+    std::atomic<bool> stopping{false};  ///< SIGINT/SIGTERM seen: finish what is in flight, take nothing new
 
     /// A request was parsed: it must get its response before a clean exit.
     void request_started() {

@@ -1,7 +1,6 @@
 #include "SyncOptions.hpp"
 
 #include <asio/ip/address.hpp>
-
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -11,7 +10,9 @@
 namespace slowio {
 
 namespace {
-std::size_t cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+std::size_t cores() {
+    return std::max(1u, std::thread::hardware_concurrency());
+}
 }  // namespace
 
 void add_sync_options(CLI::App& app, SyncOptions& o) {
@@ -21,21 +22,25 @@ void add_sync_options(CLI::App& app, SyncOptions& o) {
                    "thread-per-connection: a worker owns a connection until it closes")
         ->check(CLI::IsMember({"pool", "thread-per-connection"}))
         ->capture_default_str();
-    app.add_option("--pool", o.pool,
-                   "(server_sync only) fixed: --threads workers | elastic: start at --min-threads, add one thread "
-                   "per 500 ms of starvation up to --max-threads, retire after 20 s idle (.NET thread pool)")
+    app.add_option(
+           "--pool", o.pool,
+           "(server_sync only) fixed: --threads workers | elastic: start at --min-threads, add one thread "
+           "per 500 ms of starvation up to --max-threads, retire after 20 s idle (.NET thread pool)")
         ->check(CLI::IsMember({"fixed", "elastic"}))
         ->capture_default_str();
-    app.add_option("--min-threads", o.min_threads, "(server_sync only) elastic pool: initial and minimum threads")
+    app.add_option("--min-threads", o.min_threads,
+                   "(server_sync only) elastic pool: initial and minimum threads")
         ->check(CLI::Range(std::size_t{1}, std::size_t{30000}))
         ->capture_default_str();
     app.add_option("--max-threads", o.max_threads, "(server_sync only) elastic pool: maximum threads")
         ->check(CLI::Range(std::size_t{1}, std::size_t{30000}))
         ->capture_default_str();
-    app.add_option("--starvation-signal", o.starvation_signal,
-                   "(server_sync only) elastic pool: dequeue = inject when nothing was dequeued for 500 ms (.NET's "
-                   "gate rule; stalls once completions come faster) | queue-age = inject while the oldest queued item "
-                   "has waited 500 ms")
+    app.add_option(
+           "--starvation-signal", o.starvation_signal,
+           "(server_sync only) elastic pool: dequeue = inject when nothing was dequeued for 500 ms (.NET's "
+           "gate rule; stalls once completions come faster) | queue-age = inject while the oldest queued "
+           "item "
+           "has waited 500 ms")
         ->check(CLI::IsMember({"dequeue", "queue-age"}))
         ->capture_default_str();
     app.add_option("--queue-limit", o.queue_limit,
@@ -71,7 +76,7 @@ WorkerPool::Options make_pool_options(const ServerOptions& common, const SyncOpt
     p.max_threads = sync.max_threads;
     p.queue_limit = sync.queue_limit;
     p.starvation_signal = sync.starvation_signal == "queue-age" ? WorkerPool::StarvationSignal::queue_age
-                                                                 : WorkerPool::StarvationSignal::last_dequeue;
+                                                                : WorkerPool::StarvationSignal::last_dequeue;
     p.metrics = metrics;
     return p;
 }

@@ -19,7 +19,9 @@ constexpr std::size_t stack_factor = 4;
 constexpr std::size_t stack_factor = 1;
 #endif
 
-double seconds(std::chrono::steady_clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double seconds(std::chrono::steady_clock::duration d) {
+    return std::chrono::duration<double>(d).count();
+}
 
 }  // namespace
 
@@ -60,7 +62,9 @@ WorkerPool::WorkerPool(Options options) : options_(std::move(options)) {
     update_gauges_locked();
 }
 
-WorkerPool::~WorkerPool() { shutdown(); }
+WorkerPool::~WorkerPool() {
+    shutdown();
+}
 
 std::chrono::steady_clock::time_point WorkerPool::now() const {
     return options_.clock ? options_.clock() : std::chrono::steady_clock::now();
@@ -127,12 +131,13 @@ void WorkerPool::worker_loop(Worker& self) {
         Item item = std::move(queue_.front());
         queue_.pop_front();
         const auto t = now();
-        // The first item of a thread the gate just injected is a consequence of the injection, not progress by
-        // the threads that were starving: stamp it with the injection time, so that the next gate check one
-        // period later still sees starvation if this thread blocks too. Without this, thread start-up jitter
-        // (tens of microseconds) makes every other check miss and halves the injection rate.
+        // The first item of a thread the gate just injected is a consequence of the injection, not progress
+        // by the threads that were starving: stamp it with the injection time, so that the next gate check
+        // one period later still sees starvation if this thread blocks too. Without this, thread start-up
+        // jitter (tens of microseconds) makes every other check miss and halves the injection rate.
         auto stamp = t;
-        if (first_item && self.injected && t - self.spawned_at < options_.gate_period) stamp = self.spawned_at;
+        if (first_item && self.injected && t - self.spawned_at < options_.gate_period)
+            stamp = self.spawned_at;
         first_item = false;
         last_dequeue_ = std::max(last_dequeue_, stamp);
         self.idle = false;
@@ -182,8 +187,8 @@ void WorkerPool::gate_check() {
         for (const Worker& w : workers_) retiring += (w.retire && !w.exited) ? 1 : 0;
         const std::size_t staying = live_ - retiring;
 
-        // Starvation: work is waiting and no worker has taken any for starvation_delay (or, with the queue_age
-        // signal, the oldest item has waited that long) → add ONE thread.
+        // Starvation: work is waiting and no worker has taken any for starvation_delay (or, with the
+        // queue_age signal, the oldest item has waited that long) → add ONE thread.
         const bool starved =
             !queue_.empty() &&
             (options_.starvation_signal == StarvationSignal::last_dequeue

@@ -17,8 +17,9 @@ int main(int argc, char** argv) {
     ServerOptions options;
     options.threads = default_sync_threads;
     SyncOptions sync;
-    CLI::App cli{"server_sync: the blocking server; each store call blocks a worker thread for the store latency",
-                 "server_sync"};
+    CLI::App cli{
+        "server_sync: the blocking server; each store call blocks a worker thread for the store latency",
+        "server_sync"};
     add_common_options(cli, options);
     add_sync_options(cli, sync);
     if (const auto code = parse_command_line(cli, argc, argv)) return *code;
@@ -32,9 +33,11 @@ int main(int argc, char** argv) {
     try {
         Application app(options);
         const FileLimit files = raise_nofile_limit();
-        log(LogLevel::info, "RLIMIT_NOFILE soft limit raised to the hard limit: {} (hard {})", files.soft, files.hard);
+        log(LogLevel::info, "RLIMIT_NOFILE soft limit raised to the hard limit: {} (hard {})", files.soft,
+            files.hard);
         if (files.soft < options.max_connections + 64) {
-            log(LogLevel::warn, "--max-connections {} exceeds what {} descriptors allow; accepts will fail first",
+            log(LogLevel::warn,
+                "--max-connections {} exceeds what {} descriptors allow; accepts will fail first",
                 options.max_connections, files.soft);
         }
         Server server(options, sync, app);
@@ -48,12 +51,13 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
         if (sync.pool == "elastic") {
             log(LogLevel::info,
-                "model {}, elastic pool {}..{} threads (starvation signal: {}), queue limit {}, store latency {}",
+                "model {}, elastic pool {}..{} threads (starvation signal: {}), queue limit {}, store "
+                "latency {}",
                 sync.model, sync.min_threads, sync.max_threads, sync.starvation_signal, sync.queue_limit,
                 app.latency.describe());
         } else {
-            log(LogLevel::info, "model {}, fixed pool of {} threads, queue limit {}, store latency {}", sync.model,
-                options.threads, sync.queue_limit, app.latency.describe());
+            log(LogLevel::info, "model {}, fixed pool of {} threads, queue limit {}, store latency {}",
+                sync.model, options.threads, sync.queue_limit, app.latency.describe());
         }
         return server.run();
     } catch (const std::exception& e) {

@@ -10,87 +10,97 @@ namespace slowio::loadgen {
 
 namespace {
 nlohmann::json counts_json(const RequestCounts& c) {
-  return {{"completed", c.completed}, {"ok", c.ok},           {"connect", c.connect},
-          {"read", c.read},           {"write", c.write},     {"timeout", c.timeout},
-          {"status_4xx", c.status_4xx}, {"status_5xx", c.status_5xx}, {"status_503", c.status_503},
-          {"status_other", c.status_other}, {"errors", c.errors()}, {"late", c.late},
-          {"unsent", c.unsent},       {"reconnects", c.reconnects}, {"sent", c.sent}};
+    return {{"completed", c.completed},
+            {"ok", c.ok},
+            {"connect", c.connect},
+            {"read", c.read},
+            {"write", c.write},
+            {"timeout", c.timeout},
+            {"status_4xx", c.status_4xx},
+            {"status_5xx", c.status_5xx},
+            {"status_503", c.status_503},
+            {"status_other", c.status_other},
+            {"errors", c.errors()},
+            {"late", c.late},
+            {"unsent", c.unsent},
+            {"reconnects", c.reconnects},
+            {"sent", c.sent}};
 }
 
 nlohmann::json latency_json(const LatencyHistogram& h) {
-  const auto s = LatencySummary::of(h);
-  return {{"count", s.count}, {"min", s.min},   {"p50", s.p50},   {"p90", s.p90},     {"p99", s.p99},
-          {"p999", s.p999},   {"p9999", s.p9999}, {"max", s.max}, {"mean", s.mean},   {"stdev", s.stdev}};
+    const auto s = LatencySummary::of(h);
+    return {{"count", s.count}, {"min", s.min},     {"p50", s.p50}, {"p90", s.p90},   {"p99", s.p99},
+            {"p999", s.p999},   {"p9999", s.p9999}, {"max", s.max}, {"mean", s.mean}, {"stdev", s.stdev}};
 }
 }  // namespace
 
 nlohmann::json JsonReport::build(const RunResult& r) {
-  const auto& c = r.config;
-  const auto& s = r.stats;
-  nlohmann::json j;
-  std::vector<std::string> paths = c.paths;
-  if (paths.empty()) paths.push_back(c.target.path);
-  j["config"] = {{"url", c.target.to_string()},
-                 {"method", c.method},
-                 {"paths", paths},
-                 {"body_bytes", c.body.size()},
-                 {"headers", c.headers},
-                 {"threads", c.threads},
-                 {"connections", c.connections},
-                 {"mode", c.open_loop() ? "open" : "closed"},
-                 {"rate_rps", c.rate},
-                 {"duration_s", to_seconds(c.duration)},
-                 {"warmup_s", to_seconds(c.warmup)},
-                 {"timeout_s", to_seconds(c.timeout)},
-                 {"keepalive", c.keepalive},
-                 {"connect_rate", c.connect_rate},
-                 {"scrape_url", c.scrape_url},
-                 {"interval_s", to_seconds(c.interval)}};
-  j["machine"] = {{"cores", r.machine.cores},
-                  {"kernel", r.machine.kernel},
-                  {"build_type", r.machine.build_type},
-                  {"hostname", r.machine.hostname}};
-  j["window_s"] = r.window_s;
-  j["elapsed_s"] = r.elapsed_s;
-  j["throughput_rps"] = r.throughput_rps;
-  j["requests"] = counts_json(s.window);
-  j["requests"]["completed_in_window"] = s.completed_in_window;
-  j["requests"]["ok_in_window"] = s.ok_in_window;
-  j["requests"]["total"] = counts_json(s.total);
-  j["requests"]["total"]["bytes_read"] = s.total.bytes_read;
-  j["latency_us"] = latency_json(s.latency);
-  j["latency_us"]["saturated"] = s.latency.saturated();
-  j["latency_uncorrected_us"] = latency_json(s.latency_uncorrected);
-  const auto& ll = r.littles_law;
-  j["littles_law"] = {{"throughput_rps", ll.throughput_rps},
-                      {"mean_latency_us", ll.mean_latency_us},
-                      {"predicted_in_flight", ll.predicted_in_flight},
-                      {"concurrency", ll.concurrency},
-                      {"connections", c.connections},
-                      {"ratio", ll.ratio}};
-  j["per_connection"] = {{"min", r.per_connection.min},
-                         {"median", r.per_connection.median},
-                         {"max", r.per_connection.max},
-                         {"connections", s.per_connection.size()}};
-  nlohmann::json server = {{"scraped", r.scraped}};
-  if (r.scraped) {
-    server["url"] = c.scrape_url;
-    server["samples"] = r.server_samples.size();
-    server["failures"] = r.scrape_failures;
-    server["peaks"] = nlohmann::json::object();
-    for (const auto& [name, value] : r.server_peaks) server["peaks"][name] = value;
-  }
-  j["server"] = server;
-  return j;
+    const auto& c = r.config;
+    const auto& s = r.stats;
+    nlohmann::json j;
+    std::vector<std::string> paths = c.paths;
+    if (paths.empty()) paths.push_back(c.target.path);
+    j["config"] = {{"url", c.target.to_string()},
+                   {"method", c.method},
+                   {"paths", paths},
+                   {"body_bytes", c.body.size()},
+                   {"headers", c.headers},
+                   {"threads", c.threads},
+                   {"connections", c.connections},
+                   {"mode", c.open_loop() ? "open" : "closed"},
+                   {"rate_rps", c.rate},
+                   {"duration_s", to_seconds(c.duration)},
+                   {"warmup_s", to_seconds(c.warmup)},
+                   {"timeout_s", to_seconds(c.timeout)},
+                   {"keepalive", c.keepalive},
+                   {"connect_rate", c.connect_rate},
+                   {"scrape_url", c.scrape_url},
+                   {"interval_s", to_seconds(c.interval)}};
+    j["machine"] = {{"cores", r.machine.cores},
+                    {"kernel", r.machine.kernel},
+                    {"build_type", r.machine.build_type},
+                    {"hostname", r.machine.hostname}};
+    j["window_s"] = r.window_s;
+    j["elapsed_s"] = r.elapsed_s;
+    j["throughput_rps"] = r.throughput_rps;
+    j["requests"] = counts_json(s.window);
+    j["requests"]["completed_in_window"] = s.completed_in_window;
+    j["requests"]["ok_in_window"] = s.ok_in_window;
+    j["requests"]["total"] = counts_json(s.total);
+    j["requests"]["total"]["bytes_read"] = s.total.bytes_read;
+    j["latency_us"] = latency_json(s.latency);
+    j["latency_us"]["saturated"] = s.latency.saturated();
+    j["latency_uncorrected_us"] = latency_json(s.latency_uncorrected);
+    const auto& ll = r.littles_law;
+    j["littles_law"] = {{"throughput_rps", ll.throughput_rps},
+                        {"mean_latency_us", ll.mean_latency_us},
+                        {"predicted_in_flight", ll.predicted_in_flight},
+                        {"concurrency", ll.concurrency},
+                        {"connections", c.connections},
+                        {"ratio", ll.ratio}};
+    j["per_connection"] = {{"min", r.per_connection.min},
+                           {"median", r.per_connection.median},
+                           {"max", r.per_connection.max},
+                           {"connections", s.per_connection.size()}};
+    nlohmann::json server = {{"scraped", r.scraped}};
+    if (r.scraped) {
+        server["url"] = c.scrape_url;
+        server["samples"] = r.server_samples.size();
+        server["failures"] = r.scrape_failures;
+        server["peaks"] = nlohmann::json::object();
+        for (const auto& [name, value] : r.server_peaks) server["peaks"][name] = value;
+    }
+    j["server"] = server;
+    return j;
 }
 
 std::error_code JsonReport::write(const RunResult& r, const std::string& path) {
-  std::ofstream out(path, std::ios::trunc);
-  if (!out) return {errno ? errno : EIO, std::generic_category()};
-  out << build(r).dump(2) << '\n';
-  out.flush();
-  if (!out) return {EIO, std::generic_category()};
-  return {};
+    std::ofstream out(path, std::ios::trunc);
+    if (!out) return {errno ? errno : EIO, std::generic_category()};
+    out << build(r).dump(2) << '\n';
+    out.flush();
+    if (!out) return {EIO, std::generic_category()};
+    return {};
 }
 
 }  // namespace slowio::loadgen

@@ -1,8 +1,7 @@
 #pragma once
+#include <nlohmann/json.hpp>
 #include <string>
 #include <system_error>
-
-#include <nlohmann/json.hpp>
 
 #include "RunResult.hpp"
 
@@ -11,11 +10,11 @@ namespace slowio::loadgen {
 /// The --json document: every figure of a run, keyed as CONTRACTS.md fixes (config, machine, window_s,
 /// throughput_rps, requests, latency_us, latency_uncorrected_us, littles_law, per_connection, server).
 class JsonReport {
-public:
-  /// Builds the document.
-  static nlohmann::json build(const RunResult& r);
-  /// Writes it (pretty-printed) to `path`.
-  static std::error_code write(const RunResult& r, const std::string& path);
+  public:
+    /// Builds the document.
+    static nlohmann::json build(const RunResult& r);
+    /// Writes it (pretty-printed) to `path`.
+    static std::error_code write(const RunResult& r, const std::string& path);
 };
 
 }  // namespace slowio::loadgen

@@ -1,9 +1,8 @@
 #pragma once
+#include <asio/ip/tcp.hpp>
 #include <optional>
 #include <string>
 #include <system_error>
-
-#include <asio/ip/tcp.hpp>
 
 #include "Config.hpp"
 #include "RunResult.hpp"
@@ -13,29 +12,29 @@ namespace slowio::loadgen {
 /// Runs one load test: resolves and probes the target, starts the workers (and the scraper), shows progress,
 /// joins, merges and derives the reported figures.
 class LoadGenerator {
-public:
-  /// `config` must already be validated (CommandLine does that).
-  explicit LoadGenerator(Config config);
+  public:
+    /// `config` must already be validated (CommandLine does that).
+    explicit LoadGenerator(Config config);
 
-  /// Resolves the target and makes one connection to it. On failure returns false with a one-line reason:
-  /// the caller exits 3 ("target unreachable") instead of reporting a run full of connect errors.
-  bool probe(std::string& reason);
+    /// Resolves the target and makes one connection to it. On failure returns false with a one-line reason:
+    /// the caller exits 3 ("target unreachable") instead of reporting a run full of connect errors.
+    bool probe(std::string& reason);
 
-  /// Runs the load (blocking) and returns the merged result. Call probe() first.
-  RunResult run();
+    /// Runs the load (blocking) and returns the merged result. Call probe() first.
+    RunResult run();
 
-  /// Enables the watchdog that aborts the process if a run overruns end + timeout + 5 s (the binary sets it;
-  /// tests do not, so a bug fails a test rather than killing the test runner).
-  void set_hard_deadline(bool on) { hard_deadline_ = on; }
+    /// Enables the watchdog that aborts the process if a run overruns end + timeout + 5 s (the binary sets
+    /// it; tests do not, so a bug fails a test rather than killing the test runner).
+    void set_hard_deadline(bool on) { hard_deadline_ = on; }
 
-private:
-  void show_progress(const std::vector<std::unique_ptr<class Worker>>& workers, const Timeline& tl) const;
+  private:
+    void show_progress(const std::vector<std::unique_ptr<class Worker>>& workers, const Timeline& tl) const;
 
-  Config config_;
-  asio::ip::tcp::endpoint endpoint_;
-  std::optional<asio::ip::tcp::endpoint> scrape_endpoint_;
-  std::optional<Url> scrape_url_;
-  bool hard_deadline_ = false;
+    Config config_;
+    asio::ip::tcp::endpoint endpoint_;
+    std::optional<asio::ip::tcp::endpoint> scrape_endpoint_;
+    std::optional<Url> scrape_url_;
+    bool hard_deadline_ = false;
 };
 
 /// Resolves `host:port` to its first address, with a one-line reason on failure.

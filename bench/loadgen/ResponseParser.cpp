@@ -4,70 +4,72 @@ namespace slowio::loadgen {
 
 namespace {
 http_parser_settings make_settings() {
-  http_parser_settings s{};
-  http_parser_settings_init(&s);
-  return s;
+    http_parser_settings s{};
+    http_parser_settings_init(&s);
+    return s;
 }
 }  // namespace
 
-ResponseParser::ResponseParser(bool capture_body) : capture_body_(capture_body) { reset(); }
+ResponseParser::ResponseParser(bool capture_body) : capture_body_(capture_body) {
+    reset();
+}
 
 void ResponseParser::reset(bool head_request) {
-  http_parser_init(&parser_, HTTP_RESPONSE);
-  parser_.data = this;
-  head_request_ = head_request;
-  complete_ = false;
-  keep_alive_ = true;
-  body_.clear();
+    http_parser_init(&parser_, HTTP_RESPONSE);
+    parser_.data = this;
+    head_request_ = head_request;
+    complete_ = false;
+    keep_alive_ = true;
+    body_.clear();
 }
 
 int ResponseParser::on_headers_complete(http_parser* p) {
-  auto* self = static_cast<ResponseParser*>(p->data);
-  return self->head_request_ ? 1 : 0;  // 1 = "no body follows" (HEAD)
+    auto* self = static_cast<ResponseParser*>(p->data);
+    return self->head_request_ ? 1 : 0;  // 1 = "no body follows" (HEAD)
 }
 
 int ResponseParser::on_body(http_parser* p, const char* at, std::size_t len) {
-  auto* self = static_cast<ResponseParser*>(p->data);
-  if (self->capture_body_) self->body_.append(at, len);
-  return 0;
+    auto* self = static_cast<ResponseParser*>(p->data);
+    if (self->capture_body_) self->body_.append(at, len);
+    return 0;
 }
 
 int ResponseParser::on_message_complete(http_parser* p) {
-  auto* self = static_cast<ResponseParser*>(p->data);
-  self->complete_ = true;
-  self->keep_alive_ = http_should_keep_alive(p) != 0;
-  http_parser_pause(p, 1);  // stop here: anything after belongs to no request of ours
-  return 0;
+    auto* self = static_cast<ResponseParser*>(p->data);
+    self->complete_ = true;
+    self->keep_alive_ = http_should_keep_alive(p) != 0;
+    http_parser_pause(p, 1);  // stop here: anything after belongs to no request of ours
+    return 0;
 }
 
 ResponseParser::Status ResponseParser::feed(const char* data, std::size_t size) {
-  static const http_parser_settings settings = [] {
-    auto s = make_settings();
-    s.on_headers_complete = &ResponseParser::on_headers_complete;
-    s.on_body = &ResponseParser::on_body;
-    s.on_message_complete = &ResponseParser::on_message_complete;
-    return s;
-  }();
-  if (complete_) return Status::complete;
-  http_parser_execute(&parser_, &settings, data, size);
-  if (complete_) return Status::complete;
-  if (HTTP_PARSER_ERRNO(&parser_) != HPE_OK) return Status::error;
-  return Status::incomplete;
+    static const http_parser_settings settings = [] {
+        auto s = make_settings();
+        s.on_headers_complete = &ResponseParser::on_headers_complete;
+        s.on_body = &ResponseParser::on_body;
+        s.on_message_complete = &ResponseParser::on_message_complete;
+        return s;
+    }();
+    if (complete_) return Status::complete;
+    http_parser_execute(&parser_, &settings, data, size);
+    if (complete_) return Status::complete;
+    if (HTTP_PARSER_ERRNO(&parser_) != HPE_OK) return Status::error;
+    return Status::incomplete;
 }
 
 ResponseParser::Status ResponseParser::feed_eof() {
-  if (complete_) return Status::complete;
-  // A zero-length execute is http-parser's end-of-stream signal (completes a read-until-close body).
-  feed(nullptr, 0);
-  if (complete_) {
-    keep_alive_ = false;
-    return Status::complete;
-  }
-  return Status::error;
+    if (complete_) return Status::complete;
+    // A zero-length execute is http-parser's end-of-stream signal (completes a read-until-close body).
+    feed(nullptr, 0);
+    if (complete_) {
+        keep_alive_ = false;
+        return Status::complete;
+    }
+    return Status::error;
 }
 
 const char* ResponseParser::error_text() const {
-  return http_errno_description(HTTP_PARSER_ERRNO(&parser_));
+    return http_errno_description(HTTP_PARSER_ERRNO(&parser_));
 }
 
 }  // namespace slowio::loadgen

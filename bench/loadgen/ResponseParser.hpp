@@ -1,8 +1,8 @@
 #pragma once
+#include <http_parser.h>
+
 #include <cstddef>
 #include <string>
-
-#include <http_parser.h>
 
 namespace slowio::loadgen {
 
@@ -10,42 +10,42 @@ namespace slowio::loadgen {
 /// reports when one full response has arrived, its status and whether the server keeps the connection open.
 /// Bodies are discarded unless capture_body is set (the scraper wants /metrics text; the load path does not).
 class ResponseParser {
-public:
-  /// Result of one feed() call.
-  enum class Status { incomplete, complete, error };
+  public:
+    /// Result of one feed() call.
+    enum class Status { incomplete, complete, error };
 
-  /// `capture_body` keeps the body text; `head_request` tells the parser a HEAD response has no body.
-  explicit ResponseParser(bool capture_body = false);
-  ResponseParser(const ResponseParser&) = delete;
-  ResponseParser& operator=(const ResponseParser&) = delete;
+    /// `capture_body` keeps the body text; `head_request` tells the parser a HEAD response has no body.
+    explicit ResponseParser(bool capture_body = false);
+    ResponseParser(const ResponseParser&) = delete;
+    ResponseParser& operator=(const ResponseParser&) = delete;
 
-  /// Starts a new response (call before each request).
-  void reset(bool head_request = false);
-  /// Feeds bytes; stops at the end of the first complete response.
-  Status feed(const char* data, std::size_t size);
-  /// Tells the parser the peer closed: completes a read-until-close response, else reports error.
-  Status feed_eof();
+    /// Starts a new response (call before each request).
+    void reset(bool head_request = false);
+    /// Feeds bytes; stops at the end of the first complete response.
+    Status feed(const char* data, std::size_t size);
+    /// Tells the parser the peer closed: completes a read-until-close response, else reports error.
+    Status feed_eof();
 
-  /// HTTP status code (valid once headers are in).
-  unsigned status_code() const { return parser_.status_code; }
-  /// Whether the connection may be reused after this response (HTTP/1.1 default, Connection headers).
-  bool keep_alive() const { return keep_alive_; }
-  /// Body bytes, when capturing.
-  const std::string& body() const { return body_; }
-  /// http-parser's description of the last error.
-  const char* error_text() const;
+    /// HTTP status code (valid once headers are in).
+    unsigned status_code() const { return parser_.status_code; }
+    /// Whether the connection may be reused after this response (HTTP/1.1 default, Connection headers).
+    bool keep_alive() const { return keep_alive_; }
+    /// Body bytes, when capturing.
+    const std::string& body() const { return body_; }
+    /// http-parser's description of the last error.
+    const char* error_text() const;
 
-private:
-  static int on_headers_complete(http_parser* p);
-  static int on_body(http_parser* p, const char* at, std::size_t len);
-  static int on_message_complete(http_parser* p);
+  private:
+    static int on_headers_complete(http_parser* p);
+    static int on_body(http_parser* p, const char* at, std::size_t len);
+    static int on_message_complete(http_parser* p);
 
-  http_parser parser_{};
-  bool capture_body_;
-  bool head_request_ = false;
-  bool complete_ = false;
-  bool keep_alive_ = true;
-  std::string body_;
+    http_parser parser_{};
+    bool capture_body_;
+    bool head_request_ = false;
+    bool complete_ = false;
+    bool keep_alive_ = true;
+    std::string body_;
 };
 
 }  // namespace slowio::loadgen

@@ -15,35 +15,35 @@ namespace slowio::loadgen {
 /// of requests in flight, which we measure independently (summed in-flight time / window). A ratio far from
 /// 1 means the numbers are lying somewhere (clock, accounting, or requests that never finished).
 struct LittlesLaw {
-  double throughput_rps = 0;        ///< all responses (any status) completing in the window / window
-  double mean_latency_us = 0;       ///< mean uncorrected latency in the window
-  double predicted_in_flight = 0;   ///< throughput_rps * mean latency
-  double concurrency = 0;           ///< measured mean requests in flight
-  double ratio = 0;                 ///< predicted / measured (0 when nothing was measured)
+    double throughput_rps = 0;       ///< all responses (any status) completing in the window / window
+    double mean_latency_us = 0;      ///< mean uncorrected latency in the window
+    double predicted_in_flight = 0;  ///< throughput_rps * mean latency
+    double concurrency = 0;          ///< measured mean requests in flight
+    double ratio = 0;                ///< predicted / measured (0 when nothing was measured)
 };
 
 /// Spread of steady-window completions across connections; a min of 0 exposes connections that a
 /// thread-per-connection server never served.
 struct PerConnection {
-  std::uint64_t min = 0;      ///< fewest responses on one connection
-  std::uint64_t median = 0;   ///< median
-  std::uint64_t max = 0;      ///< most
+    std::uint64_t min = 0;     ///< fewest responses on one connection
+    std::uint64_t median = 0;  ///< median
+    std::uint64_t max = 0;     ///< most
 };
 
 /// Everything a finished run reports; the report writers only format it.
 struct RunResult {
-  Config config;                      ///< what was asked for
-  MachineInfo machine;                ///< where it ran
-  ThreadStats stats;                  ///< all threads merged
-  double window_s = 0;                ///< steady window length
-  double elapsed_s = 0;               ///< wall time from start to the last thread's exit (drain included)
-  double throughput_rps = 0;          ///< 2xx-3xx completing in the window / window_s
-  LittlesLaw littles_law;             ///< cross-check
-  PerConnection per_connection;       ///< spread
-  bool scraped = false;               ///< --scrape was given
-  std::vector<ServerSample> server_samples;   ///< one per interval boundary
-  std::map<std::string, double> server_peaks; ///< peaks over the steady window's samples
-  std::uint64_t scrape_failures = 0;  ///< scrapes that failed or timed out
+    Config config;                 ///< what was asked for
+    MachineInfo machine;           ///< where it ran
+    ThreadStats stats;             ///< all threads merged
+    double window_s = 0;           ///< steady window length
+    double elapsed_s = 0;          ///< wall time from start to the last thread's exit (drain included)
+    double throughput_rps = 0;     ///< 2xx-3xx completing in the window / window_s
+    LittlesLaw littles_law;        ///< cross-check
+    PerConnection per_connection;  ///< spread
+    bool scraped = false;          ///< --scrape was given
+    std::vector<ServerSample> server_samples;    ///< one per interval boundary
+    std::map<std::string, double> server_peaks;  ///< peaks over the steady window's samples
+    std::uint64_t scrape_failures = 0;           ///< scrapes that failed or timed out
 };
 
 }  // namespace slowio::loadgen

@@ -10,81 +10,81 @@ namespace slowio::loadgen {
 /// Request outcome counters. One set for the steady window and one for the whole run (warm-up and drain
 /// included): the latter is what must equal a server's own counter.
 struct RequestCounts {
-  std::uint64_t completed = 0;   ///< responses received, any status
-  std::uint64_t ok = 0;          ///< 2xx and 3xx
-  std::uint64_t status_4xx = 0;  ///< 4xx
-  std::uint64_t status_5xx = 0;  ///< 5xx other than 503
-  std::uint64_t status_503 = 0;  ///< 503, counted apart: it is load shedding, not failure
-  std::uint64_t status_other = 0;///< 1xx or nonsense codes
-  std::uint64_t connect = 0;     ///< connect attempts that failed
-  std::uint64_t read = 0;        ///< resets, early EOF, unparsable responses
-  std::uint64_t write = 0;       ///< failed request writes
-  std::uint64_t timeout = 0;     ///< requests past --timeout (connection closed and reopened)
-  std::uint64_t late = 0;        ///< open loop: sent after their intended time because no connection was free
-  std::uint64_t unsent = 0;      ///< open loop: intended before the end but never sent
-  std::uint64_t reconnects = 0;  ///< connections reopened after a close, error or timeout
-  std::uint64_t sent = 0;        ///< requests written (or attempted)
-  std::uint64_t bytes_read = 0;  ///< response bytes
+    std::uint64_t completed = 0;     ///< responses received, any status
+    std::uint64_t ok = 0;            ///< 2xx and 3xx
+    std::uint64_t status_4xx = 0;    ///< 4xx
+    std::uint64_t status_5xx = 0;    ///< 5xx other than 503
+    std::uint64_t status_503 = 0;    ///< 503, counted apart: it is load shedding, not failure
+    std::uint64_t status_other = 0;  ///< 1xx or nonsense codes
+    std::uint64_t connect = 0;       ///< connect attempts that failed
+    std::uint64_t read = 0;          ///< resets, early EOF, unparsable responses
+    std::uint64_t write = 0;         ///< failed request writes
+    std::uint64_t timeout = 0;       ///< requests past --timeout (connection closed and reopened)
+    std::uint64_t late = 0;    ///< open loop: sent after their intended time because no connection was free
+    std::uint64_t unsent = 0;  ///< open loop: intended before the end but never sent
+    std::uint64_t reconnects = 0;  ///< connections reopened after a close, error or timeout
+    std::uint64_t sent = 0;        ///< requests written (or attempted)
+    std::uint64_t bytes_read = 0;  ///< response bytes
 
-  /// Every failure category (connect, read, write, timeout, 4xx, 5xx, 503).
-  std::uint64_t errors() const {
-    return connect + read + write + timeout + status_4xx + status_5xx + status_503;
-  }
-  /// Adds `o` into this.
-  void merge(const RequestCounts& o);
+    /// Every failure category (connect, read, write, timeout, 4xx, 5xx, 503).
+    std::uint64_t errors() const {
+        return connect + read + write + timeout + status_4xx + status_5xx + status_503;
+    }
+    /// Adds `o` into this.
+    void merge(const RequestCounts& o);
 };
 
 /// One time-series bucket (by completion time) for the client side of the starvation timeline.
 struct IntervalStats {
-  std::uint64_t completed = 0;    ///< responses finished in this interval
-  std::uint64_t errors = 0;       ///< failures in this interval
-  LatencyHistogram latency;       ///< corrected latency of those responses
-  /// Adds `o` into this.
-  void merge(const IntervalStats& o);
+    std::uint64_t completed = 0;  ///< responses finished in this interval
+    std::uint64_t errors = 0;     ///< failures in this interval
+    LatencyHistogram latency;     ///< corrected latency of those responses
+    /// Adds `o` into this.
+    void merge(const IntervalStats& o);
 };
 
 /// Everything one worker thread measures. Owned by the thread (no locks on the hot path); merged after join.
 class ThreadStats {
-public:
-  ThreadStats() = default;
-  /// `connections` sizes the per-connection completion counters.
-  ThreadStats(const Timeline& timeline, std::size_t connections);
+  public:
+    ThreadStats() = default;
+    /// `connections` sizes the per-connection completion counters.
+    ThreadStats(const Timeline& timeline, std::size_t connections);
 
-  /// A response finished. `intended` is the scheduled send time (== `sent` in closed loop).
-  void on_response(std::size_t conn, Clock::time_point intended, Clock::time_point sent, Clock::time_point now,
-                   unsigned status);
-  /// A request passed --timeout; recorded in the latency histograms too, at its age, so it is never hidden.
-  void on_timeout(Clock::time_point intended, Clock::time_point sent, Clock::time_point now);
-  /// A read or write failure of the request sent at `intended`.
-  void on_io_error(bool write, Clock::time_point intended, Clock::time_point now);
-  /// A failed connect attempt at `now`.
-  void on_connect_error(Clock::time_point now);
-  /// A request was written.
-  void on_sent(Clock::time_point intended, bool late);
-  /// `window` of the `total` never-sent requests had intended times in the steady window.
-  void on_unsent(std::uint64_t total, std::uint64_t window);
-  /// A connection was reopened.
-  void on_reconnect(Clock::time_point now);
-  /// Bytes read from the network.
-  void on_bytes(std::size_t n) { total.bytes_read += n; }
+    /// A response finished. `intended` is the scheduled send time (== `sent` in closed loop).
+    void on_response(std::size_t conn, Clock::time_point intended, Clock::time_point sent,
+                     Clock::time_point now, unsigned status);
+    /// A request passed --timeout; recorded in the latency histograms too, at its age, so it is never hidden.
+    void on_timeout(Clock::time_point intended, Clock::time_point sent, Clock::time_point now);
+    /// A read or write failure of the request sent at `intended`.
+    void on_io_error(bool write, Clock::time_point intended, Clock::time_point now);
+    /// A failed connect attempt at `now`.
+    void on_connect_error(Clock::time_point now);
+    /// A request was written.
+    void on_sent(Clock::time_point intended, bool late);
+    /// `window` of the `total` never-sent requests had intended times in the steady window.
+    void on_unsent(std::uint64_t total, std::uint64_t window);
+    /// A connection was reopened.
+    void on_reconnect(Clock::time_point now);
+    /// Bytes read from the network.
+    void on_bytes(std::size_t n) { total.bytes_read += n; }
 
-  /// Adds another thread's statistics (per-connection counts are appended).
-  void merge(const ThreadStats& other);
+    /// Adds another thread's statistics (per-connection counts are appended).
+    void merge(const ThreadStats& other);
 
-  LatencyHistogram latency;              ///< steady window, from intended send time (CO-corrected)
-  LatencyHistogram latency_uncorrected;  ///< steady window, from actual send time
-  RequestCounts window;                  ///< steady window, by intended send time
-  RequestCounts total;                   ///< whole run
-  std::uint64_t completed_in_window = 0; ///< responses whose completion time is in the window (throughput)
-  std::uint64_t ok_in_window = 0;        ///< 2xx-3xx among those
-  double busy_ns = 0;                    ///< request-in-flight time inside the window (Little's law)
-  std::vector<std::uint64_t> per_connection;  ///< steady-window responses per connection
-  std::vector<IntervalStats> intervals;  ///< time series, by completion time
+    LatencyHistogram latency;               ///< steady window, from intended send time (CO-corrected)
+    LatencyHistogram latency_uncorrected;   ///< steady window, from actual send time
+    RequestCounts window;                   ///< steady window, by intended send time
+    RequestCounts total;                    ///< whole run
+    std::uint64_t completed_in_window = 0;  ///< responses whose completion time is in the window (throughput)
+    std::uint64_t ok_in_window = 0;         ///< 2xx-3xx among those
+    double busy_ns = 0;                     ///< request-in-flight time inside the window (Little's law)
+    std::vector<std::uint64_t> per_connection;  ///< steady-window responses per connection
+    std::vector<IntervalStats> intervals;       ///< time series, by completion time
 
-private:
-  IntervalStats& interval_at(Clock::time_point t);
-  void add_busy(Clock::time_point sent, Clock::time_point now);
-  Timeline timeline_{};
+  private:
+    IntervalStats& interval_at(Clock::time_point t);
+    void add_busy(Clock::time_point sent, Clock::time_point now);
+    Timeline timeline_{};
 };
 
 }  // namespace slowio::loadgen

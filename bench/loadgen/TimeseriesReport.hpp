@@ -11,9 +11,9 @@ namespace slowio::loadgen {
 /// p50_us, p99_us (CO-corrected, of responses completing in the interval) and errors, then one column per
 /// scraped server gauge (sampled at t_s; empty when the scrape failed or the server lacks the metric).
 class TimeseriesReport {
-public:
-  /// Writes the whole series to `path` (overwriting).
-  static std::error_code write(const RunResult& r, const std::string& path);
+  public:
+    /// Writes the whole series to `path` (overwriting).
+    static std::error_code write(const RunResult& r, const std::string& path);
 };
 
 }  // namespace slowio::loadgen

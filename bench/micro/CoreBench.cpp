@@ -10,7 +10,8 @@
 namespace {
 
 const std::string typical_request =
-    "GET /users/4242 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: loadgen/1\r\nAccept: application/json\r\n"
+    "GET /users/4242 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: loadgen/1\r\nAccept: "
+    "application/json\r\n"
     "Accept-Encoding: gzip\r\nConnection: keep-alive\r\n\r\n";
 
 void BM_ParseTypicalRequest(benchmark::State& state) {

@@ -1,4 +1,5 @@
-// Cost of recording one latency in loadgen's histogram (paid once per response on the load generator's threads).
+// Cost of recording one latency in loadgen's histogram (paid once per response on the load generator's
+// threads).
 #include <benchmark/benchmark.h>
 
 #include <cstdint>

@@ -5,7 +5,8 @@
 namespace slowio {
 
 Application::Application(const ServerOptions& o)
-    : latency(LatencyModel::parse(std::chrono::milliseconds(o.store_latency_ms), o.store_jitter, o.store_seed)),
+    : latency(
+          LatencyModel::parse(std::chrono::milliseconds(o.store_latency_ms), o.store_jitter, o.store_seed)),
       store(SlowStore::Options{o.db_path, o.users, &latency, 4, &metrics}),
       jobs(o.job_queue_capacity, o.job_workers, &metrics),
       handler(jobs, metrics),

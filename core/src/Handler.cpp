@@ -1,10 +1,10 @@
 #include "core/Handler.hpp"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <charconv>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "core/JobQueue.hpp"
@@ -24,8 +24,9 @@ HttpResponse json_response(int status, const Json& body) {
 }
 
 HttpResponse method_not_allowed(std::string_view method, std::string_view path, std::string_view allow) {
-    HttpResponse r = error_response(405, fmt::format("method {} not allowed on {}; allowed: {}", method, path, allow),
-                                    /*close=*/false);
+    HttpResponse r =
+        error_response(405, fmt::format("method {} not allowed on {}; allowed: {}", method, path, allow),
+                       /*close=*/false);
     r.extra_headers.emplace_back("Allow", std::string(allow));
     return r;
 }
@@ -36,7 +37,8 @@ std::optional<Int> parse_positive(std::string_view text, Int max) {
     if (text.empty()) return std::nullopt;
     Int value{};
     const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || ptr != text.data() + text.size() || value < 1 || value > max) return std::nullopt;
+    if (ec != std::errc() || ptr != text.data() + text.size() || value < 1 || value > max)
+        return std::nullopt;
     return value;
 }
 
@@ -44,7 +46,9 @@ bool all_digits(std::string_view text) {
     return !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
-std::string hex(std::uint64_t value) { return fmt::format("{:016x}", value); }
+std::string hex(std::uint64_t value) {
+    return fmt::format("{:016x}", value);
+}
 
 /// Validates ?n= for /work and /jobs: absent → default; else 1..max_n.
 std::optional<HttpResponse> parse_work_n(const HttpRequest& request, std::uint32_t& n) {
@@ -56,8 +60,8 @@ std::optional<HttpResponse> parse_work_n(const HttpRequest& request, std::uint32
     }
     const auto value = parse_positive<std::uint32_t>(text, CpuWork::max_n);
     if (!value) {
-        return error_response(400, fmt::format("n must be an integer from 1 to {}, got '{}'", CpuWork::max_n, text),
-                              false);
+        return error_response(
+            400, fmt::format("n must be an integer from 1 to {}, got '{}'", CpuWork::max_n, text), false);
     }
     n = *value;
     return std::nullopt;
@@ -67,7 +71,9 @@ std::optional<HttpResponse> parse_work_n(const HttpRequest& request, std::uint32
 
 Handler::Handler(JobQueue& jobs, Metrics& metrics) : jobs_(jobs), metrics_(metrics) {}
 
-bool Handler::is_metrics(const HttpRequest& request) { return request.method == "GET" && request.path == "/metrics"; }
+bool Handler::is_metrics(const HttpRequest& request) {
+    return request.method == "GET" && request.path == "/metrics";
+}
 
 Outcome Handler::handle(const HttpRequest& request) {
     const std::string_view path = request.path;
@@ -94,7 +100,8 @@ Outcome Handler::handle(const HttpRequest& request) {
         if (!id) {
             const std::string why = all_digits(id_text) ? "out of range" : "not a number";
             return error_response(
-                400, fmt::format("user id '{}' is {}: expected an integer from 1 to 2^63-1", id_text, why), false);
+                400, fmt::format("user id '{}' is {}: expected an integer from 1 to 2^63-1", id_text, why),
+                false);
         }
         return StoreCall{*id};
     }
@@ -127,7 +134,8 @@ Outcome Handler::handle(const HttpRequest& request) {
         }
         if (method != "GET") return method_not_allowed(method, path, "GET");
         const auto id = parse_positive<std::uint64_t>(id_text, std::numeric_limits<std::uint64_t>::max());
-        if (!id) return error_response(400, fmt::format("job id '{}' is not a positive integer", id_text), false);
+        if (!id)
+            return error_response(400, fmt::format("job id '{}' is not a positive integer", id_text), false);
         const auto job = jobs_.find(*id);
         if (!job) return error_response(404, fmt::format("no job {}", *id), false);
         Json body{{"id", job->id}, {"n", job->n}, {"status", JobQueue::to_string(job->status)}};
@@ -138,11 +146,12 @@ Outcome Handler::handle(const HttpRequest& request) {
 }
 
 HttpResponse Handler::finish(const StoreCall& call, const StoreResult& result) const {
-    if (!result.error.empty()) return error_response(500, fmt::format("store error: {}", result.error), false);
+    if (!result.error.empty())
+        return error_response(500, fmt::format("store error: {}", result.error), false);
     if (!result.user) return error_response(404, fmt::format("no user {}", call.user_id), false);
     const User& u = *result.user;
-    return json_response(200,
-                         Json{{"id", u.id}, {"name", u.name}, {"email", u.email}, {"created_at", u.created_at}});
+    return json_response(
+        200, Json{{"id", u.id}, {"name", u.name}, {"email", u.email}, {"created_at", u.created_at}});
 }
 
 HttpResponse Handler::finish(const CpuWork& work, std::uint64_t digest) const {

@@ -54,9 +54,12 @@ void JobQueue::wait_idle() {
 
 std::string_view JobQueue::to_string(Status status) {
     switch (status) {
-        case Status::queued: return "queued";
-        case Status::running: return "running";
-        case Status::done: return "done";
+        case Status::queued:
+            return "queued";
+        case Status::running:
+            return "running";
+        case Status::done:
+            return "done";
     }
     return "unknown";
 }

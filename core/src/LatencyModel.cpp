@@ -71,11 +71,13 @@ nanoseconds LatencyModel::mean() const {
 
 std::string LatencyModel::describe() const {
     switch (jitter_) {
-        case Jitter::none: return fmt::format("constant {}ms", base_.count());
+        case Jitter::none:
+            return fmt::format("constant {}ms", base_.count());
         case Jitter::uniform:
             return fmt::format("{}ms + uniform ±{}ms (seed {})", base_.count(), amount_.count(), seed_);
         case Jitter::exponential:
-            return fmt::format("{}ms + exponential mean {}ms (seed {})", base_.count(), amount_.count(), seed_);
+            return fmt::format("{}ms + exponential mean {}ms (seed {})", base_.count(), amount_.count(),
+                               seed_);
     }
     return {};
 }

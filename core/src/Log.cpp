@@ -15,7 +15,9 @@ std::atomic<int> threshold{static_cast<int>(LogLevel::info)};
 constexpr const char* names[] = {"error", "warn", "info", "debug"};
 }  // namespace
 
-void set_log_level(LogLevel level) { threshold.store(static_cast<int>(level), std::memory_order_relaxed); }
+void set_log_level(LogLevel level) {
+    threshold.store(static_cast<int>(level), std::memory_order_relaxed);
+}
 
 LogLevel parse_log_level(std::string_view name) {
     for (int i = 0; i < 4; ++i) {
@@ -24,7 +26,9 @@ LogLevel parse_log_level(std::string_view name) {
     throw std::invalid_argument("log level must be one of error, warn, info, debug");
 }
 
-bool log_enabled(LogLevel level) { return static_cast<int>(level) <= threshold.load(std::memory_order_relaxed); }
+bool log_enabled(LogLevel level) {
+    return static_cast<int>(level) <= threshold.load(std::memory_order_relaxed);
+}
 
 void log_line(LogLevel level, std::string_view message) {
     const auto now = std::chrono::system_clock::now();
@@ -35,7 +39,8 @@ void log_line(LogLevel level, std::string_view message) {
     gmtime_r(&t, &tm);
     char stamp[32];
     std::strftime(stamp, sizeof stamp, "%H:%M:%S", &tm);
-    std::string line = fmt::format("{}.{:03d} {:<5} {}\n", stamp, ms, names[static_cast<int>(level)], message);
+    std::string line =
+        fmt::format("{}.{:03d} {:<5} {}\n", stamp, ms, names[static_cast<int>(level)], message);
     // One write(2) per line so lines from several threads never interleave.
     const char* p = line.data();
     std::size_t left = line.size();

@@ -9,8 +9,8 @@
 namespace slowio {
 
 namespace {
-const prometheus::Histogram::BucketBoundaries wait_buckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                                           0.25,   0.5,   1,      2.5,   5,    10,    20,    30, 60};
+const prometheus::Histogram::BucketBoundaries wait_buckets{
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60};
 const prometheus::Histogram::BucketBoundaries lag_buckets{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05,
                                                           0.1,    0.2,   0.5,   1,     2,    5,    10};
 }  // namespace
@@ -22,8 +22,11 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                       .Help("Requests parsed and not yet answered")
                       .Register(*registry_)
                       .Add({});
-    connections_ =
-        &BuildGauge().Name("http_connections_open").Help("Open client connections").Register(*registry_).Add({});
+    connections_ = &BuildGauge()
+                        .Name("http_connections_open")
+                        .Help("Open client connections")
+                        .Register(*registry_)
+                        .Add({});
     store_calls_ = &BuildCounter()
                         .Name("store_calls_total")
                         .Help("Slow store calls performed (blocking or awaited)")
@@ -34,7 +37,10 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                        .Help("Background jobs accepted and not yet started")
                        .Register(*registry_)
                        .Add({});
-    responses_ = &BuildCounter().Name("http_responses_total").Help("Responses sent by status code").Register(*registry_);
+    responses_ = &BuildCounter()
+                      .Name("http_responses_total")
+                      .Help("Responses sent by status code")
+                      .Register(*registry_);
     rejected_ = &BuildCounter()
                      .Name("http_rejected_total")
                      .Help("Requests or connections refused by the server, by reason")

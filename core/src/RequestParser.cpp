@@ -1,9 +1,9 @@
 #include "core/RequestParser.hpp"
 
+#include <fmt/format.h>
 #include <http_parser.h>
 
 #include <algorithm>
-#include <fmt/format.h>
 
 namespace slowio {
 
@@ -116,7 +116,9 @@ const http_parser_settings RequestParser::Impl::settings = [] {
     return s;
 }();
 
-RequestParser::RequestParser(ParserLimits limits) : limits_(limits), impl_(std::make_unique<Impl>()) { reset(); }
+RequestParser::RequestParser(ParserLimits limits) : limits_(limits), impl_(std::make_unique<Impl>()) {
+    reset();
+}
 
 RequestParser::~RequestParser() = default;
 

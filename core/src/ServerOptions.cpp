@@ -31,7 +31,8 @@ void add_common_options(CLI::App& app, ServerOptions& o) {
                    "A started request must send its full headers within this (slowloris: 408 and close)")
         ->check(CLI::Range(1, 3'600'000))
         ->capture_default_str();
-    app.add_option("--keepalive-timeout-ms", o.keepalive_timeout_ms, "Idle keep-alive connections close after this")
+    app.add_option("--keepalive-timeout-ms", o.keepalive_timeout_ms,
+                   "Idle keep-alive connections close after this")
         ->check(CLI::Range(1, 86'400'000))
         ->capture_default_str();
     app.add_option("--shutdown-grace-ms", o.shutdown_grace_ms,

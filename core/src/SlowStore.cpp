@@ -1,5 +1,6 @@
 #include "core/SlowStore.hpp"
 
+#include <fmt/format.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -9,7 +10,6 @@
 #include <atomic>
 #include <cctype>
 #include <ctime>
-#include <fmt/format.h>
 #include <stdexcept>
 #include <thread>
 
@@ -26,17 +26,19 @@ std::uint64_t splitmix64(std::uint64_t x) {
     return x ^ (x >> 31);
 }
 
-constexpr const char* first_names[] = {"Ada",   "Alan",  "Barbara", "Brian", "Donald", "Edsger", "Frances",
-                                       "Grace", "Ivan",  "John",    "Ken",   "Leslie", "Linus",  "Margaret",
-                                       "Niklaus", "Radia", "Robin", "Shafi", "Tony",   "Yukihiro"};
-constexpr const char* last_names[] = {"Allen",  "Backus",   "Cerf",    "Dijkstra", "Engelbart", "Floyd",  "Goldwasser",
-                                      "Hamilton", "Hopper", "Kahn",    "Knuth",    "Lamport",   "Liskov", "Lovelace",
-                                      "McCarthy", "Perlman", "Ritchie", "Thompson", "Torvalds",  "Wirth"};
+constexpr const char* first_names[] = {
+    "Ada", "Alan",   "Barbara", "Brian",    "Donald",  "Edsger", "Frances", "Grace", "Ivan", "John",
+    "Ken", "Leslie", "Linus",   "Margaret", "Niklaus", "Radia",  "Robin",   "Shafi", "Tony", "Yukihiro"};
+constexpr const char* last_names[] = {"Allen",   "Backus",     "Cerf",     "Dijkstra", "Engelbart",
+                                      "Floyd",   "Goldwasser", "Hamilton", "Hopper",   "Kahn",
+                                      "Knuth",   "Lamport",    "Liskov",   "Lovelace", "McCarthy",
+                                      "Perlman", "Ritchie",    "Thompson", "Torvalds", "Wirth"};
 constexpr std::size_t name_count = std::size(first_names);
 
 void check(int rc, sqlite3* db, const char* what) {
     if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        throw std::runtime_error(fmt::format("sqlite: {}: {}", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+        throw std::runtime_error(
+            fmt::format("sqlite: {}: {}", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
     }
 }
 
@@ -118,11 +120,12 @@ SlowStore::SlowStore(Options options)
 
     conns_.resize(options.connections);
     for (Conn& c : conns_) {
-        check(sqlite3_open_v2(path_.c_str(), &c.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr), c.db,
-              "open read-only");
+        check(sqlite3_open_v2(path_.c_str(), &c.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr),
+              c.db, "open read-only");
         // Readers keep their SHARED lock between queries (nobody writes after seeding): this saves the
         // lock/unlock system calls and the page-cache revalidation SQLite otherwise does per query.
-        check(sqlite3_exec(c.db, "PRAGMA locking_mode=EXCLUSIVE;", nullptr, nullptr, nullptr), c.db, "locking mode");
+        check(sqlite3_exec(c.db, "PRAGMA locking_mode=EXCLUSIVE;", nullptr, nullptr, nullptr), c.db,
+              "locking mode");
         check(sqlite3_prepare_v3(c.db, "SELECT id, name, email, created_at FROM users WHERE id = ?1", -1,
                                  SQLITE_PREPARE_PERSISTENT, &c.select, nullptr),
               c.db, "prepare select");

@@ -7,10 +7,14 @@ namespace slowio::async {
 
 std::string_view to_string(Antipattern antipattern) {
     switch (antipattern) {
-        case Antipattern::none: return "none";
-        case Antipattern::blocking_store: return "blocking-store";
-        case Antipattern::sync_over_async: return "sync-over-async";
-        case Antipattern::offload: return "offload";
+        case Antipattern::none:
+            return "none";
+        case Antipattern::blocking_store:
+            return "blocking-store";
+        case Antipattern::sync_over_async:
+            return "sync-over-async";
+        case Antipattern::offload:
+            return "offload";
     }
     return "unknown";
 }
@@ -19,9 +23,9 @@ void add_async_options(CLI::App& app, AsyncOptions& o) {
     // One heading in --help so it is obvious these flags do not exist in server_sync.
     const std::string group = "server_async only";
     static const std::map<std::string, Antipattern> names{{"none", Antipattern::none},
-                                                         {"blocking-store", Antipattern::blocking_store},
-                                                         {"sync-over-async", Antipattern::sync_over_async},
-                                                         {"offload", Antipattern::offload}};
+                                                          {"blocking-store", Antipattern::blocking_store},
+                                                          {"sync-over-async", Antipattern::sync_over_async},
+                                                          {"offload", Antipattern::offload}};
     app.add_option_function<std::string>(
            "--antipattern", [&o](const std::string& name) { o.antipattern = names.at(name); },
            "none: await the store (correct); blocking-store: fetch_blocking on the io thread; "

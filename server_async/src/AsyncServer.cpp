@@ -49,8 +49,9 @@ int kernel_somaxconn() {
 /// `socket` lives in this frame until the close completes.
 asio::awaitable<void> reject(asio::ip::tcp::socket socket, Metrics& metrics, std::size_t max_connections) {
     // Same reason text as server_sync, so the two stay byte-identical here too.
-    HttpResponse response = error_response(
-        503, fmt::format("too many open connections (limit {}); retry later", max_connections), /*close=*/true);
+    HttpResponse response =
+        error_response(503, fmt::format("too many open connections (limit {}); retry later", max_connections),
+                       /*close=*/true);
     response.extra_headers.emplace_back("Retry-After", "1");
     const std::string bytes = serialize(response, /*keep_alive=*/false, http_date());
     metrics.count_rejected("max_connections");
@@ -61,7 +62,8 @@ asio::awaitable<void> reject(asio::ip::tcp::socket socket, Metrics& metrics, std
 }
 
 std::chrono::nanoseconds deadlock_bound(const LatencyModel& latency) {
-    // Longest silence a live loop can show: a blocking store call (≈ L) plus another behind it, plus a second.
+    // Longest silence a live loop can show: a blocking store call (≈ L) plus another behind it, plus a
+    // second.
     return 2 * latency.mean() + std::chrono::seconds(1);
 }
 
@@ -77,15 +79,16 @@ AsyncServer::AsyncServer(Application& app, const ServerOptions& options, const A
       acceptor_executor_(make_executor()),
       acceptor_(acceptor_executor_),
       lag_(io_.get_executor(), app.metrics.enable_eventloop(), heartbeat_),
-      watchdog_(
-          Watchdog::Config{deadlock_bound(app.latency), async_options.deadlock_exit, async_options.status_file,
-                           app.shutdown_grace() + std::chrono::seconds(2),
-                           options.db_path.empty() ? app.store.path() : std::filesystem::path(),
-                           fmt::format(" (antipattern {}, {} io thread(s))", to_string(async_options.antipattern),
-                                       options.threads)},
-          heartbeat_, app.metrics.enable_deadlock_detected(), [this] { request_shutdown(); }) {}
+      watchdog_(Watchdog::Config{deadlock_bound(app.latency), async_options.deadlock_exit,
+                                 async_options.status_file, app.shutdown_grace() + std::chrono::seconds(2),
+                                 options.db_path.empty() ? app.store.path() : std::filesystem::path(),
+                                 fmt::format(" (antipattern {}, {} io thread(s))",
+                                             to_string(async_options.antipattern), options.threads)},
+                heartbeat_, app.metrics.enable_deadlock_detected(), [this] { request_shutdown(); }) {}
 
-AsyncServer::~AsyncServer() { watchdog_.stop(); }
+AsyncServer::~AsyncServer() {
+    watchdog_.stop();
+}
 
 asio::any_io_executor AsyncServer::make_executor() {
     // One thread: no concurrency, so a strand would only add a queue hop per completion.
@@ -174,15 +177,17 @@ asio::awaitable<void> AsyncServer::accept_loop() {
 asio::awaitable<bool> AsyncServer::on_accept_error(std::error_code ec) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return false;
     const auto now = std::chrono::steady_clock::now();
-    // EMFILE under a connection storm would otherwise log thousands of lines a second: one per second at most.
+    // EMFILE under a connection storm would otherwise log thousands of lines a second: one per second at
+    // most.
     if (now - last_accept_log_ >= std::chrono::seconds(1)) {
         if (is_resource_exhaustion(ec)) {
             log(LogLevel::warn,
                 "accept failed: {} ({} connections open; raise the open-files limit or lower "
                 "--max-connections); backing off 50 ms{}",
                 ec.message(), connections_.open(),
-                accept_errors_unlogged_ ? fmt::format(" ({} more since the last message)", accept_errors_unlogged_)
-                                        : std::string());
+                accept_errors_unlogged_
+                    ? fmt::format(" ({} more since the last message)", accept_errors_unlogged_)
+                    : std::string());
         } else {
             log(LogLevel::warn, "accept failed: {}", ec.message());
         }
@@ -203,12 +208,14 @@ asio::awaitable<bool> AsyncServer::on_accept_error(std::error_code ec) {
 void AsyncServer::on_accept(asio::ip::tcp::socket socket) {
     if (!connections_.try_reserve()) {
         auto executor = socket.get_executor();
-        asio::co_spawn(executor, reject(std::move(socket), app_.metrics, options_.max_connections), log_failure);
+        asio::co_spawn(executor, reject(std::move(socket), app_.metrics, options_.max_connections),
+                       log_failure);
         return;
     }
     const Connection::Timeouts timeouts{std::chrono::milliseconds(options_.header_timeout_ms),
                                         std::chrono::milliseconds(options_.keepalive_timeout_ms)};
-    std::make_shared<Connection>(std::move(socket), responder_, connections_, app_.metrics, heartbeat_, timeouts)
+    std::make_shared<Connection>(std::move(socket), responder_, connections_, app_.metrics, heartbeat_,
+                                 timeouts)
         ->start();
 }
 

@@ -31,13 +31,13 @@ void log_failure(std::exception_ptr failure) {
 
 /// Keeps http_requests_in_flight right on every path out of a request, exceptions included.
 class InFlight {
-public:
+  public:
     explicit InFlight(prometheus::Gauge& gauge) : gauge_(gauge) { gauge_.Increment(); }
     ~InFlight() { gauge_.Decrement(); }
     InFlight(const InFlight&) = delete;
     InFlight& operator=(const InFlight&) = delete;
 
-private:
+  private:
     prometheus::Gauge& gauge_;
 };
 
@@ -60,7 +60,9 @@ Connection::Connection(asio::ip::tcp::socket socket, Responder& responder, Conne
     socket_.non_blocking(true, ignored);
 }
 
-Connection::~Connection() { manager_.remove(*this); }
+Connection::~Connection() {
+    manager_.remove(*this);
+}
 
 void Connection::start() {
     if (!manager_.add(*this)) {
@@ -76,7 +78,8 @@ void Connection::start() {
 
 void Connection::on_server_stop() {
     stop_requested_ = true;
-    // Idle (waiting for the first byte of the next request, nothing buffered): cancel the read, serve() closes.
+    // Idle (waiting for the first byte of the next request, nothing buffered): cancel the read, serve()
+    // closes.
     if (phase_ == Phase::reading && !parser_.started() && begin_ == end_) {
         std::error_code ignored;
         socket_.cancel(ignored);
@@ -109,11 +112,12 @@ void Connection::on_timer() {
     const auto now = clock::now();
     if (deadline_ <= now) {
         if (phase_ == Phase::handling || phase_ == Phase::closing) {
-            // The store wait and the work are the server's time, not the client's; lingering_close has its own
-            // bound. Look again one keep-alive period later.
+            // The store wait and the work are the server's time, not the client's; lingering_close has its
+            // own bound. Look again one keep-alive period later.
             deadline_ = now + timeouts_.keepalive;
         } else {
-            // Reading (idle or mid-request) or writing: cancel the pending operation; serve() sees timed_out_.
+            // Reading (idle or mid-request) or writing: cancel the pending operation; serve() sees
+            // timed_out_.
             timed_out_ = true;
             deadline_ = now + timeouts_.keepalive;
             std::error_code ignored;
@@ -157,7 +161,8 @@ asio::awaitable<void> Connection::serve(std::shared_ptr<Connection> self) {
             if (!was_started && parser_.started()) request_deadline_ = clock::now() + timeouts_.header;
         }
         if (parser_.state() == RequestParser::State::error) {
-            // 400/413/414/431/501/505 from the codec: answer why, then close (the response says Connection: close).
+            // 400/413/414/431/501/505 from the codec: answer why, then close (the response says Connection:
+            // close).
             co_await send_final(parser_.error());
             co_return;
         }
@@ -199,8 +204,8 @@ asio::awaitable<void> Connection::on_read_error(std::error_code ec) {
             408, fmt::format("request headers not received within {} ms", timeouts_.header.count()), true));
         co_return;
     }
-    // Idle keep-alive timeout, shutdown of an idle connection, or the client went away (EOF, reset) — possibly
-    // in the middle of a request, which is then simply dropped.
+    // Idle keep-alive timeout, shutdown of an idle connection, or the client went away (EOF, reset) —
+    // possibly in the middle of a request, which is then simply dropped.
     if (!timed_out_ && !stop_requested_ && ec != asio::error::eof && ec != asio::error::connection_reset) {
         log(LogLevel::debug, "read failed: {}", ec.message());
     }
@@ -229,7 +234,8 @@ asio::awaitable<std::error_code> Connection::write(std::string_view bytes) {
         sent = 0;
     }
     if (ec || sent == bytes.size()) co_return ec;
-    // Slow reader: wait for the rest, bounded by the keep-alive timeout (the deadline timer cancels on expiry).
+    // Slow reader: wait for the rest, bounded by the keep-alive timeout (the deadline timer cancels on
+    // expiry).
     phase_ = Phase::writing;
     set_deadline(clock::now() + timeouts_.keepalive);
     const auto written = co_await asio::async_write(

@@ -40,8 +40,10 @@ void ConnectionManager::remove(Connection& c) {
     {
         std::lock_guard lock(mutex_);
         if (c.listed_) {
-            if (c.prev_) c.prev_->next_ = c.next_;
-            else head_ = c.next_;
+            if (c.prev_)
+                c.prev_->next_ = c.next_;
+            else
+                head_ = c.next_;
             if (c.next_) c.next_->prev_ = c.prev_;
             c.listed_ = false;
         }

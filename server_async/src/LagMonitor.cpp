@@ -12,7 +12,9 @@ LagMonitor::LagMonitor(asio::any_io_executor executor, EventLoopMetrics& metrics
                        std::chrono::milliseconds period)
     : executor_(std::move(executor)), metrics_(metrics), heartbeat_(heartbeat), period_(period) {}
 
-void LagMonitor::start() { asio::co_spawn(executor_, tick_loop(), asio::detached); }
+void LagMonitor::start() {
+    asio::co_spawn(executor_, tick_loop(), asio::detached);
+}
 
 asio::awaitable<void> LagMonitor::tick_loop() {
     // `this` is safe to use across suspensions: the AsyncServer owning the monitor outlives its io_context's

@@ -11,7 +11,9 @@ namespace {
 
 /// POST /work's body as a coroutine, so it can be co_spawned onto the offload pool. Takes `n` by value:
 /// the frame owns everything it needs while the caller is suspended.
-asio::awaitable<std::uint64_t> cpu_work_coroutine(std::uint32_t n) { co_return run_cpu_work(n); }
+asio::awaitable<std::uint64_t> cpu_work_coroutine(std::uint32_t n) {
+    co_return run_cpu_work(n);
+}
 
 }  // namespace
 
@@ -30,8 +32,8 @@ asio::awaitable<HttpResponse> Responder::respond(const HttpRequest& request, asi
     Outcome outcome = app_.handler.handle(request);
     if (auto* response = std::get_if<HttpResponse>(&outcome)) co_return std::move(*response);
     if (auto* call = std::get_if<StoreCall>(&outcome)) {
-        // The store call is performed here, not in a helper coroutine: every waiting request holds this frame,
-        // and one frame fewer per waiting connection is memory saved ×10,000.
+        // The store call is performed here, not in a helper coroutine: every waiting request holds this
+        // frame, and one frame fewer per waiting connection is memory saved ×10,000.
         StoreResult result;
         switch (antipattern_) {
             case Antipattern::blocking_store:
@@ -40,10 +42,12 @@ asio::awaitable<HttpResponse> Responder::respond(const HttpRequest& request, asi
                 result = app_.store.fetch_blocking(*call);
                 break;
             case Antipattern::sync_over_async:
-                // ANTI-PATTERN: start the async call, then block this io thread until it finishes (C#'s .Result).
-                // Its timer needs a free io thread to fire; with K = 1 there is none, ever: deadlock. get() waits
-                // for the spawned call to finish, so nothing it references goes away under it.
-                result = asio::co_spawn(io_executor_, app_.store.fetch_async(*call, io_executor_), asio::use_future)
+                // ANTI-PATTERN: start the async call, then block this io thread until it finishes (C#'s
+                // .Result). Its timer needs a free io thread to fire; with K = 1 there is none, ever:
+                // deadlock. get() waits for the spawned call to finish, so nothing it references goes away
+                // under it.
+                result = asio::co_spawn(io_executor_, app_.store.fetch_async(*call, io_executor_),
+                                        asio::use_future)
                              .get();
                 break;
             case Antipattern::none:
@@ -62,8 +66,8 @@ asio::awaitable<HttpResponse> Responder::respond(const HttpRequest& request, asi
 asio::awaitable<std::uint64_t> Responder::work(const CpuWork& cpu) {
     if (offload_pool_) {
         // ANTI-PATTERN (offload): the loop stays free, but each request now costs a hop to the pool and a hop
-        // back (co_spawn delivers the result to this coroutine's own executor), and the pool's threads compete
-        // with the io threads for the same cores. POST /jobs is the right answer for CPU work.
+        // back (co_spawn delivers the result to this coroutine's own executor), and the pool's threads
+        // compete with the io threads for the same cores. POST /jobs is the right answer for CPU work.
         co_return co_await asio::co_spawn(offload_pool_->get_executor(), cpu_work_coroutine(cpu.n),
                                           asio::use_awaitable);
     }

@@ -22,7 +22,9 @@ sigset_t shutdown_signals() {
     return set;
 }
 
-double seconds(std::chrono::nanoseconds d) { return std::chrono::duration<double>(d).count(); }
+double seconds(std::chrono::nanoseconds d) {
+    return std::chrono::duration<double>(d).count();
+}
 
 }  // namespace
 
@@ -32,12 +34,15 @@ Watchdog::Watchdog(Config config, Heartbeat& heartbeat, prometheus::Gauge& deadl
       heartbeat_(heartbeat),
       deadlock_gauge_(deadlock_gauge),
       on_shutdown_(std::move(on_shutdown)) {
-    // Before the `listening on` line is printed: a reader never finds the file missing once the port is known.
+    // Before the `listening on` line is printed: a reader never finds the file missing once the port is
+    // known.
     deadlock_gauge_.Set(0);
     write_status(false);
 }
 
-Watchdog::~Watchdog() { stop(); }
+Watchdog::~Watchdog() {
+    stop();
+}
 
 void Watchdog::block_signals() {
     const sigset_t set = shutdown_signals();
@@ -73,7 +78,8 @@ void Watchdog::run() {
                 log(LogLevel::info, "received {}: shutting down (forced exit if not done within {} ms)",
                     sig == SIGINT ? "SIGINT" : "SIGTERM", config_.shutdown_timeout.count());
                 if (detected_.load()) {
-                    log(LogLevel::error, "event loop is deadlocked: in-flight requests cannot be drained; exiting {}",
+                    log(LogLevel::error,
+                        "event loop is deadlocked: in-flight requests cannot be drained; exiting {}",
                         exit_code::deadlock);
                     exit_now(exit_code::deadlock);
                 }

@@ -22,9 +22,10 @@ int main(int argc, char** argv) {
     ServerOptions options;
     options.threads = 1;  // async default: one io thread
     async::AsyncOptions async_options;
-    CLI::App cli{"server_async: the async server — Asio C++20 coroutines on an io_context run by --threads "
-                 "threads; the store call is awaited, not blocked on.",
-                 "server_async"};
+    CLI::App cli{
+        "server_async: the async server — Asio C++20 coroutines on an io_context run by --threads "
+        "threads; the store call is awaited, not blocked on.",
+        "server_async"};
     add_common_options(cli, options);
     async::add_async_options(cli, async_options);
     if (auto code = parse_command_line(cli, argc, argv)) return *code;
@@ -32,16 +33,20 @@ int main(int argc, char** argv) {
     std::error_code ec;
     const auto address = asio::ip::make_address(options.bind, ec);
     if (ec) {
-        std::fprintf(stderr, "server_async: --bind %s is not an IP address (see --help)\n", options.bind.c_str());
+        std::fprintf(stderr, "server_async: --bind %s is not an IP address (see --help)\n",
+                     options.bind.c_str());
         return exit_code::bad_command_line;
     }
     set_log_level(parse_log_level(options.log_level));
 
     const FileLimit files = raise_nofile_limit();
-    log(LogLevel::info, "open files limit: soft {} hard {} (each connection takes one)", files.soft, files.hard);
+    log(LogLevel::info, "open files limit: soft {} hard {} (each connection takes one)", files.soft,
+        files.hard);
     if (files.soft < options.max_connections + 64) {
-        log(LogLevel::warn, "--max-connections {} exceeds what the open-files limit {} allows; accept will hit "
-            "EMFILE first", options.max_connections, files.soft);
+        log(LogLevel::warn,
+            "--max-connections {} exceeds what the open-files limit {} allows; accept will hit "
+            "EMFILE first",
+            options.max_connections, files.soft);
     }
 
     std::unique_ptr<Application> app;
@@ -65,10 +70,11 @@ int main(int argc, char** argv) {
     std::printf("listening on %s:%u\n", endpoint.address().to_string().c_str(), endpoint.port());
     std::fflush(stdout);
     log(LogLevel::info,
-        "server_async: {} io thread(s), store latency {}, antipattern {}, max connections {}, header timeout {} ms, "
+        "server_async: {} io thread(s), store latency {}, antipattern {}, max connections {}, header timeout "
+        "{} ms, "
         "keep-alive timeout {} ms",
-        options.threads, app->latency.describe(), to_string(async_options.antipattern), options.max_connections,
-        options.header_timeout_ms, options.keepalive_timeout_ms);
+        options.threads, app->latency.describe(), to_string(async_options.antipattern),
+        options.max_connections, options.header_timeout_ms, options.keepalive_timeout_ms);
 
     return server.run();
 }

@@ -1,7 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include <fmt/format.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
 
@@ -55,8 +54,9 @@ TEST_CASE("GET /users/{id} asks for a store call, then renders the user", "[hand
     StoreResult found{User{42, "Ada Lovelace", "ada.lovelace42@example.com", "2020-01-01T00:00:00Z"}, ""};
     const auto r = f.handler.finish(call, found);
     CHECK(r.status == 200);
-    CHECK(r.body ==
-          R"({"id":42,"name":"Ada Lovelace","email":"ada.lovelace42@example.com","created_at":"2020-01-01T00:00:00Z"})");
+    CHECK(
+        r.body ==
+        R"({"id":42,"name":"Ada Lovelace","email":"ada.lovelace42@example.com","created_at":"2020-01-01T00:00:00Z"})");
 
     const auto missing = f.handler.finish(call, StoreResult{});
     CHECK(missing.status == 404);
@@ -68,8 +68,8 @@ TEST_CASE("GET /users/{id} asks for a store call, then renders the user", "[hand
 
 TEST_CASE("bad user ids are 400 with a reason", "[handler]") {
     Fixture f;
-    for (const char* target : {"/users/abc", "/users/0", "/users/-1", "/users/", "/users/1x",
-                               "/users/99999999999999999999"}) {
+    for (const char* target :
+         {"/users/abc", "/users/0", "/users/-1", "/users/", "/users/1x", "/users/99999999999999999999"}) {
         INFO(target);
         const auto r = f.response("GET", target);
         CHECK(r.status == 400);
@@ -126,7 +126,8 @@ TEST_CASE("POST /work asks for CPU work and validates n", "[handler]") {
     }
 }
 
-TEST_CASE("POST /jobs: 202 with Location, then GET /jobs/{id} until done; full queue is 503", "[handler][jobs]") {
+TEST_CASE("POST /jobs: 202 with Location, then GET /jobs/{id} until done; full queue is 503",
+          "[handler][jobs]") {
     Fixture f;
     const auto accepted = f.response("POST", "/jobs?n=1000");
     REQUIRE(accepted.status == 202);
@@ -138,12 +139,13 @@ TEST_CASE("POST /jobs: 202 with Location, then GET /jobs/{id} until done; full q
     f.jobs.wait_idle();
     const auto done = f.response("GET", "/jobs/1");
     CHECK(done.status == 200);
-    CHECK(done.body == R"({"id":1,"n":1000,"status":"done","result":")" + fmt::format("{:016x}", run_cpu_work(1000)) +
-                           "\"}");
+    CHECK(done.body == R"({"id":1,"n":1000,"status":"done","result":")" +
+                           fmt::format("{:016x}", run_cpu_work(1000)) + "\"}");
     CHECK(f.response("GET", "/jobs/999").status == 404);
     CHECK(f.response("GET", "/jobs/abc").status == 400);
 
-    // Capacity 2 and one worker: a long job occupies the worker, two more fill the queue, the next is refused.
+    // Capacity 2 and one worker: a long job occupies the worker, two more fill the queue, the next is
+    // refused.
     REQUIRE(f.response("POST", "/jobs?n=200000000").status == 202);
     while (f.jobs.queued() != 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     CHECK(f.response("POST", "/jobs?n=1").status == 202);

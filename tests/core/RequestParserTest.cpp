@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -92,7 +91,8 @@ TEST_CASE("body with Content-Length and chunked body", "[parser]") {
     p.consume(req.data(), req.size());
     REQUIRE(p.state() == State::complete);
     CHECK(p.take().body == "hello");
-    const std::string chunked = "POST /jobs HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
+    const std::string chunked =
+        "POST /jobs HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
     p.consume(chunked.data(), chunked.size());
     REQUIRE(p.state() == State::complete);
     CHECK(p.take().body == "abcde");
@@ -105,7 +105,8 @@ TEST_CASE("pipelined requests are returned one at a time, in order", "[parser]")
     RequestParser p;
     const auto r = feed(p, bytes, bytes.size());
     REQUIRE(r.requests.size() == 6);
-    for (int i = 0; i < 5; ++i) CHECK(r.requests[static_cast<std::size_t>(i)].path == "/users/" + std::to_string(i));
+    for (int i = 0; i < 5; ++i)
+        CHECK(r.requests[static_cast<std::size_t>(i)].path == "/users/" + std::to_string(i));
     CHECK(r.requests[5].body == "xyz");
 }
 
@@ -123,8 +124,10 @@ TEST_CASE("split reads at every byte boundary give the same requests", "[parser]
             while (pos < part.size()) {
                 pos += p.consume(part.data() + pos, part.size() - pos);
                 REQUIRE(p.state() != State::error);
-                if (p.state() == State::complete) got.push_back(p.take());
-                else break;
+                if (p.state() == State::complete)
+                    got.push_back(p.take());
+                else
+                    break;
             }
         }
         INFO("split at " << split);
@@ -163,7 +166,8 @@ TEST_CASE("limits map to the documented status codes", "[parser]") {
     }
     SECTION("headers over 16 KiB -> 431") {
         std::string req = "GET / HTTP/1.1\r\n";
-        for (int i = 0; i < 20; ++i) req += "X-H" + std::to_string(i) + ": " + std::string(1000, 'v') + "\r\n";
+        for (int i = 0; i < 20; ++i)
+            req += "X-H" + std::to_string(i) + ": " + std::string(1000, 'v') + "\r\n";
         CHECK(error_of(req + "\r\n") == 431);
     }
     SECTION("more than 100 header fields -> 431") {
@@ -178,8 +182,10 @@ TEST_CASE("limits map to the documented status codes", "[parser]") {
         CHECK(error_of("POST /work HTTP/1.1\r\nContent-Length: 1048577\r\n\r\n") == 413);
         ParserLimits small;
         small.max_body = 10;
-        CHECK(error_of("POST /jobs HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n",
-                       small) == 413);
+        CHECK(
+            error_of(
+                "POST /jobs HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n",
+                small) == 413);
     }
     SECTION("malformed -> 400") {
         CHECK(error_of("GET / HTTP/1.1\r\nBad Header\r\n\r\n") == 400);
@@ -192,7 +198,9 @@ TEST_CASE("limits map to the documented status codes", "[parser]") {
         CHECK(error_of("GET / HTTP/2.0\r\n\r\n") == 505);
         CHECK(error_of("GET / HTTP/0.9\r\n\r\n") == 505);
     }
-    SECTION("unknown method token -> 501") { CHECK(error_of("FROB / HTTP/1.1\r\n\r\n") == 501); }
+    SECTION("unknown method token -> 501") {
+        CHECK(error_of("FROB / HTTP/1.1\r\n\r\n") == 501);
+    }
 }
 
 TEST_CASE("every parser error closes the connection and says why", "[parser]") {

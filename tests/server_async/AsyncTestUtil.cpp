@@ -5,11 +5,13 @@
 
 namespace slowio::test {
 
-std::string async_binary() { return SERVER_ASYNC_BINARY; }
+std::string async_binary() {
+    return SERVER_ASYNC_BINARY;
+}
 
 std::vector<std::string> server_args(int latency_ms, const std::vector<std::string>& extra) {
-    std::vector<std::string> args{"--port", "0", "--store-latency-ms", std::to_string(latency_ms), "--users", "1000",
-                                  "--log-level", "warn"};
+    std::vector<std::string> args{"--port",  "0",    "--store-latency-ms", std::to_string(latency_ms),
+                                  "--users", "1000", "--log-level",        "warn"};
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
 }

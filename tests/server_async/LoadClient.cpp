@@ -4,19 +4,19 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/connect.hpp>
-#include <asio/this_coro.hpp>
-#include <cctype>
-#include <string_view>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/read.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
+#include <cctype>
 #include <charconv>
 #include <memory>
+#include <string_view>
 
 namespace slowio::test {
 
@@ -58,7 +58,8 @@ long content_length(std::string_view head) {
 asio::awaitable<void> client(std::uint16_t port, std::string request, std::shared_ptr<Shared> shared) {
     auto executor = co_await asio::this_coro::executor;
     asio::ip::tcp::socket socket(executor);
-    const auto connected = co_await socket.async_connect({asio::ip::address_v4::loopback(), port}, use_nothrow);
+    const auto connected =
+        co_await socket.async_connect({asio::ip::address_v4::loopback(), port}, use_nothrow);
     if (std::get<0>(connected)) {
         ++shared->result.errors;
         co_return;
@@ -75,7 +76,8 @@ asio::awaitable<void> client(std::uint16_t port, std::string request, std::share
         for (;;) {
             if (header_end == std::string::npos) {
                 header_end = buffer.find("\r\n\r\n");
-                if (header_end != std::string::npos) length = content_length(std::string_view(buffer).substr(0, header_end));
+                if (header_end != std::string::npos)
+                    length = content_length(std::string_view(buffer).substr(0, header_end));
             }
             if (header_end != std::string::npos && length >= 0 &&
                 buffer.size() >= header_end + 4 + static_cast<std::size_t>(length)) {
@@ -117,7 +119,8 @@ LoadResult run_closed_loop(std::uint16_t port, std::size_t connections, const st
     shared->window_begin = start + warmup;
     shared->window_end = shared->window_begin + window;
     const std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-    for (std::size_t i = 0; i < connections; ++i) asio::co_spawn(io, client(port, request, shared), asio::detached);
+    for (std::size_t i = 0; i < connections; ++i)
+        asio::co_spawn(io, client(port, request, shared), asio::detached);
     asio::steady_timer stopper(io, shared->window_end);
     stopper.async_wait([&](std::error_code) {
         shared->stop = true;
@@ -126,7 +129,8 @@ LoadResult run_closed_loop(std::uint16_t port, std::size_t connections, const st
     io.run();
     LoadResult result = shared->result;
     result.window_s = std::chrono::duration<double>(window).count();
-    result.mean_latency_ms = result.completed ? shared->latency_sum_ms / static_cast<double>(result.completed) : 0;
+    result.mean_latency_ms =
+        result.completed ? shared->latency_sum_ms / static_cast<double>(result.completed) : 0;
     return result;
 }
 

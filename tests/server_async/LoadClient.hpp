@@ -1,6 +1,6 @@
 #pragma once
-/// \file A closed-loop HTTP load client for the tests (the project's loadgen is a separate part): C keep-alive
-/// connections, each sending its next request as soon as the previous response arrived.
+/// \file A closed-loop HTTP load client for the tests (the project's loadgen is a separate part): C
+/// keep-alive connections, each sending its next request as soon as the previous response arrived.
 
 #include <chrono>
 #include <cstddef>

@@ -18,9 +18,10 @@ LoadResult measure(const std::vector<std::string>& extra, int latency_ms, std::s
                    std::chrono::milliseconds warmup, std::chrono::milliseconds window) {
     ServerProcess server(async_binary(), server_args(latency_ms, extra));
     const LoadResult r = run_closed_loop(server.port(), connections, "/users/1", warmup, window);
-    std::cout << "server_async " << (extra.empty() ? std::string("default") : extra.back()) << ": C=" << connections
-              << " L=" << latency_ms << "ms -> " << r.rps() << " req/s (" << r.completed << " in " << r.window_s
-              << " s, mean latency " << r.mean_latency_ms << " ms, errors " << r.errors << ")\n";
+    std::cout << "server_async " << (extra.empty() ? std::string("default") : extra.back())
+              << ": C=" << connections << " L=" << latency_ms << "ms -> " << r.rps() << " req/s ("
+              << r.completed << " in " << r.window_s << " s, mean latency " << r.mean_latency_ms
+              << " ms, errors " << r.errors << ")\n";
     return r;
 }
 
@@ -44,8 +45,8 @@ TEST_CASE("Little's law: K=1, awaited store, throughput = C/L", "[server_async][
 TEST_CASE("blocking-store: throughput collapses to K/L", "[server_async][perf][antipattern]") {
     constexpr int latency_ms = 100;
     const int k = GENERATE(1, 2);
-    const LoadResult r = measure({"--threads", std::to_string(k), "--antipattern", "blocking-store"}, latency_ms, 16,
-                                 500ms, 3000ms);
+    const LoadResult r = measure({"--threads", std::to_string(k), "--antipattern", "blocking-store"},
+                                 latency_ms, 16, 500ms, 3000ms);
     const double bound = k / (latency_ms / 1000.0);
     INFO("K=" << k << ": throughput " << r.rps() << " req/s vs K/L = " << bound);
     CHECK(r.errors == 0);

@@ -30,7 +30,9 @@ double seconds_since(clock_type::time_point t) {
 
 /// The scripted requests of the interchangeability test, as raw bytes.
 std::vector<std::string> scripted_requests() {
-    const auto get = [](const std::string& target) { return "GET " + target + " HTTP/1.1\r\nHost: test\r\n\r\n"; };
+    const auto get = [](const std::string& target) {
+        return "GET " + target + " HTTP/1.1\r\nHost: test\r\n\r\n";
+    };
     return {
         get("/health"),
         get("/users/1"),
@@ -108,8 +110,9 @@ TEST_CASE("interchangeable with server_sync: same bytes except Date", "[server_a
 TEST_CASE("pipelined requests are answered in order", "[server_async]") {
     ServerProcess server(async_binary(), server_args(50));
     HttpClient client(server.port());
-    REQUIRE(client.send_raw("GET /users/2 HTTP/1.1\r\nHost: t\r\n\r\nGET /health HTTP/1.1\r\nHost: t\r\n\r\n"
-                            "GET /users/3 HTTP/1.1\r\nHost: t\r\n\r\nGET /nope HTTP/1.1\r\nHost: t\r\n\r\n"));
+    REQUIRE(
+        client.send_raw("GET /users/2 HTTP/1.1\r\nHost: t\r\n\r\nGET /health HTTP/1.1\r\nHost: t\r\n\r\n"
+                        "GET /users/3 HTTP/1.1\r\nHost: t\r\n\r\nGET /nope HTTP/1.1\r\nHost: t\r\n\r\n"));
     const auto r1 = client.read_response();
     const auto r2 = client.read_response();
     const auto r3 = client.read_response();
@@ -280,9 +283,10 @@ TEST_CASE("command line: bad flags exit 2, --help names the async-only flags, bu
 
 TEST_CASE("sync-over-async with one io thread deadlocks and the watchdog detects it within 2L+1s",
           "[server_async][antipattern]") {
-    const auto status = std::filesystem::temp_directory_path() / ("slowio-async-status-" + std::to_string(::getpid()));
-    ServerProcess server(async_binary(), server_args(100, {"--antipattern", "sync-over-async", "--status-file",
-                                                           status.string()}));
+    const auto status =
+        std::filesystem::temp_directory_path() / ("slowio-async-status-" + std::to_string(::getpid()));
+    ServerProcess server(async_binary(), server_args(100, {"--antipattern", "sync-over-async",
+                                                           "--status-file", status.string()}));
     {
         std::ifstream in(status);
         std::string line;
@@ -316,7 +320,8 @@ TEST_CASE("sync-over-async with one io thread deadlocks and the watchdog detects
 }
 
 TEST_CASE("deadlock-exit flag: a deadlocked server exits with code 4", "[server_async][antipattern]") {
-    ServerProcess server(async_binary(), server_args(100, {"--antipattern", "sync-over-async", "--deadlock-exit"}));
+    ServerProcess server(async_binary(),
+                         server_args(100, {"--antipattern", "sync-over-async", "--deadlock-exit"}));
     HttpClient client(server.port(), 5s);
     const auto t0 = clock_type::now();
     client.send_request("GET", "/users/1");
@@ -329,8 +334,8 @@ TEST_CASE("deadlock-exit flag: a deadlocked server exits with code 4", "[server_
 
 TEST_CASE("sync-over-async with two io threads: fine while a thread is free, deadlock once both block",
           "[server_async][antipattern]") {
-    ServerProcess server(async_binary(), server_args(100, {"--antipattern", "sync-over-async", "--threads", "2",
-                                                           "--deadlock-exit"}));
+    ServerProcess server(async_binary(), server_args(100, {"--antipattern", "sync-over-async", "--threads",
+                                                           "2", "--deadlock-exit"}));
     {
         // One request at a time: one thread blocks in future.get(), the other runs the timer.
         HttpClient client(server.port());
@@ -347,7 +352,8 @@ TEST_CASE("sync-over-async with two io threads: fine while a thread is free, dea
     CHECK(server.wait_exit(5s) == 4);
 }
 
-TEST_CASE("blocking-store: correct answers, the loop is blocked for L per call", "[server_async][antipattern]") {
+TEST_CASE("blocking-store: correct answers, the loop is blocked for L per call",
+          "[server_async][antipattern]") {
     ServerProcess server(async_binary(), server_args(200, {"--antipattern", "blocking-store"}));
     HttpClient slow(server.port());
     HttpClient fast(server.port());
@@ -417,8 +423,8 @@ TEST_CASE("POST /work: inline blocks the loop; offload keeps it free and gives t
     };
     std::string inline_body, offload_body;
     const auto [inline_wait, inline_time] = measure({}, inline_body);
-    const auto [offload_wait, offload_time] = measure({"--antipattern", "offload", "--offload-threads", "1"},
-                                                      offload_body);
+    const auto [offload_wait, offload_time] =
+        measure({"--antipattern", "offload", "--offload-threads", "1"}, offload_body);
     INFO("inline /health wait " << inline_wait << " s, offload " << offload_wait << " s");
     CHECK(inline_body == offload_body);
     CHECK(inline_wait > 0.5 * (inline_time - 0.05));  // /health waited for most of the work
@@ -428,8 +434,8 @@ TEST_CASE("POST /work: inline blocks the loop; offload keeps it free and gives t
 TEST_CASE("out of descriptors: accept logs EMFILE (rate-limited) and the server keeps serving",
           "[server_async][limits]") {
 #if defined(__SANITIZE_ADDRESS__)
-    // The sanitizer runtimes need descriptors of their own (/proc reads for the vptr check, LeakSanitizer at exit)
-    // and report false errors once the process is out of them; the release build covers this path.
+    // The sanitizer runtimes need descriptors of their own (/proc reads for the vptr check, LeakSanitizer at
+    // exit) and report false errors once the process is out of them; the release build covers this path.
     WARN("sanitizer build: EMFILE path not checked");
     return;
 #endif
@@ -448,7 +454,8 @@ TEST_CASE("out of descriptors: accept logs EMFILE (rate-limited) and the server 
     CHECK(err.find("accept failed: Too many open files") != std::string::npos);
     // Rate-limited: at most a couple of lines in 1.5 s despite the retry every 50 ms.
     std::size_t lines = 0;
-    for (auto at = err.find("accept failed"); at != std::string::npos; at = err.find("accept failed", at + 1)) ++lines;
+    for (auto at = err.find("accept failed"); at != std::string::npos; at = err.find("accept failed", at + 1))
+        ++lines;
     CHECK(lines <= 3);
     clients.clear();  // frees the server's descriptors as it reads EOF on each
     std::this_thread::sleep_for(300ms);

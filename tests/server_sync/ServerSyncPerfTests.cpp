@@ -1,9 +1,8 @@
 // Throughput and latency against Little's law, with a tiny closed-loop client (label "perf": ratios are
 // meaningless under ASan's slowdown).
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <mutex>
 #include <thread>
 
@@ -64,15 +63,16 @@ LoadResult closed_loop(std::uint16_t port, std::size_t connections, const std::s
 
 }  // namespace
 
-TEST_CASE("Little's law: N=2 workers, C=8 connections, L=100 ms → 20 req/s, median 4·L", "[server_sync][perf]") {
+TEST_CASE("Little's law: N=2 workers, C=8 connections, L=100 ms → 20 req/s, median 4·L",
+          "[server_sync][perf]") {
     ServerProcess server(binary, args({"--threads", "2", "--store-latency-ms", "100"}));
     auto r = closed_loop(server.port(), 8, "/users/1", 1000ms, 4000ms);
     const double rps = r.throughput();
     const double p50 = r.median();
     INFO("throughput " << rps << " req/s, median " << p50 << " ms, errors " << r.errors);
     CHECK(r.errors == 0);
-    // N/L = 20 req/s. Measured 20.0 (80 completions in 4 s, median 401 ms) on repeated runs on the loaded 2-core box;
-    // one completion is 2.5%, so ±7.5% leaves room for scheduler noise.
+    // N/L = 20 req/s. Measured 20.0 (80 completions in 4 s, median 401 ms) on repeated runs on the loaded
+    // 2-core box; one completion is 2.5%, so ±7.5% leaves room for scheduler noise.
     CHECK(rps == Approx(20.0).epsilon(0.075));
     // Each request waits behind 3 others for the 2 workers: ⌈C/N⌉·L = 400 ms.
     CHECK(p50 == Approx(400.0).epsilon(0.10));

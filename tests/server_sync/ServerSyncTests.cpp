@@ -1,10 +1,9 @@
 // server_sync over real sockets: flags, bad input on the wire, limits, starvation visibility, shutdown.
-#include <catch2/catch.hpp>
-
 #include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <future>
 #include <memory>
 #include <thread>
@@ -13,7 +12,8 @@
 
 using namespace synctest;
 
-TEST_CASE("bad flags exit 2 with one line; --help exits 0 and marks sync-only flags", "[server_sync][flags]") {
+TEST_CASE("bad flags exit 2 with one line; --help exits 0 and marks sync-only flags",
+          "[server_sync][flags]") {
     const std::vector<std::vector<std::string>> bad = {
         {"--bogus"},
         {"--threads", "0"},
@@ -38,7 +38,8 @@ TEST_CASE("bad flags exit 2 with one line; --help exits 0 and marks sync-only fl
 
 TEST_CASE("cannot bind exits 3", "[server_sync][flags]") {
     ServerProcess first(binary, args({}));
-    const auto r = slowio::test::run_command(binary, {"--port", std::to_string(first.port()), "--users", "10"});
+    const auto r =
+        slowio::test::run_command(binary, {"--port", std::to_string(first.port()), "--users", "10"});
     CHECK(r.exit_code == 3);
 }
 
@@ -69,9 +70,10 @@ TEST_CASE("pipelined requests are answered in order", "[server_sync]") {
         const std::string model = GENERATE(as<std::string>{}, "pool", "thread-per-connection");
         ServerProcess server(binary, args({"--model", model, "--store-latency-ms", "50", "--threads", "4"}));
         HttpClient c(server.port());
-        REQUIRE(c.send_raw("GET /users/3 HTTP/1.1\r\nHost: t\r\n\r\n"
-                           "GET /health HTTP/1.1\r\nHost: t\r\n\r\n"
-                           "GET /users/9 HTTP/1.1\r\nHost: t\r\n\r\n"));
+        REQUIRE(
+            c.send_raw("GET /users/3 HTTP/1.1\r\nHost: t\r\n\r\n"
+                       "GET /health HTTP/1.1\r\nHost: t\r\n\r\n"
+                       "GET /users/9 HTTP/1.1\r\nHost: t\r\n\r\n"));
         auto a = c.read_response();
         auto b = c.read_response();
         auto d = c.read_response();
@@ -88,8 +90,8 @@ TEST_CASE("bad input on the wire gets the right status and the server keeps serv
         const std::string model = GENERATE(as<std::string>{}, "pool", "thread-per-connection");
         INFO(model);
         ServerProcess server(
-            binary, args({"--model", model, "--store-latency-ms", "100", "--header-timeout-ms", "300", "--threads",
-                          "4", "--keepalive-timeout-ms", "2000"}));
+            binary, args({"--model", model, "--store-latency-ms", "100", "--header-timeout-ms", "300",
+                          "--threads", "4", "--keepalive-timeout-ms", "2000"}));
         const auto port = server.port();
 
         SECTION("malformed → 400 and close") {
@@ -104,7 +106,8 @@ TEST_CASE("bad input on the wire gets the right status and the server keeps serv
         SECTION("oversized headers → 431 and close") {
             HttpClient c(port);
             std::string req = "GET /health HTTP/1.1\r\nHost: t\r\n";
-            for (int i = 0; i < 40; ++i) req += "X-Pad-" + std::to_string(i) + ": " + std::string(500, 'a') + "\r\n";
+            for (int i = 0; i < 40; ++i)
+                req += "X-Pad-" + std::to_string(i) + ": " + std::string(500, 'a') + "\r\n";
             REQUIRE(c.send_raw(req + "\r\n"));
             auto r = c.read_response();
             REQUIRE(r);
@@ -141,7 +144,7 @@ TEST_CASE("bad input on the wire gets the right status and the server keeps serv
                 HttpClient c(port);
                 REQUIRE(c.send_request("GET", "/users/2"));
                 std::this_thread::sleep_for(20ms);
-            }  // closed while the worker waits on the store
+            }                                    // closed while the worker waits on the store
             std::this_thread::sleep_for(200ms);  // the abandoned store call finishes
             const auto m = scrape(port);
             CHECK(metric(m, "http_requests_in_flight") == 1.0);  // only this scrape
@@ -154,7 +157,8 @@ TEST_CASE("bad input on the wire gets the right status and the server keeps serv
     }
 }
 
-TEST_CASE("queue limit: immediate 503 with Retry-After, accepted requests still succeed", "[server_sync][queue]") {
+TEST_CASE("queue limit: immediate 503 with Retry-After, accepted requests still succeed",
+          "[server_sync][queue]") {
     ServerProcess server(binary, args({"--threads", "1", "--queue-limit", "1", "--store-latency-ms", "300"}));
     const auto port = server.port();
     HttpClient running(port), queued(port), refused1(port), refused2(port);
@@ -185,7 +189,8 @@ TEST_CASE("queue limit: immediate 503 with Retry-After, accepted requests still 
     CHECK(metric(m, R"(http_responses_total{code="503"})") == 2.0);
 }
 
-TEST_CASE("/metrics answers while every worker is blocked, showing the starvation", "[server_sync][metrics]") {
+TEST_CASE("/metrics answers while every worker is blocked, showing the starvation",
+          "[server_sync][metrics]") {
     ServerProcess server(binary, args({"--threads", "2", "--store-latency-ms", "1500"}));
     const auto port = server.port();
     std::vector<std::unique_ptr<HttpClient>> clients;
@@ -249,8 +254,8 @@ TEST_CASE("idle keep-alive connections are closed after the keep-alive timeout",
 
 TEST_CASE("thread-per-connection: a connection waits until a thread is free, however idle the others are",
           "[server_sync][tpc]") {
-    ServerProcess server(
-        binary, args({"--model", "thread-per-connection", "--threads", "1", "--keepalive-timeout-ms", "5000"}));
+    ServerProcess server(binary, args({"--model", "thread-per-connection", "--threads", "1",
+                                       "--keepalive-timeout-ms", "5000"}));
     const auto port = server.port();
     auto owner = std::make_unique<HttpClient>(port);
     REQUIRE(owner->request("GET", "/health"));  // now owns the only thread, and idles
@@ -258,7 +263,7 @@ TEST_CASE("thread-per-connection: a connection waits until a thread is free, how
     REQUIRE(waiting.send_request("GET", "/health"));
     CHECK_FALSE(waiting.read_response());  // starved by an idle connection
     const auto t = Clock::now();
-    owner.reset();  // the owner leaves: the thread picks up the waiting connection
+    owner.reset();                     // the owner leaves: the thread picks up the waiting connection
     auto r = waiting.read_response();  // timeout is 400 ms per read
     REQUIRE(r);
     CHECK(r->status == 200);
@@ -272,7 +277,8 @@ TEST_CASE("graceful shutdown: every in-flight request gets its response, exit 0"
         // pool: 3 workers, 6 requests (3 running + 3 queued); thread-per-connection: a thread per connection
         // (6 requesting + 1 idle keep-alive connection).
         const std::string threads = model == "pool" ? "3" : "7";
-        ServerProcess server(binary, args({"--model", model, "--threads", threads, "--store-latency-ms", "300"}));
+        ServerProcess server(binary,
+                             args({"--model", model, "--threads", threads, "--store-latency-ms", "300"}));
         const auto port = server.port();
         HttpClient idle(port);
         REQUIRE(idle.request("GET", "/health"));  // before the slow ones, so it does not queue behind them
@@ -334,14 +340,17 @@ TEST_CASE("out of file descriptors: a clear rate-limited log line, and the serve
     ServerProcess server("/usr/bin/prlimit", a);
     const auto port = server.port();
     std::vector<std::unique_ptr<HttpClient>> clients;
-    for (int i = 0; i < 60; ++i) clients.push_back(std::make_unique<HttpClient>(port, 5s));  // the kernel accepts all
-    REQUIRE(eventually([&] { return server.stderr_text().find("cannot accept connections") != std::string::npos; }));
+    for (int i = 0; i < 60; ++i)
+        clients.push_back(std::make_unique<HttpClient>(port, 5s));  // the kernel accepts all
+    REQUIRE(eventually(
+        [&] { return server.stderr_text().find("cannot accept connections") != std::string::npos; }));
     const auto text = server.stderr_text();
     INFO(text);
     CHECK(text.find("RLIMIT_NOFILE soft limit 48") != std::string::npos);
     // Rate-limited: one line per second at most, not one per failed accept.
     std::size_t lines = 0;
-    for (std::size_t p = 0; (p = text.find("cannot accept connections", p)) != std::string::npos; ++p) ++lines;
+    for (std::size_t p = 0; (p = text.find("cannot accept connections", p)) != std::string::npos; ++p)
+        ++lines;
     CHECK(lines <= 3);
     // The first connections are served; once they go, the waiting ones are accepted and served too.
     auto first = clients.front()->request("GET", "/health");

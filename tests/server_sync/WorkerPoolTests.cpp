@@ -1,11 +1,10 @@
 // WorkerPool: fixed mode, queue limit, and the elastic (.NET starvation) heuristic with an injected clock.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -20,7 +19,8 @@ namespace {
 /// A hand-advanced clock shared with the pool.
 struct ManualClock {
     std::mutex mutex;
-    std::chrono::steady_clock::time_point now = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+    std::chrono::steady_clock::time_point now =
+        std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
     WorkerPool::Clock fn() {
         return [this] {
             std::lock_guard lock(mutex);
@@ -131,7 +131,8 @@ TEST_CASE("shutdown finishes queued items, then refuses new ones", "[workerpool]
     CHECK_FALSE(pool.try_submit([] {}));
 }
 
-TEST_CASE("elastic: exactly one thread per gate period under starvation, up to max", "[workerpool][elastic]") {
+TEST_CASE("elastic: exactly one thread per gate period under starvation, up to max",
+          "[workerpool][elastic]") {
     ManualClock clock;
     Gate gate;
     slowio::Metrics metrics;
@@ -220,8 +221,9 @@ TEST_CASE("elastic: threads idle for 20 s retire down to min", "[workerpool][ela
 }
 
 namespace {
-/// A: blocks, B: blocks, C/D/E queued, all at t0. Gate at +500 injects (both signals). At +900 A finishes and its
-/// worker dequeues C: a recent dequeue, while D has waited 1000 ms. Returns the threads after the gate at +1000.
+/// A: blocks, B: blocks, C/D/E queued, all at t0. Gate at +500 injects (both signals). At +900 A finishes and
+/// its worker dequeues C: a recent dequeue, while D has waited 1000 ms. Returns the threads after the gate at
+/// +1000.
 std::size_t threads_after_recent_dequeue(WorkerPool::StarvationSignal signal) {
     ManualClock clock;
     std::vector<std::unique_ptr<Gate>> gates;
@@ -246,8 +248,9 @@ std::size_t threads_after_recent_dequeue(WorkerPool::StarvationSignal signal) {
 }
 }  // namespace
 
-TEST_CASE("elastic: .NET's last-dequeue signal misses a queue that progresses but never drains; queue age does not",
-          "[workerpool][elastic]") {
+TEST_CASE(
+    "elastic: .NET's last-dequeue signal misses a queue that progresses but never drains; queue age does not",
+    "[workerpool][elastic]") {
     CHECK(threads_after_recent_dequeue(WorkerPool::StarvationSignal::last_dequeue) == 2);
     CHECK(threads_after_recent_dequeue(WorkerPool::StarvationSignal::queue_age) == 3);
 }

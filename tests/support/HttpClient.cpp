@@ -40,7 +40,9 @@ HttpClient::HttpClient(std::uint16_t port, std::chrono::milliseconds timeout) : 
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
-HttpClient::~HttpClient() { close(); }
+HttpClient::~HttpClient() {
+    close();
+}
 
 void HttpClient::close() {
     if (fd_ >= 0) ::close(fd_);
@@ -57,8 +59,8 @@ bool HttpClient::send_raw(const std::string& bytes) {
     return true;
 }
 
-bool HttpClient::send_request(const std::string& method, const std::string& target, const std::string& extra_headers,
-                              const std::string& body) {
+bool HttpClient::send_request(const std::string& method, const std::string& target,
+                              const std::string& extra_headers, const std::string& body) {
     std::string req = method + " " + target + " HTTP/1.1\r\nHost: test\r\n" + extra_headers;
     if (!body.empty() || method == "POST") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
     req += "\r\n" + body;

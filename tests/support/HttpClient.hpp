@@ -25,7 +25,7 @@ struct ClientResponse {
 
 /// A blocking client connection to 127.0.0.1:port.
 class HttpClient {
-public:
+  public:
     /// Connects; throws std::runtime_error on failure.
     explicit HttpClient(std::uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(10));
     ~HttpClient();
@@ -34,20 +34,22 @@ public:
 
     /// Sends bytes as they are; false on error.
     bool send_raw(const std::string& bytes);
-    /// Sends "METHOD target HTTP/1.1\r\nHost: test\r\n<extra>\r\n" + body (Content-Length added when body set).
-    bool send_request(const std::string& method, const std::string& target, const std::string& extra_headers = "",
-                      const std::string& body = "");
+    /// Sends "METHOD target HTTP/1.1\r\nHost: test\r\n<extra>\r\n" + body (Content-Length added when body
+    /// set).
+    bool send_request(const std::string& method, const std::string& target,
+                      const std::string& extra_headers = "", const std::string& body = "");
     /// Reads one complete response (Content-Length framing); nullopt on timeout, error or EOF first.
     std::optional<ClientResponse> read_response();
     /// Shorthand: send_request + read_response.
     std::optional<ClientResponse> request(const std::string& method, const std::string& target,
-                                          const std::string& extra_headers = "", const std::string& body = "");
+                                          const std::string& extra_headers = "",
+                                          const std::string& body = "");
     /// True when the server closed the connection (EOF seen within the timeout, after any buffered bytes).
     bool wait_closed();
     /// Closes our side now (abrupt client disconnect).
     void close();
 
-private:
+  private:
     bool fill();  ///< reads more bytes into buffer_; false on EOF, error or timeout
     int fd_ = -1;
     std::chrono::milliseconds timeout_;

@@ -30,8 +30,8 @@ std::string read_line(int fd, std::chrono::steady_clock::time_point deadline, bo
     complete = false;
     char c;
     while (std::chrono::steady_clock::now() < deadline) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         pollfd p{fd, POLLIN, 0};
         if (::poll(&p, 1, static_cast<int>(std::max<long>(1, left.count()))) <= 0) continue;
         const ssize_t n = ::read(fd, &c, 1);
@@ -144,8 +144,8 @@ CommandResult run_command(const std::string& binary, const std::vector<std::stri
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     char buf[4096];
     for (;;) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) break;
         pollfd p{out[0], POLLIN, 0};
         if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;

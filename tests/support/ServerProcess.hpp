@@ -13,9 +13,10 @@ namespace slowio::test {
 
 /// A child server process. The destructor SIGKILLs it if still running.
 class ServerProcess {
-public:
-    /// Starts `binary` with `args` (add "--port", "0" yourself) and waits up to `startup` for the first stdout
-    /// line. Throws std::runtime_error (with the line or stderr tail) if it does not match the contract.
+  public:
+    /// Starts `binary` with `args` (add "--port", "0" yourself) and waits up to `startup` for the first
+    /// stdout line. Throws std::runtime_error (with the line or stderr tail) if it does not match the
+    /// contract.
     ServerProcess(const std::string& binary, const std::vector<std::string>& args,
                   std::chrono::milliseconds startup = std::chrono::seconds(10));
     ~ServerProcess();
@@ -36,7 +37,7 @@ public:
     /// Everything the child wrote to stderr so far (it is redirected to a temp file).
     std::string stderr_text() const;
 
-private:
+  private:
     pid_t pid_ = -1;
     int status_ = -1;
     bool exited_ = false;

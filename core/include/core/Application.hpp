@@ -15,20 +15,20 @@ namespace slowio {
 
 /// The sans-IO application. Member order is construction order: metrics first, handler last.
 class Application {
-public:
+  public:
     /// Builds everything; throws std::exception with a one-line reason on a startup failure.
     explicit Application(const ServerOptions& options);
 
-    Metrics metrics;         ///< the registry served at /metrics
-    LatencyModel latency;    ///< the simulated I/O wait
-    SlowStore store;         ///< SQLite data behind the wait
-    JobQueue jobs;           ///< POST /jobs background queue
-    Handler handler;         ///< routes
+    Metrics metrics;       ///< the registry served at /metrics
+    LatencyModel latency;  ///< the simulated I/O wait
+    SlowStore store;       ///< SQLite data behind the wait
+    JobQueue jobs;         ///< POST /jobs background queue
+    Handler handler;       ///< routes
 
     /// Graceful-drain bound for in-flight requests: options' value, or store latency + 1 s.
     std::chrono::milliseconds shutdown_grace() const { return shutdown_grace_; }
 
-private:
+  private:
     std::chrono::milliseconds shutdown_grace_;
 };
 

@@ -21,7 +21,7 @@ using Outcome = std::variant<HttpResponse, StoreCall, CpuWork>;
 
 /// The request handler both servers share.
 class Handler {
-public:
+  public:
     /// Both references must outlive the handler. The handler never calls the store: performing the
     /// StoreCall is the server's job.
     Handler(JobQueue& jobs, Metrics& metrics);
@@ -36,7 +36,7 @@ public:
     /// True for GET /metrics: servers answer it without queueing so starvation stays observable.
     static bool is_metrics(const HttpRequest& request);
 
-private:
+  private:
     JobQueue& jobs_;
     Metrics& metrics_;
 };

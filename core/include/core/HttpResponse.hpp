@@ -26,7 +26,9 @@ std::string_view reason_phrase(int status);
 std::string serialize(const HttpResponse& response, bool keep_alive, std::string_view date);
 
 /// True when a connection may be reused after sending `response` to a request that wanted `keep_alive`.
-inline bool keeps_alive(const HttpResponse& response, bool keep_alive) { return keep_alive && !response.close; }
+inline bool keeps_alive(const HttpResponse& response, bool keep_alive) {
+    return keep_alive && !response.close;
+}
 
 /// Current time as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), cached per second and thread-safe.
 std::string http_date();

@@ -18,7 +18,7 @@ class Metrics;
 
 /// A bounded FIFO of CPU jobs with their status kept for lookup.
 class JobQueue {
-public:
+  public:
     /// Lifecycle of a job.
     enum class Status { queued, running, done };
     /// A snapshot of one job.
@@ -50,7 +50,7 @@ public:
     /// "queued" / "running" / "done".
     static std::string_view to_string(Status status);
 
-private:
+  private:
     void worker_loop();
 
     const std::size_t capacity_;

@@ -13,7 +13,7 @@ namespace slowio {
 /// Samples the wait of each store call. Thread-safe (one mutex-guarded PRNG: a sample costs ~50 ns,
 /// negligible against millisecond waits, and one shared sequence keeps a seeded run reproducible).
 class LatencyModel {
-public:
+  public:
     /// Shape of the jitter added to the base latency.
     enum class Jitter { none, uniform, exponential };
 
@@ -25,7 +25,8 @@ public:
 
     /// Parses the `--store-jitter` syntax: "none", "uniform:MS" or "exponential:MS".
     /// Throws std::invalid_argument with a one-line reason on bad input.
-    static LatencyModel parse(std::chrono::milliseconds base, std::string_view jitter_spec, std::uint64_t seed);
+    static LatencyModel parse(std::chrono::milliseconds base, std::string_view jitter_spec,
+                              std::uint64_t seed);
 
     /// The next wait.
     std::chrono::nanoseconds sample();
@@ -36,7 +37,7 @@ public:
     /// e.g. "constant 2000ms", "2000ms + uniform ±100ms (seed 1)".
     std::string describe() const;
 
-private:
+  private:
     std::chrono::milliseconds base_;
     Jitter jitter_ = Jitter::none;
     std::chrono::milliseconds amount_{0};

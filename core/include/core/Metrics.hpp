@@ -37,7 +37,7 @@ struct EventLoopMetrics {
 
 /// The registry and the metrics every server has.
 class Metrics {
-public:
+  public:
     Metrics();
 
     /// http_requests_in_flight: requests parsed and not yet answered.
@@ -67,7 +67,7 @@ public:
     /// The underlying registry (for tests and extensions).
     prometheus::Registry& registry() { return *registry_; }
 
-private:
+  private:
     std::shared_ptr<prometheus::Registry> registry_;
     prometheus::Gauge* in_flight_;
     prometheus::Gauge* connections_;

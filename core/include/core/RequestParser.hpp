@@ -24,7 +24,7 @@ struct ParserLimits {
 /// take() the request (the parser then resets for the next one) and call consume() again with the bytes
 /// that were not used. When state() is `error`, error() is the response to send before closing.
 class RequestParser {
-public:
+  public:
     /// Where the parser stands after the last consume().
     enum class State { need_more, complete, error };
 
@@ -44,7 +44,7 @@ public:
     /// The error to send (status, reason in body, Connection: close); valid when state() == error.
     const HttpResponse& error() const { return error_; }
 
-private:
+  private:
     struct Impl;
     friend struct Impl;
     void fail(int status, std::string reason);

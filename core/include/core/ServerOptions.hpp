@@ -2,7 +2,6 @@
 /// \file The command-line surface both servers share (names and meanings fixed by shared/CONTRACTS.md).
 
 #include <CLI/CLI.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -13,9 +12,9 @@ namespace slowio {
 struct ServerOptions {
     std::string bind = "127.0.0.1";
     std::uint16_t port = 8080;
-    int threads = 1;                      ///< each server sets its own default before add_common_options
+    int threads = 1;  ///< each server sets its own default before add_common_options
     int store_latency_ms = 2000;
-    std::string store_jitter = "none";    ///< none | uniform:MS | exponential:MS
+    std::string store_jitter = "none";  ///< none | uniform:MS | exponential:MS
     std::uint64_t store_seed = 1;
     std::int64_t users = 10000;
     std::string db_path;                  ///< empty: a temp file removed at exit

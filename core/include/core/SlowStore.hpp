@@ -1,8 +1,8 @@
 #pragma once
 /// \file The slow store: real SQLite3 data behind a simulated latency, callable two ways.
 
-#include <asio/awaitable.hpp>
 #include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -49,11 +49,11 @@ struct StoreResult {
 /// thousands of concurrently waiting requests — a sync pool can have thousands of threads and one
 /// connection per thread would mean thousands of file handles and page caches.
 class SlowStore {
-public:
+  public:
     /// Construction parameters.
     struct Options {
-        std::filesystem::path db_path;  ///< empty: a fresh file in the temp dir, removed by the destructor
-        std::int64_t users = 10000;     ///< rows seeded
+        std::filesystem::path db_path;    ///< empty: a fresh file in the temp dir, removed by the destructor
+        std::int64_t users = 10000;       ///< rows seeded
         LatencyModel* latency = nullptr;  ///< not owned; nullptr means no wait at all
         std::size_t connections = 4;      ///< SQLite connection pool size
         Metrics* metrics = nullptr;       ///< store_calls_total, optional
@@ -82,7 +82,7 @@ public:
     /// The deterministic row for `id` as seeded (tests compare query results against it).
     static User seeded_user(std::int64_t id);
 
-private:
+  private:
     struct Conn {
         sqlite3* db = nullptr;
         sqlite3_stmt* select = nullptr;

@@ -3,7 +3,6 @@
 /// detected deadlock is reported. The common flags are core's ServerOptions.
 
 #include <CLI/CLI.hpp>
-
 #include <cstddef>
 #include <string>
 #include <string_view>

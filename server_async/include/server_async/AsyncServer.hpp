@@ -30,7 +30,7 @@ namespace slowio::async {
 /// requests finish (answered with `Connection: close`), bounded by Application::shutdown_grace(); then run()
 /// returns 0, or 1 if the bound forced connections closed.
 class AsyncServer {
-public:
+  public:
     /// All references must outlive the server.
     AsyncServer(Application& app, const ServerOptions& options, const AsyncOptions& async_options);
     ~AsyncServer();
@@ -46,7 +46,7 @@ public:
     /// Starts the graceful shutdown. Thread-safe (posts to the acceptor's executor).
     void request_shutdown();
 
-private:
+  private:
     asio::any_io_executor make_executor();
     asio::awaitable<void> accept_loop();
     asio::awaitable<bool> on_accept_error(std::error_code ec);

@@ -23,36 +23,40 @@ class Responder;
 ///
 /// Everything runs on the socket's executor (the io_context itself when K = 1, a per-connection strand when
 /// K > 1, so nothing here runs concurrently):
-/// - serve(), a coroutine: reads into a small fixed buffer, feeds core's RequestParser, answers each complete request in
+/// - serve(), a coroutine: reads into a small fixed buffer, feeds core's RequestParser, answers each complete
+/// request in
 ///   order (pipelined requests wait in the buffer until the previous response is written), and ends the
 ///   connection on EOF, error, `Connection: close`, a parser error, a timeout or server shutdown.
-/// - the deadline timer (arm_timer/on_timer, a plain completion handler): one timer per connection enforcing a
+/// - the deadline timer (arm_timer/on_timer, a plain completion handler): one timer per connection enforcing
+/// a
 ///   single moving deadline — keep-alive idle timeout while
 ///   waiting for a request, header timeout once a request has started, write timeout while a response is
 ///   stuck. Moving the deadline later is a plain store (the timer re-arms when it fires), so the fast path
 ///   never touches the timer; only an earlier deadline cancels it.
 ///
-/// Lifetime: serve() takes a shared_ptr to the connection as a parameter (it lives in the frame) and the pending
-/// timer wait holds another; the connection dies when serve() is over and finish() cancelled the timer. Memory
-/// per idle connection is this object (including the 256-byte read buffer and the parser), one coroutine frame
-/// and two pending operations — no thread, no stack.
+/// Lifetime: serve() takes a shared_ptr to the connection as a parameter (it lives in the frame) and the
+/// pending timer wait holds another; the connection dies when serve() is over and finish() cancelled the
+/// timer. Memory per idle connection is this object (including the 256-byte read buffer and the parser), one
+/// coroutine frame and two pending operations — no thread, no stack.
 class Connection : public std::enable_shared_from_this<Connection> {
-public:
+  public:
     /// Timeouts from the common flags.
     struct Timeouts {
-        std::chrono::milliseconds header;     ///< --header-timeout-ms: a started request must complete
-        std::chrono::milliseconds keepalive;  ///< --keepalive-timeout-ms: idle wait; also bounds a stuck write
+        std::chrono::milliseconds header;  ///< --header-timeout-ms: a started request must complete
+        std::chrono::milliseconds
+            keepalive;  ///< --keepalive-timeout-ms: idle wait; also bounds a stuck write
     };
 
     /// `socket` is connected; its slot in `manager` is already reserved (released by the destructor). All
     /// references must outlive the io_context's run.
-    Connection(asio::ip::tcp::socket socket, Responder& responder, ConnectionManager& manager, Metrics& metrics,
-               Heartbeat& heartbeat, Timeouts timeouts);
+    Connection(asio::ip::tcp::socket socket, Responder& responder, ConnectionManager& manager,
+               Metrics& metrics, Heartbeat& heartbeat, Timeouts timeouts);
     ~Connection();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
-    /// Registers with the manager, spawns serve() and arms the deadline timer. Closes at once if the server is stopping.
+    /// Registers with the manager, spawns serve() and arms the deadline timer. Closes at once if the server
+    /// is stopping.
     void start();
     /// Server shutdown (run on executor()): an idle connection closes now; one with a request in progress
     /// finishes it and answers with `Connection: close`.
@@ -60,7 +64,7 @@ public:
     /// The executor both coroutines run on.
     const asio::any_io_executor& executor() { return executor_; }
 
-private:
+  private:
     friend class ConnectionManager;  // the intrusive list hooks below
     using clock = std::chrono::steady_clock;
     enum class Phase { reading, handling, writing, closing };
@@ -84,17 +88,18 @@ private:
     Timeouts timeouts_;
 
     RequestParser parser_;
-    std::array<char, 256> buffer_;  ///< small on purpose: the parser accumulates, big requests take more reads
-    std::size_t begin_ = 0;         ///< unparsed bytes are buffer_[begin_, end_) (pipelined requests)
+    std::array<char, 256>
+        buffer_;             ///< small on purpose: the parser accumulates, big requests take more reads
+    std::size_t begin_ = 0;  ///< unparsed bytes are buffer_[begin_, end_) (pipelined requests)
     std::size_t end_ = 0;
 
     Phase phase_ = Phase::reading;
-    clock::time_point deadline_;         ///< the one deadline the timer enforces
-    clock::time_point armed_;            ///< what timer_ is currently set to
-    clock::time_point request_deadline_; ///< header timeout of the request being received
-    bool timed_out_ = false;             ///< the deadline fired: the pending socket operation was cancelled
-    bool stop_requested_ = false;        ///< server shutdown
-    bool finished_ = false;              ///< serve() is done: the timer must not re-arm
+    clock::time_point deadline_;          ///< the one deadline the timer enforces
+    clock::time_point armed_;             ///< what timer_ is currently set to
+    clock::time_point request_deadline_;  ///< header timeout of the request being received
+    bool timed_out_ = false;              ///< the deadline fired: the pending socket operation was cancelled
+    bool stop_requested_ = false;         ///< server shutdown
+    bool finished_ = false;               ///< serve() is done: the timer must not re-arm
 
     Connection* prev_ = nullptr;  ///< ConnectionManager's list
     Connection* next_ = nullptr;

@@ -14,7 +14,7 @@ class Connection;
 /// Counts and lists the live connections (as in Asio's HTTP server example's connection_manager).
 /// Thread-safe: with K > 1 io threads connections open and close on any of them.
 class ConnectionManager {
-public:
+  public:
     /// `metrics` must outlive the manager (http_connections_open is kept here).
     ConnectionManager(Metrics& metrics, std::size_t max_connections);
 
@@ -35,7 +35,7 @@ public:
     /// Connections currently open.
     std::size_t open() const noexcept { return open_.load(std::memory_order_relaxed); }
 
-private:
+  private:
     Metrics& metrics_;
     const std::size_t max_;
     std::atomic<std::size_t> open_{0};

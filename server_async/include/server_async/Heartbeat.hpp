@@ -12,13 +12,13 @@ namespace slowio::async {
 /// well as ticks keeps `blocking-store` (slow but alive: one response per L) from looking like a deadlock
 /// even when the ticker itself waits behind many blocked handlers.
 class Heartbeat {
-public:
+  public:
     /// Records progress. Relaxed: the watchdog needs "changed or not", not ordering with other data.
     void beat() noexcept { beats_.fetch_add(1, std::memory_order_relaxed); }
     /// Beats so far.
     std::uint64_t beats() const noexcept { return beats_.load(std::memory_order_relaxed); }
 
-private:
+  private:
     std::atomic<std::uint64_t> beats_{0};
 };
 

@@ -16,7 +16,7 @@ namespace slowio::async {
 /// inline POST /work, a blocking store call, a thread parked on a future — delays the wake-up, so the lag
 /// shows it. Each tick also beats the Heartbeat the deadlock watchdog reads.
 class LagMonitor {
-public:
+  public:
     /// `executor` is the io_context's (not a strand: any free io thread may run the tick). The metrics and
     /// the heartbeat must outlive the io_context's run.
     LagMonitor(asio::any_io_executor executor, EventLoopMetrics& metrics, Heartbeat& heartbeat,
@@ -28,7 +28,7 @@ public:
     /// ticker running on another io thread). At most one period later the io_context has no work from it.
     void stop() noexcept { stopped_.store(true, std::memory_order_relaxed); }
 
-private:
+  private:
     asio::awaitable<void> tick_loop();
 
     asio::any_io_executor executor_;

@@ -20,10 +20,10 @@ namespace slowio::async {
 /// - CpuWork (POST /work): inline on the io thread (it blocks the loop; the lag metric shows it), or with
 ///   `offload` on a separate asio::thread_pool, resuming on the connection's executor when done.
 class Responder {
-public:
+  public:
     /// `app` must outlive the responder. `io_executor` is the io_context's own executor: sync-over-async
-    /// spawns the store call there (not on the connection's strand), so with K > 1 any unblocked io thread can
-    /// complete it — the deadlock needs all K threads parked, exactly as in the thread-pool version.
+    /// spawns the store call there (not on the connection's strand), so with K > 1 any unblocked io thread
+    /// can complete it — the deadlock needs all K threads parked, exactly as in the thread-pool version.
     Responder(Application& app, const AsyncOptions& options, asio::any_io_executor io_executor);
     /// Joins the offload pool (after the io_context stopped: nothing awaits it any more).
     ~Responder();
@@ -36,7 +36,7 @@ public:
     /// The active anti-pattern.
     Antipattern antipattern() const { return antipattern_; }
 
-private:
+  private:
     asio::awaitable<std::uint64_t> work(const CpuWork& work);
 
     Application& app_;

@@ -19,18 +19,18 @@ namespace slowio::async {
 ///
 /// Deadlock: if the Heartbeat has not moved for longer than `bound` (2·L + 1 s: no lag tick and no response
 /// in that time), the loop is stuck. The watchdog then, once: logs `deadlock detected: …` to stderr, sets the
-/// `deadlock_detected` gauge to 1, and rewrites the status file (if any) to `deadlock_detected 1`. A stuck loop
-/// cannot serve GET /metrics, so stderr and the status file are the observable channels; the gauge is for the
-/// K > 1 cases where some thread may still serve. With `exit_on_deadlock` it then exits the process with
-/// exit_code::deadlock (4) via _exit: the io threads are blocked forever, so nothing could be joined.
+/// `deadlock_detected` gauge to 1, and rewrites the status file (if any) to `deadlock_detected 1`. A stuck
+/// loop cannot serve GET /metrics, so stderr and the status file are the observable channels; the gauge is
+/// for the K > 1 cases where some thread may still serve. With `exit_on_deadlock` it then exits the process
+/// with exit_code::deadlock (4) via _exit: the io threads are blocked forever, so nothing could be joined.
 ///
 /// Signals: SIGINT/SIGTERM are blocked in every thread (block_signals() in main before any thread starts) and
-/// taken here with sigtimedwait, so a shutdown request is seen even when the loop is stuck. The first one calls
-/// `on_shutdown` (which posts the graceful drain to the io_context); if the loop is deadlocked, or the process
-/// has not finished `shutdown_timeout` after the signal, the watchdog exits the process itself (4 for a detected
-/// deadlock, 1 otherwise).
+/// taken here with sigtimedwait, so a shutdown request is seen even when the loop is stuck. The first one
+/// calls `on_shutdown` (which posts the graceful drain to the io_context); if the loop is deadlocked, or the
+/// process has not finished `shutdown_timeout` after the signal, the watchdog exits the process itself (4 for
+/// a detected deadlock, 1 otherwise).
 class Watchdog {
-public:
+  public:
     /// What to watch and how to report.
     struct Config {
         std::chrono::nanoseconds bound{};              ///< heartbeat silence that counts as a deadlock
@@ -41,8 +41,8 @@ public:
         std::string context;                           ///< appended to the deadlock message (mode, threads)
     };
 
-    /// `heartbeat` and `deadlock_gauge` must outlive the watchdog. Writes the initial status (`deadlock_detected
-    /// 0`) but does not start the thread.
+    /// `heartbeat` and `deadlock_gauge` must outlive the watchdog. Writes the initial status
+    /// (`deadlock_detected 0`) but does not start the thread.
     Watchdog(Config config, Heartbeat& heartbeat, prometheus::Gauge& deadlock_gauge,
              std::function<void()> on_shutdown);
     /// Stops and joins the thread.
@@ -61,7 +61,7 @@ public:
     /// True once a deadlock was detected.
     bool deadlock_detected() const noexcept { return detected_.load(); }
 
-private:
+  private:
     void run();
     void report_deadlock(std::chrono::nanoseconds silent_for);
     void write_status(bool deadlocked) const;
