@@ -10,7 +10,11 @@ find_package(prometheus-cpp REQUIRED COMPONENTS core)
 find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)
 add_library(asio_standalone INTERFACE)
 target_include_directories(asio_standalone SYSTEM INTERFACE ${ASIO_INCLUDE_DIR})
-target_compile_definitions(asio_standalone INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED)
+# ASIO_DISABLE_STD_ALIGNED_ALLOC: Asio decides between aligned_alloc and operator new from whether libstdc++'s
+# config was included before asio.hpp, so translation units that include Asio first and those that do not
+# disagree (an ODR violation: frames allocated by one are freed by the other; ASan reports alloc-dealloc
+# mismatch). Fixing the choice for every translation unit removes it.
+target_compile_definitions(asio_standalone INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED ASIO_DISABLE_STD_ALIGNED_ALLOC)
 target_link_libraries(asio_standalone INTERFACE Threads::Threads)
 
 # http-parser (libhttp-parser-dev) ships no CMake config either.
