@@ -175,9 +175,15 @@ def finding_elastic(rows, run_dir: Path) -> str | None:
             continue
         top = max(ok, key=lambda r: r["concurrency"])
         g = _elastic_growth(run_dir, top)
+        if "queue-age" in str(top.get("extra_server_args") or ""):
+            rule = ("the pool injects one thread per 500 ms gate period while the oldest queued item has waited "
+                    "500 ms (server_sync --starvation-signal queue-age)")
+        else:
+            rule = ("the pool injects one thread per 500 ms gate period only while work is queued and nothing was "
+                    "dequeued for 500 ms (.NET's GateThread rule, which stops firing once completions arrive more "
+                    "often than every 500 ms)")
         text = (f"**{label} grows one thread at a time.** Starting from {f(top.get('min_threads'), 0)} threads, "
-                f"the pool injects threads only while work is queued and nothing is dequeued (the .NET gate, "
-                f"every 500 ms).")
+                f"{rule}.")
         if g:
             text += (f" At C = {f(top['concurrency'], 0)} it went from {f(g[0], 0)} to {f(g[1], 0)} threads in the "
                      f"run, {f(g[2], 2)} threads/s (the heuristic's ceiling is 2/s)")
