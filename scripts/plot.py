@@ -41,14 +41,8 @@ FAILED = ("deadlock", "crash", "start_failed", "loadgen_failed", "hang")
 # Data helpers (shared with report.py)
 # ---------------------------------------------------------------------------------------------------------------
 
-def series_of(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Rows grouped by series label, in first-seen order, each sorted by concurrency."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for r in rows:
-        out.setdefault(r["label"], []).append(r)
-    for v in out.values():
-        v.sort(key=lambda r: r["concurrency"] or 0)
-    return out
+# Rows grouped by series label (shared with report.py through sweep.py).
+series_of = sweep.series_of
 
 
 def is_overloaded(r: dict[str, Any]) -> bool:

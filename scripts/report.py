@@ -21,13 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import sweep  # noqa: E402
 
 
-def _series(rows):
-    out: dict[str, list[dict[str, Any]]] = {}
-    for r in rows:
-        out.setdefault(r["label"], []).append(r)
-    for v in out.values():
-        v.sort(key=lambda r: r["concurrency"] or 0)
-    return out
+_series = sweep.series_of
 
 
 def f(v: Any, digits: int = 1, unit: str = "") -> str:

@@ -891,6 +891,16 @@ NUMERIC_COLUMNS = {c for c in SUMMARY_COLUMNS if c not in (
     "capacity_basis", "extra_server_args")}
 
 
+def series_of(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Rows grouped by series label, in first-seen order, each sorted by concurrency."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(r["label"], []).append(r)
+    for v in out.values():
+        v.sort(key=lambda r: r["concurrency"] or 0)
+    return out
+
+
 def read_summary(path: Path) -> list[dict[str, Any]]:
     """summary.csv as typed rows (numbers as float, empty as None). Raises SweepError when unreadable."""
     try:
