@@ -98,7 +98,7 @@ struct RequestParser::Impl {
     static int on_message_complete(http_parser* p) {
         RequestParser& s = self(p);
         s.state_ = State::complete;
-        // Stop right after this message so pipelined bytes stay with the caller until take().
+        // Stop right after this message so pipelined bytes stay with the caller until take() or next().
         http_parser_pause(p, 1);
         return 0;
     }
@@ -137,7 +137,12 @@ void RequestParser::reset() {
 
 void RequestParser::fail(int status, std::string reason) {
     state_ = State::error;
-    error_ = error_response(status, reason, /*close=*/true);
+    error_status_ = status;
+    error_reason_ = std::move(reason);
+}
+
+HttpResponse RequestParser::error() const {
+    return error_response(error_status_, error_reason_, /*close=*/true);
 }
 
 std::size_t RequestParser::consume(const char* data, std::size_t size) {

@@ -160,7 +160,8 @@ void SlowStore::release(Conn* conn) {
     available_.notify_one();
 }
 
-std::chrono::nanoseconds SlowStore::next_delay() {
+std::chrono::nanoseconds SlowStore::begin_call() {
+    if (metrics_) metrics_->store_calls().Increment();
     return latency_ ? latency_->sample() : std::chrono::nanoseconds(0);
 }
 
@@ -185,14 +186,12 @@ StoreResult SlowStore::query(const StoreCall& call) {
 }
 
 StoreResult SlowStore::fetch_blocking(const StoreCall& call) {
-    if (metrics_) metrics_->store_calls().Increment();
-    std::this_thread::sleep_for(next_delay());
+    std::this_thread::sleep_for(begin_call());
     return query(call);
 }
 
 asio::awaitable<StoreResult> SlowStore::fetch_async(StoreCall call, asio::any_io_executor executor) {
-    if (metrics_) metrics_->store_calls().Increment();
-    asio::steady_timer timer(executor, next_delay());
+    asio::steady_timer timer(executor, begin_call());
     std::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return StoreResult{std::nullopt, "store call cancelled: " + ec.message()};

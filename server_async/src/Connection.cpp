@@ -45,9 +45,8 @@ class InFlight {
 
 Connection::Connection(asio::ip::tcp::socket socket, Responder& responder, ConnectionManager& manager,
                        Metrics& metrics, Heartbeat& heartbeat, Timeouts timeouts)
-    : executor_(socket.get_executor()),
-      socket_(std::move(socket)),
-      timer_(executor_),
+    : socket_(std::move(socket)),
+      timer_(socket_.get_executor()),
       responder_(responder),
       manager_(manager),
       metrics_(metrics),
@@ -72,7 +71,7 @@ void Connection::start() {
         return;
     }
     deadline_ = clock::now() + timeouts_.keepalive;
-    asio::co_spawn(executor_, serve(shared_from_this()), log_failure);
+    asio::co_spawn(socket_.get_executor(), serve(shared_from_this()), log_failure);
     arm_timer();
 }
 
@@ -167,17 +166,19 @@ asio::awaitable<void> Connection::serve(std::shared_ptr<Connection> self) {
             co_return;
         }
 
-        // 2. Respond. The request is in flight from here until its response is written.
-        const HttpRequest request = parser_.take();
+        // 2. Respond. The request is in flight from here until its response is written. It stays in the
+        // parser (no copy in this frame) until parser_.next().
+        const HttpRequest& request = parser_.request();
         std::string bytes;
         bool keep_alive = false;
         {
             InFlight in_flight(metrics_.requests_in_flight());
             phase_ = Phase::handling;
-            const HttpResponse response = co_await responder_.respond(request, executor_);
+            const HttpResponse response = co_await responder_.respond(request);
             // During shutdown every response closes its connection, so draining ends.
             keep_alive = keeps_alive(response, request.keep_alive) && !stop_requested_;
             bytes = serialize(response, keep_alive, http_date());
+            parser_.next();  // `request` is gone from here on
             // Counted before the bytes leave, so a client that reads /metrics right after sees its response.
             metrics_.count_response(response.status);
             const std::error_code ec = co_await write(bytes);

@@ -21,8 +21,9 @@ struct ParserLimits {
 /// Parses requests one at a time from a byte stream, including pipelined requests and split reads.
 ///
 /// Usage: call consume() with received bytes; it returns how many it used. When state() is `complete`,
-/// take() the request (the parser then resets for the next one) and call consume() again with the bytes
-/// that were not used. When state() is `error`, error() is the response to send before closing.
+/// either take() the request (the parser then resets for the next one), or answer from request() in place
+/// and call next() when done with it; then call consume() again with the bytes that were not used. When
+/// state() is `error`, error() is the response to send before closing.
 class RequestParser {
   public:
     /// Where the parser stands after the last consume().
@@ -39,10 +40,15 @@ class RequestParser {
     State state() const { return state_; }
     /// True once any byte of the current request has been seen (for header timeouts / clean-close rules).
     bool started() const { return started_; }
-    /// The parsed request; valid when state() == complete. Resets the parser for the next request.
+    /// The parsed request, moved out; valid when state() == complete. Resets the parser for the next request.
     HttpRequest take();
+    /// The parsed request, in place (no copy: a server holding thousands of waiting requests keeps one
+    /// HttpRequest per connection, not two); valid when state() == complete, until next().
+    const HttpRequest& request() const { return current_; }
+    /// Done with request(): resets the parser for the next request.
+    void next() { reset(); }
     /// The error to send (status, reason in body, Connection: close); valid when state() == error.
-    const HttpResponse& error() const { return error_; }
+    HttpResponse error() const;
 
   private:
     struct Impl;
@@ -55,7 +61,10 @@ class RequestParser {
     State state_ = State::need_more;
     bool started_ = false;
     HttpRequest current_;
-    HttpResponse error_;
+    // Only the status and reason of an error are kept (every connection holds a parser; error() builds the
+    // response when one is needed).
+    int error_status_ = 0;
+    std::string error_reason_;
     bool last_was_value_ = false;
     std::size_t line_bytes_ = 0;
     std::size_t header_bytes_ = 0;

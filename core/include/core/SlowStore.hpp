@@ -75,6 +75,10 @@ class SlowStore {
     /// The query alone, no latency (microseconds): SELECT by primary key on a pooled connection.
     StoreResult query(const StoreCall& call);
 
+    /// Counts a store call (store_calls_total) and samples its latency: the first half of fetch_blocking and
+    /// fetch_async, for a server that performs the wait itself and then calls query().
+    std::chrono::nanoseconds begin_call();
+
     /// Number of seeded rows.
     std::int64_t user_count() const { return users_; }
     /// The database file.
@@ -89,7 +93,6 @@ class SlowStore {
     };
     Conn* acquire();
     void release(Conn* conn);
-    std::chrono::nanoseconds next_delay();
 
     std::filesystem::path path_;
     bool remove_on_exit_ = false;

@@ -62,7 +62,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     /// finishes it and answers with `Connection: close`.
     void on_server_stop();
     /// The executor both coroutines run on.
-    const asio::any_io_executor& executor() { return executor_; }
+    asio::any_io_executor executor() { return socket_.get_executor(); }
 
   private:
     friend class ConnectionManager;  // the intrusive list hooks below
@@ -78,7 +78,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void set_deadline(clock::time_point deadline);
     void finish();
 
-    asio::any_io_executor executor_;
     asio::ip::tcp::socket socket_;
     asio::steady_timer timer_;
     Responder& responder_;

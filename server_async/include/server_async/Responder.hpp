@@ -14,8 +14,8 @@
 namespace slowio::async {
 
 /// Runs core's Handler and performs the Outcome it returns. This is the only place the anti-patterns live:
-/// - StoreCall: `none`/`offload` co_await SlowStore::fetch_async (a timer: the io thread serves others
-///   meanwhile); `blocking-store` calls fetch_blocking on the io thread; `sync-over-async` co_spawns
+/// - StoreCall: `none`/`offload` co_await a steady_timer for SlowStore::begin_call()'s latency, then query
+///   (the io thread serves others meanwhile); `blocking-store` calls fetch_blocking on the io thread; `sync-over-async` co_spawns
 ///   fetch_async onto the io_context with asio::use_future and blocks on future.get().
 /// - CpuWork (POST /work): inline on the io thread (it blocks the loop; the lag metric shows it), or with
 ///   `offload` on a separate asio::thread_pool, resuming on the connection's executor when done.
@@ -30,8 +30,9 @@ class Responder {
     Responder(const Responder&) = delete;
     Responder& operator=(const Responder&) = delete;
 
-    /// The response to `request`. `executor` is the calling connection's executor (timers are bound to it).
-    asio::awaitable<HttpResponse> respond(const HttpRequest& request, asio::any_io_executor executor);
+    /// The response to `request`, which must stay valid until the returned awaitable completes. Timers are
+    /// bound to the calling coroutine's executor (the connection's).
+    asio::awaitable<HttpResponse> respond(const HttpRequest& request);
 
     /// The active anti-pattern.
     Antipattern antipattern() const { return antipattern_; }
