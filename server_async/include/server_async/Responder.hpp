@@ -15,8 +15,9 @@ namespace slowio::async {
 
 /// Runs core's Handler and performs the Outcome it returns. This is the only place the anti-patterns live:
 /// - StoreCall: `none`/`offload` co_await a steady_timer for SlowStore::begin_call()'s latency, then query
-///   (the io thread serves others meanwhile); `blocking-store` calls fetch_blocking on the io thread; `sync-over-async` co_spawns
-///   fetch_async onto the io_context with asio::use_future and blocks on future.get().
+///   (the io thread serves others meanwhile); `blocking-store` calls fetch_blocking on the io thread;
+///   `sync-over-async` co_spawns fetch_async onto the io_context with asio::use_future and blocks on
+///   future.get().
 /// - CpuWork (POST /work): inline on the io thread (it blocks the loop; the lag metric shows it), or with
 ///   `offload` on a separate asio::thread_pool, resuming on the connection's executor when done.
 class Responder {
