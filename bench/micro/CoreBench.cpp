@@ -35,7 +35,7 @@ void BM_HandleFinishGetUser(benchmark::State& state) {
     parser.consume(typical_request.data(), typical_request.size());
     const slowio::HttpRequest request = parser.take();
     const slowio::StoreResult result{slowio::SlowStore::seeded_user(4242), ""};
-    const std::string date = slowio::http_date();
+    const std::string date{slowio::http_date()};
     for (auto _ : state) {
         auto outcome = handler.handle(request);
         const auto& call = std::get<slowio::StoreCall>(outcome);

@@ -81,7 +81,10 @@ Outcome Handler::handle(const HttpRequest& request) {
 
     if (path == "/health") {
         if (method != "GET") return method_not_allowed(method, path, "GET");
-        return json_response(200, Json{{"status", "ok"}});
+        // The fast path the nginx comparison measures: a constant body, no JSON document built per request.
+        HttpResponse r;
+        r.body = R"({"status":"ok"})";
+        return r;
     }
     if (path == "/metrics") {
         if (method != "GET") return method_not_allowed(method, path, "GET");

@@ -26,7 +26,7 @@ TEST_CASE("close wins over keep-alive", "[response]") {
 }
 
 TEST_CASE("http_date is an IMF-fixdate", "[response]") {
-    const std::string d = http_date();
+    const std::string d{http_date()};
     REQUIRE(d.size() == 29);
     CHECK(d.substr(d.size() - 4) == " GMT");
     CHECK(d[3] == ',');

@@ -12,7 +12,8 @@ namespace slowio {
 /// A response before serialization.
 struct HttpResponse {
     int status = 200;
-    std::string content_type = "application/json";
+    std::string_view content_type =
+        "application/json";  ///< always a string literal: no allocation per response
     std::string body;
     std::vector<std::pair<std::string, std::string>> extra_headers;  ///< e.g. Location, Retry-After, Allow
     bool close = false;  ///< force `Connection: close` (every error response of the codec sets it)
@@ -30,8 +31,9 @@ inline bool keeps_alive(const HttpResponse& response, bool keep_alive) {
     return keep_alive && !response.close;
 }
 
-/// Current time as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), cached per second and thread-safe.
-std::string http_date();
+/// Current time as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), cached per second per thread: the view
+/// stays valid until the calling thread's next call (pass it straight to serialize()).
+std::string_view http_date();
 
 /// A JSON error response {"error":"<reason>","status":N}; `close` as given.
 HttpResponse error_response(int status, std::string_view reason, bool close);
