@@ -194,8 +194,12 @@ asio::awaitable<StoreResult> SlowStore::fetch_async(StoreCall call, asio::any_io
     asio::steady_timer timer(executor, begin_call());
     std::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return StoreResult{std::nullopt, "store call cancelled: " + ec.message()};
-    co_return query(call);
+    co_return end_call(call, ec);
+}
+
+StoreResult SlowStore::end_call(const StoreCall& call, std::error_code wait_error) {
+    if (wait_error) return StoreResult{std::nullopt, "store call cancelled: " + wait_error.message()};
+    return query(call);
 }
 
 }  // namespace slowio

@@ -61,8 +61,7 @@ asio::awaitable<HttpResponse> Responder::respond(const HttpRequest& request) {
                 asio::steady_timer timer(co_await asio::this_coro::executor, app_.store.begin_call());
                 std::error_code ec;
                 co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-                result = ec ? StoreResult{std::nullopt, "store call cancelled: " + ec.message()}
-                            : app_.store.query(*call);
+                result = app_.store.end_call(*call, ec);
                 break;
             }
         }

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "core/LatencyModel.hpp"
@@ -78,6 +79,10 @@ class SlowStore {
     /// Counts a store call (store_calls_total) and samples its latency: the first half of fetch_blocking and
     /// fetch_async, for a server that performs the wait itself and then calls query().
     std::chrono::nanoseconds begin_call();
+
+    /// The second half after an asynchronous wait: query(), or — when the wait ended with `wait_error` (the
+    /// timer was cancelled) — a result saying so.
+    StoreResult end_call(const StoreCall& call, std::error_code wait_error);
 
     /// Number of seeded rows.
     std::int64_t user_count() const { return users_; }
