@@ -44,10 +44,15 @@ std::string_view reason_phrase(int status) {
 }
 
 std::string serialize(const HttpResponse& response, bool keep_alive, std::string_view date) {
+    std::string out;
+    serialize_to(out, response, keep_alive, date);
+    return out;
+}
+
+void serialize_to(std::string& out, const HttpResponse& response, bool keep_alive, std::string_view date) {
     // Header order is fixed so that both servers produce the same bytes (Date aside).
     // Plain appends (no format-string parsing): this runs once per response on the /health fast path.
-    std::string out;
-    out.reserve(160 + response.body.size());
+    out.reserve(out.size() + 160 + response.body.size());
     const fmt::format_int status(response.status);
     const fmt::format_int length(response.body.size());
     out += "HTTP/1.1 ";
@@ -69,7 +74,6 @@ std::string serialize(const HttpResponse& response, bool keep_alive, std::string
     }
     out += keeps_alive(response, keep_alive) ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
     out += response.body;
-    return out;
 }
 
 std::string_view http_date() {

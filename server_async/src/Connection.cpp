@@ -29,6 +29,9 @@ void log_failure(std::exception_ptr failure) {
     }
 }
 
+/// Pipelined responses queued beyond this are written without waiting for the rest of the batch.
+constexpr std::size_t max_batch_bytes = 16 * 1024;
+
 /// Keeps http_requests_in_flight right on every path out of a request, exceptions included.
 class InFlight {
   public:
@@ -140,19 +143,40 @@ asio::awaitable<void> Connection::serve(std::shared_ptr<Connection> self) {
         phase_ = Phase::reading;
         while (parser_.state() == RequestParser::State::need_more) {
             if (begin_ == end_) {
-                if (stop_requested_ && !parser_.started()) {
-                    finish();
-                    co_return;
+                std::error_code ec;
+                std::size_t received = 0;
+                bool have_read = false;
+                if (!out_.empty() && last_read_full_ && !stop_requested_) {
+                    // Responses are queued and the last read filled the buffer: the client probably pipelined
+                    // more than one buffer holds. A non-blocking read takes the rest now, so its responses
+                    // join the same write.
+                    received = socket_.read_some(asio::buffer(buffer_), ec);
+                    have_read = ec != asio::error::would_block && ec != asio::error::try_again;
                 }
-                set_deadline(parser_.started() ? request_deadline_ : clock::now() + timeouts_.keepalive);
-                // No structured bindings on co_await results: GCC 12 can misplace them in the frame.
-                const auto read = co_await socket_.async_read_some(asio::buffer(buffer_), use_nothrow);
-                if (const std::error_code ec = std::get<0>(read)) {
+                // About to wait for the client, or to end: what is queued goes out first.
+                if ((!have_read || ec) && !out_.empty()) {
+                    // Never co_await inside a condition: GCC 12 miscompiles it (SIGILL in the resumed frame).
+                    const bool written = co_await flush();
+                    if (!written) co_return;
+                }
+                if (!have_read) {
+                    if (stop_requested_ && !parser_.started()) {
+                        finish();
+                        co_return;
+                    }
+                    set_deadline(parser_.started() ? request_deadline_ : clock::now() + timeouts_.keepalive);
+                    // No structured bindings on co_await results: GCC 12 can misplace them in the frame.
+                    const auto read = co_await socket_.async_read_some(asio::buffer(buffer_), use_nothrow);
+                    ec = std::get<0>(read);
+                    received = std::get<1>(read);
+                }
+                if (ec) {
                     co_await on_read_error(ec);
                     co_return;
                 }
                 begin_ = 0;
-                end_ = std::get<1>(read);
+                end_ = received;
+                last_read_full_ = received == buffer_.size();
             }
             const bool was_started = parser_.started();
             begin_ += parser_.consume(buffer_.data() + begin_, end_ - begin_);
@@ -166,26 +190,34 @@ asio::awaitable<void> Connection::serve(std::shared_ptr<Connection> self) {
             co_return;
         }
 
-        // 2. Respond. The request is in flight from here until its response is written. It stays in the
-        // parser (no copy in this frame) until parser_.next().
-        const HttpRequest& request = parser_.request();
-        std::string bytes;
+        // 2. Respond. The request is in flight from here until its response is queued for writing. It stays
+        // in the parser (no copy in this frame) until parser_.next().
         bool keep_alive = false;
         {
             InFlight in_flight(metrics_.requests_in_flight());
             phase_ = Phase::handling;
-            const HttpResponse response = co_await responder_.respond(request);
+            const HttpRequest& request = parser_.request();
+            Outcome outcome = responder_.handle(request);
+            if (!std::holds_alternative<HttpResponse>(outcome)) {
+                // This request waits (store) or works (CPU): the responses before it must not wait with it.
+                if (!out_.empty()) {
+                    const bool written = co_await flush();
+                    if (!written) co_return;
+                }
+                co_await responder_.complete(outcome);
+            }
+            const HttpResponse& response = std::get<HttpResponse>(outcome);
             // During shutdown every response closes its connection, so draining ends.
             keep_alive = keeps_alive(response, request.keep_alive) && !stop_requested_;
-            bytes = serialize(response, keep_alive, http_date());
+            serialize_to(out_, response, keep_alive, http_date());
             parser_.next();  // `request` is gone from here on
             // Counted before the bytes leave, so a client that reads /metrics right after sees its response.
             metrics_.count_response(response.status);
-            const std::error_code ec = co_await write(bytes);
-            heartbeat_.beat();
-            if (ec) {
-                finish();
-                co_return;
+            // The next pipelined request, if already here, is answered first; its response joins this one.
+            const bool more_input = begin_ != end_ || last_read_full_;
+            if (!keep_alive || !more_input || out_.size() >= max_batch_bytes) {
+                const bool written = co_await flush();
+                if (!written) co_return;
             }
         }
         if (!keep_alive) {
@@ -214,36 +246,47 @@ asio::awaitable<void> Connection::on_read_error(std::error_code ec) {
 }
 
 asio::awaitable<void> Connection::send_final(const HttpResponse& response) {
-    const std::string bytes = serialize(response, /*keep_alive=*/false, http_date());
+    // After any responses still queued for earlier pipelined requests, in order.
+    serialize_to(out_, response, /*keep_alive=*/false, http_date());
     metrics_.count_response(response.status);
     timed_out_ = false;
-    const std::error_code ec = co_await write(bytes);
-    if (!ec) {
+    const bool written = co_await flush();
+    if (written) {
         phase_ = Phase::closing;
         co_await lingering_close(socket_);
+        finish();
     }
-    finish();
 }
 
-asio::awaitable<std::error_code> Connection::write(std::string_view bytes) {
-    // Fast path: one non-blocking send. A response nearly always fits in the socket buffer, and writing it
-    // here saves the trip through the scheduler that even a speculative async_write costs.
+asio::awaitable<bool> Connection::flush() {
+    const Phase phase = phase_;
+    // Fast path: one non-blocking send. The queued responses nearly always fit in the socket buffer, and
+    // writing them here saves the trip through the scheduler that even a speculative async_write costs.
     std::error_code ec;
-    std::size_t sent = socket_.write_some(asio::buffer(bytes.data(), bytes.size()), ec);
+    std::size_t sent = socket_.write_some(asio::buffer(out_), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
         ec.clear();
         sent = 0;
     }
-    if (ec || sent == bytes.size()) co_return ec;
-    // Slow reader: wait for the rest, bounded by the keep-alive timeout (the deadline timer cancels on
-    // expiry).
-    phase_ = Phase::writing;
-    set_deadline(clock::now() + timeouts_.keepalive);
-    const auto written = co_await asio::async_write(
-        socket_, asio::buffer(bytes.data() + sent, bytes.size() - sent), use_nothrow);
-    const std::error_code write_ec = std::get<0>(written);
-    if (timed_out_ && write_ec) co_return std::make_error_code(std::errc::timed_out);
-    co_return write_ec;
+    if (!ec && sent < out_.size()) {
+        // Slow reader: wait for the rest, bounded by the keep-alive timeout (the deadline timer cancels on
+        // expiry).
+        phase_ = Phase::writing;
+        set_deadline(clock::now() + timeouts_.keepalive);
+        const auto written = co_await asio::async_write(
+            socket_, asio::buffer(out_.data() + sent, out_.size() - sent), use_nothrow);
+        ec = std::get<0>(written);
+        phase_ = phase;
+    }
+    // Released, not kept: a connection waiting on the store or idle holds no output buffer. (Swap, not
+    // `out_ = std::string()`: libstdc++'s move-assignment from a short string keeps the old capacity.)
+    std::string().swap(out_);
+    heartbeat_.beat();
+    if (ec) {
+        finish();
+        co_return false;
+    }
+    co_return true;
 }
 
 }  // namespace slowio::async

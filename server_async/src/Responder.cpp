@@ -31,10 +31,9 @@ Responder::~Responder() {
     if (offload_pool_) offload_pool_->join();
 }
 
-asio::awaitable<HttpResponse> Responder::respond(const HttpRequest& request) {
-    Outcome outcome = app_.handler.handle(request);
-    if (auto* response = std::get_if<HttpResponse>(&outcome)) co_return std::move(*response);
-    if (auto* call = std::get_if<StoreCall>(&outcome)) {
+asio::awaitable<void> Responder::complete(Outcome& outcome) {
+    if (std::holds_alternative<HttpResponse>(outcome)) co_return;
+    if (const auto* call = std::get_if<StoreCall>(&outcome)) {
         // The store call is performed here, not in a helper coroutine: every waiting request holds this
         // frame, and one frame fewer per waiting connection is memory saved ×10,000.
         StoreResult result;
@@ -65,11 +64,12 @@ asio::awaitable<HttpResponse> Responder::respond(const HttpRequest& request) {
                 break;
             }
         }
-        co_return app_.handler.finish(*call, result);
+        outcome = app_.handler.finish(*call, result);  // the response is built before it replaces *call
+        co_return;
     }
     const CpuWork& cpu = std::get<CpuWork>(outcome);
     const std::uint64_t digest = co_await work(cpu);
-    co_return app_.handler.finish(cpu, digest);
+    outcome = app_.handler.finish(cpu, digest);
 }
 
 asio::awaitable<std::uint64_t> Responder::work(const CpuWork& cpu) {

@@ -37,3 +37,13 @@ TEST_CASE("reason phrases cover every status the suite sends", "[response]") {
         CHECK(reason_phrase(s) != "Unknown");
     }
 }
+
+TEST_CASE("serialize_to appends: queued responses are the concatenation of each serialized", "[response]") {
+    HttpResponse ok;
+    ok.body = R"({"status":"ok"})";
+    const HttpResponse missing = error_response(404, "no route for /x", false);
+    std::string out = "prefix";
+    serialize_to(out, ok, true, "D");
+    serialize_to(out, missing, false, "D");
+    CHECK(out == "prefix" + serialize(ok, true, "D") + serialize(missing, false, "D"));
+}

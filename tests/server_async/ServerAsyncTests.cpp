@@ -128,6 +128,69 @@ TEST_CASE("pipelined requests are answered in order", "[server_async]") {
     CHECK(again->status == 200);
 }
 
+TEST_CASE("pipelined responses are written together but never held behind a wait", "[server_async]") {
+    const auto get = [](const std::string& target) {
+        return "GET " + target + " HTTP/1.1\r\nHost: t\r\n\r\n";
+    };
+    ServerProcess server(async_binary(), server_args(400));
+
+    SECTION("a response queued before a store call is sent before the store wait, not after it") {
+        HttpClient client(server.port());
+        const auto start = clock_type::now();
+        REQUIRE(client.send_raw(get("/health") + get("/users/5") + get("/health")));
+        const auto first = client.read_response();
+        const double first_s = seconds_since(start);
+        const auto second = client.read_response();
+        const auto third = client.read_response();
+        const double all_s = seconds_since(start);
+        REQUIRE((first && second && third));
+        CHECK(first->body == R"({"status":"ok"})");
+        CHECK(second->body.find(R"("id":5)") != std::string::npos);
+        CHECK(third->body == R"({"status":"ok"})");
+        INFO("first response after " << first_s << " s, all three after " << all_s << " s (L = 0.4 s)");
+        CHECK(first_s < 0.2);
+        CHECK(all_s >= 0.39);
+    }
+
+    SECTION("many pipelined requests spanning several reads, then a half-close: every response, in order") {
+        // ~300 requests (~12 KB): far more than the 256-byte read buffer, and more than one batch of
+        // responses.
+        std::string requests;
+        constexpr int count = 300;
+        for (int i = 0; i < count; ++i)
+            requests += i % 2 == 0 ? get("/health") : get("/no-" + std::to_string(i));
+        HttpClient client(server.port());
+        REQUIRE(client.send_raw(requests));
+        client.shutdown_send();  // EOF right behind the last request: queued responses must still go out
+        for (int i = 0; i < count; ++i) {
+            INFO("response #" << i);
+            const auto r = client.read_response();
+            REQUIRE(r);
+            if (i % 2 == 0) {
+                CHECK(r->status == 200);
+            } else {
+                CHECK(r->status == 404);
+                CHECK(r->body.find("/no-" + std::to_string(i)) != std::string::npos);
+            }
+        }
+        CHECK(client.wait_closed());
+    }
+
+    SECTION("a bad request after good pipelined ones: their responses first, then the 400") {
+        HttpClient client(server.port());
+        REQUIRE(
+            client.send_raw(get("/health") + get("/health") + "GET / HTTP/1.1\r\nBad Header Line\r\n\r\n"));
+        const auto r1 = client.read_response();
+        const auto r2 = client.read_response();
+        const auto r3 = client.read_response();
+        REQUIRE((r1 && r2 && r3));
+        CHECK(r1->status == 200);
+        CHECK(r2->status == 200);
+        CHECK(r3->status == 400);
+        CHECK(client.wait_closed());
+    }
+}
+
 TEST_CASE("bad input gets the right status and the server keeps serving", "[server_async][bad-input]") {
     ServerProcess server(async_binary(),
                          server_args(200, {"--header-timeout-ms", "300", "--keepalive-timeout-ms", "400"}));

@@ -49,6 +49,10 @@ void HttpClient::close() {
     fd_ = -1;
 }
 
+void HttpClient::shutdown_send() {
+    if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+}
+
 bool HttpClient::send_raw(const std::string& bytes) {
     std::size_t sent = 0;
     while (sent < bytes.size()) {

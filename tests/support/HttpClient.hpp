@@ -48,6 +48,8 @@ class HttpClient {
     bool wait_closed();
     /// Closes our side now (abrupt client disconnect).
     void close();
+    /// Half-close: no more requests (the server reads EOF), responses can still be read.
+    void shutdown_send();
 
   private:
     bool fill();  ///< reads more bytes into buffer_; false on EOF, error or timeout

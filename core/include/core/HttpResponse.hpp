@@ -26,6 +26,10 @@ std::string_view reason_phrase(int status);
 /// when it is true and `response.close` is false. `date` is an IMF-fixdate (see http_date()).
 std::string serialize(const HttpResponse& response, bool keep_alive, std::string_view date);
 
+/// serialize(), appended to `out`: a server answering pipelined requests queues several responses in one
+/// buffer and sends them with one write.
+void serialize_to(std::string& out, const HttpResponse& response, bool keep_alive, std::string_view date);
+
 /// True when a connection may be reused after sending `response` to a request that wanted `keep_alive`.
 inline bool keeps_alive(const HttpResponse& response, bool keep_alive) {
     return keep_alive && !response.close;

@@ -7,7 +7,7 @@
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
-#include <string_view>
+#include <string>
 #include <system_error>
 
 #include "core/Metrics.hpp"
@@ -24,9 +24,11 @@ class Responder;
 /// Everything runs on the socket's executor (the io_context itself when K = 1, a per-connection strand when
 /// K > 1, so nothing here runs concurrently):
 /// - serve(), a coroutine: reads into a small fixed buffer, feeds core's RequestParser, answers each complete
-/// request in
-///   order (pipelined requests wait in the buffer until the previous response is written), and ends the
-///   connection on EOF, error, `Connection: close`, a parser error, a timeout or server shutdown.
+///   request in order, and ends the connection on EOF, error, `Connection: close`, a parser error, a timeout
+///   or server shutdown. Pipelined requests already received are answered before anything is written, and
+///   their responses leave in one write (one send per batch, not per response); whatever is queued is
+///   written before serve() waits for anything (the client, the store, CPU work), so batching never delays
+///   a response.
 /// - the deadline timer (arm_timer/on_timer, a plain completion handler): one timer per connection enforcing
 /// a
 ///   single moving deadline — keep-alive idle timeout while
@@ -74,7 +76,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void on_timer();
     asio::awaitable<void> on_read_error(std::error_code ec);
     asio::awaitable<void> send_final(const HttpResponse& response);
-    asio::awaitable<std::error_code> write(std::string_view bytes);
+    asio::awaitable<bool> flush();
     void set_deadline(clock::time_point deadline);
     void finish();
 
@@ -91,6 +93,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
         buffer_;             ///< small on purpose: the parser accumulates, big requests take more reads
     std::size_t begin_ = 0;  ///< unparsed bytes are buffer_[begin_, end_) (pipelined requests)
     std::size_t end_ = 0;
+    bool last_read_full_ = false;  ///< the last read filled buffer_: more is probably waiting in the socket
+    std::string out_;  ///< responses serialized, not yet written; released after each write (idle costs 0)
 
     Phase phase_ = Phase::reading;
     clock::time_point deadline_;          ///< the one deadline the timer enforces

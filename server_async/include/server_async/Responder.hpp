@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "core/Application.hpp"
+#include "core/Handler.hpp"
 #include "core/HttpRequest.hpp"
 #include "core/HttpResponse.hpp"
 #include "server_async/AsyncOptions.hpp"
@@ -31,9 +32,17 @@ class Responder {
     Responder(const Responder&) = delete;
     Responder& operator=(const Responder&) = delete;
 
-    /// The response to `request`, which must stay valid until the returned awaitable completes. Timers are
-    /// bound to the calling coroutine's executor (the connection's).
-    asio::awaitable<HttpResponse> respond(const HttpRequest& request);
+    /// Runs the handler on `request`. An HttpResponse is the answer now; a StoreCall or CpuWork is to be
+    /// passed to complete(). Two steps so that the connection knows before anything waits (and can send the
+    /// responses it holds for earlier pipelined requests first).
+    Outcome handle(const HttpRequest& request) { return app_.handler.handle(request); }
+
+    /// Performs a StoreCall or CpuWork from handle() and replaces `outcome` with the response (an
+    /// HttpResponse is left as is). In place, by reference: a waiting connection holds one Outcome (the
+    /// caller's), not a copy in this frame and a result in the caller's. `outcome` must stay valid until the
+    /// awaitable completes; nothing of the request is referenced. Timers are bound to the calling coroutine's
+    /// executor (the connection's).
+    asio::awaitable<void> complete(Outcome& outcome);
 
     /// The active anti-pattern.
     Antipattern antipattern() const { return antipattern_; }
