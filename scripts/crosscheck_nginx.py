@@ -9,8 +9,14 @@ choose), so that neither shares a core with its client. Each run reports request
 client saw — on a 2-core box wrk saturates its own core first, so req/s mostly measures wrk — while CPU per
 request is what each server spent, the comparison that holds on any box.
 
-Prints one line per run and a summary (medians, ratios async/nginx); --csv writes the rows:
-round, server, rps, requests, cpu_s, cpu_us_per_request, errors.
+--pipeline 1 16 runs each round at each HTTP pipelining depth (wrk with a generated Lua script sending D
+requests back to back per connection before reading the D responses, the TechEmpower "plaintext" way). Depth 1
+is ordinary keep-alive. Deeper pipelines cut the client's cost per request, so req/s measures the servers:
+nginx writes one response per writev, server_async answers the requests it has already received first and
+writes their responses together.
+
+Prints one line per run and a summary per depth (medians, ratios async/nginx); --csv writes the rows:
+round, pipeline, server, rps, requests, cpu_s, cpu_us_per_request, errors.
 
 Exit codes: 0 done; 1 a run failed (a server did not start or exited, wrk failed or reported errors);
 2 bad command line or a missing tool (wrk, nginx, the server binary).
@@ -33,6 +39,15 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 HEALTH_BODY = '{"status":"ok"}'
+
+WRK_PIPELINE_LUA = """-- {depth} requests per write, then {depth} responses: HTTP pipelining
+init = function(args)
+  local r = {{}}
+  for i = 1, {depth} do r[i] = wrk.format(nil, "{path}") end
+  req = table.concat(r)
+end
+request = function() return req end
+"""
 
 NGINX_CONF = """worker_processes 1;
 daemon off;
@@ -147,9 +162,23 @@ def stop(proc: subprocess.Popen) -> None:
         proc.stdout.close()
 
 
-def run_wrk(wrk: str, args: argparse.Namespace, port: int, cpu: int | None) -> WrkResult:
-    cmd = [wrk, f"-t{args.wrk_threads}", f"-c{args.connections}", f"-d{args.duration}s",
-           f"http://127.0.0.1:{port}{args.path}"]
+def wrk_command(wrk: str, args: argparse.Namespace, port: int | str, script: Path | None) -> list[str]:
+    """The one wrk command both servers get; `script` is the pipelining Lua script (None: depth 1)."""
+    return ([wrk, f"-t{args.wrk_threads}", f"-c{args.connections}", f"-d{args.duration}s"]
+            + (["-s", str(script)] if script else []) + [f"http://127.0.0.1:{port}{args.path}"])
+
+
+def pipeline_script(directory: Path, depth: int, path: str) -> Path | None:
+    """Writes the Lua script that pipelines `depth` requests (None for depth 1: no script)."""
+    if depth == 1:
+        return None
+    script = directory / f"pipeline{depth}.lua"
+    script.write_text(WRK_PIPELINE_LUA.format(depth=depth, path=path))
+    return script
+
+
+def run_wrk(wrk: str, args: argparse.Namespace, port: int, cpu: int | None, script: Path | None) -> WrkResult:
+    cmd = wrk_command(wrk, args, port, script)
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.duration + 30,
                           preexec_fn=pinned(cpu))
     if done.returncode != 0:
@@ -167,6 +196,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--connections", type=int, default=64)
     p.add_argument("--wrk-threads", type=int, default=1)
     p.add_argument("--path", default="/health")
+    p.add_argument("--pipeline", type=int, nargs="+", default=[1], metavar="DEPTH",
+                   help="HTTP pipelining depth(s) to run in each round (1: plain keep-alive; e.g. 1 16)")
     p.add_argument("--no-pin", action="store_true", help="do not pin servers to CPU 0 and wrk to CPU 1")
     p.add_argument("--csv", help="write one row per run")
     args = p.parse_args(argv)
@@ -175,8 +206,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.wrk_threads > args.connections:
         p.error("--wrk-threads must not exceed --connections")
-    if not args.path.startswith("/"):
-        p.error("--path must start with '/'")
+    if not re.fullmatch(r"/[!-~]*", args.path) or '"' in args.path or "\\" in args.path:
+        p.error("--path must start with '/' and be printable ASCII without spaces, quotes or backslashes")
+    if any(d < 1 or d > 1024 for d in args.pipeline):
+        p.error("--pipeline depths must be between 1 and 1024")
+    args.pipeline = sorted(set(args.pipeline))
     for tool in ("wrk", "nginx"):
         if not shutil.which(getattr(args, tool)):
             p.error(f"{tool} not found ({getattr(args, tool)}); run scripts/setup.sh")
@@ -191,28 +225,33 @@ def main(argv: list[str]) -> int:
     server_cpu, wrk_cpu = (None, None) if args.no_pin or len(cpus) < 2 else (cpus[0], cpus[1])
     rows = []
     with tempfile.TemporaryDirectory(prefix="slowio-nginx-") as tmp:
+        scripts = {d: pipeline_script(Path(tmp), d, args.path) for d in args.pipeline}
         procs: dict[str, tuple[subprocess.Popen, int]] = {}
         try:
             procs["nginx"] = start_nginx(args.nginx, Path(tmp), server_cpu)
             procs["server_async"] = start_server(args.server_async, server_cpu)
-            print(f"wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration}s "
-                  f"http://127.0.0.1:PORT{args.path}, {args.rounds} round(s), alternating"
+            for depth in args.pipeline:
+                print(" ".join(wrk_command("wrk", args, "PORT", scripts[depth] and Path(f"pipeline{depth}.lua")))
+                      + (f"  (pipelining {depth})" if depth > 1 else ""))
+            print(f"{args.rounds} round(s), alternating nginx / server_async"
                   + (f"; servers on CPU {server_cpu}, wrk on CPU {wrk_cpu}" if wrk_cpu is not None else ""))
             for rnd in range(1, args.rounds + 1):
-                for name in ("nginx", "server_async"):
-                    proc, port = procs[name]
-                    before = cpu_seconds(proc.pid)
-                    result = run_wrk(args.wrk, args, port, wrk_cpu)
-                    cpu = cpu_seconds(proc.pid) - before
-                    if proc.poll() is not None:
-                        raise CrosscheckError(f"{name} exited with {proc.returncode} during round {rnd}")
-                    if result.errors:
-                        raise CrosscheckError(f"wrk reported {result.errors} error(s) against {name}")
-                    us = cpu * 1e6 / result.requests if result.requests else float("nan")
-                    rows.append({"round": rnd, "server": name, "rps": round(result.rps, 1),
-                                 "requests": result.requests, "cpu_s": round(cpu, 3),
-                                 "cpu_us_per_request": round(us, 2), "errors": result.errors})
-                    print(f"round {rnd} {name:>12}: {result.rps:10.0f} req/s  {us:6.2f} µs CPU/request")
+                for depth in args.pipeline:
+                    for name in ("nginx", "server_async"):
+                        proc, port = procs[name]
+                        before = cpu_seconds(proc.pid)
+                        result = run_wrk(args.wrk, args, port, wrk_cpu, scripts[depth])
+                        cpu = cpu_seconds(proc.pid) - before
+                        if proc.poll() is not None:
+                            raise CrosscheckError(f"{name} exited with {proc.returncode} during round {rnd}")
+                        if result.errors:
+                            raise CrosscheckError(f"wrk reported {result.errors} error(s) against {name}")
+                        us = cpu * 1e6 / result.requests if result.requests else float("nan")
+                        rows.append({"round": rnd, "pipeline": depth, "server": name, "rps": round(result.rps, 1),
+                                     "requests": result.requests, "cpu_s": round(cpu, 3),
+                                     "cpu_us_per_request": round(us, 2), "errors": result.errors})
+                        print(f"round {rnd} pipeline {depth:>3} {name:>12}: {result.rps:10.0f} req/s  "
+                              f"{us:6.2f} µs CPU/request")
         except CrosscheckError as e:
             print(f"crosscheck_nginx: {e}", file=sys.stderr)
             return 1
@@ -224,18 +263,27 @@ def main(argv: list[str]) -> int:
             w = csv.DictWriter(f, fieldnames=list(rows[0]))
             w.writeheader()
             w.writerows(rows)
-
-    def med(server: str, key: str) -> float:
-        return statistics.median(r[key] for r in rows if r["server"] == server)
-
-    rps_ratio = med("server_async", "rps") / med("nginx", "rps")
-    cpu_ratio = med("nginx", "cpu_us_per_request") / med("server_async", "cpu_us_per_request")
-    print(f"median req/s: nginx {med('nginx', 'rps'):.0f}, server_async {med('server_async', 'rps'):.0f} "
-          f"(async/nginx {rps_ratio:.2f}x)")
-    print(f"median CPU per request: nginx {med('nginx', 'cpu_us_per_request'):.2f} µs, server_async "
-          f"{med('server_async', 'cpu_us_per_request'):.2f} µs (requests per CPU-second, async/nginx "
-          f"{cpu_ratio:.2f}x)")
+    for line in summary(rows):
+        print(line)
     return 0
+
+
+def summary(rows: list[dict]) -> list[str]:
+    """Per pipelining depth: median req/s and CPU per request of each server, and the async/nginx ratios."""
+    lines = []
+    for depth in sorted({r["pipeline"] for r in rows}):
+
+        def med(server: str, key: str) -> float:
+            return statistics.median(r[key] for r in rows if r["server"] == server and r["pipeline"] == depth)
+
+        rps_ratio = med("server_async", "rps") / med("nginx", "rps")
+        cpu_ratio = med("nginx", "cpu_us_per_request") / med("server_async", "cpu_us_per_request")
+        lines.append(f"pipeline {depth}: median req/s: nginx {med('nginx', 'rps'):.0f}, server_async "
+                     f"{med('server_async', 'rps'):.0f} (async/nginx {rps_ratio:.2f}x); median CPU per request: "
+                     f"nginx {med('nginx', 'cpu_us_per_request'):.2f} µs, server_async "
+                     f"{med('server_async', 'cpu_us_per_request'):.2f} µs (requests per CPU-second, async/nginx "
+                     f"{cpu_ratio:.2f}x)")
+    return lines
 
 
 if __name__ == "__main__":

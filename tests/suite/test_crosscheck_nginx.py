@@ -53,6 +53,41 @@ class CpuSeconds(unittest.TestCase):
         self.assertGreater(xc.cpu_seconds(os.getpid()), before)
 
 
+class Pipelining(unittest.TestCase):
+    def args(self, *argv):
+        exe = shutil.which("true")
+        return xc.parse_args(["--wrk", exe, "--nginx", exe, "--server-async", exe, *argv])
+
+    def test_depth_1_is_plain_wrk_and_deeper_adds_the_script(self):
+        args = self.args("--connections", "8", "--duration", "2", "--pipeline", "16", "1", "16")
+        self.assertEqual(args.pipeline, [1, 16])
+        with tempfile.TemporaryDirectory() as d:
+            self.assertIsNone(xc.pipeline_script(Path(d), 1, "/health"))
+            script = xc.pipeline_script(Path(d), 16, "/health")
+            text = script.read_text()
+            self.assertIn("for i = 1, 16 do", text)
+            self.assertIn('wrk.format(nil, "/health")', text)
+            self.assertIn("request = function() return req end", text)
+            self.assertEqual(xc.wrk_command("wrk", args, 80, None),
+                             ["wrk", "-t1", "-c8", "-d2s", "http://127.0.0.1:80/health"])
+            self.assertEqual(xc.wrk_command("wrk", args, 80, script),
+                             ["wrk", "-t1", "-c8", "-d2s", "-s", str(script), "http://127.0.0.1:80/health"])
+
+    def test_summary_is_per_depth_with_medians_and_ratios(self):
+        rows = []
+        for rnd, (n1, a1, n16, a16) in enumerate([(100, 110, 200, 900), (90, 100, 220, 1000), (80, 300, 210, 800)]):
+            for depth, server, rps in [(1, "nginx", n1), (1, "server_async", a1), (16, "nginx", n16),
+                                       (16, "server_async", a16)]:
+                rows.append({"round": rnd + 1, "pipeline": depth, "server": server, "rps": rps,
+                             "cpu_us_per_request": 1e6 / rps})
+        lines = xc.summary(rows)
+        self.assertEqual(len(lines), 2)
+        self.assertTrue(lines[0].startswith("pipeline 1: median req/s: nginx 90, server_async 110 (async/nginx 1.22x)"),
+                        lines[0])
+        self.assertTrue(lines[1].startswith("pipeline 16: median req/s: nginx 210, server_async 900 (async/nginx 4.29x)"),
+                        lines[1])
+
+
 class BadCommandLines(unittest.TestCase):
     def exit_code(self, argv):
         with contextlib.redirect_stderr(io.StringIO()) as err:
@@ -67,6 +102,10 @@ class BadCommandLines(unittest.TestCase):
             (["--duration", "0"], "--duration must be at least 1"),
             (["--connections", "2", "--wrk-threads", "4"], "--wrk-threads must not exceed"),
             (["--path", "health"], "must start with '/'"),
+            (["--path", "/a b"], "without spaces"),
+            (["--path", '/"'], "quotes"),
+            (["--pipeline", "0"], "--pipeline depths must be between 1 and 1024"),
+            (["--pipeline", "1", "2000"], "--pipeline depths must be between 1 and 1024"),
             (["--wrk", "/nonexistent/wrk"], "wrk not found"),
             (["--nginx", "/nonexistent/nginx", "--wrk", exe], "nginx not found"),
             (["--server-async", "/nonexistent/server_async", "--wrk", exe, "--nginx", exe],
@@ -85,17 +124,19 @@ class LiveRun(unittest.TestCase):
             out = Path(d) / "xc.csv"
             with contextlib.redirect_stdout(io.StringIO()) as printed:
                 code = xc.main(["--server-async", SERVER_ASYNC, "--rounds", "1", "--duration", "1",
-                                "--connections", "4", "--csv", str(out)])
+                                "--connections", "4", "--pipeline", "1", "8", "--csv", str(out)])
             self.assertEqual(code, 0, printed.getvalue())
             with out.open() as f:
                 rows = list(csv.DictReader(f))
-        self.assertEqual([r["server"] for r in rows], ["nginx", "server_async"])
+        self.assertEqual([(r["pipeline"], r["server"]) for r in rows],
+                         [("1", "nginx"), ("1", "server_async"), ("8", "nginx"), ("8", "server_async")])
         for r in rows:
             self.assertGreater(float(r["rps"]), 0)
             self.assertGreater(int(r["requests"]), 0)
             self.assertEqual(int(r["errors"]), 0)
             self.assertGreater(float(r["cpu_us_per_request"]), 0)
-        self.assertIn("median CPU per request", printed.getvalue())
+        self.assertIn("pipeline 1: median req/s", printed.getvalue())
+        self.assertIn("pipeline 8: median req/s", printed.getvalue())
 
 
 if __name__ == "__main__":
