@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's main command: set-up if needed, release build, the default side-by-side sweep
 # (sync N=10, sync elastic, async K=1 at L = 2 s; C in {1, 10, 11, 100, 1000, 10000}; the deadlock demo),
-# microbenchmarks, plots and report. Results in results/<run-id>/ and results/latest/.
+# microbenchmarks, the nginx cross-check, plots and report. Results in results/<run-id>/ and results/latest/.
 # Extra arguments are passed to sweep.py (e.g. --grid bench/grid_quick.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +23,12 @@ echo "== microbenchmarks"
   --benchmark_format=json --benchmark_out="${out}/micro.json" --benchmark_out_format=json >/dev/null
 if [[ -f results/micro_baseline.json ]]; then
   /usr/bin/python3 scripts/compare_micro.py results/micro_baseline.json "${out}/micro.json" || true
+fi
+
+echo "== /health against nginx, without and with pipelining (crosscheck_nginx.py, ~1 min)"
+if ! /usr/bin/python3 scripts/crosscheck_nginx.py --server-async build/release/server_async/server_async \
+    --rounds 3 --pipeline 1 16 --csv "${out}/crosscheck_nginx.csv"; then
+  echo "== crosscheck_nginx.py failed (reason above): the report leaves it out"
 fi
 
 echo "== sweep, plots and report (sweep.py --report runs plot.py and report.py, then refreshes results/latest)"

@@ -268,21 +268,32 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def medians(rows: list[dict]) -> dict[int, dict[str, dict[str, float]]]:
+    """{depth: {server: {"rps", "cpu_us_per_request", "rounds"}}}: medians over the rounds. Rows may come from
+    the CSV (strings) or from main() (numbers)."""
+    out: dict[int, dict[str, dict[str, float]]] = {}
+    for depth in sorted({int(r["pipeline"]) for r in rows}):
+        out[depth] = {}
+        for server in ("nginx", "server_async"):
+            mine = [r for r in rows if int(r["pipeline"]) == depth and r["server"] == server]
+            if mine:
+                out[depth][server] = {
+                    "rps": statistics.median(float(r["rps"]) for r in mine),
+                    "cpu_us_per_request": statistics.median(float(r["cpu_us_per_request"]) for r in mine),
+                    "rounds": len(mine)}
+    return out
+
+
 def summary(rows: list[dict]) -> list[str]:
     """Per pipelining depth: median req/s and CPU per request of each server, and the async/nginx ratios."""
     lines = []
-    for depth in sorted({r["pipeline"] for r in rows}):
-
-        def med(server: str, key: str) -> float:
-            return statistics.median(r[key] for r in rows if r["server"] == server and r["pipeline"] == depth)
-
-        rps_ratio = med("server_async", "rps") / med("nginx", "rps")
-        cpu_ratio = med("nginx", "cpu_us_per_request") / med("server_async", "cpu_us_per_request")
-        lines.append(f"pipeline {depth}: median req/s: nginx {med('nginx', 'rps'):.0f}, server_async "
-                     f"{med('server_async', 'rps'):.0f} (async/nginx {rps_ratio:.2f}x); median CPU per request: "
-                     f"nginx {med('nginx', 'cpu_us_per_request'):.2f} µs, server_async "
-                     f"{med('server_async', 'cpu_us_per_request'):.2f} µs (requests per CPU-second, async/nginx "
-                     f"{cpu_ratio:.2f}x)")
+    for depth, m in medians(rows).items():
+        n, a = m["nginx"], m["server_async"]
+        lines.append(f"pipeline {depth}: median req/s: nginx {n['rps']:.0f}, server_async {a['rps']:.0f} "
+                     f"(async/nginx {a['rps'] / n['rps']:.2f}x); median CPU per request: nginx "
+                     f"{n['cpu_us_per_request']:.2f} µs, server_async {a['cpu_us_per_request']:.2f} µs "
+                     f"(requests per CPU-second, async/nginx "
+                     f"{n['cpu_us_per_request'] / a['cpu_us_per_request']:.2f}x)")
     return lines
 
 

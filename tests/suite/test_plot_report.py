@@ -34,6 +34,14 @@ class PlotAndReport(unittest.TestCase):
                              "--concurrency", "1,10,100"])
         assert rc == 0
         cls.run_dir = Path(cls.tmp.name) / "res" / "r"
+        # as bench.sh writes it: crosscheck_nginx.py --rounds 3 --pipeline 1 16 --csv
+        rows = ["round,pipeline,server,rps,requests,cpu_s,cpu_us_per_request,errors"]
+        for rnd, (n1, a1, n16, a16) in enumerate([(80000, 82000, 100000, 800000), (70000, 75000, 120000, 700000),
+                                                  (60000, 50000, 110000, 750000)], start=1):
+            for depth, server, rps in [(1, "nginx", n1), (1, "server_async", a1), (16, "nginx", n16),
+                                       (16, "server_async", a16)]:
+                rows.append(f"{rnd},{depth},{server},{rps},{rps * 5},1.0,{1e6 / rps:.2f},0")
+        (cls.run_dir / "crosscheck_nginx.csv").write_text("\n".join(rows) + "\n")
         import plot
 
         with contextlib.redirect_stderr(io.StringIO()):
@@ -65,6 +73,11 @@ class PlotAndReport(unittest.TestCase):
         self.assertIn("Little's law", md)
         self.assertIn("plateaus at N / L", md)
         self.assertIn("deadlocks", md)
+        # the nginx cross-check: medians per pipelining depth, from crosscheck_nginx.csv
+        self.assertIn("without pipelining: nginx 70,000 req/s, server_async 75,000 req/s (**1.07×**)", md)
+        self.assertIn("pipelining 16 requests per connection: nginx 110,000 req/s, server_async 750,000 req/s "
+                      "(**6.82×**)", md)
+        self.assertIn("median of 3 rounds", md)
         table = [ln for ln in md.splitlines() if ln.startswith("| ") and "series" not in ln]
         self.assertEqual(len(table), len(rows))
         self.assertNotRegex(md, r"\bnan\b|\bNone\b")
