@@ -155,7 +155,9 @@ asio::awaitable<void> AsyncServer::accept_loop() {
         asio::ip::tcp::socket socket = std::move(std::get<1>(accepted));
         if (stopping_) co_return;
         if (ec) {
-            if (!co_await on_accept_error(ec)) co_return;
+            // Never co_await inside a condition: GCC 12 miscompiles it (see Connection::serve).
+            const bool go_on = co_await on_accept_error(ec);
+            if (!go_on) co_return;
             continue;
         }
         on_accept(std::move(socket));
@@ -166,7 +168,8 @@ asio::awaitable<void> AsyncServer::accept_loop() {
             acceptor_.accept(next, ec);
             if (ec == asio::error::would_block || ec == asio::error::try_again) break;
             if (ec) {
-                if (!co_await on_accept_error(ec)) co_return;
+                const bool go_on = co_await on_accept_error(ec);
+                if (!go_on) co_return;
                 break;
             }
             on_accept(std::move(next));

@@ -174,6 +174,7 @@ asio::awaitable<void> Connection::serve(std::shared_ptr<Connection> self) {
                     co_await on_read_error(ec);
                     co_return;
                 }
+                timed_out_ = false;  // the deadline may have fired just after this read completed: stale
                 begin_ = 0;
                 end_ = received;
                 last_read_full_ = received == buffer_.size();
@@ -190,8 +191,9 @@ asio::awaitable<void> Connection::serve(std::shared_ptr<Connection> self) {
             co_return;
         }
 
-        // 2. Respond. The request is in flight from here until its response is queued for writing. It stays
-        // in the parser (no copy in this frame) until parser_.next().
+        // 2. Respond. The request is in flight (http_requests_in_flight) from here until its response is
+        // queued for writing — answered, as far as the server's work goes; a batch's write is one step after.
+        // It stays in the parser (no copy in this frame) until parser_.next().
         bool keep_alive = false;
         {
             InFlight in_flight(metrics_.requests_in_flight());
@@ -277,7 +279,14 @@ asio::awaitable<bool> Connection::flush() {
             socket_, asio::buffer(out_.data() + sent, out_.size() - sent), use_nothrow);
         ec = std::get<0>(written);
         phase_ = phase;
+        // A request that started arriving behind these responses was parsed before this write: the time the
+        // client took to read them is not its time to send headers.
+        if (parser_.started()) request_deadline_ = clock::now() + timeouts_.header;
     }
+    // Read-ahead ends with each write: the next read goes through the scheduler, so one client's long
+    // pipeline holds the io thread for at most a batch (max_batch_bytes), never for as long as it keeps
+    // sending.
+    last_read_full_ = false;
     // Released, not kept: a connection waiting on the store or idle holds no output buffer. (Swap, not
     // `out_ = std::string()`: libstdc++'s move-assignment from a short string keeps the old capacity.)
     std::string().swap(out_);
@@ -286,6 +295,7 @@ asio::awaitable<bool> Connection::flush() {
         finish();
         co_return false;
     }
+    timed_out_ = false;  // as after a read: a deadline that fired as the write completed is stale
     co_return true;
 }
 

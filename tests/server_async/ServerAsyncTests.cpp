@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -189,6 +191,55 @@ TEST_CASE("pipelined responses are written together but never held behind a wait
         CHECK(r3->status == 400);
         CHECK(client.wait_closed());
     }
+}
+
+TEST_CASE("one client's long pipeline does not hold the io thread from the others", "[server_async]") {
+    ServerProcess server(async_binary(), server_args(50));  // K = 1: one io thread for everyone
+    std::size_t response_size = 0;
+    {
+        HttpClient probe(server.port());
+        const auto r = probe.request("GET", "/health");
+        REQUIRE(r);
+        response_size = r->raw.size();  // constant: the Date header has a fixed width
+    }
+    // 1,000,000 pipelined /health requests (~34 MB): a second or more of the io thread's work, sent as fast
+    // as the socket takes them while their responses are read as fast as they come.
+    const std::string request = "GET /health HTTP/1.1\r\nHost: t\r\n\r\n";
+    constexpr std::size_t per_chunk = 10'000;
+    constexpr std::size_t chunks = 100;
+    std::string chunk;
+    for (std::size_t i = 0; i < per_chunk; ++i) chunk += request;
+    const std::size_t expected = response_size * per_chunk * chunks;
+    HttpClient flood(server.port(), 30s);
+    std::atomic<std::size_t> received{0};
+    std::atomic<bool> reading{true};
+    std::thread writer([&] {
+        for (std::size_t i = 0; i < chunks && flood.send_raw(chunk); ++i) {
+        }
+    });
+    std::thread reader([&] {
+        received = flood.discard(expected);
+        reading = false;
+    });
+    std::this_thread::sleep_for(200ms);  // the flood is under way
+    // Meanwhile another client: each of its requests waits for at most one batch of the flood's, not for
+    // the flood to pause.
+    HttpClient other(server.port());
+    double worst_s = 0;
+    for (int i = 0; i < 5; ++i) {
+        const auto start = clock_type::now();
+        const auto r = other.request("GET", "/health");
+        REQUIRE(r);
+        worst_s = std::max(worst_s, seconds_since(start));
+        std::this_thread::sleep_for(20ms);
+    }
+    const bool flood_was_running = reading.load();
+    writer.join();
+    reader.join();
+    CHECK(received.load() == expected);
+    INFO("slowest of 5 requests during the flood: " << worst_s * 1000 << " ms");
+    REQUIRE(flood_was_running);  // otherwise this proved nothing: the flood must outlast the probe requests
+    CHECK(worst_s < 0.1);
 }
 
 TEST_CASE("bad input gets the right status and the server keeps serving", "[server_async][bad-input]") {

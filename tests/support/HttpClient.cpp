@@ -53,6 +53,17 @@ void HttpClient::shutdown_send() {
     if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
 }
 
+std::size_t HttpClient::discard(std::size_t n) {
+    std::size_t got = std::min(n, buffer_.size());
+    buffer_.erase(0, got);
+    while (got < n && fill()) {
+        const std::size_t take = std::min(n - got, buffer_.size());
+        buffer_.erase(0, take);
+        got += take;
+    }
+    return got;
+}
+
 bool HttpClient::send_raw(const std::string& bytes) {
     std::size_t sent = 0;
     while (sent < bytes.size()) {

@@ -50,6 +50,9 @@ class HttpClient {
     void close();
     /// Half-close: no more requests (the server reads EOF), responses can still be read.
     void shutdown_send();
+    /// Reads and drops up to `n` bytes (whatever is buffered first); returns how many arrived before EOF, an
+    /// error or a timeout. May run on another thread than send_raw() (it touches only the read side).
+    std::size_t discard(std::size_t n);
 
   private:
     bool fill();  ///< reads more bytes into buffer_; false on EOF, error or timeout
