@@ -251,7 +251,6 @@ asio::awaitable<void> Connection::send_final(const HttpResponse& response) {
     // After any responses still queued for earlier pipelined requests, in order.
     serialize_to(out_, response, /*keep_alive=*/false, http_date());
     metrics_.count_response(response.status);
-    timed_out_ = false;
     const bool written = co_await flush();
     if (written) {
         phase_ = Phase::closing;

@@ -30,11 +30,10 @@ class Responder;
 ///   written before serve() waits for anything (the client, the store, CPU work), so batching never delays
 ///   a response.
 /// - the deadline timer (arm_timer/on_timer, a plain completion handler): one timer per connection enforcing
-/// a
-///   single moving deadline — keep-alive idle timeout while
-///   waiting for a request, header timeout once a request has started, write timeout while a response is
-///   stuck. Moving the deadline later is a plain store (the timer re-arms when it fires), so the fast path
-///   never touches the timer; only an earlier deadline cancels it.
+///   a single moving deadline — keep-alive idle timeout while waiting for a request, header timeout once a
+///   request has started, write timeout while a response is stuck. Moving the deadline later is a plain
+///   store (the timer re-arms when it fires), so the fast path never touches the timer; only an earlier
+///   deadline cancels it.
 ///
 /// Lifetime: serve() takes a shared_ptr to the connection as a parameter (it lives in the frame) and the
 /// pending timer wait holds another; the connection dies when serve() is over and finish() cancelled the
