@@ -5,14 +5,14 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "WorkerPool.hpp"
+#include "server_sync/WorkerPool.hpp"
 
 namespace {
 
 void BM_WorkerPoolRoundTrip(benchmark::State& state) {
-    slowio::WorkerPool::Options options;
+    slowio::sync::WorkerPool::Options options;
     options.threads = static_cast<std::size_t>(state.range(0));
-    slowio::WorkerPool pool(options);
+    slowio::sync::WorkerPool pool(options);
     std::mutex mutex;
     std::condition_variable done_cv;
     bool done = false;

@@ -1,7 +1,5 @@
 #include "core/Application.hpp"
 
-#include "core/Log.hpp"
-
 namespace slowio {
 
 Application::Application(const ServerOptions& o)
@@ -11,8 +9,6 @@ Application::Application(const ServerOptions& o)
       jobs(o.job_queue_capacity, o.job_workers, &metrics),
       handler(jobs, metrics),
       shutdown_grace_(o.shutdown_grace_ms >= 0 ? std::chrono::milliseconds(o.shutdown_grace_ms)
-                                               : std::chrono::milliseconds(o.store_latency_ms + 1000)) {
-    set_log_level(parse_log_level(o.log_level));
-}
+                                               : std::chrono::milliseconds(o.store_latency_ms + 1000)) {}
 
 }  // namespace slowio

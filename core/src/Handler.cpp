@@ -9,6 +9,7 @@
 
 #include "core/JobQueue.hpp"
 #include "core/Metrics.hpp"
+#include "core/ServerResponses.hpp"
 
 namespace slowio {
 
@@ -122,7 +123,7 @@ Outcome Handler::handle(const HttpRequest& request) {
         if (!id) {
             metrics_.count_rejected("jobs_queue_full");
             HttpResponse r = error_response(503, "job queue is full; retry later", false);
-            r.extra_headers.emplace_back("Retry-After", "1");
+            add_retry_after(r);
             return r;
         }
         const std::string location = fmt::format("/jobs/{}", *id);

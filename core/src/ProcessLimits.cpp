@@ -15,4 +15,10 @@ FileLimit raise_nofile_limit() {
     return {static_cast<std::uint64_t>(lim.rlim_cur), static_cast<std::uint64_t>(lim.rlim_max)};
 }
 
+FileLimit current_nofile_limit() {
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return {};
+    return {static_cast<std::uint64_t>(lim.rlim_cur), static_cast<std::uint64_t>(lim.rlim_max)};
+}
+
 }  // namespace slowio

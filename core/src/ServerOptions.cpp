@@ -2,8 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <asio/ip/address.hpp>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <stdexcept>
+
+#include "core/LatencyModel.hpp"
 
 namespace slowio {
 
@@ -47,6 +52,19 @@ void add_common_options(CLI::App& app, ServerOptions& o) {
     app.add_option("--log-level", o.log_level, "error | warn | info | debug")
         ->check(CLI::IsMember({"error", "warn", "info", "debug"}))
         ->capture_default_str();
+}
+
+std::optional<std::string> validate(const ServerOptions& o) {
+    std::error_code ec;
+    (void)asio::ip::make_address(o.bind, ec);
+    if (ec) return "--bind: '" + o.bind + "' is not an IP address";
+    try {
+        (void)LatencyModel::parse(std::chrono::milliseconds(o.store_latency_ms), o.store_jitter,
+                                  o.store_seed);
+    } catch (const std::invalid_argument& e) {
+        return std::string("--store-jitter: ") + e.what();
+    }
+    return std::nullopt;
 }
 
 std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {

@@ -8,20 +8,20 @@
 #include <asio/strand.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
-#include <fstream>
 #include <thread>
 #include <vector>
 
+#include "core/ConnectionRejection.hpp"
+#include "core/Listener.hpp"
 #include "core/Log.hpp"
-#include "server_async/Connection.hpp"
-#include "server_async/LingeringClose.hpp"
+#include "core/ServerResponses.hpp"
+#include "server_async/CoroutineConnection.hpp"
 
 namespace slowio::async {
 
 namespace {
 
 constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
-constexpr int listen_backlog = 65535;
 
 void log_failure(std::exception_ptr failure) {
     if (!failure) return;
@@ -30,35 +30,6 @@ void log_failure(std::exception_ptr failure) {
     } catch (const std::exception& e) {
         log(LogLevel::error, "server coroutine failed: {}", e.what());
     }
-}
-
-/// Running out of descriptors or kernel memory: transient, back off and keep accepting later.
-bool is_resource_exhaustion(std::error_code ec) {
-    return ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system ||
-           ec == std::errc::no_buffer_space || ec == std::errc::not_enough_memory;
-}
-
-int kernel_somaxconn() {
-    std::ifstream in("/proc/sys/net/core/somaxconn");
-    int value = 0;
-    in >> value;
-    return value;
-}
-
-/// --max-connections reached: answer 503 (Retry-After: 1) without reading the request, then close politely.
-/// `socket` lives in this frame until the close completes.
-asio::awaitable<void> reject(asio::ip::tcp::socket socket, Metrics& metrics, std::size_t max_connections) {
-    // Same reason text as server_sync, so the two stay byte-identical here too.
-    HttpResponse response =
-        error_response(503, fmt::format("too many open connections (limit {}); retry later", max_connections),
-                       /*close=*/true);
-    response.extra_headers.emplace_back("Retry-After", "1");
-    const std::string bytes = serialize(response, /*keep_alive=*/false, http_date());
-    metrics.count_rejected("max_connections");
-    metrics.count_response(503);
-    // No structured bindings on co_await results: GCC 12 can misplace them in the coroutine frame.
-    const auto written = co_await asio::async_write(socket, asio::buffer(bytes), use_nothrow);
-    if (!std::get<0>(written)) co_await lingering_close(socket);
 }
 
 std::chrono::nanoseconds deadlock_bound(const LatencyModel& latency) {
@@ -97,21 +68,10 @@ asio::any_io_executor AsyncServer::make_executor() {
 }
 
 std::error_code AsyncServer::listen(const asio::ip::tcp::endpoint& endpoint) {
-    std::error_code ec;
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec) acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(listen_backlog, ec);
+    std::error_code ec = open_listener(acceptor_, endpoint);
     // Non-blocking so accept_loop() can drain the backlog with plain accept() calls after each async_accept.
     if (!ec) acceptor_.non_blocking(true, ec);
-    if (ec) {
-        std::error_code ignored;
-        acceptor_.close(ignored);
-        return ec;
-    }
-    const int cap = kernel_somaxconn();
-    log(LogLevel::info, "listen backlog {} (kernel caps it at net.core.somaxconn = {})", listen_backlog, cap);
-    return {};
+    return ec;
 }
 
 asio::ip::tcp::endpoint AsyncServer::local_endpoint() const {
@@ -133,7 +93,7 @@ int AsyncServer::run() {
     run_io();
     for (auto& t : threads) t.join();
     watchdog_.stop();
-    return drained_.load() ? exit_code::ok : 1;
+    return drained_.load() ? exit_code::ok : exit_code::drain_expired;
 }
 
 void AsyncServer::run_io() {
@@ -155,7 +115,7 @@ asio::awaitable<void> AsyncServer::accept_loop() {
         asio::ip::tcp::socket socket = std::move(std::get<1>(accepted));
         if (stopping_) co_return;
         if (ec) {
-            // Never co_await inside a condition: GCC 12 miscompiles it (see Connection::serve).
+            // Never co_await inside a condition: GCC 12 miscompiles it (see CoroutineConnection::serve).
             const bool go_on = co_await on_accept_error(ec);
             if (!go_on) co_return;
             continue;
@@ -179,30 +139,11 @@ asio::awaitable<void> AsyncServer::accept_loop() {
 
 asio::awaitable<bool> AsyncServer::on_accept_error(std::error_code ec) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return false;
-    const auto now = std::chrono::steady_clock::now();
-    // EMFILE under a connection storm would otherwise log thousands of lines a second: one per second at
-    // most.
-    if (now - last_accept_log_ >= std::chrono::seconds(1)) {
-        if (is_resource_exhaustion(ec)) {
-            log(LogLevel::warn,
-                "accept failed: {} ({} connections open; raise the open-files limit or lower "
-                "--max-connections); backing off 50 ms{}",
-                ec.message(), connections_.open(),
-                accept_errors_unlogged_
-                    ? fmt::format(" ({} more since the last message)", accept_errors_unlogged_)
-                    : std::string());
-        } else {
-            log(LogLevel::warn, "accept failed: {}", ec.message());
-        }
-        last_accept_log_ = now;
-        accept_errors_unlogged_ = 0;
-    } else {
-        ++accept_errors_unlogged_;
-    }
-    if (is_resource_exhaustion(ec)) {
+    accept_errors_.record(ec, connections_.open());
+    if (is_out_of_descriptors(ec)) {
         app_.metrics.count_rejected("accept_failed");
         // The pending connection stays in the backlog; retry once some descriptors were freed.
-        asio::steady_timer backoff(acceptor_executor_, std::chrono::milliseconds(50));
+        asio::steady_timer backoff(acceptor_executor_, accept_backoff);
         co_await backoff.async_wait(use_nothrow);
     }
     co_return !stopping_;
@@ -210,15 +151,14 @@ asio::awaitable<bool> AsyncServer::on_accept_error(std::error_code ec) {
 
 void AsyncServer::on_accept(asio::ip::tcp::socket socket) {
     if (!connections_.try_reserve()) {
-        auto executor = socket.get_executor();
-        asio::co_spawn(executor, reject(std::move(socket), app_.metrics, options_.max_connections),
-                       log_failure);
+        reject_connection(std::move(socket), too_many_connections_response(options_.max_connections),
+                          app_.metrics, "max_connections");
         return;
     }
-    const Connection::Timeouts timeouts{std::chrono::milliseconds(options_.header_timeout_ms),
-                                        std::chrono::milliseconds(options_.keepalive_timeout_ms)};
-    std::make_shared<Connection>(std::move(socket), responder_, connections_, app_.metrics, heartbeat_,
-                                 timeouts)
+    const CoroutineConnection::Timeouts timeouts{std::chrono::milliseconds(options_.header_timeout_ms),
+                                                 std::chrono::milliseconds(options_.keepalive_timeout_ms)};
+    std::make_shared<CoroutineConnection>(std::move(socket), responder_, connections_, app_.metrics,
+                                          heartbeat_, timeouts)
         ->start();
 }
 
@@ -237,16 +177,27 @@ asio::awaitable<void> AsyncServer::drain() {
     // Poll every 10 ms: simpler than a completion signal from the last connection, and the bound is seconds.
     const auto deadline = std::chrono::steady_clock::now() + app_.shutdown_grace();
     asio::steady_timer timer(acceptor_executor_);
-    while (connections_.open() > 0 && std::chrono::steady_clock::now() < deadline) {
+    // Connections still closing (a lingering close after their last response) are waited for too, within
+    // the same bound: their responses are written, so they do not make the exit unclean.
+    while ((connections_.requests_in_flight() > 0 || connections_.open() > 0) &&
+           std::chrono::steady_clock::now() < deadline) {
         timer.expires_after(std::chrono::milliseconds(10));
         co_await timer.async_wait(use_nothrow);
     }
     // The ticker keeps beating the watchdog until here, so a slow drain is not mistaken for a deadlock.
     lag_.stop();
-    if (connections_.open() > 0) {
-        log(LogLevel::warn, "{} connection(s) still open after {} ms; closing them", connections_.open(),
-            app_.shutdown_grace().count());
+    if (connections_.requests_in_flight() > 0) {
+        log(LogLevel::warn,
+            "shutdown grace of {} ms expired with {} request(s) in flight on {} connection(s); exiting with "
+            "code {} without them",
+            app_.shutdown_grace().count(), connections_.requests_in_flight(), connections_.open(),
+            exit_code::drain_expired);
         drained_.store(false);
+        io_.stop();
+    } else if (connections_.open() > 0) {
+        log(LogLevel::info,
+            "drained: every request answered; closing {} connection(s) still in lingering close",
+            connections_.open());
         io_.stop();
     } else {
         log(LogLevel::info, "drained; exiting");

@@ -4,7 +4,7 @@
 #include <memory>
 #include <vector>
 
-#include "server_async/Connection.hpp"
+#include "server_async/CoroutineConnection.hpp"
 
 namespace slowio::async {
 
@@ -25,7 +25,7 @@ void ConnectionManager::release() {
     metrics_.connections_open().Decrement();
 }
 
-bool ConnectionManager::add(Connection& c) {
+bool ConnectionManager::add(CoroutineConnection& c) {
     std::lock_guard lock(mutex_);
     if (stopping_) return false;
     c.prev_ = nullptr;
@@ -36,7 +36,7 @@ bool ConnectionManager::add(Connection& c) {
     return true;
 }
 
-void ConnectionManager::remove(Connection& c) {
+void ConnectionManager::remove(CoroutineConnection& c) {
     {
         std::lock_guard lock(mutex_);
         if (c.listed_) {
@@ -51,12 +51,23 @@ void ConnectionManager::remove(Connection& c) {
     release();
 }
 
+void ConnectionManager::request_parsed() {
+    in_flight_.fetch_add(1, std::memory_order_relaxed);
+    metrics_.requests_in_flight().Increment();
+}
+
+void ConnectionManager::requests_settled(std::size_t n) {
+    if (n == 0) return;
+    in_flight_.fetch_sub(n, std::memory_order_relaxed);
+    metrics_.requests_in_flight().Decrement(static_cast<double>(n));
+}
+
 void ConnectionManager::stop_all() {
-    std::vector<std::shared_ptr<Connection>> live;
+    std::vector<std::shared_ptr<CoroutineConnection>> live;
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
-        for (Connection* c = head_; c; c = c->next_) {
+        for (CoroutineConnection* c = head_; c; c = c->next_) {
             // A connection whose last owner is gone is in its destructor, blocked on our mutex in remove():
             // lock() yields nullptr for it and we skip it.
             if (auto p = c->weak_from_this().lock()) live.push_back(std::move(p));

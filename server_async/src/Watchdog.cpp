@@ -97,9 +97,10 @@ void Watchdog::run() {
             if (signalled_at) exit_now(exit_code::deadlock);
         }
         if (signalled_at && now - *signalled_at > config_.shutdown_timeout) {
-            log(LogLevel::error, "shutdown did not finish within {} ms of the signal; exiting",
-                config_.shutdown_timeout.count());
-            exit_now(detected_.load() ? exit_code::deadlock : 1);
+            const int code = detected_.load() ? exit_code::deadlock : exit_code::drain_expired;
+            log(LogLevel::error, "shutdown did not finish within {} ms of the signal; exiting with code {}",
+                config_.shutdown_timeout.count(), code);
+            exit_now(code);
         }
     }
 }

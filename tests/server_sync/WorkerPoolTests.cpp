@@ -8,11 +8,11 @@
 #include <thread>
 #include <vector>
 
-#include "WorkerPool.hpp"
 #include "core/Metrics.hpp"
+#include "server_sync/WorkerPool.hpp"
 
 using namespace std::chrono_literals;
-using slowio::WorkerPool;
+using slowio::sync::WorkerPool;
 
 namespace {
 

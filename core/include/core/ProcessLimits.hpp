@@ -14,4 +14,7 @@ struct FileLimit {
 /// Raises the soft RLIMIT_NOFILE to the hard limit (the hard limit cannot be raised here) and returns both.
 FileLimit raise_nofile_limit();
 
+/// RLIMIT_NOFILE as it is now.
+FileLimit current_nofile_limit();
+
 }  // namespace slowio

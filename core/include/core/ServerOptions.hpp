@@ -1,5 +1,5 @@
 #pragma once
-/// \file The command-line surface both servers share (names and meanings fixed by shared/CONTRACTS.md).
+/// \file The command-line surface every server shares: the same flag names and meanings, and the exit codes.
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
@@ -34,12 +34,25 @@ void add_common_options(CLI::App& app, ServerOptions& options);
 /// 2 after a bad flag (a one-line reason is printed to stderr).
 std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv);
 
-/// Exit codes fixed by CONTRACTS.md.
+/// A one-line reason when the common options cannot work together (`--bind` not an IP address, a bad
+/// `--store-jitter`); nullopt when they can.
+std::optional<std::string> validate(const ServerOptions& options);
+
+/// The exit codes every server uses (README, "Exit codes").
 namespace exit_code {
+/// SIGINT/SIGTERM, and every request in flight was answered.
 inline constexpr int ok = 0;
+/// Startup failed after the command line was accepted (the store could not be created, ...).
+inline constexpr int startup_failed = 1;
+/// Bad command line (one line on stderr).
 inline constexpr int bad_command_line = 2;
+/// The listening socket could not be bound.
 inline constexpr int cannot_bind = 3;
+/// The deadlock watchdog fired and --deadlock-exit was given.
 inline constexpr int deadlock = 4;
+/// SIGINT/SIGTERM, but --shutdown-grace-ms ran out with requests still in flight: their responses were
+/// lost, so this is not a clean exit.
+inline constexpr int drain_expired = 5;
 }  // namespace exit_code
 
 }  // namespace slowio

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <system_error>
 
+#include "core/AcceptErrorLog.hpp"
 #include "core/Application.hpp"
 #include "core/ServerOptions.hpp"
 #include "server_async/AsyncOptions.hpp"
@@ -28,7 +29,7 @@ namespace slowio::async {
 ///
 /// Shutdown (SIGINT/SIGTERM, taken by the watchdog): stop accepting, close idle connections, let in-flight
 /// requests finish (answered with `Connection: close`), bounded by Application::shutdown_grace(); then run()
-/// returns 0, or 1 if the bound forced connections closed.
+/// returns exit_code::ok, or exit_code::drain_expired if the bound forced connections closed.
 class AsyncServer {
   public:
     /// All references must outlive the server.
@@ -37,11 +38,12 @@ class AsyncServer {
     AsyncServer(const AsyncServer&) = delete;
     AsyncServer& operator=(const AsyncServer&) = delete;
 
-    /// Opens, binds and listens (SO_REUSEADDR, backlog 65535 — the kernel caps it at net.core.somaxconn).
+    /// Opens, binds and listens (core's open_listener), non-blocking for the accept loop's batches.
     std::error_code listen(const asio::ip::tcp::endpoint& endpoint);
     /// The bound address (after listen()).
     asio::ip::tcp::endpoint local_endpoint() const;
-    /// Serves until shutdown; returns the process exit code (0 drained, 1 drain bound exceeded).
+    /// Serves until shutdown; returns the process exit code (exit_code::ok drained, exit_code::drain_expired
+    /// when the drain bound was exceeded).
     int run();
     /// Starts the graceful shutdown. Thread-safe (posts to the acceptor's executor).
     void request_shutdown();
@@ -71,8 +73,7 @@ class AsyncServer {
     Watchdog watchdog_;
     bool stopping_ = false;  ///< touched only on acceptor_executor_
     std::atomic<bool> drained_{true};
-    std::chrono::steady_clock::time_point last_accept_log_{};
-    std::size_t accept_errors_unlogged_ = 0;
+    AcceptErrorLog accept_errors_;  ///< touched only on acceptor_executor_
 };
 
 }  // namespace slowio::async

@@ -9,7 +9,7 @@
 
 namespace slowio::async {
 
-class Connection;
+class CoroutineConnection;
 
 /// Counts and lists the live connections (as in Asio's HTTP server example's connection_manager).
 /// Thread-safe: with K > 1 io threads connections open and close on any of them.
@@ -24,9 +24,9 @@ class ConnectionManager {
     void release();
 
     /// Lists a connection whose slot was reserved. Returns false once stop_all() ran (the caller closes it).
-    bool add(Connection& connection);
-    /// Unlists it and frees its slot (from Connection's destructor).
-    void remove(Connection& connection);
+    bool add(CoroutineConnection& connection);
+    /// Unlists it and frees its slot (from CoroutineConnection's destructor).
+    void remove(CoroutineConnection& connection);
 
     /// Server shutdown: from now on add() refuses, and every listed connection is told (on its own executor)
     /// to close if idle and to finish its in-flight request with `Connection: close` otherwise.
@@ -35,13 +35,23 @@ class ConnectionManager {
     /// Connections currently open.
     std::size_t open() const noexcept { return open_.load(std::memory_order_relaxed); }
 
+    /// A connection parsed a request: in flight until its response is written (http_requests_in_flight).
+    void request_parsed();
+    /// `n` requests of one connection are no longer in flight: their responses were written, or the
+    /// connection ended without them.
+    void requests_settled(std::size_t n);
+    /// Requests parsed whose responses are not written yet: a shutdown that ends with any is not clean.
+    std::size_t requests_in_flight() const noexcept { return in_flight_.load(std::memory_order_relaxed); }
+
   private:
     Metrics& metrics_;
     const std::size_t max_;
     std::atomic<std::size_t> open_{0};
+    std::atomic<std::size_t> in_flight_{0};
     std::mutex mutex_;
     bool stopping_ = false;
-    Connection* head_ = nullptr;  ///< intrusive list through Connection::prev_/next_: no per-connection node
+    CoroutineConnection* head_ =
+        nullptr;  ///< intrusive list through CoroutineConnection::prev_/next_: no per-connection node
 };
 
 }  // namespace slowio::async

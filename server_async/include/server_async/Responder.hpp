@@ -44,9 +44,6 @@ class Responder {
     /// executor (the connection's).
     asio::awaitable<void> complete(Outcome& outcome);
 
-    /// The active anti-pattern.
-    Antipattern antipattern() const { return antipattern_; }
-
   private:
     asio::awaitable<std::uint64_t> work(const CpuWork& work);
 

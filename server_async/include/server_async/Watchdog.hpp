@@ -58,8 +58,6 @@ class Watchdog {
     void start();
     /// Stops and joins it (idempotent). Call once the io threads have finished.
     void stop();
-    /// True once a deadlock was detected.
-    bool deadlock_detected() const noexcept { return detected_.load(); }
 
   private:
     void run();

@@ -1,13 +1,9 @@
-#include "SyncOptions.hpp"
+#include "server_sync/SyncOptions.hpp"
 
-#include <asio/ip/address.hpp>
-#include <chrono>
-#include <stdexcept>
+#include <algorithm>
 #include <thread>
 
-#include "core/LatencyModel.hpp"
-
-namespace slowio {
+namespace slowio::sync {
 
 namespace {
 std::size_t cores() {
@@ -50,20 +46,11 @@ void add_sync_options(CLI::App& app, SyncOptions& o) {
         ->capture_default_str();
 }
 
-std::optional<std::string> validate(const ServerOptions& common, const SyncOptions& sync) {
+std::optional<std::string> validate(const SyncOptions& sync) {
     if (sync.pool == "elastic" && sync.min_threads > sync.max_threads) {
         return "--min-threads (" + std::to_string(sync.min_threads) + ") must not exceed --max-threads (" +
                std::to_string(sync.max_threads) + ")";
     }
-    try {
-        (void)LatencyModel::parse(std::chrono::milliseconds(common.store_latency_ms), common.store_jitter,
-                                  common.store_seed);
-    } catch (const std::invalid_argument& e) {
-        return std::string("--store-jitter: ") + e.what();
-    }
-    std::error_code ec;
-    (void)asio::ip::make_address(common.bind, ec);
-    if (ec) return "--bind: '" + common.bind + "' is not an IP address";
     return std::nullopt;
 }
 
@@ -81,4 +68,4 @@ WorkerPool::Options make_pool_options(const ServerOptions& common, const SyncOpt
     return p;
 }
 
-}  // namespace slowio
+}  // namespace slowio::sync

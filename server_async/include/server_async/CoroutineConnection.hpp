@@ -39,7 +39,7 @@ class Responder;
 /// pending timer wait holds another; the connection dies when serve() is over and finish() cancelled the
 /// timer. Memory per idle connection is this object (including the 256-byte read buffer and the parser), one
 /// coroutine frame and two pending operations — no thread, no stack.
-class Connection : public std::enable_shared_from_this<Connection> {
+class CoroutineConnection : public std::enable_shared_from_this<CoroutineConnection> {
   public:
     /// Timeouts from the common flags.
     struct Timeouts {
@@ -50,11 +50,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
     /// `socket` is connected; its slot in `manager` is already reserved (released by the destructor). All
     /// references must outlive the io_context's run.
-    Connection(asio::ip::tcp::socket socket, Responder& responder, ConnectionManager& manager,
-               Metrics& metrics, Heartbeat& heartbeat, Timeouts timeouts);
-    ~Connection();
-    Connection(const Connection&) = delete;
-    Connection& operator=(const Connection&) = delete;
+    CoroutineConnection(asio::ip::tcp::socket socket, Responder& responder, ConnectionManager& manager,
+                        Metrics& metrics, Heartbeat& heartbeat, Timeouts timeouts);
+    ~CoroutineConnection();
+    CoroutineConnection(const CoroutineConnection&) = delete;
+    CoroutineConnection& operator=(const CoroutineConnection&) = delete;
 
     /// Registers with the manager, spawns serve() and arms the deadline timer. Closes at once if the server
     /// is stopping.
@@ -70,7 +70,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     using clock = std::chrono::steady_clock;
     enum class Phase { reading, handling, writing, closing };
 
-    asio::awaitable<void> serve(std::shared_ptr<Connection> self);
+    asio::awaitable<void> serve(std::shared_ptr<CoroutineConnection> self);
     void arm_timer();
     void on_timer();
     asio::awaitable<void> on_read_error(std::error_code ec);
@@ -102,9 +102,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
     bool timed_out_ = false;              ///< the deadline fired: the pending socket operation was cancelled
     bool stop_requested_ = false;         ///< server shutdown
     bool finished_ = false;               ///< serve() is done: the timer must not re-arm
+    /// A parsed request is being handled (counted in ConnectionManager::requests_in_flight()).
+    bool handling_request_ = false;
+    /// Responses in out_, not yet written (their requests are still in flight).
+    std::uint32_t responses_queued_ = 0;
 
-    Connection* prev_ = nullptr;  ///< ConnectionManager's list
-    Connection* next_ = nullptr;
+    CoroutineConnection* prev_ = nullptr;  ///< ConnectionManager's list
+    CoroutineConnection* next_ = nullptr;
     bool listed_ = false;
 };
 

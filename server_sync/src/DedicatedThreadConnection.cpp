@@ -1,4 +1,4 @@
-#include "BlockingConnection.hpp"
+#include "server_sync/DedicatedThreadConnection.hpp"
 
 #include <fmt/format.h>
 #include <poll.h>
@@ -6,12 +6,13 @@
 
 #include <cerrno>
 
-#include "RequestExecutor.hpp"
 #include "core/Handler.hpp"
+#include "core/LingeringClose.hpp"
 #include "core/Log.hpp"
 #include "core/RequestParser.hpp"
+#include "core/ServerResponses.hpp"
 
-namespace slowio {
+namespace slowio::sync {
 
 namespace {
 
@@ -19,7 +20,6 @@ using Clock = std::chrono::steady_clock;
 
 /// A slow reader cannot hold a thread forever: a response must be accepted by the socket within this.
 constexpr std::chrono::milliseconds send_timeout{10'000};
-constexpr std::chrono::milliseconds linger_timeout{2'000};
 
 int millis_until(Clock::time_point deadline) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
@@ -28,24 +28,24 @@ int millis_until(Clock::time_point deadline) {
 
 }  // namespace
 
-BlockingConnection::BlockingConnection(asio::ip::tcp::socket socket, ServerContext& context)
+DedicatedThreadConnection::DedicatedThreadConnection(asio::ip::tcp::socket socket, ServerContext& context)
     : socket_(std::move(socket)), context_(context) {
     context_.connection_opened();
 }
 
-BlockingConnection::~BlockingConnection() {
+DedicatedThreadConnection::~DedicatedThreadConnection() {
     std::error_code ignored;
     socket_.close(ignored);
     if (counted_) context_.connection_closed();
 }
 
-asio::ip::tcp::socket BlockingConnection::release_socket() {
+asio::ip::tcp::socket DedicatedThreadConnection::release_socket() {
     if (counted_) context_.connection_closed();
     counted_ = false;
     return std::move(socket_);
 }
 
-BlockingConnection::Wait BlockingConnection::wait_readable(TimePoint deadline) {
+DedicatedThreadConnection::Wait DedicatedThreadConnection::wait_readable(TimePoint deadline) {
     // The stop eventfd joins every wait, so a shutdown wakes threads parked on idle keep-alive connections.
     pollfd fds[2] = {{socket_.native_handle(), POLLIN, 0}, {context_.stop_event, POLLIN, 0}};
     for (;;) {
@@ -58,7 +58,7 @@ BlockingConnection::Wait BlockingConnection::wait_readable(TimePoint deadline) {
     }
 }
 
-bool BlockingConnection::send_all(std::string_view bytes) {
+bool DedicatedThreadConnection::send_all(std::string_view bytes) {
     const auto deadline = Clock::now() + send_timeout;
     while (!bytes.empty()) {
         const ssize_t n =
@@ -78,27 +78,13 @@ bool BlockingConnection::send_all(std::string_view bytes) {
     return true;
 }
 
-bool BlockingConnection::respond(const HttpResponse& response, bool keep_alive) {
+bool DedicatedThreadConnection::respond(const HttpResponse& response, bool keep_alive) {
     const bool keep = keeps_alive(response, keep_alive) && !context_.stopping;
     context_.app.metrics.count_response(response.status);
     return send_all(serialize(response, keep, http_date())) && keep;
 }
 
-void BlockingConnection::linger_close() {
-    // As in Connection::linger_close: half-close, drain, so unread input does not turn into a RST.
-    ::shutdown(socket_.native_handle(), SHUT_WR);
-    const auto deadline = Clock::now() + linger_timeout;
-    for (;;) {
-        pollfd p{socket_.native_handle(), POLLIN, 0};
-        if (::poll(&p, 1, millis_until(deadline)) <= 0) break;
-        const ssize_t n = ::recv(socket_.native_handle(), buffer_.data(), buffer_.size(), MSG_DONTWAIT);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) break;
-    }
-    std::error_code ignored;
-    socket_.close(ignored);
-}
-
-void BlockingConnection::serve() {
+void DedicatedThreadConnection::serve() {
     RequestParser parser;
     std::string input;
     TimePoint idle_deadline = Clock::now() + std::chrono::milliseconds(context_.options.keepalive_timeout_ms);
@@ -110,11 +96,11 @@ void BlockingConnection::serve() {
             context_.request_started();
             const HttpResponse response = Handler::is_metrics(request)
                                               ? std::get<HttpResponse>(context_.app.handler.handle(request))
-                                              : execute_blocking(context_.app, request);
+                                              : context_.responder.respond(request);
             const bool keep = respond(response, request.keep_alive);
             context_.request_finished();
             if (!keep) {
-                linger_close();
+                lingering_close_blocking(socket_);
                 return;
             }
             header_deadline = {};
@@ -123,7 +109,7 @@ void BlockingConnection::serve() {
         }
         if (parser.state() == RequestParser::State::error) {
             respond(parser.error(), false);
-            linger_close();
+            lingering_close_blocking(socket_);
             return;
         }
         if (parser.started() && header_deadline == TimePoint{}) {
@@ -137,12 +123,10 @@ void BlockingConnection::serve() {
         if (w == Wait::timeout) {
             if (parser.started() && !context_.stopping) {
                 context_.app.metrics.count_rejected("header_timeout");
-                respond(error_response(408,
-                                       fmt::format("request headers not received within {} ms",
-                                                   context_.options.header_timeout_ms),
-                                       true),
-                        false);
-                linger_close();
+                respond(
+                    header_timeout_response(std::chrono::milliseconds(context_.options.header_timeout_ms)),
+                    false);
+                lingering_close_blocking(socket_);
             }
             return;  // idle keep-alive timeout, or shutdown
         }
@@ -156,4 +140,4 @@ void BlockingConnection::serve() {
     }
 }
 
-}  // namespace slowio
+}  // namespace slowio::sync

@@ -5,17 +5,17 @@
 #include <memory>
 #include <unordered_set>
 
-namespace slowio {
+namespace slowio::sync {
 
-class Connection;
+class PoolConnection;
 
 /// Owns the pool model's connections.
 class ConnectionManager {
   public:
     /// Adds `connection` and starts it.
-    void start(const std::shared_ptr<Connection>& connection);
+    void start(const std::shared_ptr<PoolConnection>& connection);
     /// Forgets a connection that closed itself.
-    void remove(const std::shared_ptr<Connection>& connection);
+    void remove(const std::shared_ptr<PoolConnection>& connection);
     /// Shutdown, first step: idle connections close now, busy ones after their in-flight response.
     void stop_all();
     /// Shutdown, last step: closes whatever is still open.
@@ -24,7 +24,7 @@ class ConnectionManager {
     std::size_t size() const { return connections_.size(); }
 
   private:
-    std::unordered_set<std::shared_ptr<Connection>> connections_;
+    std::unordered_set<std::shared_ptr<PoolConnection>> connections_;
 };
 
-}  // namespace slowio
+}  // namespace slowio::sync

@@ -6,12 +6,14 @@
 #include <optional>
 #include <string>
 
-#include "WorkerPool.hpp"
 #include "core/ServerOptions.hpp"
+#include "server_sync/WorkerPool.hpp"
 
 namespace slowio {
-
 struct ThreadPoolMetrics;
+}  // namespace slowio
+
+namespace slowio::sync {
 
 /// Flags only server_sync has; their --help text says "(server_sync only)".
 struct SyncOptions {
@@ -33,12 +35,12 @@ inline constexpr int default_sync_threads = 10;
 /// Adds --model, --pool, --min-threads, --max-threads, --queue-limit to `app`, bound to `options`.
 void add_sync_options(CLI::App& app, SyncOptions& options);
 
-/// Cross-flag checks CLI11 cannot express (min ≤ max, --store-jitter syntax, --bind address). Returns the
-/// one-line reason when the command line is unusable, nullopt when it is fine.
-std::optional<std::string> validate(const ServerOptions& common, const SyncOptions& sync);
+/// Cross-flag checks of server_sync's own flags that CLI11 cannot express (--min-threads ≤ --max-threads;
+/// the common flags are core's validate()). Returns the one-line reason, or nullopt when they are fine.
+std::optional<std::string> validate(const SyncOptions& sync);
 
 /// The WorkerPool configuration these flags describe.
 WorkerPool::Options make_pool_options(const ServerOptions& common, const SyncOptions& sync,
                                       ThreadPoolMetrics* metrics);
 
-}  // namespace slowio
+}  // namespace slowio::sync

@@ -1,4 +1,4 @@
-#include "WorkerPool.hpp"
+#include "server_sync/WorkerPool.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -8,7 +8,7 @@
 #include "core/Log.hpp"
 #include "core/Metrics.hpp"
 
-namespace slowio {
+namespace slowio::sync {
 
 namespace {
 
@@ -280,4 +280,4 @@ std::uint64_t WorkerPool::completed() const {
     return completed_;
 }
 
-}  // namespace slowio
+}  // namespace slowio::sync

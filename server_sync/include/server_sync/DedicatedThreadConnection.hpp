@@ -11,19 +11,19 @@
 #include <string>
 #include <string_view>
 
-#include "ServerContext.hpp"
 #include "core/HttpResponse.hpp"
+#include "server_sync/ServerContext.hpp"
 
-namespace slowio {
+namespace slowio::sync {
 
 /// Serves one connection on the calling (worker) thread.
-class BlockingConnection {
+class DedicatedThreadConnection {
   public:
     /// Takes the accepted socket; counts the connection as open until destroyed.
-    BlockingConnection(asio::ip::tcp::socket socket, ServerContext& context);
-    ~BlockingConnection();
-    BlockingConnection(const BlockingConnection&) = delete;
-    BlockingConnection& operator=(const BlockingConnection&) = delete;
+    DedicatedThreadConnection(asio::ip::tcp::socket socket, ServerContext& context);
+    ~DedicatedThreadConnection();
+    DedicatedThreadConnection(const DedicatedThreadConnection&) = delete;
+    DedicatedThreadConnection& operator=(const DedicatedThreadConnection&) = delete;
 
     /// Reads, handles and answers requests in order until the connection ends. Blocks the calling thread.
     void serve();
@@ -37,12 +37,11 @@ class BlockingConnection {
     Wait wait_readable(TimePoint deadline);
     bool send_all(std::string_view bytes);
     bool respond(const HttpResponse& response, bool keep_alive);
-    void linger_close();
 
     asio::ip::tcp::socket socket_;
     ServerContext& context_;
-    std::array<char, 512> buffer_{};  ///< small, as in Connection
+    std::array<char, 512> buffer_{};  ///< small, as in PoolConnection
     bool counted_ = true;
 };
 
-}  // namespace slowio
+}  // namespace slowio::sync

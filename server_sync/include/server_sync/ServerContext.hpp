@@ -6,11 +6,12 @@
 #include <atomic>
 #include <cstddef>
 
-#include "WorkerPool.hpp"
 #include "core/Application.hpp"
 #include "core/ServerOptions.hpp"
+#include "server_sync/Responder.hpp"
+#include "server_sync/WorkerPool.hpp"
 
-namespace slowio {
+namespace slowio::sync {
 
 /// Shared state of one server. The counters are atomics because thread-per-connection connections update
 /// them from worker threads; the pool model updates them on the I/O thread only.
@@ -19,8 +20,10 @@ struct ServerContext {
     const ServerOptions& options;
     WorkerPool& pool;
     asio::io_context& io;  ///< the single I/O thread's context (accepts; pool-model socket I/O)
-    int stop_event =
-        -1;  ///< eventfd, readable once shutdown began (wakes blocked thread-per-connection reads)
+    /// eventfd, readable once shutdown began (wakes blocked thread-per-connection reads).
+    int stop_event = -1;
+    /// Performs the handler's store calls and CPU work on the calling worker.
+    Responder responder{app};
 
     std::atomic<std::size_t> in_flight{0};    ///< requests parsed and not yet answered
     std::atomic<std::size_t> connections{0};  ///< connections being served (rejected ones excluded)
@@ -48,4 +51,4 @@ struct ServerContext {
     }
 };
 
-}  // namespace slowio
+}  // namespace slowio::sync

@@ -1,46 +1,47 @@
-#include "Connection.hpp"
+#include "server_sync/PoolConnection.hpp"
 
 #include <fmt/format.h>
 
 #include <asio/post.hpp>
 #include <asio/write.hpp>
 
-#include "ConnectionManager.hpp"
-#include "RequestExecutor.hpp"
 #include "core/Handler.hpp"
+#include "core/LingeringClose.hpp"
 #include "core/Log.hpp"
+#include "core/ServerResponses.hpp"
+#include "server_sync/ConnectionManager.hpp"
+#include "server_sync/Responder.hpp"
 
-namespace slowio {
+namespace slowio::sync {
 
 namespace {
 /// While a request is being answered we keep reading (to notice a client that goes away) but stop once this
 /// much pipelined input is buffered: a client cannot make us hold more than this per connection.
 constexpr std::size_t max_buffered_input = 64 * 1024;
-/// How long a closing connection waits for the client to close after our final response (see linger_close).
-constexpr std::chrono::milliseconds linger_timeout{2000};
 }  // namespace
 
-Connection::Connection(asio::ip::tcp::socket socket, ServerContext& context, ConnectionManager& manager)
+PoolConnection::PoolConnection(asio::ip::tcp::socket socket, ServerContext& context,
+                               ConnectionManager& manager)
     : socket_(std::move(socket)), timer_(socket_.get_executor()), context_(context), manager_(manager) {
     context_.connection_opened();
 }
 
-Connection::~Connection() {
+PoolConnection::~PoolConnection() {
     // Only reached with the socket still open if the I/O loop was torn down around us.
     if (!closed_) context_.connection_closed();
 }
 
-void Connection::start() {
+void PoolConnection::start() {
     arm_timer(TimerKind::idle, std::chrono::milliseconds(context_.options.keepalive_timeout_ms));
     read_more();
 }
 
-void Connection::stop() {
+void PoolConnection::stop() {
     closing_ = true;
     if (!busy_) close();
 }
 
-void Connection::close() {
+void PoolConnection::close() {
     if (closed_) return;
     closed_ = true;
     cancel_timer();
@@ -50,7 +51,7 @@ void Connection::close() {
     manager_.remove(shared_from_this());
 }
 
-void Connection::read_more() {
+void PoolConnection::read_more() {
     if (reading_ || closed_ || peer_closed_) return;
     if (!lingering_ && input_.size() >= max_buffered_input) return;  // resumes after the response
     reading_ = true;
@@ -59,7 +60,7 @@ void Connection::read_more() {
         [self = shared_from_this()](std::error_code ec, std::size_t n) { self->on_read(ec, n); });
 }
 
-void Connection::on_read(std::error_code ec, std::size_t bytes) {
+void PoolConnection::on_read(std::error_code ec, std::size_t bytes) {
     reading_ = false;
     if (closed_) return;
     if (lingering_) {
@@ -85,7 +86,7 @@ void Connection::on_read(std::error_code ec, std::size_t bytes) {
     }
 }
 
-void Connection::process() {
+void PoolConnection::process() {
     if (closed_ || busy_) return;
     if (!input_.empty()) {
         const std::size_t used = parser_.consume(input_.data(), input_.size());
@@ -118,7 +119,7 @@ void Connection::process() {
     read_more();
 }
 
-void Connection::dispatch(HttpRequest request) {
+void PoolConnection::dispatch(HttpRequest request) {
     busy_ = true;
     context_.request_started();
     const bool keep_alive = request.keep_alive;
@@ -131,7 +132,7 @@ void Connection::dispatch(HttpRequest request) {
         return;
     }
     auto task = [self = shared_from_this(), request = std::move(request), keep_alive]() mutable {
-        HttpResponse response = execute_blocking(self->context_.app, request);
+        HttpResponse response = self->context_.responder.respond(request);
         asio::io_context& io = self->context_.io;
         // Back to the I/O thread to write; the worker keeps no reference to the connection afterwards.
         asio::post(io, [self = std::move(self), response = std::move(response), keep_alive]() mutable {
@@ -139,22 +140,17 @@ void Connection::dispatch(HttpRequest request) {
         });
     };
     if (!context_.pool.try_submit(std::move(task))) {
-        HttpResponse busy;
         if (context_.stopping) {
-            busy = error_response(503, "server is shutting down", /*close=*/true);
+            deliver(shutting_down_response(), keep_alive);
         } else {
             context_.app.metrics.count_rejected("queue_full");
-            busy = error_response(
-                503, fmt::format("worker queue is full ({} waiting); retry later", context_.pool.queued()),
-                /*close=*/false);
+            deliver(queue_full_response(context_.pool.queued()), keep_alive);
         }
-        busy.extra_headers.emplace_back("Retry-After", "1");
-        deliver(std::move(busy), keep_alive);
     }
     read_more();  // keep watching the socket: a client that leaves mid-wait is noticed
 }
 
-void Connection::deliver(HttpResponse response, bool keep_alive) {
+void PoolConnection::deliver(HttpResponse response, bool keep_alive) {
     if (closed_) {  // the connection was torn down while the worker ran
         context_.request_finished();
         return;
@@ -164,14 +160,14 @@ void Connection::deliver(HttpResponse response, bool keep_alive) {
     write(serialize(response, keep, http_date()), !keep, /*answers_request=*/true);
 }
 
-void Connection::send_final(const HttpResponse& response) {
+void PoolConnection::send_final(const HttpResponse& response) {
     busy_ = true;
     closing_ = true;
     context_.app.metrics.count_response(response.status);
     write(serialize(response, false, http_date()), /*close_after=*/true, /*answers_request=*/false);
 }
 
-void Connection::write(std::string bytes, bool close_after, bool answers_request) {
+void PoolConnection::write(std::string bytes, bool close_after, bool answers_request) {
     output_ = std::move(bytes);
     asio::async_write(
         socket_, asio::buffer(output_),
@@ -180,7 +176,7 @@ void Connection::write(std::string bytes, bool close_after, bool answers_request
         });
 }
 
-void Connection::on_write(std::error_code ec, bool close_after, bool answers_request) {
+void PoolConnection::on_write(std::error_code ec, bool close_after, bool answers_request) {
     if (answers_request) context_.request_finished();
     if (closed_) return;
     if (ec) {
@@ -200,14 +196,14 @@ void Connection::on_write(std::error_code ec, bool close_after, bool answers_req
     process();  // the next pipelined request, or wait for one
 }
 
-void Connection::linger_close() {
-    // Half-close and drain instead of close(): closing a socket with unread input makes the kernel send RST,
-    // which can destroy our final response (400/408/431...) before the client has read it.
+void PoolConnection::linger_close() {
+    // core's lingering close (see LingeringClose.hpp for why), as a state of this callback-driven connection:
+    // the read that watches for a departing client may be pending here, and it becomes the discarding read.
     lingering_ = true;
     std::error_code ignored;
     socket_.shutdown(asio::socket_base::shutdown_send, ignored);
     input_.clear();
-    arm_timer(TimerKind::linger, linger_timeout);
+    arm_timer(TimerKind::linger, lingering_close_timeout);
     if (peer_closed_) {
         close();
         return;
@@ -215,7 +211,7 @@ void Connection::linger_close() {
     read_more();
 }
 
-void Connection::arm_timer(TimerKind kind, std::chrono::milliseconds after) {
+void PoolConnection::arm_timer(TimerKind kind, std::chrono::milliseconds after) {
     timer_kind_ = kind;
     const std::uint64_t generation = ++timer_generation_;
     timer_.expires_after(after);
@@ -225,13 +221,13 @@ void Connection::arm_timer(TimerKind kind, std::chrono::milliseconds after) {
     });
 }
 
-void Connection::cancel_timer() {
+void PoolConnection::cancel_timer() {
     timer_kind_ = TimerKind::none;
     ++timer_generation_;
     timer_.cancel();
 }
 
-void Connection::on_timeout(TimerKind kind) {
+void PoolConnection::on_timeout(TimerKind kind) {
     timer_kind_ = TimerKind::none;
     switch (kind) {
         case TimerKind::idle:
@@ -241,10 +237,8 @@ void Connection::on_timeout(TimerKind kind) {
         case TimerKind::header: {
             if (busy_) return;
             context_.app.metrics.count_rejected("header_timeout");
-            send_final(error_response(
-                408,
-                fmt::format("request headers not received within {} ms", context_.options.header_timeout_ms),
-                /*close=*/true));
+            send_final(
+                header_timeout_response(std::chrono::milliseconds(context_.options.header_timeout_ms)));
             return;
         }
         case TimerKind::none:
@@ -252,4 +246,4 @@ void Connection::on_timeout(TimerKind kind) {
     }
 }
 
-}  // namespace slowio
+}  // namespace slowio::sync

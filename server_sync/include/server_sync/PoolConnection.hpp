@@ -14,24 +14,24 @@
 #include <memory>
 #include <string>
 
-#include "ServerContext.hpp"
 #include "core/HttpRequest.hpp"
 #include "core/HttpResponse.hpp"
 #include "core/RequestParser.hpp"
+#include "server_sync/ServerContext.hpp"
 
-namespace slowio {
+namespace slowio::sync {
 
 class ConnectionManager;
 
 /// A keep-alive HTTP/1.1 connection: reads, parses, dispatches one request at a time (pipelined requests
 /// are answered in order because the next is parsed only after the previous response is written).
-class Connection : public std::enable_shared_from_this<Connection> {
+class PoolConnection : public std::enable_shared_from_this<PoolConnection> {
   public:
     /// Takes the accepted socket; counts the connection as open until it closes.
-    Connection(asio::ip::tcp::socket socket, ServerContext& context, ConnectionManager& manager);
-    ~Connection();
-    Connection(const Connection&) = delete;
-    Connection& operator=(const Connection&) = delete;
+    PoolConnection(asio::ip::tcp::socket socket, ServerContext& context, ConnectionManager& manager);
+    ~PoolConnection();
+    PoolConnection(const PoolConnection&) = delete;
+    PoolConnection& operator=(const PoolConnection&) = delete;
 
     /// Starts reading (and the keep-alive idle timer).
     void start();
@@ -76,4 +76,4 @@ class Connection : public std::enable_shared_from_this<Connection> {
     bool closed_ = false;
 };
 
-}  // namespace slowio
+}  // namespace slowio::sync

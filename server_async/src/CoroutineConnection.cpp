@@ -1,4 +1,4 @@
-#include "server_async/Connection.hpp"
+#include "server_async/CoroutineConnection.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -6,9 +6,10 @@
 #include <asio/write.hpp>
 
 #include "core/HttpResponse.hpp"
+#include "core/LingeringClose.hpp"
 #include "core/Log.hpp"
+#include "core/ServerResponses.hpp"
 #include "server_async/ConnectionManager.hpp"
-#include "server_async/LingeringClose.hpp"
 #include "server_async/Responder.hpp"
 
 namespace slowio::async {
@@ -32,22 +33,11 @@ void log_failure(std::exception_ptr failure) {
 /// Pipelined responses queued beyond this are written without waiting for the rest of the batch.
 constexpr std::size_t max_batch_bytes = 16 * 1024;
 
-/// Keeps http_requests_in_flight right on every path out of a request, exceptions included.
-class InFlight {
-  public:
-    explicit InFlight(prometheus::Gauge& gauge) : gauge_(gauge) { gauge_.Increment(); }
-    ~InFlight() { gauge_.Decrement(); }
-    InFlight(const InFlight&) = delete;
-    InFlight& operator=(const InFlight&) = delete;
-
-  private:
-    prometheus::Gauge& gauge_;
-};
-
 }  // namespace
 
-Connection::Connection(asio::ip::tcp::socket socket, Responder& responder, ConnectionManager& manager,
-                       Metrics& metrics, Heartbeat& heartbeat, Timeouts timeouts)
+CoroutineConnection::CoroutineConnection(asio::ip::tcp::socket socket, Responder& responder,
+                                         ConnectionManager& manager, Metrics& metrics, Heartbeat& heartbeat,
+                                         Timeouts timeouts)
     : socket_(std::move(socket)),
       timer_(socket_.get_executor()),
       responder_(responder),
@@ -62,11 +52,11 @@ Connection::Connection(asio::ip::tcp::socket socket, Responder& responder, Conne
     socket_.non_blocking(true, ignored);
 }
 
-Connection::~Connection() {
+CoroutineConnection::~CoroutineConnection() {
     manager_.remove(*this);
 }
 
-void Connection::start() {
+void CoroutineConnection::start() {
     if (!manager_.add(*this)) {
         // Accepted just as the server began to stop: nothing of this client's was taken on, close.
         std::error_code ignored;
@@ -78,7 +68,7 @@ void Connection::start() {
     arm_timer();
 }
 
-void Connection::on_server_stop() {
+void CoroutineConnection::on_server_stop() {
     stop_requested_ = true;
     // Idle (waiting for the first byte of the next request, nothing buffered): cancel the read, serve()
     // closes.
@@ -88,20 +78,25 @@ void Connection::on_server_stop() {
     }
 }
 
-void Connection::set_deadline(clock::time_point deadline) {
+void CoroutineConnection::set_deadline(clock::time_point deadline) {
     deadline_ = deadline;
     // Later deadlines are picked up when the timer fires; only an earlier one needs the timer re-armed now.
     if (deadline < armed_) timer_.cancel();
 }
 
-void Connection::finish() {
+void CoroutineConnection::finish() {
+    // Requests this connection took on and never answered (the client left, or the server stops without
+    // them): no longer in flight.
+    manager_.requests_settled(responses_queued_ + (handling_request_ ? 1 : 0));
+    responses_queued_ = 0;
+    handling_request_ = false;
     finished_ = true;
     timer_.cancel();
     std::error_code ignored;
     socket_.close(ignored);
 }
 
-void Connection::arm_timer() {
+void CoroutineConnection::arm_timer() {
     armed_ = deadline_;
     timer_.expires_at(armed_);
     // A plain completion handler, not a second coroutine: the pending wait costs one small operation, not a
@@ -109,7 +104,7 @@ void Connection::arm_timer() {
     timer_.async_wait([self = shared_from_this()](std::error_code) { self->on_timer(); });
 }
 
-void Connection::on_timer() {
+void CoroutineConnection::on_timer() {
     if (finished_) return;  // drops the handler's reference
     const auto now = clock::now();
     if (deadline_ <= now) {
@@ -129,11 +124,11 @@ void Connection::on_timer() {
     arm_timer();  // also when the deadline moved (later, or earlier via set_deadline's cancel)
 }
 
-asio::awaitable<void> Connection::serve(std::shared_ptr<Connection> self) {
+asio::awaitable<void> CoroutineConnection::serve(std::shared_ptr<CoroutineConnection> self) {
     // `self` lives in this frame: the connection stays alive until serve() is over. However serve() ends —
     // return, exception, or its frame destroyed unresumed with the io_context — the timer must be released.
     struct FinishOnExit {
-        Connection& c;
+        CoroutineConnection& c;
         ~FinishOnExit() {
             if (!c.finished_) c.finish();
         }
@@ -191,12 +186,13 @@ asio::awaitable<void> Connection::serve(std::shared_ptr<Connection> self) {
             co_return;
         }
 
-        // 2. Respond. The request is in flight (http_requests_in_flight) from here until its response is
-        // queued for writing — answered, as far as the server's work goes; a batch's write is one step after.
-        // It stays in the parser (no copy in this frame) until parser_.next().
+        // 2. Respond. The request is in flight (http_requests_in_flight, and what a graceful shutdown waits
+        // for) from here until its response is written; finish() settles whatever is left unwritten. It
+        // stays in the parser (no copy in this frame) until parser_.next().
         bool keep_alive = false;
         {
-            InFlight in_flight(metrics_.requests_in_flight());
+            manager_.request_parsed();
+            handling_request_ = true;
             phase_ = Phase::handling;
             const HttpRequest& request = parser_.request();
             Outcome outcome = responder_.handle(request);
@@ -212,6 +208,8 @@ asio::awaitable<void> Connection::serve(std::shared_ptr<Connection> self) {
             // During shutdown every response closes its connection, so draining ends.
             keep_alive = keeps_alive(response, request.keep_alive) && !stop_requested_;
             serialize_to(out_, response, keep_alive, http_date());
+            handling_request_ = false;
+            ++responses_queued_;
             parser_.next();  // `request` is gone from here on
             // Counted before the bytes leave, so a client that reads /metrics right after sees its response.
             metrics_.count_response(response.status);
@@ -231,12 +229,11 @@ asio::awaitable<void> Connection::serve(std::shared_ptr<Connection> self) {
     }
 }
 
-asio::awaitable<void> Connection::on_read_error(std::error_code ec) {
+asio::awaitable<void> CoroutineConnection::on_read_error(std::error_code ec) {
     if (timed_out_ && parser_.started()) {
         // Slowloris: headers started but not completed in time.
         metrics_.count_rejected("header_timeout");
-        co_await send_final(error_response(
-            408, fmt::format("request headers not received within {} ms", timeouts_.header.count()), true));
+        co_await send_final(header_timeout_response(timeouts_.header));
         co_return;
     }
     // Idle keep-alive timeout, shutdown of an idle connection, or the client went away (EOF, reset) —
@@ -247,7 +244,7 @@ asio::awaitable<void> Connection::on_read_error(std::error_code ec) {
     finish();
 }
 
-asio::awaitable<void> Connection::send_final(const HttpResponse& response) {
+asio::awaitable<void> CoroutineConnection::send_final(const HttpResponse& response) {
     // After any responses still queued for earlier pipelined requests, in order.
     serialize_to(out_, response, /*keep_alive=*/false, http_date());
     metrics_.count_response(response.status);
@@ -259,7 +256,7 @@ asio::awaitable<void> Connection::send_final(const HttpResponse& response) {
     }
 }
 
-asio::awaitable<bool> Connection::flush() {
+asio::awaitable<bool> CoroutineConnection::flush() {
     const Phase phase = phase_;
     // Fast path: one non-blocking send. The queued responses nearly always fit in the socket buffer, and
     // writing them here saves the trip through the scheduler that even a speculative async_write costs.
@@ -290,6 +287,10 @@ asio::awaitable<bool> Connection::flush() {
     // `out_ = std::string()`: libstdc++'s move-assignment from a short string keeps the old capacity.)
     std::string().swap(out_);
     heartbeat_.beat();
+    if (!ec) {
+        manager_.requests_settled(responses_queued_);
+        responses_queued_ = 0;
+    }
     if (ec) {
         finish();
         co_return false;

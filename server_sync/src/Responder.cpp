@@ -1,4 +1,4 @@
-#include "RequestExecutor.hpp"
+#include "server_sync/Responder.hpp"
 
 #include <exception>
 #include <type_traits>
@@ -7,21 +7,21 @@
 #include "core/CpuWork.hpp"
 #include "core/Log.hpp"
 
-namespace slowio {
+namespace slowio::sync {
 
-HttpResponse execute_blocking(Application& app, const HttpRequest& request) {
+HttpResponse Responder::respond(const HttpRequest& request) const {
     try {
-        Outcome outcome = app.handler.handle(request);
+        Outcome outcome = app_.handler.handle(request);
         return std::visit(
             [&](auto& step) -> HttpResponse {
                 using Step = std::decay_t<decltype(step)>;
                 if constexpr (std::is_same_v<Step, HttpResponse>) {
                     return std::move(step);
                 } else if constexpr (std::is_same_v<Step, StoreCall>) {
-                    return app.handler.finish(step, app.store.fetch_blocking(step));
+                    return app_.handler.finish(step, app_.store.fetch_blocking(step));
                 } else {
                     static_assert(std::is_same_v<Step, CpuWork>);
-                    return app.handler.finish(step, run_cpu_work(step.n));
+                    return app_.handler.finish(step, run_cpu_work(step.n));
                 }
             },
             outcome);
@@ -31,4 +31,4 @@ HttpResponse execute_blocking(Application& app, const HttpRequest& request) {
     }
 }
 
-}  // namespace slowio
+}  // namespace slowio::sync

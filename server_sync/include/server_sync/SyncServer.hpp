@@ -10,40 +10,40 @@
 #include <cstdint>
 #include <system_error>
 
-#include "ConnectionManager.hpp"
-#include "ServerContext.hpp"
-#include "SyncOptions.hpp"
-#include "WorkerPool.hpp"
+#include "core/AcceptErrorLog.hpp"
 #include "core/Application.hpp"
 #include "core/ServerOptions.hpp"
+#include "server_sync/ConnectionManager.hpp"
+#include "server_sync/ServerContext.hpp"
+#include "server_sync/SyncOptions.hpp"
+#include "server_sync/WorkerPool.hpp"
 
-namespace slowio {
+namespace slowio::sync {
 
 /// The blocking server: one I/O thread (the caller of run()) plus the WorkerPool.
-class Server {
+class SyncServer {
   public:
     /// Starts the worker pool (threads exist before the first connection). Throws std::runtime_error if no
     /// worker thread can be started or the stop eventfd cannot be created.
-    Server(const ServerOptions& options, const SyncOptions& sync, Application& app);
-    ~Server();
-    Server(const Server&) = delete;
-    Server& operator=(const Server&) = delete;
+    SyncServer(const ServerOptions& options, const SyncOptions& sync, Application& app);
+    ~SyncServer();
+    SyncServer(const SyncServer&) = delete;
+    SyncServer& operator=(const SyncServer&) = delete;
 
-    /// Binds and listens on --bind:--port with a large backlog. The error is returned, not thrown: the caller
+    /// Binds and listens on `endpoint` (core's open_listener). The error is returned, not thrown: the caller
     /// exits with exit_code::cannot_bind.
-    std::error_code listen();
+    std::error_code listen(const asio::ip::tcp::endpoint& endpoint);
     /// The bound endpoint (the real port when --port 0).
     asio::ip::tcp::endpoint local_endpoint() const;
     /// Serves until SIGINT/SIGTERM, drains in-flight requests (bounded by Application::shutdown_grace()), and
-    /// returns the exit code (0). If the grace period runs out, logs what was abandoned and exits the
-    /// process.
+    /// returns exit_code::ok. If the grace period runs out, logs what was abandoned and exits the process
+    /// with exit_code::drain_expired (workers still blocked in the store cannot be joined).
     int run();
 
   private:
     void do_accept();
     void on_accept_error(const std::error_code& ec);
     void on_accepted(asio::ip::tcp::socket socket);
-    void reject(asio::ip::tcp::socket socket, std::string_view why, std::string_view reason);
     void wait_signal();
     void begin_shutdown();
     void check_drained();
@@ -60,10 +60,9 @@ class Server {
     asio::steady_timer accept_retry_;
     asio::steady_timer drain_timer_;
     std::chrono::steady_clock::time_point drain_deadline_{};
-    std::chrono::steady_clock::time_point last_fd_warning_{};
-    std::uint64_t fd_failures_ = 0;  ///< accept failures for lack of descriptors since the last warning
+    AcceptErrorLog accept_errors_;
     bool drained_ = false;
     WorkerPool pool_;  ///< last member: destroyed (joined) first
 };
 
-}  // namespace slowio
+}  // namespace slowio::sync

@@ -30,8 +30,10 @@
 #include <vector>
 
 namespace slowio {
-
 struct ThreadPoolMetrics;
+}  // namespace slowio
+
+namespace slowio::sync {
 
 /// A FIFO work queue drained by worker threads, fixed or elastic (see the file comment).
 class WorkerPool {
@@ -150,4 +152,4 @@ class WorkerPool {
     pthread_t gate_{};
 };
 
-}  // namespace slowio
+}  // namespace slowio::sync

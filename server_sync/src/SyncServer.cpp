@@ -1,0 +1,176 @@
+#include "server_sync/SyncServer.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+
+#include "core/ConnectionRejection.hpp"
+#include "core/Listener.hpp"
+#include "core/Log.hpp"
+#include "core/ServerResponses.hpp"
+#include "server_sync/DedicatedThreadConnection.hpp"
+#include "server_sync/PoolConnection.hpp"
+
+namespace slowio::sync {
+
+SyncServer::SyncServer(const ServerOptions& options, const SyncOptions& sync, Application& app)
+    : options_(options),
+      sync_(sync),
+      app_(app),
+      context_{app, options, pool_, io_},
+      signals_(io_, SIGINT, SIGTERM),
+      acceptor_(io_),
+      accept_retry_(io_),
+      drain_timer_(io_),
+      pool_(make_pool_options(options, sync, &app.metrics.enable_threadpool())) {
+    context_.stop_event = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (context_.stop_event < 0) throw std::runtime_error("eventfd failed");
+}
+
+SyncServer::~SyncServer() {
+    if (context_.stop_event >= 0) ::close(context_.stop_event);
+}
+
+std::error_code SyncServer::listen(const asio::ip::tcp::endpoint& endpoint) {
+    return open_listener(acceptor_, endpoint);
+}
+
+asio::ip::tcp::endpoint SyncServer::local_endpoint() const {
+    std::error_code ec;
+    return acceptor_.local_endpoint(ec);
+}
+
+int SyncServer::run() {
+    wait_signal();
+    do_accept();
+    io_.run();
+
+    // io_ stopped: everything in flight was answered (drained_), or the grace period ran out. Requests still
+    // in flight now are lost: their responses can no longer be written.
+    const bool joined = pool_.shutdown(drain_deadline_);
+    const std::size_t lost = context_.in_flight.load();
+    const int code = lost > 0 ? exit_code::drain_expired : exit_code::ok;
+    if (lost > 0) {
+        log(LogLevel::warn,
+            "shutdown grace of {} ms expired with {} requests in flight and {} queued; exiting with code {} "
+            "without them",
+            app_.shutdown_grace().count(), lost, pool_.queued(), code);
+    }
+    if (!joined) {
+        if (lost == 0) {
+            log(LogLevel::info,
+                "drained: every request answered; connection threads still in lingering close");
+        }
+        // Workers are still blocked (in the store, or lingering on a closing connection): the orderly
+        // teardown would wait for them, so skip it. The temp database is the one thing the destructors would
+        // have cleaned up.
+        if (options_.db_path.empty()) {
+            std::error_code ignored;
+            std::filesystem::remove(app_.store.path(), ignored);
+        }
+        std::fflush(nullptr);
+        std::_Exit(code);
+    }
+    manager_.close_all();
+    // Run the completion handlers of the sockets just closed, so no connection outlives the I/O loop.
+    io_.restart();
+    io_.poll();
+    if (code == exit_code::ok)
+        log(LogLevel::info, "shutdown complete: {} work items completed", pool_.completed());
+    return code;
+}
+
+void SyncServer::do_accept() {
+    acceptor_.async_accept([this](std::error_code ec, asio::ip::tcp::socket socket) {
+        if (context_.stopping) return;
+        if (ec) {
+            on_accept_error(ec);
+            return;
+        }
+        on_accepted(std::move(socket));
+        do_accept();
+    });
+}
+
+void SyncServer::on_accept_error(const std::error_code& ec) {
+    if (ec == asio::error::operation_aborted) return;
+    accept_errors_.record(ec, context_.connections.load());
+    if (!is_out_of_descriptors(ec)) {
+        do_accept();
+        return;
+    }
+    app_.metrics.count_rejected("accept_failed");
+    accept_retry_.expires_after(accept_backoff);
+    accept_retry_.async_wait([this](std::error_code wait_ec) {
+        if (!wait_ec && !context_.stopping) do_accept();
+    });
+}
+
+void SyncServer::on_accepted(asio::ip::tcp::socket socket) {
+    std::error_code ignored;
+    socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+    if (context_.connections >= options_.max_connections) {
+        reject_connection(std::move(socket), too_many_connections_response(options_.max_connections),
+                          app_.metrics, "max_connections");
+        return;
+    }
+    if (!sync_.thread_per_connection()) {
+        manager_.start(std::make_shared<PoolConnection>(std::move(socket), context_, manager_));
+        return;
+    }
+    auto connection = std::make_shared<DedicatedThreadConnection>(std::move(socket), context_);
+    if (!pool_.try_submit([connection] { connection->serve(); })) {
+        reject_connection(connection->release_socket(), connection_queue_full_response(), app_.metrics,
+                          "queue_full");
+    }
+}
+
+void SyncServer::wait_signal() {
+    signals_.async_wait([this](std::error_code ec, int signal) {
+        if (ec) return;
+        if (context_.stopping) {
+            log(LogLevel::info, "signal {} during shutdown: still draining", signal);
+        } else {
+            log(LogLevel::info, "signal {}: stop accepting, draining {} in-flight requests (grace {} ms)",
+                signal, context_.in_flight.load(), app_.shutdown_grace().count());
+            begin_shutdown();
+        }
+        wait_signal();
+    });
+}
+
+void SyncServer::begin_shutdown() {
+    context_.stopping = true;
+    std::error_code ignored;
+    acceptor_.close(ignored);
+    accept_retry_.cancel();
+    // Wakes every thread-per-connection thread parked on an idle connection (the eventfd stays readable).
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto written = ::write(context_.stop_event, &one, sizeof one);
+    manager_.stop_all();
+    drain_deadline_ = std::chrono::steady_clock::now() + app_.shutdown_grace();
+    check_drained();
+}
+
+void SyncServer::check_drained() {
+    if (context_.in_flight == 0) {
+        drained_ = true;
+        signals_.cancel();
+        io_.stop();
+        return;
+    }
+    if (std::chrono::steady_clock::now() >= drain_deadline_) {
+        drained_ = false;
+        io_.stop();
+        return;
+    }
+    drain_timer_.expires_after(std::chrono::milliseconds(10));
+    drain_timer_.async_wait([this](std::error_code ec) {
+        if (!ec) check_drained();
+    });
+}
+
+}  // namespace slowio::sync

@@ -1,0 +1,54 @@
+/// \file server_sync: the blocking server. Every store call blocks a worker thread for the store latency.
+
+#include <csignal>
+#include <exception>
+
+#include "core/Application.hpp"
+#include "core/Log.hpp"
+#include "core/ServerOptions.hpp"
+#include "core/ServerStartup.hpp"
+#include "server_sync/SyncOptions.hpp"
+#include "server_sync/SyncServer.hpp"
+
+int main(int argc, char** argv) {
+    using namespace slowio;
+    ServerOptions options;
+    options.threads = sync::default_sync_threads;
+    sync::SyncOptions sync_options;
+    CLI::App cli{
+        "server_sync: the blocking server; each store call blocks a worker thread for the store latency",
+        "server_sync"};
+    add_common_options(cli, options);
+    sync::add_sync_options(cli, sync_options);
+    if (const auto code = parse_server_command_line(cli, argc, argv, options,
+                                                    [&] { return sync::validate(sync_options); })) {
+        return *code;
+    }
+    // Writes to a peer that vanished must fail with EPIPE, not kill the process.
+    std::signal(SIGPIPE, SIG_IGN);
+
+    try {
+        Application app(options);
+        raise_file_limit(options);
+        sync::SyncServer server(options, sync_options, app);
+        if (const std::error_code ec = server.listen(listen_endpoint(options))) {
+            log(LogLevel::error, "cannot bind {}:{}: {}", options.bind, options.port, ec.message());
+            return exit_code::cannot_bind;
+        }
+        announce_listening(server.local_endpoint());
+        if (sync_options.pool == "elastic") {
+            log(LogLevel::info,
+                "model {}, elastic pool {}..{} threads (starvation signal: {}), queue limit {}, store "
+                "latency {}",
+                sync_options.model, sync_options.min_threads, sync_options.max_threads,
+                sync_options.starvation_signal, sync_options.queue_limit, app.latency.describe());
+        } else {
+            log(LogLevel::info, "model {}, fixed pool of {} threads, queue limit {}, store latency {}",
+                sync_options.model, options.threads, sync_options.queue_limit, app.latency.describe());
+        }
+        return server.run();
+    } catch (const std::exception& e) {
+        log(LogLevel::error, "server_sync failed to start: {}", e.what());
+        return exit_code::startup_failed;
+    }
+}
