@@ -29,13 +29,14 @@ import os
 import re
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from slowio.nginx import medians  # the same medians as report.md's
 
 REPO = Path(__file__).resolve().parent.parent
 HEALTH_BODY = '{"status":"ok"}'
@@ -140,7 +141,7 @@ def start_server(binary: str, cpu: int | None) -> tuple[subprocess.Popen, int]:
     proc = subprocess.Popen([binary, "--port", "0", "--threads", "1", "--log-level", "warn"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                             preexec_fn=pinned(cpu))
-    line = proc.stdout.readline().strip()  # the contract: first line "listening on 127.0.0.1:PORT"
+    line = proc.stdout.readline().strip()  # the servers print exactly "listening on 127.0.0.1:PORT" first
     m = re.fullmatch(r"listening on [0-9.]+:(\d+)", line)
     if not m:
         proc.kill()
@@ -266,22 +267,6 @@ def main(argv: list[str]) -> int:
     for line in summary(rows):
         print(line)
     return 0
-
-
-def medians(rows: list[dict]) -> dict[int, dict[str, dict[str, float]]]:
-    """{depth: {server: {"rps", "cpu_us_per_request", "rounds"}}}: medians over the rounds. Rows may come from
-    the CSV (strings) or from main() (numbers)."""
-    out: dict[int, dict[str, dict[str, float]]] = {}
-    for depth in sorted({int(r["pipeline"]) for r in rows}):
-        out[depth] = {}
-        for server in ("nginx", "server_async"):
-            mine = [r for r in rows if int(r["pipeline"]) == depth and r["server"] == server]
-            if mine:
-                out[depth][server] = {
-                    "rps": statistics.median(float(r["rps"]) for r in mine),
-                    "cpu_us_per_request": statistics.median(float(r["cpu_us_per_request"]) for r in mine),
-                    "rounds": len(mine)}
-    return out
 
 
 def summary(rows: list[dict]) -> list[str]:

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A stand-in for loadgen in the suite's tests: same flags, instant run, Little's-law-shaped JSON/CSV output.
 
-It scrapes the fake server's /metrics once for its capacity model and latency, then writes the contract's JSON
-(throughput = min(C, capacity) / L), one summary CSV row and a short time series. FAKE_LOADGEN_EXIT=N makes it
+It scrapes the fake server's /metrics once for its capacity model and latency, then writes a JSON report and a
+time series under loadgen's names (bench/loadgen/README.md; throughput = min(C, capacity) / L), (--csv is
+accepted and ignored: the sweep does not use it). FAKE_LOADGEN_EXIT=N makes it
 exit N without output; FAKE_LOADGEN_ERRORS=N reports N timeouts.
 """
 import argparse
@@ -68,19 +69,13 @@ j = {"config": {"connections": a.c}, "machine": {"cores": 2}, "window_s": window
      "server": {"scraped": True, "samples": 10, "failures": 0,
                 "peaks": {"threadpool_threads": vals.get("threadpool_threads"),
                           "threadpool_queue_length": vals.get("threadpool_queue_length"),
-                          "process_resident_memory_bytes": vals.get("process_resident_memory_bytes", 0)
-                          + a.c * 4096}}}
+                          "rss_kb": (vals.get("process_resident_memory_bytes", 0) + a.c * 4096) / 1024}}}
 with open(a.json, "w") as f:
     json.dump(j, f)
-new = not os.path.exists(a.csv)
-with open(a.csv, "a") as f:
-    if new:
-        f.write("throughput_rps,connections\n")
-    f.write(f"{tput},{a.c}\n")
 with open(a.timeseries, "w") as f:
     f.write("t_s,phase,rps,p50_us,p99_us,errors,server_threadpool_threads,server_threadpool_busy_threads,"
-            "server_threadpool_queue_length,server_http_requests_in_flight,server_eventloop_lag_ms,"
-            "server_rss_kb\n")
+            "server_threadpool_queue_length,server_http_requests_in_flight,server_http_connections_open,"
+            "server_eventloop_lag_max_ms,server_rss_kb\n")
     steps = int(duration / 0.25)
     for i in range(steps + 1):
         t = i * 0.25
@@ -89,5 +84,5 @@ with open(a.timeseries, "w") as f:
             th = min(a.c, 2 + int(2 * t))
         phase = "warmup" if t < warmup else ("steady" if t < duration else "drain")
         f.write(f"{t:.2f},{phase},{tput:.3f},{p50:.1f},{p50 * 1.02:.1f},0,{th},{th},"
-                f"{max(0, a.c - th)},{a.c},{lat_ms if 'fake_capacity_model_K' in vals else 1.0},{8000 + t}\n")
+                f"{max(0, a.c - th)},{a.c},{a.c},{lat_ms if 'fake_capacity_model_K' in vals else 1.0},{8000 + t}\n")
 print(f"fake loadgen: {tput:.1f} req/s")

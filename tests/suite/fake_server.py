@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """A stand-in for server_sync / server_async in the suite's tests: same command line surface, no real load.
 
-It prints ``listening on 127.0.0.1:PORT``, serves GET /metrics (Prometheus text) with gauges that follow the
-contract's names, exits 0 on SIGTERM, and exits 4 about 0.3 s after start when run as the async
+It prints ``listening on 127.0.0.1:PORT``, serves GET /metrics (Prometheus text) with gauges under the real
+servers' metric names, exits 0 on SIGTERM, and exits 4 about 0.3 s after start when run as the async
 ``sync-over-async`` anti-pattern with ``--deadlock-exit``. Environment knobs for failure tests:
 FAKE_SERVER_CRASH=1 (dies with SIGABRT 0.3 s after start), FAKE_SERVER_NO_LISTEN=1 (exits 3 at once),
-FAKE_SERVER_IGNORE_TERM=1 (ignores SIGTERM).
+FAKE_SERVER_IGNORE_TERM=1 (ignores SIGTERM), FAKE_SERVER_DRAIN_EXPIRED=1 (exits 5 on SIGTERM, as a server whose
+drain bound expired with requests still in flight).
 The metric ``fake_capacity`` tells fake_loadgen.py how many requests this configuration holds at once, so the
 pair produces Little's-law-shaped numbers: capacity N (sync), C (async), K (blocking-store).
 """
@@ -79,7 +80,8 @@ threading.Thread(target=srv.serve_forever, daemon=True).start()
 if os.environ.get("FAKE_SERVER_IGNORE_TERM"):
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 else:
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    code = 5 if os.environ.get("FAKE_SERVER_DRAIN_EXPIRED") else 0
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(code))
 print(f"listening on 127.0.0.1:{srv.server_address[1]}", flush=True)
 if os.environ.get("FAKE_SERVER_CRASH"):
     time.sleep(0.3)

@@ -10,6 +10,7 @@ from pathlib import Path
 from fakes import FIXTURES, REPO, EnvPatch, make_fake_build
 
 import check_regression as gate  # noqa: E402
+from slowio.gate import load_thresholds  # noqa: E402
 
 
 def run_gate(*argv):
@@ -44,6 +45,27 @@ class FromCsv(unittest.TestCase):
 
     def test_unclean_shutdown_fails(self):
         self.check("summary_fail_exit_code.csv", 1, ["exit code after SIGTERM"])
+
+    def test_drain_expired_fails(self):
+        # exit 5 after SIGTERM: the drain bound expired with requests in flight, which were lost
+        out = self.check("summary_fail_drain_expired.csv", 1, ["regression gate: FAIL"])
+        self.assertRegex(out, r"05-async-k1-c10 +run +status ok +drain_expired: .*FAIL")
+        self.assertRegex(out, r"05-async-k1-c10 +exit code after SIGTERM +0 \(drained\) +5 +FAIL")
+        # its numbers are complete and still checked
+        self.assertRegex(out, r"05-async-k1-c10 +efficiency \(async\) .*PASS")
+        self.assertEqual(out.count("FAIL") - out.count("regression gate: FAIL"), 2, out)
+
+    def test_missing_bound_model_is_inconclusive(self):
+        # a summary without the bound_model column cannot be judged: never a pass
+        with tempfile.TemporaryDirectory() as d:
+            lines = (FIXTURES / "summary_pass.csv").read_text().splitlines()
+            col = lines[0].split(",").index("bound_model")
+            p = Path(d) / "summary.csv"
+            p.write_text("\n".join(",".join(c for i, c in enumerate(ln.split(",")) if i != col)
+                                   for ln in lines) + "\n")
+            rc, out, _ = run_gate("--from-csv", p)
+            self.assertEqual(rc, 2, out)
+            self.assertIn("no bound_model", out)
 
     def test_deadlock_not_detected_fails(self):
         self.check("summary_fail_deadlock_missed.csv", 1)
@@ -99,7 +121,7 @@ class BadInput(unittest.TestCase):
             self.assertIn("efficiency_min", err)
 
     def test_shipped_thresholds_match_the_issue(self):
-        t = gate.load_thresholds(REPO / "bench" / "regression.json")
+        t = load_thresholds(REPO / "bench" / "regression.json")
         self.assertGreaterEqual(t["rules"]["async"]["efficiency_min"], 0.95)
         self.assertEqual(t["rules"]["sync"]["efficiency_min"], 0.95)
         self.assertEqual(t["rules"]["sync"]["efficiency_max"], 1.05)

@@ -10,6 +10,7 @@ from pathlib import Path
 from fakes import REPO, make_fake_build
 
 import sweep  # noqa: E402
+from slowio.summary import read_summary  # noqa: E402
 
 try:
     import matplotlib  # noqa: F401
@@ -67,7 +68,7 @@ class PlotAndReport(unittest.TestCase):
 
     def test_report_from_data(self):
         md = (self.run_dir / "report.md").read_text()
-        rows = sweep.read_summary(self.run_dir / "summary.csv")
+        rows = read_summary(self.run_dir / "summary.csv")
         self.assertIn("![Throughput vs concurrency](throughput.png)", md)
         self.assertIn("## Findings", md)
         self.assertIn("Little's law", md)

@@ -11,6 +11,8 @@ from pathlib import Path
 from fakes import FIXTURES, REPO, EnvPatch, make_fake_build
 
 import sweep  # noqa: E402
+from slowio import InputError, grid, loadgen, point, prometheus, run, summary  # noqa: E402
+from slowio.bound import BOUND_MODELS, bound_rps, compute_capacity, elastic_completions  # noqa: E402
 
 
 def grid_file(d: Path, grid: dict) -> Path:
@@ -21,38 +23,38 @@ def grid_file(d: Path, grid: dict) -> Path:
 
 class Grid(unittest.TestCase):
     def test_shipped_grids_load(self):
-        g = sweep.load_grid(REPO / "bench" / "grid_default.json")
-        pts = sweep.expand_points(g)
+        g = grid.load_grid(REPO / "bench" / "grid_default.json")
+        pts = grid.expand_points(g)
         self.assertEqual(len(pts), 21)
         self.assertEqual(len({p.id for p in pts}), len(pts), "point ids must be unique")
-        labels = {p.label for p in pts}
+        labels = {p.series.label for p in pts}
         for main in ("sync fixed N=10", "sync elastic min=2", "async K=1"):
             self.assertIn(main, labels)
-            s = next(s for s in g["series"] if s["label"] == main)
-            self.assertEqual(s["concurrency"], [1, 10, 11, 100, 1000, 10000])
-        el = next(s for s in g["series"] if s["label"] == "sync elastic min=2")
-        self.assertEqual((el["pool"], el["min_threads"]), ("elastic", 2))
-        for s in g["series"]:
-            self.assertEqual(s["latency_ms"], 2000)
-        dl = [p for p in pts if p.expect == "deadlock"]
+            s = next(s for s in g.series if s.label == main)
+            self.assertEqual(s.concurrency, [1, 10, 11, 100, 1000, 10000])
+        el = next(s for s in g.series if s.label == "sync elastic min=2")
+        self.assertEqual((el.pool, el.min_threads), ("elastic", 2))
+        for s in g.series:
+            self.assertEqual(s.latency_ms, 2000)
+        dl = [p for p in pts if p.series.expect == "deadlock"]
         self.assertEqual(len(dl), 1)
-        self.assertEqual(dl[0].antipattern, "sync-over-async")
-        q = sweep.load_grid(REPO / "bench" / "grid_quick.json")
-        self.assertTrue(all(s["latency_ms"] == 100 for s in q["series"]))
+        self.assertEqual(dl[0].series.antipattern, "sync-over-async")
+        q = grid.load_grid(REPO / "bench" / "grid_quick.json")
+        self.assertTrue(all(s.latency_ms == 100 for s in q.series))
 
     def test_default_grid_fits_ten_minutes(self):
-        pts = sweep.expand_points(sweep.load_grid(REPO / "bench" / "grid_default.json"))
-        self.assertLess(sum(sweep.estimate_seconds(p) for p in pts), 8 * 60)
+        pts = grid.expand_points(grid.load_grid(REPO / "bench" / "grid_default.json"))
+        self.assertLess(sum(run.estimate_seconds(p) for p in pts), 8 * 60)
 
     def test_quick_grid_fits_three_minutes(self):
-        pts = sweep.expand_points(sweep.load_grid(REPO / "bench" / "grid_quick.json"))
-        self.assertLess(sum(sweep.estimate_seconds(p) for p in pts), 2 * 60)
+        pts = grid.expand_points(grid.load_grid(REPO / "bench" / "grid_quick.json"))
+        self.assertLess(sum(run.estimate_seconds(p) for p in pts), 2 * 60)
 
     def test_overrides(self):
-        g = sweep.load_grid(REPO / "bench" / "grid_default.json", {"latency_ms": 100, "concurrency": [5]})
-        pts = sweep.expand_points(g)
-        self.assertTrue(all(p.latency_ms == 100 and p.concurrency == 5 for p in pts))
-        self.assertEqual(len(sweep.expand_points(g, only="async K=1")), 1)
+        g = grid.load_grid(REPO / "bench" / "grid_default.json", {"latency_ms": 100, "concurrency": [5]})
+        pts = grid.expand_points(g)
+        self.assertTrue(all(p.series.latency_ms == 100 and p.concurrency == 5 for p in pts))
+        self.assertEqual(len(grid.expand_points(g, only="async K=1")), 1)
 
     def test_bad_grids(self):
         bad = [
@@ -65,13 +67,13 @@ class Grid(unittest.TestCase):
         ]
         with tempfile.TemporaryDirectory() as d:
             for g, words in bad:
-                with self.subTest(g=g), self.assertRaises(sweep.SweepError) as cm:
-                    sweep.load_grid(grid_file(d, g))
+                with self.subTest(g=g), self.assertRaises(InputError) as cm:
+                    grid.load_grid(grid_file(d, g))
                 self.assertIn(words, str(cm.exception))
             p = Path(d) / "broken.json"
             p.write_text("{nope")
-            with self.assertRaises(sweep.SweepError) as cm:
-                sweep.load_grid(p)
+            with self.assertRaises(InputError) as cm:
+                grid.load_grid(p)
             self.assertIn("invalid JSON", str(cm.exception))
 
     def test_bad_flags_exit_2(self):
@@ -95,28 +97,27 @@ class Grid(unittest.TestCase):
 
 
 def series(**kw):
-    s = dict(sweep.SERIES_DEFAULTS)
-    s.update(kw)
-    if s["server"] == "async":
-        s["model"], s["pool"] = "coroutine", ""
+    s = grid.Series(**kw)
+    if s.server == "async":
+        s.model, s.pool = "coroutine", ""
     return s
 
 
 class Bound(unittest.TestCase):
     def cap(self, s, c, ts=None):
-        return sweep.compute_capacity(s, c, ts, 2.0, 10.0)
+        return compute_capacity(s, c, ts, 2.0, 10.0)
 
     def test_sync_fixed(self):
         s = series(server="sync", threads=10, latency_ms=2000)
         cap, basis = self.cap(s, 1000)
         self.assertEqual((cap, basis), (10.0, "N"))
-        self.assertAlmostEqual(sweep.bound_rps(cap, 1000, 2000), 5.0)
-        self.assertAlmostEqual(sweep.bound_rps(cap, 1, 2000), 0.5)
+        self.assertAlmostEqual(bound_rps(cap, 1000, 2000), 5.0)
+        self.assertAlmostEqual(bound_rps(cap, 1, 2000), 0.5)
 
     def test_async(self):
         s = series(server="async", threads=1, latency_ms=2000)
         cap, _ = self.cap(s, 10000)
-        self.assertAlmostEqual(sweep.bound_rps(cap, 10000, 2000), 5000.0)
+        self.assertAlmostEqual(bound_rps(cap, 10000, 2000), 5000.0)
 
     def test_antipatterns(self):
         self.assertEqual(self.cap(series(server="async", threads=2, antipattern="blocking-store"), 100)[0], 2.0)
@@ -127,7 +128,7 @@ class Bound(unittest.TestCase):
 
     def test_elastic_from_timeseries(self):
         s = series(server="sync", pool="elastic", min_threads=2, max_threads=1000, latency_ms=1000)
-        ts = [{"t_s": t / 4, "threadpool_threads": 2 + t // 2} for t in range(41)]  # +2 threads/s
+        ts = [{"t_s": t / 4, "server_threadpool_threads": 2 + t // 2} for t in range(41)]  # +2 threads/s
         cap, basis = self.cap(s, 1000, ts)
         self.assertIn("scraped", basis)
         # threads over [warmup - L, end - L) = [1, 9) s: 4 .. 19, mean ~11
@@ -139,11 +140,11 @@ class Bound(unittest.TestCase):
 
     def test_elastic_completions_per_slot(self):
         # 10 slots from the start, L = 2 s, window [3, 11): completions at 4, 6, 8, 10 -> 40
-        self.assertEqual(sweep.elastic_completions([(0.0, 10)], 2.0, 3.0, 11.0), 40)
+        self.assertEqual(elastic_completions([(0.0, 10)], 2.0, 3.0, 11.0), 40)
         # one slot injected at 5.5 s completes at 7.5 and 9.5
-        self.assertEqual(sweep.elastic_completions([(0.0, 1), (5.5, 2)], 2.0, 3.0, 11.0), 4 + 2)
+        self.assertEqual(elastic_completions([(0.0, 1), (5.5, 2)], 2.0, 3.0, 11.0), 4 + 2)
         # a slot retired at 6 s finishes the request it started at 4 s (done at 6), then stops: 4, 6
-        self.assertEqual(sweep.elastic_completions([(0.0, 1), (6.0, 0)], 2.0, 3.0, 11.0), 2)
+        self.assertEqual(elastic_completions([(0.0, 1), (6.0, 0)], 2.0, 3.0, 11.0), 2)
 
     def test_elastic_model_without_timeseries(self):
         s = series(server="sync", pool="elastic", min_threads=2, max_threads=4, latency_ms=1000)
@@ -151,27 +152,43 @@ class Bound(unittest.TestCase):
         self.assertIn("heuristic", basis)
         self.assertLessEqual(cap, 4.0)
 
+    def test_bound_model_column(self):
+        # the model the bound was computed with is a column of its own, the one the gate judges by
+        cases = [(series(server="sync", threads=10), "sync", 10.0),
+                 (series(server="sync", pool="elastic", min_threads=2, max_threads=4), "elastic", None),
+                 (series(server="async", threads=1), "async", 100.0),
+                 (series(server="async", threads=2, antipattern="blocking-store"), "blocking", 2.0),
+                 (series(server="async", threads=2, antipattern="sync-over-async"), "sync-over-async", 1.0),
+                 (series(server="async", threads=1, antipattern="sync-over-async"), "deadlock", 0.0)]
+        for s, model, cap in cases:
+            with self.subTest(model=model):
+                p = grid.Point(index=1, series=s, concurrency=100, id="x")
+                row = summary.build_row(p, "r", point.PointResult())
+                self.assertEqual(row["bound_model"], model)
+                self.assertIn(model, BOUND_MODELS)
+                if cap is not None:
+                    self.assertEqual(row["capacity"], cap)
+
     def test_no_latency_no_bound(self):
-        self.assertIsNone(sweep.bound_rps(10, 10, 0))
+        self.assertIsNone(bound_rps(10, 10, 0))
 
 
 class Commands(unittest.TestCase):
     def test_server_and_loadgen_flags(self):
-        g = sweep.load_grid(REPO / "bench" / "grid_default.json")
-        pts = {p.id: p for p in sweep.expand_points(g)}
-        b = sweep.Binaries(Path("/b/ss"), Path("/b/sa"), Path("/b/lg"))
-        el = next(p for p in pts.values() if p.pool == "elastic")
-        cmd = sweep.server_command(el, b)
+        g = grid.load_grid(REPO / "bench" / "grid_default.json")
+        pts = {p.id: p for p in grid.expand_points(g)}
+        b = point.Binaries(Path("/b/ss"), Path("/b/sa"), Path("/b/lg"))
+        el = next(p for p in pts.values() if p.series.pool == "elastic")
+        cmd = point.server_command(el, b)
         self.assertEqual(cmd[0], "/b/ss")
         for flag in ("--port", "--store-latency-ms", "--pool", "--min-threads", "--max-threads"):
             self.assertIn(flag, cmd)
         self.assertEqual(cmd[cmd.index("--port") + 1], "0")
-        dl = next(p for p in pts.values() if p.expect == "deadlock")
-        cmd = sweep.server_command(dl, b)
+        dl = next(p for p in pts.values() if p.series.expect == "deadlock")
+        cmd = point.server_command(dl, b)
         self.assertIn("--deadlock-exit", cmd)
         self.assertEqual(cmd[cmd.index("--antipattern") + 1], "sync-over-async")
-        out = {"json": Path("j"), "csv": Path("c"), "timeseries": Path("t")}
-        lg = sweep.loadgen_command(dl, b, 1234, out)
+        lg = loadgen.loadgen_command(b.loadgen, dl, 1234, Path("j"), Path("t"))
         self.assertEqual(lg[lg.index("-c") + 1], "10")
         self.assertEqual(lg[lg.index("-d") + 1], "11000ms")  # warm-up 3 s + window 8 s
         self.assertEqual(lg[lg.index("--warmup") + 1], "3000ms")
@@ -182,7 +199,7 @@ class Commands(unittest.TestCase):
     def test_prometheus_parser(self):
         text = ('# HELP x\n# TYPE x gauge\nthreadpool_threads 10\nhttp_responses_total{code="200"} 5\n'
                 'http_responses_total{code="503"} 2\nprocess_resident_memory_bytes 1.5e+07\n')
-        m = sweep.parse_prometheus(text)
+        m = prometheus.parse_prometheus(text)
         self.assertEqual(m["threadpool_threads"], 10)
         self.assertEqual(m["http_responses_total"], 7)
         self.assertEqual(m["process_resident_memory_bytes"], 1.5e7)
@@ -193,13 +210,14 @@ class Row(unittest.TestCase):
 
     def test_row_from_real_format(self):
         lj = json.loads((FIXTURES / "loadgen_sample.json").read_text())
-        ts = sweep.read_timeseries(FIXTURES / "timeseries_sample.csv")
+        ts = loadgen.read_timeseries(FIXTURES / "timeseries_sample.csv")
         s = series(server="sync", threads=10, latency_ms=100)
-        p = sweep.Point(index=1, series=s, concurrency=40, id="01-x")
-        info = {"status": "ok", "detail": [], "server_exit_code": 0, "loadgen_exit_code": 0,
-                "base": {"process_resident_memory_bytes": 8 * 1024 * 1024},
-                "final": {"store_calls_total": 123.0, "deadlock_detected": 0.0}}
-        row = sweep.build_row(p, "r", info, lj, ts, 1.0, ([], []))
+        p = grid.Point(index=1, series=s, concurrency=40, id="01-x")
+        res = point.PointResult(server_exit_code=0, loadgen_exit_code=0,
+                                metrics_before={"process_resident_memory_bytes": 8 * 1024 * 1024},
+                                metrics_after={"store_calls_total": 123.0, "deadlock_detected": 0.0},
+                                report=loadgen.LoadgenReport.from_json(lj), timeseries=ts, wall_s=1.0)
+        row = summary.build_row(p, "r", res)
         self.assertAlmostEqual(row["throughput_rps"], lj["throughput_rps"])
         self.assertAlmostEqual(row["bound_rps"], 100.0)
         self.assertAlmostEqual(row["efficiency"], round(lj["throughput_rps"] / 100.0, 4))
@@ -212,7 +230,7 @@ class Row(unittest.TestCase):
         self.assertIsNotNone(row["server_rss_kb"])
         self.assertEqual(row["server_rss_base_kb"], 8192)
         self.assertEqual(row["store_calls_total"], 123.0)
-        for col in sweep.SUMMARY_COLUMNS:
+        for col in summary.SUMMARY_COLUMNS:
             self.assertIn(col, row)
 
 
@@ -231,7 +249,7 @@ class EndToEndOnFakes(unittest.TestCase):
         with contextlib.redirect_stderr(err):
             rc = sweep.main(["--grid", str(grid), "--build-dir", str(self.build), "--results-dir",
                              str(Path(self.tmp.name) / "res"), "--run-id", run_id, *extra])
-        rows = sweep.read_summary(Path(self.tmp.name) / "res" / run_id / "summary.csv")
+        rows = summary.read_summary(Path(self.tmp.name) / "res" / run_id / "summary.csv")
         return rc, rows, err.getvalue()
 
     def test_ok_run_outputs(self):
@@ -262,6 +280,28 @@ class EndToEndOnFakes(unittest.TestCase):
                 self.assertEqual({r["status"] for r in rows}, {want}, [r["detail"] for r in rows])
                 self.assertTrue(all(r["detail"] for r in rows))
 
+    def test_drain_expired_recorded(self):
+        # exit 5 after SIGTERM: a status of its own; the load ran to its end, so the numbers are kept
+        with EnvPatch(FAKE_SERVER_DRAIN_EXPIRED="1"):
+            rc, rows, err = self.sweep("drain")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([r["status"] for r in rows], ["drain_expired", "drain_expired"])
+        self.assertIn("drain_expired", point.STATUSES)
+        for r in rows:
+            self.assertEqual(r["server_exit_code"], 5)
+            self.assertIn("drain expired", r["detail"])
+            self.assertAlmostEqual(r["efficiency"], 1.0, places=2)
+
+    def test_fake_loadgen_writes_loadgen_names(self):
+        # the stand-in's time series has exactly the columns of a real loadgen time series (the fixture)
+        rc, rows, err = self.sweep("names")
+        self.assertEqual(rc, 0, err)
+        with open(FIXTURES / "timeseries_sample.csv") as f:
+            want = next(csv.reader(f))
+        with open(Path(self.tmp.name) / "res" / "names" / "timeseries" / f"{rows[0]['point']}.csv") as f:
+            self.assertEqual(next(csv.reader(f)), want)
+        self.assertFalse((Path(self.tmp.name) / "res" / "names" / "loadgen" / "loadgen_summary.csv").exists())
+
     def test_deadlock_recorded(self):
         with tempfile.TemporaryDirectory() as d:
             g = grid_file(d, {"defaults": {"latency_ms": 100, "warmup_s": 0.5, "window_s": 1, "timeout_s": 1},
@@ -275,7 +315,7 @@ class EndToEndOnFakes(unittest.TestCase):
     def test_summary_columns_have_units(self):
         with open(FIXTURES / "summary_pass.csv") as f:
             header = next(csv.reader(f))
-        self.assertEqual(header, sweep.SUMMARY_COLUMNS)
+        self.assertEqual(header, summary.SUMMARY_COLUMNS)
         for c in ("throughput_rps", "bound_rps", "efficiency", "p50_ms", "p90_ms", "p99_ms", "max_ms",
                   "peak_threads", "peak_queue_length", "max_loop_lag_ms", "server_rss_kb", "rss_per_conn_kb"):
             self.assertIn(c, header)

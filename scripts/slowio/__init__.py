@@ -1,0 +1,22 @@
+"""slowio: the library under the suite's command lines (sweep.py, check_regression.py, plot.py, report.py).
+
+Modules:
+  cli        repository paths, the one-line argparse parser, m:ss formatting
+  grid       grid files: Series (one configuration) and Point (a series at one concurrency)
+  bound      the Little's-law bound min(C, capacity) / L and the capacity models
+  loadgen    loadgen's command line and the outputs it writes (JSON report, time series)
+  prometheus reading a server's /metrics
+  point      running one point: server, loadgen, SIGTERM, and its typed PointResult
+  summary    summary.csv: its columns, the row of a point, reading and writing it
+  machine    machine.json: what a number needs to be comparable
+  run        the grid runner shared by the sweep and the regression gate
+  gate       the regression gate's checks and verdicts
+  report     report.md's findings and tables
+  plots      the plots (matplotlib: imported only by plot.py)
+
+Standard library only, except ``plots``.
+"""
+
+
+class InputError(Exception):
+    """A bad grid, flag or input file: reported as one line, exit 2."""

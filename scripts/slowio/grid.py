@@ -1,0 +1,236 @@
+"""Grid files: a grid is a list of series (server configurations), each run at a list of concurrency levels.
+
+Grid format::
+
+    {"name": "...", "description": "...",
+     "defaults": {<series fields>},
+     "series": [{<series fields>, "concurrency": [1, 10, ...]}, ...]}
+
+A series field is set by the series, else by the grid's defaults, else by Series' own default; command-line
+overrides replace all three. ``expand_points`` turns a grid into Points, in run order.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from . import InputError
+
+ANTIPATTERNS = ("none", "blocking-store", "sync-over-async", "offload")
+FORCED_BOUND_MODELS = ("sync", "async", "blocking", "elastic")
+
+
+@dataclass
+class Series:
+    """One server configuration of a grid (its fields are the grid file's keys, in grid.json's order)."""
+
+    label: str | None = None           # legend / report name; derived when absent
+    server: str | None = None          # "sync" | "async" (required)
+    model: str = "pool"                # sync: "pool" | "thread-per-connection"; async: "coroutine"
+    pool: str = "fixed"                # sync pool: "fixed" | "elastic"
+    antipattern: str = "none"          # async: one of ANTIPATTERNS
+    threads: int = 1                   # N (sync fixed / thread-per-connection) or K (async)
+    min_threads: int | None = None     # sync elastic
+    max_threads: int | None = None     # sync elastic
+    queue_limit: int = 0               # sync: 0 = unbounded
+    deadlock_exit: bool = False        # async: pass --deadlock-exit
+    expect: str = "ok"                 # "ok" or "deadlock" (what the regression gate and report expect)
+    bound_model: str | None = None     # force the capacity model (FORCED_BOUND_MODELS); None: derived
+    latency_ms: int = 2000
+    jitter: str = "none"
+    warmup_s: float = 2.0
+    warmup_per_1k_conns_s: float = 0.0  # extra warm-up per 1,000 connections: covers the connect ramp
+    window_s: float = 8.0
+    timeout_s: float = 10.0
+    users: int = 10000
+    max_connections: int = 18000       # below the 20,000 descriptor limit, so the server answers 503, not EMFILE
+    loadgen_threads: int = 1
+    path: str = "/users/{rand:1..USERS}"
+    extra_server_args: list[str] = field(default_factory=list)
+    extra_loadgen_args: list[str] = field(default_factory=list)
+    concurrency: list[int] = field(default_factory=list)
+
+
+SERIES_FIELDS = tuple(f.name for f in fields(Series))
+
+
+@dataclass
+class Grid:
+    """A validated grid: its name, description and series."""
+
+    name: str
+    description: str
+    series: list[Series]
+
+    def as_json(self) -> str:
+        """The expanded grid as run (grid.json)."""
+        return json.dumps({"name": self.name, "description": self.description,
+                           "series": [asdict(s) for s in self.series]}, indent=2) + "\n"
+
+
+@dataclass
+class Point:
+    """One sweep point: a series at one concurrency level."""
+
+    index: int
+    series: Series
+    concurrency: int
+    id: str = ""
+
+    @property
+    def warmup_s(self) -> float:
+        """Warm-up of this point: the series' warm-up plus its per-1,000-connections extra (connect ramp)."""
+        return self.series.warmup_s + self.series.warmup_per_1k_conns_s * self.concurrency / 1000.0
+
+    @property
+    def duration_s(self) -> float:
+        """The whole loadgen run, warm-up included."""
+        return self.warmup_s + self.series.window_s
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def series_label(s: Series) -> str:
+    """A short human name for a series when the grid gives none, e.g. 'sync fixed N=10'."""
+    if s.server == "sync":
+        if s.model == "thread-per-connection":
+            return f"sync thread-per-conn N={s.threads}"
+        if s.pool == "elastic":
+            return f"sync elastic min={s.min_threads}"
+        return f"sync fixed N={s.threads}"
+    if s.antipattern != "none":
+        return f"async {s.antipattern} K={s.threads}"
+    return f"async K={s.threads}"
+
+
+def series_key(s: Series) -> str:
+    """A file-name-safe id for a series, e.g. 'sync-fixed-n10'; extra server flags are part of it, so two
+    series that differ only by them (e.g. --starvation-signal) get distinct point ids."""
+    if s.server == "sync":
+        if s.model == "thread-per-connection":
+            key = f"sync-tpc-n{s.threads}"
+        elif s.pool == "elastic":
+            key = f"sync-elastic-min{s.min_threads}-max{s.max_threads}"
+        else:
+            key = f"sync-fixed-n{s.threads}"
+    else:
+        tag = "" if s.antipattern == "none" else "-" + _slug(s.antipattern)
+        key = f"async{tag}-k{s.threads}"
+    if s.extra_server_args:
+        key += "-" + _slug("-".join(str(a).lstrip("-") for a in s.extra_server_args))
+    return key
+
+
+def _validate_kind(s: dict[str, Any], where: str) -> None:
+    """Server, model, pool, antipattern, expect and bound_model; fills the elastic pool's and async's fields."""
+    if s["server"] not in ("sync", "async"):
+        raise InputError(f"{where}: 'server' must be 'sync' or 'async', got {s['server']!r}")
+    if s["server"] == "sync":
+        if s["model"] not in ("pool", "thread-per-connection"):
+            raise InputError(f"{where}: sync 'model' must be 'pool' or 'thread-per-connection'")
+        if s["pool"] not in ("fixed", "elastic"):
+            raise InputError(f"{where}: sync 'pool' must be 'fixed' or 'elastic'")
+        if s["antipattern"] != "none":
+            raise InputError(f"{where}: 'antipattern' applies to async only")
+        if s["pool"] == "elastic":
+            s["min_threads"] = int(s["min_threads"] if s["min_threads"] is not None else (os.cpu_count() or 2))
+            s["max_threads"] = int(s["max_threads"] if s["max_threads"] is not None else 1000)
+            if not 1 <= s["min_threads"] <= s["max_threads"]:
+                raise InputError(f"{where}: need 1 <= min_threads <= max_threads")
+    else:
+        s["model"], s["pool"] = "coroutine", ""
+        if s["antipattern"] not in ANTIPATTERNS:
+            raise InputError(f"{where}: unknown antipattern {s['antipattern']!r}")
+    if s["expect"] not in ("ok", "deadlock"):
+        raise InputError(f"{where}: 'expect' must be 'ok' or 'deadlock'")
+    if s["bound_model"] not in (None, *FORCED_BOUND_MODELS):
+        raise InputError(f"{where}: 'bound_model' must be {'|'.join(FORCED_BOUND_MODELS)}")
+
+
+def _validate_numbers(s: dict[str, Any], where: str) -> None:
+    """Integer and float fields converted in place, with their ranges checked."""
+    for key in ("threads", "latency_ms", "users", "max_connections", "loadgen_threads", "queue_limit"):
+        try:
+            s[key] = int(s[key])
+        except (TypeError, ValueError):
+            raise InputError(f"{where}: '{key}' must be an integer, got {s[key]!r}") from None
+    if s["threads"] < 1 or s["latency_ms"] < 0 or s["loadgen_threads"] < 1:
+        raise InputError(f"{where}: threads and loadgen_threads must be >= 1, latency_ms >= 0")
+    for key in ("warmup_s", "warmup_per_1k_conns_s", "window_s", "timeout_s"):
+        try:
+            s[key] = float(s[key])
+        except (TypeError, ValueError):
+            raise InputError(f"{where}: '{key}' must be a number, got {s[key]!r}") from None
+    if s["window_s"] <= 0 or s["warmup_s"] < 0 or s["timeout_s"] <= 0:
+        raise InputError(f"{where}: window_s and timeout_s must be > 0, warmup_s >= 0")
+    conc = s["concurrency"]
+    if not isinstance(conc, list) or not conc or not all(isinstance(c, int) and c >= 1 for c in conc):
+        raise InputError(f"{where}: 'concurrency' must be a non-empty list of positive integers")
+    for key in ("extra_server_args", "extra_loadgen_args"):
+        if not isinstance(s[key], list) or not all(isinstance(a, str) for a in s[key]):
+            raise InputError(f"{where}: '{key}' must be a list of strings")
+
+
+def make_series(fields_: dict[str, Any], where: str = "series") -> Series:
+    """A validated Series from grid-file fields (unknown keys are an error)."""
+    unknown = sorted(set(fields_) - set(SERIES_FIELDS))
+    if unknown:
+        raise InputError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    s = asdict(Series())
+    s.update(copy.deepcopy(fields_))
+    if "USERS" in s["path"]:
+        s["path"] = s["path"].replace("USERS", str(s["users"]))
+    _validate_kind(s, where)
+    _validate_numbers(s, where)
+    series = Series(**s)
+    if not series.label:
+        series.label = series_label(series)
+    return series
+
+
+def load_grid(path: Path, overrides: dict[str, Any] | None = None) -> Grid:
+    """Reads and validates a JSON grid file; ``overrides`` (None values ignored) replace series fields."""
+    try:
+        text = Path(path).read_text()
+    except OSError as e:
+        raise InputError(f"cannot read grid {path}: {e.strerror}") from None
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError(f"grid {path}: invalid JSON at line {e.lineno}: {e.msg}") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("series"), list) or not raw["series"]:
+        raise InputError(f"grid {path}: needs a non-empty 'series' list")
+    defaults = raw.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise InputError(f"grid {path}: 'defaults' must be an object")
+    series = []
+    for i, one in enumerate(raw["series"]):
+        if not isinstance(one, dict):
+            raise InputError(f"grid {path}: series #{i + 1} must be an object")
+        merged = {**defaults, **one, **{k: v for k, v in (overrides or {}).items() if v is not None}}
+        series.append(make_series(merged, f"grid {path}: series #{i + 1}"))
+    return Grid(name=raw.get("name", Path(path).stem), description=raw.get("description", ""), series=series)
+
+
+def expand_points(grid: Grid, only: str | None = None) -> list[Point]:
+    """The grid's points in run order (series by series, as listed); ``only`` selects series by label or id
+    (an exact match wins over substring matches)."""
+    chosen = grid.series
+    if only:
+        o = only.lower()
+        exact = [s for s in chosen if o in (s.label.lower(), series_key(s))]
+        chosen = exact or [s for s in chosen if o in s.label.lower() or o in series_key(s)]
+    points: list[Point] = []
+    for s in chosen:
+        for c in s.concurrency:
+            index = len(points) + 1
+            points.append(Point(index=index, series=s, concurrency=int(c), id=f"{index:02d}-{series_key(s)}-c{c}"))
+    return points

@@ -1,0 +1,373 @@
+"""The plots of a sweep run (matplotlib, as Debian's /usr/bin/python3 has it; imported only by plot.py).
+
+Written into RUN_DIR, each as PNG and SVG:
+  throughput.{png,svg}      throughput vs concurrency (log-log) per server, Little's-law bound min(C, cap)/L dashed
+  latency.{png,svg}         p50 and p99 vs concurrency, with Little's-law latency C / bound dashed and L, timeout
+  starvation.{png,svg}      side by side timelines of the overloaded points (client req/s and p99 above; server
+                            threads, busy threads, queue length and event-loop lag below)
+  timeline/<point>.{png,svg} the same timeline for every overloaded or failed point, one file each
+  rss.{png,svg}             server memory growth and RSS per in-flight request: threads (sync) vs coroutines (async)
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .loadgen import TS_PREFIX, read_timeseries
+from .report import idle_rss_kb, rss_per_request_kb
+from .summary import measured, read_summary, series_of
+
+try:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+except ImportError:  # pragma: no cover - depends on the interpreter
+    plt = None
+
+COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
+
+
+def is_overloaded(r: dict[str, Any]) -> bool:
+    """More connections than the server can hold in the store at once (requests must queue), or an anti-pattern."""
+    cap, c = r.get("capacity"), r.get("concurrency") or 0
+    if r.get("antipattern") not in (None, "", "none") or r.get("expect") == "deadlock":
+        return True
+    return cap is not None and c > cap + 1e-9 and r.get("server") == "sync"
+
+
+# What a timeline plots -> (loadgen's time-series column, factor to the plotted unit).
+TS_COLUMNS = {
+    "rps": ("rps", 1.0),
+    "p50": ("p50_us", 1e-3),  # ms
+    "p99": ("p99_us", 1e-3),  # ms
+    "errors": ("errors", 1.0),
+    "threads": (TS_PREFIX + "threadpool_threads", 1.0),
+    "busy": (TS_PREFIX + "threadpool_busy_threads", 1.0),
+    "queue": (TS_PREFIX + "threadpool_queue_length", 1.0),
+    "lag": (TS_PREFIX + "eventloop_lag_max_ms", 1.0),
+    "in_flight": (TS_PREFIX + "http_requests_in_flight", 1.0),
+}
+
+
+def ts_series(ts: list[dict[str, Any]], what: str) -> list[float | None] | None:
+    """Column ``what`` (TS_COLUMNS) of a time series in the plotted unit; None if it has no value in it."""
+    name, k = TS_COLUMNS[what]
+    if not ts or not any(r.get(name) is not None for r in ts):
+        return None
+    return [None if r.get(name) is None else r[name] * k for r in ts]
+
+
+def load_run(run_dir: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """(summary rows, machine.json) of a run directory. Raises InputError when summary.csv is unreadable."""
+    rows = read_summary(run_dir / "summary.csv")
+    try:
+        machine = json.loads((run_dir / "machine.json").read_text())
+    except (OSError, ValueError):
+        machine = {}
+    return rows, machine
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Plots
+# ---------------------------------------------------------------------------------------------------------------
+
+def _save(fig, run_dir: Path, name: str, formats: list[str]) -> list[Path]:
+    paths = []
+    for ext in formats:
+        p = run_dir / f"{name}.{ext}"
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(p, dpi=110, bbox_inches="tight")
+        paths.append(p)
+    plt.close(fig)
+    return paths
+
+
+def _num_fmt(v, _pos=None) -> str:
+    if v >= 1:
+        return f"{v:,.0f}"
+    return f"{v:g}"
+
+
+def _log_axes(ax, xlabel: str, ylabel: str) -> None:
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    has_data = any(len(line.get_xdata()) and min(line.get_xdata()) > 0 and min(line.get_ydata()) > 0
+                   for line in ax.get_lines())
+    if not has_data:
+        ax.text(0.5, 0.5, "no completed points to plot", ha="center", va="center", transform=ax.transAxes)
+        return
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(_num_fmt))
+    ax.yaxis.set_major_formatter(FuncFormatter(_num_fmt))
+    lo, hi = ax.get_ylim()
+    # less than ~1.5 decades shown: label the minor ticks too, else a log axis may show no number at all
+    ax.yaxis.set_minor_formatter(FuncFormatter(_num_fmt) if hi / max(lo, 1e-12) < 30 else NullFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.grid(True, which="major", alpha=0.35)
+    ax.grid(True, which="minor", alpha=0.1)
+
+
+def _latency_title(rows) -> str:
+    lats = sorted({int(r["latency_ms"]) for r in rows if r.get("latency_ms") is not None})
+    return ", ".join(f"L = {l:g} ms" if l < 1000 else f"L = {l / 1000:g} s" for l in lats)
+
+
+def plot_throughput(rows, run_dir: Path, formats: list[str]) -> list[Path]:
+    """Throughput vs C per series; dashed: the Little's-law bound; failed points marked x at the bottom."""
+    fig, ax = plt.subplots(figsize=(8.5, 5.5))
+    groups = series_of(rows)
+    ys = [r["throughput_rps"] for r in rows if r.get("throughput_rps")] + \
+         [r["bound_rps"] for r in rows if r.get("bound_rps")]
+    floor = min(ys) / 3 if ys else 0.1
+    for i, (label, rs) in enumerate(groups.items()):
+        col = COLORS[i % len(COLORS)]
+        good = [r for r in rs if measured(r) and r.get("throughput_rps")]
+        if good:
+            ax.plot([r["concurrency"] for r in good], [r["throughput_rps"] for r in good], "o-", color=col,
+                    label=f"{label}: measured", lw=2, ms=6)
+        bnd = [r for r in rs if r.get("bound_rps")]
+        if bnd:
+            ax.plot([r["concurrency"] for r in bnd], [r["bound_rps"] for r in bnd], "--", color=col, lw=1.3,
+                    alpha=0.8, label=f"{label}: bound min(C, cap)/L")
+        for r in rs:
+            if not measured(r) or not r.get("throughput_rps"):
+                ax.plot([r["concurrency"]], [floor], "x", color=col, ms=11, mew=2.5)
+                ax.annotate(r["status"], (r["concurrency"], floor), textcoords="offset points", xytext=(6, 4),
+                            color=col, fontsize=9)
+    _log_axes(ax, "concurrency C (closed-loop connections)", "throughput (requests/s)")
+    ax.set_title(f"Throughput vs concurrency ({_latency_title(rows)}); dashed = Little's-law bound")
+    ax.legend(fontsize=8, loc="upper left")
+    return _save(fig, run_dir, "throughput", formats)
+
+
+def plot_latency(rows, run_dir: Path, formats: list[str]) -> list[Path]:
+    """p50 (left) and p99 (right) vs C; dashed: Little's-law latency C / bound; dotted: L; dash-dot: timeout.
+    In seconds when L >= 1 s, else milliseconds."""
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5.2), sharey=True)
+    groups = series_of(rows)
+    big = max((r.get("latency_ms") or 0 for r in rows), default=0) >= 1000
+    unit, k = ("s", 1e-3) if big else ("ms", 1.0)
+    for ax, key, name in ((axes[0], "p50_ms", "p50"), (axes[1], "p99_ms", "p99")):
+        for i, (label, rs) in enumerate(groups.items()):
+            col = COLORS[i % len(COLORS)]
+            good = [r for r in rs if r.get(key) and measured(r)]
+            if not good:
+                continue
+            ax.plot([r["concurrency"] for r in good], [r[key] * k for r in good], "o-", color=col, lw=2,
+                    label=f"{label}")
+            pred = [r for r in rs if r.get("bound_rps")]
+            if len(pred) > 1:
+                ax.plot([r["concurrency"] for r in pred],
+                        [1000.0 * k * r["concurrency"] / r["bound_rps"] for r in pred], "--", color=col, lw=1.2,
+                        alpha=0.8)
+        _log_axes(ax, "concurrency C (closed-loop connections)", f"{name} latency ({unit})")
+        x0 = ax.get_xlim()[0]
+        for l in sorted({r["latency_ms"] for r in rows if r.get("latency_ms")}):
+            ax.axhline(l * k, color="gray", ls=":", lw=1)
+            ax.annotate(f"L = {l * k:g} {unit}", (x0, l * k), xytext=(4, 3), textcoords="offset points",
+                        fontsize=8, color="gray")
+        for t in sorted({r["timeout_s"] for r in rows if r.get("timeout_s")}):
+            ax.axhline(t * 1000 * k, color="black", ls="-.", lw=0.9, alpha=0.6)
+            ax.annotate(f"client timeout {t:g} s", (x0, t * 1000 * k), xytext=(4, 3), textcoords="offset points",
+                        fontsize=8)
+        ax.set_title(f"{name} latency vs concurrency")
+    axes[0].legend(fontsize=8, loc="upper left", title="solid: measured; dashed: Little's law W = C / bound",
+                   title_fontsize=8)
+    fig.suptitle(f"Latency ({_latency_title(rows)}). A request past the client timeout is counted as a timeout "
+                 "(error) at that age, never hidden", fontsize=10)
+    return _save(fig, run_dir, "latency", formats)
+
+
+def _rolling_mean(values: list[float | None], n: int) -> list[float | None]:
+    """Trailing mean over n samples (None counted as 0 once any sample is seen)."""
+    out, window = [], []
+    for v in values:
+        window.append(v or 0.0)
+        if len(window) > n:
+            window.pop(0)
+        out.append(sum(window) / len(window))
+    return out
+
+
+def _timeline_axes(ax_top, ax_bot, r: dict[str, Any], ts: list[dict[str, float]], legend: bool = True) -> list:
+    """Top: client req/s (per interval, and its mean over L), bound, errors/s, p99 (right axis).
+    Bottom: server threads, busy threads, queue length, in flight (symlog), event-loop lag (right axis)."""
+    t = [x.get("t_s") for x in ts]
+    dt = (t[1] - t[0]) if len(t) > 1 and t[0] is not None and t[1] is not None and t[1] > t[0] else 0.25
+    rps, p99 = ts_series(ts, "rps"), ts_series(ts, "p99")
+    handles = []
+    if rps:
+        ax_top.plot(t, rps, color="#1f77b4", lw=0.8, alpha=0.35)
+        n = max(1, int(round((r.get("latency_ms") or 0) / 1000.0 / dt)))
+        handles += ax_top.plot(t, _rolling_mean(rps, n), color="#1f77b4", lw=2,
+                               label=f"client req/s (mean over L; faint: per {dt * 1000:.0f} ms)")
+    if r.get("bound_rps"):
+        handles.append(ax_top.axhline(r["bound_rps"], color="#1f77b4", ls="--", lw=1,
+                                      label="Little's-law bound"))
+    errs = ts_series(ts, "errors")
+    if errs and any(errs):
+        handles += ax_top.plot(t, [None if v is None else v / dt for v in errs], color="black", lw=1.2, ls=":",
+                               label="client errors/s (timeouts, resets, ...)")
+    died = r.get("server_died_after_s")
+    if died is not None:
+        for ax in (ax_top, ax_bot):
+            ax.axvline(died, color="black", lw=1.5)
+        code = r.get("server_exit_code")
+        ax_top.annotate(f"server exit {'?' if code is None else int(code)} at {died:.1f} s", (died, 0),
+                        xytext=(4, 20), textcoords="offset points", fontsize=8)
+    ax_top.set_ylabel("requests/s (symlog)")
+    ax_top.set_yscale("symlog", linthresh=10)
+    ax_top.yaxis.set_major_formatter(FuncFormatter(_num_fmt))
+    ax_top.set_ylim(bottom=0)
+    if p99 and rps:  # an interval with no completion has no p99 (loadgen writes 0): a gap, not 0 ms
+        p99 = [None if (v is None or v <= 0 or not x) else v for v, x in zip(p99, rps)]
+    if p99 and any(v is not None for v in p99):
+        ax2 = ax_top.twinx()
+        handles += ax2.plot(t, p99, color="#d62728", lw=1.3, marker=".", ms=3, label="client p99 (ms, right)")
+        ax2.set_ylabel("p99 latency (ms)", color="#d62728")
+        ax2.set_ylim(bottom=0)
+        ax2.yaxis.set_major_formatter(FuncFormatter(_num_fmt))
+    warm, window = r.get("warmup_s"), r.get("window_s")
+    for ax in (ax_top, ax_bot):
+        if warm:
+            ax.axvspan(0, warm, color="gray", alpha=0.12, lw=0)
+        if warm is not None and window and t and t[-1] and t[-1] > warm + window:
+            ax.axvspan(warm + window, t[-1], color="orange", alpha=0.08, lw=0)
+        ax.grid(True, alpha=0.3)
+    all_handles = list(handles)
+    if legend and handles:
+        ax_top.legend(handles=handles, fontsize=7, loc="upper right")
+    handles = []
+    for key, col, name, style in (("threads", "#2ca02c", "worker threads", dict(lw=3, alpha=0.6)),
+                                  ("busy", "#ff7f0e", "busy threads", dict(lw=1.5, ls="--")),
+                                  ("queue", "#9467bd", "queue length", dict(lw=2.5, alpha=0.7)),
+                                  ("in_flight", "#8c564b", "requests in flight", dict(lw=1.2, ls=":"))):
+        vals = ts_series(ts, key)
+        if vals and any(v is not None for v in vals):
+            handles += ax_bot.plot(t, vals, color=col, label=name, **style)
+    ax_bot.set_ylabel("threads / requests (symlog)")
+    ax_bot.set_xlabel("time since start (s); grey = warm-up, orange = drain")
+    server_data = [y for ln in ax_bot.get_lines() if not ln.get_label().startswith("_")
+                   for y in ln.get_ydata() if y is not None]
+    if server_data:
+        ax_bot.set_yscale("symlog", linthresh=10)
+        ax_bot.yaxis.set_major_formatter(FuncFormatter(_num_fmt))
+        ax_bot.set_ylim(0, max(20.0, float(max(server_data)) * 3))
+    lag = ts_series(ts, "lag")
+    if lag and any(v for v in lag if v):
+        ax3 = ax_bot.twinx()
+        handles += ax3.plot(t, lag, color="#e377c2", lw=1.5, ls="-", label="event-loop lag, max so far (ms, right)")
+        ax3.set_ylabel("event-loop lag (ms)", color="#e377c2")
+        ax3.set_ylim(bottom=0)
+    if not server_data and not handles:
+        ax_bot.text(0.5, 0.5, "no server metrics scraped\n(server stuck or gone)", ha="center", va="center",
+                    transform=ax_bot.transAxes, fontsize=9)
+    if legend and handles:
+        ax_bot.legend(handles=handles, fontsize=7, loc="upper left")
+    return all_handles + handles
+
+
+def _tl_title(r) -> str:
+    s = f"{r['label']}, C = {int(r['concurrency']):,}"
+    if r["status"] != "ok":
+        s += f" [{r['status']}]"
+    return s
+
+
+def plot_timelines(rows, run_dir: Path, formats: list[str]) -> dict[str, list[Path]]:
+    """One timeline figure per overloaded/failed point with a time series, plus starvation.png for a selection."""
+    made: dict[str, list[Path]] = {}
+    picks = starvation_picks(rows)
+    loaded = {}
+    for r in rows:
+        if not (is_overloaded(r) or r["status"] != "ok" or r in picks):
+            continue
+        ts = read_timeseries(run_dir / "timeseries" / f"{r['point']}.csv")
+        if not ts:
+            continue
+        loaded[r["point"]] = ts
+        fig, (a, b) = plt.subplots(2, 1, figsize=(9, 6.5), sharex=True)
+        _timeline_axes(a, b, r, ts)
+        a.set_title(f"Starvation timeline: {_tl_title(r)}")
+        made[r["point"]] = _save(fig, run_dir, f"timeline/{r['point']}", formats)
+    picks = [r for r in picks if r["point"] in loaded]
+    if picks:
+        fig, axes = plt.subplots(2, len(picks), figsize=(4.6 * len(picks) + 1, 7), sharex="col", squeeze=False)
+        legend: dict[str, Any] = {}
+        for j, r in enumerate(picks):
+            for h in _timeline_axes(axes[0][j], axes[1][j], r, loaded[r["point"]], legend=False):
+                legend.setdefault(h.get_label(), h)
+            axes[0][j].set_title(_tl_title(r), fontsize=10)
+        fig.suptitle("Starvation timelines: client view (top) and server view (bottom)", fontsize=12)
+        fig.tight_layout(rect=(0, 0.07, 1, 1))
+        fig.legend(list(legend.values()), list(legend.keys()), loc="lower center", ncol=5, fontsize=8,
+                   frameon=False)
+        made["starvation"] = _save(fig, run_dir, "starvation", formats)
+    return made
+
+
+def starvation_picks(rows) -> list[dict[str, Any]]:
+    """Points for the side-by-side figure: per normal series the largest C <= 1000 that overloads a sync server
+    (the same C for async, for contrast), plus the first deadlock-expected point."""
+    sync_over = [r for r in rows if r["server"] == "sync" and is_overloaded(r) and measured(r)]
+    cs = sorted({r["concurrency"] for r in sync_over})
+    target = max([c for c in cs if c <= 1000] or cs or [None])
+    picks = []
+    for label, rs in series_of(rows).items():
+        if rs[0].get("expect") == "deadlock" or len(rs) < 2:  # single-point series (e.g. memory) are not sweeps
+            continue
+        cand = [r for r in rs if r["concurrency"] == target] if target is not None else []
+        if cand:
+            picks.append(cand[0])
+    dl = [r for r in rows if r.get("expect") == "deadlock" or r.get("status") == "deadlock"]
+    if dl:
+        picks.append(dl[0])
+    return picks[:4]
+
+
+def plot_rss(rows, run_dir: Path, formats: list[str]) -> list[Path]:
+    """Server peak RSS vs C, and RSS per in-flight request over the idle server of the same binary:
+    a blocked thread (sync) vs a coroutine (async)."""
+    idle = idle_rss_kb(rows)
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5))
+    for i, (label, rs) in enumerate(series_of(rows).items()):
+        col = COLORS[i % len(COLORS)]
+        g = [r for r in rs if r.get("server_rss_kb") and measured(r)]
+        if g:
+            axes[0].plot([r["concurrency"] for r in g], [r["server_rss_kb"] / 1024.0 for r in g], "o-",
+                         color=col, lw=2, label=label)
+        g = [(r["concurrency"], rss_per_request_kb(r, idle)) for r in rs if measured(r)]
+        g = [(c, v) for c, v in g if v]
+        if g:
+            axes[1].plot([c for c, _ in g], [v for _, v in g], "o-", color=col, lw=2, label=label)
+    _log_axes(axes[0], "concurrency C (connections)", "server peak RSS (MiB)")
+    axes[0].set_title("Server resident memory under load")
+    if idle:
+        lo = min(idle.values()) / 1024.0
+        axes[0].axhline(lo, color="gray", ls=":", lw=1)
+        axes[0].annotate("idle server: " + ", ".join(f"{k} {v / 1024.0:.1f} MiB" for k, v in idle.items()),
+                         (axes[0].get_xlim()[0], lo), xytext=(4, -11), textcoords="offset points", fontsize=8,
+                         color="gray")
+    _log_axes(axes[1], "concurrency C (connections)", "(peak RSS - idle RSS) / C  (KiB per request)")
+    axes[1].set_title("Memory per in-flight request: thread (sync) vs coroutine (async)")
+    for ax in axes:
+        if ax.get_lines():
+            ax.legend(fontsize=8)
+    return _save(fig, run_dir, "rss", formats)
+
+
+def make_plots(run_dir: Path, formats: list[str]) -> list[Path]:
+    """All plots of a run; returns the files written."""
+    rows, _ = load_run(run_dir)
+    written = []
+    written += plot_throughput(rows, run_dir, formats)
+    written += plot_latency(rows, run_dir, formats)
+    for paths in plot_timelines(rows, run_dir, formats).values():
+        written += paths
+    written += plot_rss(rows, run_dir, formats)
+    return written

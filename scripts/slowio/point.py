@@ -1,0 +1,347 @@
+"""Running one point: start the server on port 0, run loadgen against it, SIGTERM the server, and say how it went.
+
+  1. start the server (server_sync or server_async) and wait for its first stdout line, exactly
+     ``listening on 127.0.0.1:PORT``;
+  2. read the server's /metrics once (baseline RSS);
+  3. run loadgen (closed loop, keep-alive) with ``--scrape``, so the server's gauges land on the same timeline as
+     the client's throughput and latency;
+  4. read /metrics again, send SIGTERM, record the server's exit code;
+  5. return a PointResult whose ``status`` (STATUSES) says whether the numbers are complete - a failed point is
+     a result too, never an exception.
+
+The servers' exit codes: 0 clean, 1 startup failure, 2 bad command line, 3 cannot bind, 4 deadlock detected
+(``--deadlock-exit``), 5 drain expired (SIGTERM's drain bound passed with requests still in flight).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import loadgen, prometheus
+from .grid import Point
+
+# Binaries relative to the build directory (the CMake targets' output paths).
+BINARY_PATHS = {
+    "server_sync": Path("server_sync") / "server_sync",
+    "server_async": Path("server_async") / "server_async",
+    "loadgen": Path("bench") / "loadgen" / "loadgen",
+}
+
+LISTEN_RE = re.compile(r"^listening on 127\.0\.0\.1:(\d+)\s*$")
+EXIT_OK, EXIT_DEADLOCK, EXIT_DRAIN_EXPIRED = 0, 4, 5
+
+# Every status a point can end with. "ok" means the run completed as planned (errors, if any, are in the
+# error columns); everything else says why the numbers are missing or suspect.
+STATUSES = (
+    "ok",                # server started, loadgen ran, server was up until SIGTERM and exited 0 (or see detail)
+    "deadlock",          # server exited 4 (deadlock detected with --deadlock-exit) or reported deadlock_detected
+    "crash",             # server died during the run (signal or unexpected exit code), or by a signal at SIGTERM
+    "start_failed",      # no listening line (bad flags, cannot bind, binary missing, timeout)
+    "loadgen_failed",    # loadgen exited non-zero or wrote no JSON
+    "hang",              # loadgen exceeded its hard time limit and was killed
+    "shutdown_timeout",  # server ignored SIGTERM past its grace period and was killed
+    "drain_expired",     # server exited 5 after SIGTERM: its drain bound expired, in-flight requests were lost
+)
+# The load ran to its end and the numbers are complete; only the server's exit after SIGTERM was wrong.
+MEASURED_STATUSES = ("ok", "drain_expired")
+
+START_TIMEOUT_S = 15.0   # from exec to the listening line
+SHUTDOWN_EXTRA_S = 6.0   # SIGTERM grace beyond L: the servers' default drain bound (L + 1 s) plus margin
+
+
+@dataclass
+class Binaries:
+    """Paths of the three programs a sweep runs."""
+
+    server_sync: Path
+    server_async: Path
+    loadgen: Path
+
+    @classmethod
+    def from_build_dir(cls, build_dir: Path, **explicit: str | None) -> "Binaries":
+        """The paths under ``build_dir``; any explicit path (flag) wins."""
+        return cls(**{name: Path(explicit[name]) if explicit.get(name) else Path(build_dir) / rel
+                      for name, rel in BINARY_PATHS.items()})
+
+    def server(self, kind: str) -> Path:
+        """server_sync or server_async."""
+        return self.server_sync if kind == "sync" else self.server_async
+
+    def missing(self, points: list[Point]) -> list[str]:
+        """Binaries the given points need that do not exist or are not executable."""
+        need = [self.loadgen] + sorted({self.server(p.series.server) for p in points})
+        return sorted(str(b) for b in set(need) if not (b.is_file() and os.access(b, os.X_OK)))
+
+
+def server_command(p: Point, binaries: Binaries) -> list[str]:
+    """The server's command line for point ``p`` (port 0: ephemeral)."""
+    s = p.series
+    cmd = [str(binaries.server(s.server)), "--port", "0", "--threads", str(s.threads),
+           "--store-latency-ms", str(s.latency_ms), "--store-jitter", str(s.jitter),
+           "--users", str(s.users), "--max-connections", str(s.max_connections), "--log-level", "warn"]
+    if s.server == "sync":
+        cmd += ["--model", s.model]
+        if s.model == "pool":
+            cmd += ["--pool", s.pool]
+            if s.pool == "elastic":
+                cmd += ["--min-threads", str(s.min_threads), "--max-threads", str(s.max_threads)]
+        if s.queue_limit:
+            cmd += ["--queue-limit", str(s.queue_limit)]
+    else:
+        if s.antipattern != "none":
+            cmd += ["--antipattern", s.antipattern]
+        if s.deadlock_exit:
+            cmd += ["--deadlock-exit"]
+    return cmd + list(s.extra_server_args)
+
+
+@dataclass
+class Pinning:
+    """taskset prefixes for the server and loadgen, and what was decided (for stderr and machine.json)."""
+
+    server: list[str]
+    loadgen: list[str]
+    message: str
+
+
+def pinning_plan(no_pin: bool) -> Pinning:
+    """Server on the first usable core and loadgen on the second, when there are two and taskset exists."""
+    try:
+        cores = sorted(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = list(range(os.cpu_count() or 1))
+    taskset = shutil.which("taskset")
+    if no_pin:
+        return Pinning([], [], "pinning: off (--no-pin)")
+    if len(cores) < 2:
+        return Pinning([], [], f"pinning: off (only {len(cores)} usable core)")
+    if not taskset:
+        return Pinning([], [], "pinning: off (taskset not found)")
+    a, b = cores[0], cores[1]
+    return Pinning([taskset, "-c", str(a)], [taskset, "-c", str(b)],
+                   f"pinning: server on core {a}, loadgen on core {b} (taskset; {len(cores)} usable cores)")
+
+
+@dataclass
+class PointResult:
+    """How one point's run went, and what it measured (the input of its summary row)."""
+
+    status: str = "ok"
+    details: list[str] = field(default_factory=list)
+    server_exit_code: int | None = None
+    loadgen_exit_code: int | None = None
+    metrics_before: dict[str, float] = field(default_factory=dict)  # /metrics before the load
+    metrics_after: dict[str, float] = field(default_factory=dict)   # /metrics after it (empty if the server died)
+    server_died_after_s: float | None = None  # since loadgen started, when the server exited on its own
+    report: loadgen.LoadgenReport | None = None
+    timeseries: list[dict[str, Any]] | None = None
+    wall_s: float = 0.0
+    pinned: bool = False
+
+    def fail(self, status: str, detail: str) -> None:
+        """Records a failure; the first one (the worst cause, checked first) keeps the status."""
+        if self.status == "ok":
+            self.status = status
+        self.details.append(detail)
+
+
+class _LineReader(threading.Thread):
+    """Copies a pipe to a log file; the first line is handed to whoever waits on ``got_first``."""
+
+    def __init__(self, pipe, log_path: Path):
+        super().__init__(daemon=True)
+        self.pipe, self.log_path = pipe, log_path
+        self.first_line: str | None = None
+        self.got_first = threading.Event()
+
+    def run(self) -> None:
+        with open(self.log_path, "w", encoding="utf-8", errors="replace") as log:
+            for raw in iter(self.pipe.readline, b""):
+                line = raw.decode("utf-8", "replace")
+                if self.first_line is None:
+                    self.first_line = line.rstrip("\r\n")
+                    self.got_first.set()
+                log.write(line)
+                log.flush()
+        self.got_first.set()
+
+
+def _terminate(proc: subprocess.Popen, grace_s: float) -> tuple[int | None, bool]:
+    """SIGTERM, wait up to grace_s, then SIGKILL. Returns (exit code, killed)."""
+    if proc.poll() is not None:
+        return proc.returncode, False
+    try:
+        proc.send_signal(signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    try:
+        return proc.wait(timeout=grace_s), False
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait(), True
+
+
+def exit_text(code: int | None) -> str:
+    """'exit 4', 'signal SIGABRT' or 'none'."""
+    if code is None:
+        return "none"
+    if code < 0:
+        try:
+            return f"signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit {code}"
+
+
+def _tail(path: Path, limit: int = 160) -> str:
+    """Last non-empty line of a log file, shortened (for the detail column)."""
+    try:
+        lines = [ln.strip() for ln in path.read_text(errors="replace").splitlines() if ln.strip()]
+    except OSError:
+        return ""
+    return lines[-1][:limit] if lines else ""
+
+
+def _colon(text: str) -> str:
+    return ": " + text if text else ""
+
+
+@dataclass
+class _Files:
+    """Where one point's outputs go under the run directory."""
+
+    run_dir: Path
+    point_id: str
+
+    def log(self, suffix: str) -> Path:
+        return self.run_dir / "logs" / f"{self.point_id}.{suffix}"
+
+    @property
+    def json(self) -> Path:
+        return self.run_dir / "loadgen" / f"{self.point_id}.json"
+
+    @property
+    def timeseries(self) -> Path:
+        return self.run_dir / "timeseries" / f"{self.point_id}.csv"
+
+
+def _start_server(cmd: list[str], files: _Files, res: PointResult
+                  ) -> tuple[subprocess.Popen, _LineReader, int] | None:
+    """Starts the server and reads its port from the listening line; None (and res says why) when it fails."""
+    try:
+        server = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=open(files.log("server.err"), "wb"),
+                                  stdin=subprocess.DEVNULL)
+    except OSError as e:
+        res.fail("start_failed", f"cannot start server: {e.strerror}")
+        return None
+    reader = _LineReader(server.stdout, files.log("server.out"))
+    reader.start()
+    if reader.got_first.wait(timeout=START_TIMEOUT_S) and reader.first_line is not None:
+        m = LISTEN_RE.match(reader.first_line)
+        if m:
+            return server, reader, int(m.group(1))
+        res.details.append(f"unexpected first line {reader.first_line[:80]!r}")
+    code, _ = _terminate(server, 3.0)
+    res.server_exit_code = code
+    res.fail("start_failed", f"no listening line (server {exit_text(code)}){_colon(_tail(files.log('server.err')))}")
+    return None
+
+
+def _run_loadgen(cmd: list[str], files: _Files, hard_limit_s: float, res: PointResult) -> None:
+    """Runs loadgen to completion (killed past hard_limit_s: a hang)."""
+    try:
+        lg = subprocess.run(cmd, stdout=open(files.log("loadgen.out"), "wb"),
+                            stderr=open(files.log("loadgen.err"), "wb"), stdin=subprocess.DEVNULL,
+                            timeout=hard_limit_s)
+        res.loadgen_exit_code = lg.returncode
+    except subprocess.TimeoutExpired:
+        res.fail("hang", f"loadgen still running after {hard_limit_s:.0f} s: killed")
+    except OSError as e:
+        res.fail("loadgen_failed", f"cannot start loadgen: {e.strerror}")
+
+
+def _judge_server_exit(code: int | None, died_during_run: bool, killed: bool, grace_s: float, is_async: bool,
+                       files: _Files, res: PointResult) -> None:
+    """The status the server's end gives the point, worst cause first."""
+    if code == EXIT_DEADLOCK or ((res.metrics_after.get("deadlock_detected") or 0) > 0 and is_async):
+        res.status = "deadlock"
+        res.details.append("server exited 4: deadlock detected" if code == EXIT_DEADLOCK
+                           else "deadlock_detected metric set")
+    elif died_during_run and code != EXIT_OK:
+        res.status = "crash"
+        res.details.append(f"server died during the run ({exit_text(code)})")
+    elif killed:
+        res.fail("shutdown_timeout", f"server ignored SIGTERM for {grace_s:.0f} s: killed")
+    elif code is not None and code < 0 and res.status == "ok":
+        res.fail("crash", f"server crashed during shutdown ({exit_text(code)})")
+    elif code == EXIT_DRAIN_EXPIRED:
+        res.fail("drain_expired", f"server exit 5 after SIGTERM (drain expired: in-flight requests were lost)"
+                                  f"{_colon(_tail(files.log('server.err')))}")
+    elif code != EXIT_OK:
+        # The measurement is complete but the exit code is none the servers give after SIGTERM (0 or 5):
+        # kept as data (server_exit_code says it, the detail says why) and the regression gate checks it.
+        res.details.append(f"server {exit_text(code)} after SIGTERM{_colon(_tail(files.log('server.err')))}")
+
+
+def _read_outputs(files: _Files, res: PointResult) -> None:
+    """loadgen's JSON and time series into res; a missing or unreadable JSON fails the point."""
+    if files.json.is_file():
+        try:
+            res.report = loadgen.read_report(files.json)
+        except (OSError, ValueError) as e:
+            res.details.append(f"loadgen JSON unreadable: {e}")
+    code = res.loadgen_exit_code
+    if code not in (None, 0) or (res.report is None and res.status == "ok"):
+        res.fail("loadgen_failed", f"loadgen {exit_text(code)}{', no JSON' if res.report is None else ''}"
+                                   f"{_colon(_tail(files.log('loadgen.err')))}")
+    if files.timeseries.is_file():
+        res.timeseries = loadgen.read_timeseries(files.timeseries)
+
+
+def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> PointResult:
+    """Runs one point end to end (never raises for a failed run)."""
+    t0 = time.monotonic()
+    files = _Files(run_dir, p.id)
+    for d in ("logs", "loadgen", "timeseries"):
+        (run_dir / d).mkdir(parents=True, exist_ok=True)
+    res = PointResult(pinned=bool(pin.server))
+    srv_cmd = pin.server + server_command(p, binaries)
+    files.log("cmd.txt").write_text(" ".join(srv_cmd) + "\n")
+    started = _start_server(srv_cmd, files, res)
+    if started is None:
+        res.wall_s = time.monotonic() - t0
+        return res
+    server, reader, port = started
+    res.metrics_before = prometheus.scrape_metrics(port)
+    t_load = time.monotonic()
+    died_at: list[float] = []
+    watcher = threading.Thread(target=lambda: (server.wait(), died_at.append(time.monotonic() - t_load)),
+                               daemon=True)
+    watcher.start()
+    lg_cmd = pin.loadgen + loadgen.loadgen_command(binaries.loadgen, p, port, files.json, files.timeseries)
+    with open(files.log("cmd.txt"), "a") as f:
+        f.write(" ".join(lg_cmd) + "\n")
+    _run_loadgen(lg_cmd, files, p.duration_s + p.series.timeout_s + 20.0, res)
+    died_during_run = server.poll() is not None
+    if died_during_run:
+        watcher.join(timeout=1.0)
+        res.server_died_after_s = round(died_at[0], 2) if died_at else None
+    else:
+        res.metrics_after = prometheus.scrape_metrics(port)
+    grace = p.series.latency_ms / 1000.0 + SHUTDOWN_EXTRA_S
+    code, killed = _terminate(server, grace)
+    res.server_exit_code = code
+    reader.join(timeout=2.0)
+    _judge_server_exit(code, died_during_run, killed, grace, p.series.server == "async", files, res)
+    _read_outputs(files, res)
+    res.wall_s = time.monotonic() - t0
+    return res

@@ -1,0 +1,385 @@
+"""report.md of a sweep run: findings and the key-numbers table, every number computed from the run's files.
+
+The report embeds the plots written by slowio.plots (when present), a table of the key numbers per point, and
+one paragraph per finding. Standard library only.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import statistics
+from pathlib import Path
+from typing import Any
+
+from .loadgen import read_timeseries
+from .nginx import medians
+from .summary import ERROR_COLUMNS, measured, read_summary
+from .summary import series_of as _series
+
+
+def f(v: Any, digits: int = 1, unit: str = "") -> str:
+    """A number for prose/tables: thousands separators, '-' for missing."""
+    if v is None:
+        return "-"
+    if isinstance(v, float) and digits == 0:
+        v = round(v)
+    if isinstance(v, (int,)) or (isinstance(v, float) and v.is_integer() and abs(v) >= 100):
+        return f"{int(v):,}{unit}"
+    return f"{v:,.{digits}f}{unit}"
+
+
+def pct(v: float | None) -> str:
+    """A fraction as a percentage with one decimal, '-' for missing."""
+    return "-" if v is None else f"{100.0 * v:.1f}%"
+
+
+def ms(v: float | None) -> str:
+    """Milliseconds, switching to seconds past 10 s."""
+    if v is None:
+        return "-"
+    if v >= 10_000:
+        return f"{v / 1000:,.1f} s"
+    return f"{v:,.0f} ms" if v >= 10 else f"{v:,.2f} ms"
+
+
+def _lat(r) -> str:
+    l = r.get("latency_ms") or 0
+    return f"{l / 1000:g} s" if l >= 1000 else f"{l:g} ms"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Findings: each returns a paragraph (markdown) or None when the run has no data for it
+# ---------------------------------------------------------------------------------------------------------------
+
+def finding_littles_law(rows) -> str | None:
+    """How close each series came to its Little's-law bound, and which points did not (with their errors)."""
+    parts, off = [], []
+    for label, rs in _series(rows).items():
+        ok = [r for r in rs if measured(r) and r.get("efficiency") is not None]
+        if not ok:
+            continue
+        effs = [r["efficiency"] for r in ok]
+        parts.append(f"**{label}**: {len(effs)} point(s), efficiency {pct(min(effs))} to {pct(max(effs))} "
+                     f"(median {pct(statistics.median(effs))})")
+        off += [r for r in ok if abs(r["efficiency"] - 1.0) > 0.05]
+    if not parts:
+        return None
+    head = "Little's law holds" if not off else "Little's law, point by point"
+    text = (f"**{head}.** A closed loop of C connections against a server that can hold `capacity` requests in "
+            "the slow store at once completes at most min(C, capacity) / L requests per second. Measured "
+            "throughput against that bound: " + "; ".join(parts) + ".")
+    if off:
+        text += (f" {len(off)} point(s) are more than 5% off the bound: "
+                 + "; ".join(f"{r['label']} C = {f(r['concurrency'], 0)} ({pct(r['efficiency'])}"
+                             + (f", {_err_breakdown(r)}" if r.get("errors_total") else "")
+                             + (f", capacity = {r['capacity_basis']}" if r.get("bound_model") == "elastic"
+                                else "") + ")" for r in off)
+                 + ". A growing pool's capacity changes during the window, so its bound is an average.")
+    return text
+
+
+def finding_sync_plateau(rows) -> str | None:
+    """The fixed pool's plateau at N/L and its queue."""
+    out = []
+    for label, rs in _series(rows).items():
+        if rs[0]["server"] != "sync" or (rs[0].get("pool") == "elastic"):
+            continue
+        n = int(rs[0]["threads"])
+        over = [r for r in rs if measured(r) and r["concurrency"] > n and r.get("throughput_rps")]
+        if not over:
+            continue
+        tputs = [r["throughput_rps"] for r in over]
+        bound = n / (rs[0]["latency_ms"] / 1000.0)
+        top = max(over, key=lambda r: r["concurrency"])
+        text = (f"**{label} plateaus at N / L.** With N = {n} worker threads and L = {_lat(top)}, every C above "
+                f"{n} gives the same throughput: "
+                f"{f(min(tputs), 2) if abs(max(tputs) - min(tputs)) < 0.005 else f(min(tputs), 2) + '–' + f(max(tputs), 2)}"
+                f" req/s against N / L = "
+                f"{f(bound, 2)} req/s, whether C is {f(over[0]['concurrency'], 0)} or "
+                f"{f(top['concurrency'], 0)}. The extra requests wait in the pool's queue")
+        if top.get("peak_queue_length") is not None:
+            text += (f": at C = {f(top['concurrency'], 0)} the queue peaked at {f(top['peak_queue_length'], 0)} "
+                     f"work items (C − N = {f(top['concurrency'] - n, 0)})")
+            if top["peak_queue_length"] > top["concurrency"] - n + 0.5:
+                text += (" — more than C − N, because the requests of clients that timed out and reconnected "
+                         "stay queued and are still executed by the starved pool")
+        text += "."
+        w = top["concurrency"] / (top["throughput_rps"] or bound)
+        text += (f" Little's law puts their steady wait at W = C / X = {ms(w * 1000)}; ")
+        if top.get("errors_timeout"):
+            text += (f"with the client timeout at {f(top['timeout_s'], 0)} s, {f(top['errors_timeout'], 0)} "
+                     f"requests of the steady window timed out (counted as errors, not dropped)"
+                     f" and the reported p99 ({ms(top.get('p99_ms'))}) is the time they were given up at.")
+        else:
+            text += f"the measured p50 was {ms(top.get('p50_ms'))} and p99 {ms(top.get('p99_ms'))}."
+        out.append(text)
+    return "\n\n".join(out) if out else None
+
+
+def finding_async(rows) -> str | None:
+    """Async scaling with K threads."""
+    out = []
+    for label, rs in _series(rows).items():
+        if rs[0]["server"] != "async" or rs[0].get("antipattern") not in ("none", "", None):
+            continue
+        ok = [r for r in rs if measured(r) and r.get("throughput_rps")]
+        if not ok:
+            continue
+        top = max(ok, key=lambda r: r["concurrency"])
+        k = int(top["threads"])
+        text = (f"**{label} scales with C, not with threads.** With {k} io thread(s), C = "
+                f"{f(top['concurrency'], 0)} connections gave {f(top['throughput_rps'], 1)} req/s, "
+                f"{pct(top.get('efficiency'))} of C / L = {f(top.get('bound_rps'), 1)} req/s; p50 "
+                f"{ms(top.get('p50_ms'))} and p99 {ms(top.get('p99_ms'))} against L = {_lat(top)}")
+        if top.get("p99_ms") is not None and top.get("latency_ms"):
+            text += f" (p99 − L = {ms(top['p99_ms'] - top['latency_ms'])})"
+        text += "."
+        if top.get("max_loop_lag_ms") is not None:
+            text += f" The event loop's largest lag was {ms(top['max_loop_lag_ms'])}."
+        if top.get("errors_total"):
+            text += f" Errors: {f(top['errors_total'], 0)} ({_err_breakdown(top)})."
+        out.append(text)
+    return "\n\n".join(out) if out else None
+
+
+def _elastic_growth(run_dir: Path, r) -> tuple[float, float, float] | None:
+    """(first threads, last threads, threads/s over the run) from a point's time series."""
+    ts = read_timeseries(run_dir / "timeseries" / f"{r['point']}.csv")
+    pts = [(x["t_s"], x["server_threadpool_threads"]) for x in ts
+           if x.get("t_s") is not None and x.get("server_threadpool_threads") is not None]
+    if len(pts) < 2 or pts[-1][0] <= pts[0][0]:
+        return None
+    return pts[0][1], pts[-1][1], (pts[-1][1] - pts[0][1]) / (pts[-1][0] - pts[0][0])
+
+
+def finding_elastic(rows, run_dir: Path) -> str | None:
+    """How fast the elastic pool grew and what that bought."""
+    out = []
+    for label, rs in _series(rows).items():
+        if rs[0]["server"] != "sync" or rs[0].get("pool") != "elastic":
+            continue
+        ok = [r for r in rs if measured(r)]
+        if not ok:
+            continue
+        top = max(ok, key=lambda r: r["concurrency"])
+        g = _elastic_growth(run_dir, top)
+        if "queue-age" in str(top.get("extra_server_args") or ""):
+            rule = ("the pool injects one thread per 500 ms gate period while the oldest queued item has waited "
+                    "500 ms (server_sync --starvation-signal queue-age)")
+        else:
+            rule = ("the pool injects one thread per 500 ms gate period only while work is queued and nothing was "
+                    "dequeued for 500 ms (.NET's GateThread rule, which stops firing once completions arrive more "
+                    "often than every 500 ms)")
+        text = (f"**{label} grows one thread at a time.** Starting from {f(top.get('min_threads'), 0)} threads, "
+                f"{rule}.")
+        if g:
+            text += (f" At C = {f(top['concurrency'], 0)} it went from {f(g[0], 0)} to {f(g[1], 0)} threads in the "
+                     f"run, {f(g[2], 2)} threads/s (the heuristic's ceiling is 2/s)")
+        elif top.get("peak_threads") is not None:
+            text += f" At C = {f(top['concurrency'], 0)} it peaked at {f(top['peak_threads'], 0)} threads"
+        text += (f"; its throughput, {f(top.get('throughput_rps'), 2)} req/s, is {pct(top.get('efficiency'))} "
+                 f"of the bound computed from the threads it actually had over time (each thread completes one "
+                 f"request per L from the moment it is injected: the equivalent of a constant pool of "
+                 f"{f(top.get('capacity'), 1)} threads over the steady window).")
+        if top.get("errors_timeout"):
+            text += f" {f(top['errors_timeout'], 0)} requests still timed out at {f(top['timeout_s'], 0)} s."
+        out.append(text)
+    return "\n\n".join(out) if out else None
+
+
+def idle_rss_kb(rows) -> dict[str, float]:
+    """Per binary (sync/async): the smallest RSS measured at start, before any load - the idle server."""
+    out: dict[str, float] = {}
+    for r in rows:
+        b = r.get("server_rss_base_kb")
+        if b:
+            out[r["server"]] = min(out.get(r["server"], b), b)
+    return out
+
+
+def rss_per_request_kb(r, idle: dict[str, float]) -> float | None:
+    """(peak RSS - idle RSS of the same binary) / C: memory per in-flight request, thread stacks included even
+    when the pool created its threads before the load."""
+    base = idle.get(r["server"])
+    if not base or not r.get("server_rss_kb") or not r.get("concurrency"):
+        return None
+    return max(0.0, r["server_rss_kb"] - base) / r["concurrency"]
+
+
+def finding_memory(rows) -> str | None:
+    """RSS per in-flight request: a blocked thread (sync) vs a coroutine (async)."""
+    idle = idle_rss_kb(rows)
+    parts = []
+    for label, rs in _series(rows).items():
+        ok = [r for r in rs if measured(r) and rss_per_request_kb(r, idle) is not None]
+        if not ok:
+            continue
+        top = max(ok, key=lambda r: r["concurrency"])
+        p = (f"**{label}** at C = {f(top['concurrency'], 0)}: {f(top.get('server_rss_kb'), 0)} KiB, "
+             f"{f(rss_per_request_kb(top, idle), 2)} KiB per in-flight request")
+        if top["server"] == "sync" and top.get("peak_threads"):
+            p += f" ({f(top['peak_threads'], 0)} worker threads)"
+        parts.append(p)
+    if not parts:
+        return None
+    return ("**Memory: what an in-flight request costs.** In the sync server a request waiting on the store "
+            "holds a blocked worker thread (stack, kernel state), or - when the pool is too small - a slot in "
+            "the queue, which is cheap but is exactly the starvation above; in the async server it holds a "
+            "coroutine frame and its buffers. Peak resident memory over the idle server of the same binary ("
+            + ", ".join(f"{k} {f(v, 0)} KiB" for k, v in idle.items()) + "), divided by C: "
+            + "; ".join(parts) + ".")
+
+
+def finding_deadlock(rows) -> str | None:
+    """The sync-over-async demonstration."""
+    dl = [r for r in rows if r.get("expect") == "deadlock" or r.get("antipattern") == "sync-over-async"]
+    if not dl:
+        return None
+    out = []
+    for r in dl:
+        if r["status"] == "deadlock":
+            t = r.get("server_died_after_s")
+            out.append(f"**Sync-over-async deadlocks ({r['label']}, C = {f(r['concurrency'], 0)}).** The handler "
+                       f"blocks its only io thread on a future whose completion needs that same thread. The "
+                       f"watchdog detected it and the server exited with code {f(r.get('server_exit_code'), 0)}"
+                       + (f" {t:.1f} s after the load started (bound: 2 L + 1 s = "
+                          f"{(2 * r['latency_ms'] / 1000 + 1):.1f} s)" if t is not None else "")
+                       + f"; the client saw {f(r.get('ok'), 0)} successful responses and "
+                       f"{f(r.get('errors_total'), 0)} errors ({_err_breakdown(r)}).")
+        else:
+            out.append(f"**Sync-over-async ({r['label']}, C = {f(r['concurrency'], 0)}) ended with status "
+                       f"`{r['status']}`**, not a detected deadlock" + (f": {r['detail']}" if r.get("detail")
+                                                                         else "") + ".")
+    return "\n\n".join(out)
+
+
+def finding_nginx(run_dir: Path) -> str | None:
+    """The /health cross-check against nginx (crosscheck_nginx.csv, written by bench.sh), if the run has one."""
+    path = run_dir / "crosscheck_nginx.csv"
+    if not path.is_file():
+        return None
+    try:
+        with path.open(newline="") as fh:
+            per_depth = medians(list(csv.DictReader(fh)))
+    except (OSError, ValueError, KeyError):
+        return None
+    parts = []
+    for depth, m in per_depth.items():
+        if "nginx" not in m or "server_async" not in m:
+            continue
+        n, a = m["nginx"], m["server_async"]
+        what = "without pipelining" if depth == 1 else f"pipelining {depth} requests per connection"
+        parts.append(f"{what}: nginx {n['rps']:,.0f} req/s, server_async {a['rps']:,.0f} req/s "
+                     f"(**{a['rps'] / n['rps']:.2f}×**); CPU per request {n['cpu_us_per_request']:.2f} µs vs "
+                     f"{a['cpu_us_per_request']:.2f} µs")
+    if not parts:
+        return None
+    rounds = max(m["server_async"]["rounds"] for m in per_depth.values() if "server_async" in m)
+    return ("**/health against nginx** (`crosscheck_nginx.py`: nginx with one worker and `return 200`, "
+            "server_async with one io thread, the same `wrk -t1 -c64` command against each, alternating; median of "
+            f"{rounds} rounds) — " + "; ".join(parts) + ". Without pipelining wrk saturates its core and both "
+            "servers spend most of their time in the kernel's loopback path, so the two are close; with "
+            "pipelining the client is cheap per request and the servers differ: nginx makes one writev per "
+            "response, server_async answers the requests it has already received and writes their responses "
+            "together (see `crosscheck_nginx.csv`).")
+
+
+def _err_breakdown(r) -> str:
+    """The non-zero error categories of a row, e.g. 'timeout 12, 503 3'."""
+    parts = [f"{c[7:]} {f(r[c], 0)}" for c in ERROR_COLUMNS if r.get(c)]
+    return ", ".join(parts) if parts else "none"
+
+
+def finding_failures(rows) -> str | None:
+    """Points that did not complete normally (other than an expected deadlock), and unclean exits at SIGTERM."""
+    bad = [r for r in rows if not measured(r) and not (r.get("expect") == "deadlock"
+                                                       and r["status"] == "deadlock")]
+    unclean = [r for r in rows if measured(r) and r.get("server_exit_code") not in (None, 0)]
+    out = []
+    if bad:
+        items = "; ".join(f"{r['label']} C = {f(r['concurrency'], 0)}: `{r['status']}`"
+                          + (f" ({r['detail']})" if r.get("detail") else "") for r in bad)
+        out.append(f"**{len(bad)} point(s) did not complete normally** (kept in the table, never dropped): "
+                   f"{items}.")
+    if unclean:
+        items = ", ".join(f"{r['label']} C = {f(r['concurrency'], 0)} (exit {f(r['server_exit_code'], 0)})"
+                          for r in unclean)
+        out.append(f"**Shutdown under overload.** After the load stopped, {len(unclean)} server(s) could not "
+                   f"drain their backlog within the shutdown bound (store latency + 1 s) and exited non-zero "
+                   f"(exit 5, status `drain_expired`: in-flight requests were lost): {items}. Their measurements "
+                   f"are complete; the exit code is kept in `server_exit_code`.")
+    return "\n\n".join(out) if out else None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------------------------------------------
+
+TABLE = [("series", lambda r: r["label"]), ("C", lambda r: f(r["concurrency"], 0)),
+         ("status", lambda r: r["status"]), ("req/s", lambda r: f(r.get("throughput_rps"), 2)),
+         ("bound req/s", lambda r: f(r.get("bound_rps"), 2)), ("efficiency", lambda r: pct(r.get("efficiency"))),
+         ("p50", lambda r: ms(r.get("p50_ms"))), ("p99", lambda r: ms(r.get("p99_ms"))),
+         ("errors", lambda r: f(r.get("errors_total"), 0) + (f" ({_err_breakdown(r)})" if r.get("errors_total")
+                                                            else "")),
+         ("peak threads", lambda r: f(r.get("peak_threads"), 0)),
+         ("peak queue", lambda r: f(r.get("peak_queue_length"), 0)),
+         ("max loop lag", lambda r: ms(r.get("max_loop_lag_ms"))),
+         ("RSS KiB", lambda r: f(r.get("server_rss_kb"), 0))]
+
+
+def table(rows) -> str:
+    """The key-numbers table in markdown."""
+    lines = ["| " + " | ".join(h for h, _ in TABLE) + " |", "|" + "---|" * len(TABLE)]
+    for r in rows:
+        lines.append("| " + " | ".join(str(fn(r)).replace("|", "/") for _, fn in TABLE) + " |")
+    return "\n".join(lines)
+
+
+def generate(run_dir: Path) -> str:
+    """The report's markdown text."""
+    rows = read_summary(run_dir / "summary.csv")
+    try:
+        machine = json.loads((run_dir / "machine.json").read_text())
+    except (OSError, ValueError):
+        machine = {}
+    run_id = rows[0]["run_id"] if rows else run_dir.name
+    md = [f"# Sync vs async under slow I/O — run `{run_id}`", ""]
+    wall = machine.get("sweep_wall_s")
+    md.append(f"{len(rows)} points; sweep wall time {f(wall, 0)} s" if wall else f"{len(rows)} points")
+    md.append("")
+    mach = [("date (UTC)", machine.get("date_utc")), ("machine", f"{machine.get('cpu_model', '?')}, "
+                                                                 f"{machine.get('cores', '?')} cores"),
+            ("kernel", machine.get("kernel")), ("compiler", machine.get("compiler")),
+            ("build type", machine.get("build_type")),
+            ("git commit", (machine.get("git_commit") or "?")[:12] + (" (dirty)" if machine.get("git_dirty")
+                                                                     else "")),
+            ("pinning", machine.get("pinning"))]
+    md += [f"- **{k}**: {v}" for k, v in mach if v]
+    md += ["", "How to read it: every point is a closed loop of C keep-alive connections (loadgen) against one "
+           "server whose store call takes L. The **bound** is Little's law: min(C, capacity) / L requests per "
+           "second, where capacity is N worker threads for the sync fixed pool, the threads the elastic pool "
+           "actually had over time (scraped; each completes one request per L from its injection), and C for async (awaiting holds no "
+           "thread). **Efficiency** = measured / bound. Latency is measured from the intended send time; a "
+           "request past the client timeout is an error in the table, never dropped.", ""]
+    findings = [finding_littles_law(rows), finding_sync_plateau(rows), finding_async(rows),
+                finding_elastic(rows, run_dir), finding_memory(rows), finding_deadlock(rows),
+                finding_nginx(run_dir), finding_failures(rows)]
+    md += ["## Findings", ""]
+    for para in findings:
+        if para:
+            md += [para, ""]
+    md += ["## Key numbers", "", table(rows), ""]
+    plots = [("Throughput vs concurrency", "throughput.png"), ("Latency vs concurrency", "latency.png"),
+             ("Starvation timelines", "starvation.png"), ("Memory: thread vs coroutine", "rss.png")]
+    present = [(t, p) for t, p in plots if (run_dir / p).exists()]
+    if present:
+        md += ["## Plots", ""]
+        for title, p in present:
+            md += [f"### {title}", "", f"![{title}]({p})", ""]
+        tl = sorted((run_dir / "timeline").glob("*.png")) if (run_dir / "timeline").is_dir() else []
+        if tl:
+            md += ["Per-point timelines: " + ", ".join(f"[{p.stem}](timeline/{p.name})" for p in tl), ""]
+    md += ["## Files", "", "`summary.csv` (one row per point), `loadgen/<point>.json`, `timeseries/<point>.csv`, "
+           "`logs/`, `machine.json`, `grid.json`, `micro.json` and `crosscheck_nginx.csv` (from bench.sh). Generated by `scripts/report.py` from those files.", ""]
+    return "\n".join(md)
