@@ -13,6 +13,7 @@ Modules:
   gate       the regression gate's checks and verdicts
   report     report.md's findings and tables
   plots      the plots (matplotlib: imported only by plot.py)
+  nginx      the nginx cross-check's medians (crosscheck_nginx.py's rows, in report.md)
 
 Standard library only, except ``plots``.
 """

@@ -194,44 +194,57 @@ def _rolling_mean(values: list[float | None], n: int) -> list[float | None]:
     return out
 
 
-def _timeline_axes(ax_top, ax_bot, r: dict[str, Any], ts: list[dict[str, float]], legend: bool = True) -> list:
-    """Top: client req/s (per interval, and its mean over L), bound, errors/s, p99 (right axis).
-    Bottom: server threads, busy threads, queue length, in flight (symlog), event-loop lag (right axis)."""
-    t = [x.get("t_s") for x in ts]
-    dt = (t[1] - t[0]) if len(t) > 1 and t[0] is not None and t[1] is not None and t[1] > t[0] else 0.25
-    rps, p99 = ts_series(ts, "rps"), ts_series(ts, "p99")
+def _client_lines(ax, r: dict[str, Any], ts: list[dict[str, Any]], t: list, dt: float) -> list:
+    """Client req/s (per interval, and its mean over L), the bound and errors/s."""
+    rps = ts_series(ts, "rps")
     handles = []
     if rps:
-        ax_top.plot(t, rps, color="#1f77b4", lw=0.8, alpha=0.35)
+        ax.plot(t, rps, color="#1f77b4", lw=0.8, alpha=0.35)
         n = max(1, int(round((r.get("latency_ms") or 0) / 1000.0 / dt)))
-        handles += ax_top.plot(t, _rolling_mean(rps, n), color="#1f77b4", lw=2,
-                               label=f"client req/s (mean over L; faint: per {dt * 1000:.0f} ms)")
+        handles += ax.plot(t, _rolling_mean(rps, n), color="#1f77b4", lw=2,
+                           label=f"client req/s (mean over L; faint: per {dt * 1000:.0f} ms)")
     if r.get("bound_rps"):
-        handles.append(ax_top.axhline(r["bound_rps"], color="#1f77b4", ls="--", lw=1,
-                                      label="Little's-law bound"))
+        handles.append(ax.axhline(r["bound_rps"], color="#1f77b4", ls="--", lw=1, label="Little's-law bound"))
     errs = ts_series(ts, "errors")
     if errs and any(errs):
-        handles += ax_top.plot(t, [None if v is None else v / dt for v in errs], color="black", lw=1.2, ls=":",
-                               label="client errors/s (timeouts, resets, ...)")
+        handles += ax.plot(t, [None if v is None else v / dt for v in errs], color="black", lw=1.2, ls=":",
+                           label="client errors/s (timeouts, resets, ...)")
+    return handles
+
+
+def _mark_exit(ax_top, ax_bot, r: dict[str, Any]) -> None:
+    """A vertical line on both axes where the server exited on its own, with its exit code."""
     died = r.get("server_died_after_s")
-    if died is not None:
-        for ax in (ax_top, ax_bot):
-            ax.axvline(died, color="black", lw=1.5)
-        code = r.get("server_exit_code")
-        ax_top.annotate(f"server exit {'?' if code is None else int(code)} at {died:.1f} s", (died, 0),
-                        xytext=(4, 20), textcoords="offset points", fontsize=8)
-    ax_top.set_ylabel("requests/s (symlog)")
-    ax_top.set_yscale("symlog", linthresh=10)
-    ax_top.yaxis.set_major_formatter(FuncFormatter(_num_fmt))
-    ax_top.set_ylim(bottom=0)
+    if died is None:
+        return
+    for ax in (ax_top, ax_bot):
+        ax.axvline(died, color="black", lw=1.5)
+    code = r.get("server_exit_code")
+    ax_top.annotate(f"server exit {'?' if code is None else int(code)} at {died:.1f} s", (died, 0),
+                    xytext=(4, 20), textcoords="offset points", fontsize=8)
+
+
+def _client_p99(ax, ts: list[dict[str, Any]], t: list) -> list:
+    """The client axis' scale, and p99 on a right axis (gaps where nothing completed)."""
+    rps, p99 = ts_series(ts, "rps"), ts_series(ts, "p99")
+    ax.set_ylabel("requests/s (symlog)")
+    ax.set_yscale("symlog", linthresh=10)
+    ax.yaxis.set_major_formatter(FuncFormatter(_num_fmt))
+    ax.set_ylim(bottom=0)
     if p99 and rps:  # an interval with no completion has no p99 (loadgen writes 0): a gap, not 0 ms
         p99 = [None if (v is None or v <= 0 or not x) else v for v, x in zip(p99, rps)]
-    if p99 and any(v is not None for v in p99):
-        ax2 = ax_top.twinx()
-        handles += ax2.plot(t, p99, color="#d62728", lw=1.3, marker=".", ms=3, label="client p99 (ms, right)")
-        ax2.set_ylabel("p99 latency (ms)", color="#d62728")
-        ax2.set_ylim(bottom=0)
-        ax2.yaxis.set_major_formatter(FuncFormatter(_num_fmt))
+    if not p99 or all(v is None for v in p99):
+        return []
+    ax2 = ax.twinx()
+    handles = ax2.plot(t, p99, color="#d62728", lw=1.3, marker=".", ms=3, label="client p99 (ms, right)")
+    ax2.set_ylabel("p99 latency (ms)", color="#d62728")
+    ax2.set_ylim(bottom=0)
+    ax2.yaxis.set_major_formatter(FuncFormatter(_num_fmt))
+    return handles
+
+
+def _shade_phases(ax_top, ax_bot, r: dict[str, Any], t: list) -> None:
+    """On both axes: the warm-up (grey) and the drain (orange), and a grid."""
     warm, window = r.get("warmup_s"), r.get("window_s")
     for ax in (ax_top, ax_bot):
         if warm:
@@ -239,9 +252,10 @@ def _timeline_axes(ax_top, ax_bot, r: dict[str, Any], ts: list[dict[str, float]]
         if warm is not None and window and t and t[-1] and t[-1] > warm + window:
             ax.axvspan(warm + window, t[-1], color="orange", alpha=0.08, lw=0)
         ax.grid(True, alpha=0.3)
-    all_handles = list(handles)
-    if legend and handles:
-        ax_top.legend(handles=handles, fontsize=7, loc="upper right")
+
+
+def _server_timeline(ax, ts: list[dict[str, Any]], t: list) -> list:
+    """Server threads, busy threads, queue length, in flight (symlog), and event-loop lag on a right axis."""
     handles = []
     for key, col, name, style in (("threads", "#2ca02c", "worker threads", dict(lw=3, alpha=0.6)),
                                   ("busy", "#ff7f0e", "busy threads", dict(lw=1.5, ls="--")),
@@ -249,27 +263,42 @@ def _timeline_axes(ax_top, ax_bot, r: dict[str, Any], ts: list[dict[str, float]]
                                   ("in_flight", "#8c564b", "requests in flight", dict(lw=1.2, ls=":"))):
         vals = ts_series(ts, key)
         if vals and any(v is not None for v in vals):
-            handles += ax_bot.plot(t, vals, color=col, label=name, **style)
-    ax_bot.set_ylabel("threads / requests (symlog)")
-    ax_bot.set_xlabel("time since start (s); grey = warm-up, orange = drain")
-    server_data = [y for ln in ax_bot.get_lines() if not ln.get_label().startswith("_")
+            handles += ax.plot(t, vals, color=col, label=name, **style)
+    ax.set_ylabel("threads / requests (symlog)")
+    ax.set_xlabel("time since start (s); grey = warm-up, orange = drain")
+    server_data = [y for ln in ax.get_lines() if not ln.get_label().startswith("_")
                    for y in ln.get_ydata() if y is not None]
     if server_data:
-        ax_bot.set_yscale("symlog", linthresh=10)
-        ax_bot.yaxis.set_major_formatter(FuncFormatter(_num_fmt))
-        ax_bot.set_ylim(0, max(20.0, float(max(server_data)) * 3))
+        ax.set_yscale("symlog", linthresh=10)
+        ax.yaxis.set_major_formatter(FuncFormatter(_num_fmt))
+        ax.set_ylim(0, max(20.0, float(max(server_data)) * 3))
     lag = ts_series(ts, "lag")
     if lag and any(v for v in lag if v):
-        ax3 = ax_bot.twinx()
+        ax3 = ax.twinx()
         handles += ax3.plot(t, lag, color="#e377c2", lw=1.5, ls="-", label="event-loop lag, max so far (ms, right)")
         ax3.set_ylabel("event-loop lag (ms)", color="#e377c2")
         ax3.set_ylim(bottom=0)
     if not server_data and not handles:
-        ax_bot.text(0.5, 0.5, "no server metrics scraped\n(server stuck or gone)", ha="center", va="center",
-                    transform=ax_bot.transAxes, fontsize=9)
-    if legend and handles:
-        ax_bot.legend(handles=handles, fontsize=7, loc="upper left")
-    return all_handles + handles
+        ax.text(0.5, 0.5, "no server metrics scraped\n(server stuck or gone)", ha="center", va="center",
+                transform=ax.transAxes, fontsize=9)
+    return handles
+
+
+def _timeline_axes(ax_top, ax_bot, r: dict[str, Any], ts: list[dict[str, Any]], legend: bool = True) -> list:
+    """A point's timeline: the client's view above, the server's below, on one clock; returns the handles."""
+    t = [x.get("t_s") for x in ts]
+    dt = (t[1] - t[0]) if len(t) > 1 and t[0] is not None and t[1] is not None and t[1] > t[0] else 0.25
+    # the calls' order is the artists' order, and the axes' autoscaling depends on it
+    top = _client_lines(ax_top, r, ts, t, dt)
+    _mark_exit(ax_top, ax_bot, r)
+    top += _client_p99(ax_top, ts, t)
+    _shade_phases(ax_top, ax_bot, r, t)
+    if legend and top:
+        ax_top.legend(handles=top, fontsize=7, loc="upper right")
+    bottom = _server_timeline(ax_bot, ts, t)
+    if legend and bottom:
+        ax_bot.legend(handles=bottom, fontsize=7, loc="upper left")
+    return top + bottom
 
 
 def _tl_title(r) -> str:
