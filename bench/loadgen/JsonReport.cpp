@@ -88,7 +88,11 @@ nlohmann::json JsonReport::build(const RunResult& r) {
         server["samples"] = r.server_samples.size();
         server["failures"] = r.scrape_failures;
         server["peaks"] = nlohmann::json::object();
-        for (const auto& [name, value] : r.server_peaks) server["peaks"][name] = value;
+        // Under the same names and units as the CSV and time-series columns: one name per server metric.
+        for (const auto& column : Scraper::columns()) {
+            const auto it = r.server_peaks.find(column.metric);
+            if (it != r.server_peaks.end()) server["peaks"][column.column] = it->second * column.scale;
+        }
     }
     j["server"] = server;
     return j;

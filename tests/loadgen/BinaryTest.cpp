@@ -93,7 +93,8 @@ TEST_CASE("an unreachable target exits 3", "[loadgen][binary]") {
 
 TEST_CASE("a real run writes the human summary and every report file", "[loadgen][binary]") {
     slowio::loadgen::test::TestServer server;
-    server.set_metrics("threadpool_threads 4\nhttp_connections_open 2\n");
+    server.set_metrics(
+        "threadpool_threads 4\nhttp_connections_open 2\nprocess_resident_memory_bytes 2097152\n");
     const auto dir = temp_dir();
     const auto json = dir / "run.json", csv = dir / "runs.csv", ts = dir / "ts.csv", hdr = dir / "run.hdr";
     fs::remove(csv);
@@ -123,6 +124,10 @@ TEST_CASE("a real run writes the human summary and every report file", "[loadgen
         CHECK(j["littles_law"].contains(key));
     CHECK(j["requests"]["total"]["completed"].get<std::uint64_t>() == server.responses());
     CHECK(j["server"]["peaks"]["threadpool_threads"] == 4);
+    CHECK(j["server"]["peaks"]["http_connections_open"] == 2);
+    // Peaks carry the CSV's column names and units: bytes become rss_kb.
+    CHECK(j["server"]["peaks"]["rss_kb"] == 2048);
+    CHECK_FALSE(j["server"]["peaks"].contains("process_resident_memory_bytes"));
     CHECK(j["window_s"] == Approx(1.0));
 
     // A second run appends one row under the same single header.

@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/connect.hpp>
 #include <asio/detached.hpp>
@@ -55,7 +56,8 @@ long content_length(std::string_view head) {
     return -1;
 }
 
-asio::awaitable<void> client(std::uint16_t port, std::string request, std::shared_ptr<Shared> shared) {
+asio::awaitable<void> client(std::uint16_t port, std::string request, std::shared_ptr<Shared> shared,
+                             std::size_t index) {
     auto executor = co_await asio::this_coro::executor;
     asio::ip::tcp::socket socket(executor);
     const auto connected =
@@ -98,12 +100,23 @@ asio::awaitable<void> client(std::uint16_t port, std::string request, std::share
         if (done >= shared->window_begin && done < shared->window_end) {
             ++shared->result.completed;
             if (ok) ++shared->result.ok;
-            shared->latency_sum_ms += std::chrono::duration<double, std::milli>(done - sent_at).count();
+            const double latency_ms = std::chrono::duration<double, std::milli>(done - sent_at).count();
+            shared->latency_sum_ms += latency_ms;
+            shared->result.latencies_ms.push_back(latency_ms);
+            ++shared->result.per_connection[index];
         }
     }
 }
 
 }  // namespace
+
+double LoadResult::median_latency_ms() const {
+    if (latencies_ms.empty()) return 0;
+    std::vector<double> sorted = latencies_ms;
+    std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2),
+                     sorted.end());
+    return sorted[sorted.size() / 2];
+}
 
 LoadResult run_closed_loop(std::uint16_t port, std::size_t connections, const std::string& target,
                            std::chrono::milliseconds warmup, std::chrono::milliseconds window) {
@@ -119,8 +132,9 @@ LoadResult run_closed_loop(std::uint16_t port, std::size_t connections, const st
     shared->window_begin = start + warmup;
     shared->window_end = shared->window_begin + window;
     const std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    shared->result.per_connection.assign(connections, 0);
     for (std::size_t i = 0; i < connections; ++i)
-        asio::co_spawn(io, client(port, request, shared), asio::detached);
+        asio::co_spawn(io, client(port, request, shared, i), asio::detached);
     asio::steady_timer stopper(io, shared->window_end);
     stopper.async_wait([&](std::error_code) {
         shared->stop = true;

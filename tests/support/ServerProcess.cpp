@@ -166,4 +166,10 @@ CommandResult run_command(const std::string& binary, const std::vector<std::stri
     return result;
 }
 
+std::vector<std::string> quick_server_args(const std::vector<std::string>& extra) {
+    std::vector<std::string> args{"--port", "0", "--users", "1000", "--log-level", "warn"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+}
+
 }  // namespace slowio::test

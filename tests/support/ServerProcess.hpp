@@ -46,6 +46,10 @@ class ServerProcess {
     std::string stderr_path_;
 };
 
+/// Arguments for a quick test server of ours: ephemeral port, a 1,000-row table (fast start), warnings only,
+/// then `extra`.
+std::vector<std::string> quick_server_args(const std::vector<std::string>& extra = {});
+
 /// Runs `binary args...` to completion (stdout and stderr captured together), bounded by `timeout`.
 struct CommandResult {
     int exit_code = -1;  ///< -1 when it had to be killed at the timeout
