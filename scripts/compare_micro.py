@@ -24,11 +24,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from slowio import InputError, read_json
+
 UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
-
-
-class InputError(Exception):
-    """An unreadable or malformed input file."""
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -45,12 +43,7 @@ def load(path: Path, metric: str) -> dict[str, list[float]]:
     Iteration entries are used (one per repetition); when a file holds aggregates only (``_mean``, ``_median``
     ...), the median (else mean) aggregate stands in as a single sample.
     """
-    try:
-        data = json.loads(Path(path).read_text())
-    except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror}") from None
-    except json.JSONDecodeError as e:
-        raise InputError(f"{path}: invalid JSON at line {e.lineno}: {e.msg}") from None
+    data = read_json(path)
     if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
         raise InputError(f"{path}: not Google Benchmark JSON (no 'benchmarks' list)")
     samples: dict[str, list[float]] = {}

@@ -7,8 +7,9 @@
 
 namespace slowio::loadgen {
 
-/// The --json document: every figure of a run, keyed as CONTRACTS.md fixes (config, machine, window_s,
-/// throughput_rps, requests, latency_us, latency_uncorrected_us, littles_law, per_connection, server).
+/// The --json document: every figure of a run, under the keys bench/loadgen/README.md ("Reports") lists
+/// (config, machine, window_s, throughput_rps, requests, latency_us, latency_uncorrected_us, littles_law,
+/// per_connection, server).
 class JsonReport {
   public:
     /// Builds the document.

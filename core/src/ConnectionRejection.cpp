@@ -4,7 +4,6 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
-#include <exception>
 #include <string>
 
 #include "core/LingeringClose.hpp"
@@ -32,14 +31,7 @@ void reject_connection(asio::ip::tcp::socket socket, const HttpResponse& respons
     metrics.count_response(response.status);
     auto executor = socket.get_executor();
     asio::co_spawn(executor, answer_and_close(std::move(socket), serialize(response, false, http_date())),
-                   [](std::exception_ptr failure) {
-                       if (!failure) return;
-                       try {
-                           std::rethrow_exception(failure);
-                       } catch (const std::exception& e) {
-                           log(LogLevel::error, "rejecting a connection failed: {}", e.what());
-                       }
-                   });
+                   LogCoroutineFailure{"connection rejection"});
 }
 
 }  // namespace slowio

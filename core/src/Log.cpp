@@ -52,4 +52,15 @@ void log_line(LogLevel level, std::string_view message) {
     }
 }
 
+void LogCoroutineFailure::operator()(std::exception_ptr failure) const {
+    if (!failure) return;
+    try {
+        std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+        log(LogLevel::error, "{} coroutine failed: {}", coroutine, e.what());
+    } catch (...) {
+        log(LogLevel::error, "{} coroutine failed with a non-standard exception", coroutine);
+    }
+}
+
 }  // namespace slowio

@@ -21,3 +21,16 @@ Standard library only, except ``plots``.
 
 class InputError(Exception):
     """A bad grid, flag or input file: reported as one line, exit 2."""
+
+
+def read_json(path, what: str = ""):
+    """Parses the JSON file at `path`; InputError with one line (naming `what` and the path) when it cannot."""
+    import json
+    from pathlib import Path
+    label = f"{what} {path}" if what else str(path)
+    try:
+        return json.loads(Path(path).read_text())
+    except OSError as e:
+        raise InputError(f"cannot read {label}: {e.strerror}") from None
+    except json.JSONDecodeError as e:
+        raise InputError(f"{label}: invalid JSON at line {e.lineno}: {e.msg}") from None

@@ -15,11 +15,11 @@ samples: bound x window below min_expected_samples; or no bound model). Inconclu
 from __future__ import annotations
 
 import copy
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import InputError, read_json
 from .grid import Grid
 from .summary import ERROR_COLUMNS
 
@@ -48,11 +48,9 @@ class Check:
 def load_thresholds(path: Path) -> dict[str, Any]:
     """Reads and validates bench/regression.json."""
     try:
-        t = json.loads(Path(path).read_text())
-    except OSError as e:
-        raise GateError(f"cannot read thresholds {path}: {e.strerror}") from None
-    except json.JSONDecodeError as e:
-        raise GateError(f"thresholds {path}: invalid JSON at line {e.lineno}: {e.msg}") from None
+        t = read_json(path, "thresholds")
+    except InputError as e:
+        raise GateError(str(e)) from None
     rules = t.get("rules") if isinstance(t, dict) else None
     if not isinstance(rules, dict):
         raise GateError(f"thresholds {path}: needs a 'rules' object")

@@ -23,15 +23,6 @@ namespace {
 
 constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 
-void log_failure(std::exception_ptr failure) {
-    if (!failure) return;
-    try {
-        std::rethrow_exception(failure);
-    } catch (const std::exception& e) {
-        log(LogLevel::error, "server coroutine failed: {}", e.what());
-    }
-}
-
 std::chrono::nanoseconds deadlock_bound(const LatencyModel& latency) {
     // Longest silence a live loop can show: a blocking store call (≈ L) plus another behind it, plus a
     // second.
@@ -85,7 +76,7 @@ void AsyncServer::request_shutdown() {
 
 int AsyncServer::run() {
     lag_.start();
-    asio::co_spawn(acceptor_executor_, accept_loop(), log_failure);
+    asio::co_spawn(acceptor_executor_, accept_loop(), LogCoroutineFailure{"accept loop"});
     watchdog_.start();
     std::vector<std::thread> threads;
     threads.reserve(static_cast<std::size_t>(options_.threads - 1));
@@ -170,7 +161,7 @@ void AsyncServer::begin_shutdown() {
     std::error_code ignored;
     acceptor_.close(ignored);
     connections_.stop_all();
-    asio::co_spawn(acceptor_executor_, drain(), log_failure);
+    asio::co_spawn(acceptor_executor_, drain(), LogCoroutineFailure{"drain"});
 }
 
 asio::awaitable<void> AsyncServer::drain() {
@@ -201,6 +192,9 @@ asio::awaitable<void> AsyncServer::drain() {
         io_.stop();
     } else {
         log(LogLevel::info, "drained; exiting");
+        // Not left to the io_context running out of work: a rejected connection's lingering close may still
+        // be pending, and with the lag ticker stopped the watchdog would take the silence for a deadlock.
+        io_.stop();
     }
 }
 

@@ -19,17 +19,6 @@ namespace {
 /// Completion token: errors come back as values (std::error_code at the I/O edge), never as exceptions.
 constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 
-/// Completion of a detached connection coroutine: an exception escaping it is a bug worth a log line,
-/// not a reason to take the server down.
-void log_failure(std::exception_ptr failure) {
-    if (!failure) return;
-    try {
-        std::rethrow_exception(failure);
-    } catch (const std::exception& e) {
-        log(LogLevel::error, "connection coroutine failed: {}", e.what());
-    }
-}
-
 /// Pipelined responses queued beyond this are written without waiting for the rest of the batch.
 constexpr std::size_t max_batch_bytes = 16 * 1024;
 
@@ -64,7 +53,7 @@ void CoroutineConnection::start() {
         return;
     }
     deadline_ = clock::now() + timeouts_.keepalive;
-    asio::co_spawn(socket_.get_executor(), serve(shared_from_this()), log_failure);
+    asio::co_spawn(socket_.get_executor(), serve(shared_from_this()), LogCoroutineFailure{"connection"});
     arm_timer();
 }
 

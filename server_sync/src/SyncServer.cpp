@@ -48,16 +48,18 @@ int SyncServer::run() {
     do_accept();
     io_.run();
 
-    // io_ stopped: everything in flight was answered (drained_), or the grace period ran out. Requests still
-    // in flight now are lost: their responses can no longer be written.
+    // io_ stopped: everything in flight was answered, or the grace period ran out. Requests still in flight
+    // now are lost: their responses can no longer be written. In thread-per-connection a queued work item is
+    // a whole connection whose request (if it sent one) was never read: counted as lost too.
     const bool joined = pool_.shutdown(drain_deadline_);
-    const std::size_t lost = context_.in_flight.load();
+    const std::size_t queued = sync_.thread_per_connection() ? pool_.queued() : 0;
+    const std::size_t lost = context_.in_flight.load() + queued;
     const int code = lost > 0 ? exit_code::drain_expired : exit_code::ok;
     if (lost > 0) {
         log(LogLevel::warn,
             "shutdown grace of {} ms expired with {} requests in flight and {} queued; exiting with code {} "
             "without them",
-            app_.shutdown_grace().count(), lost, pool_.queued(), code);
+            app_.shutdown_grace().count(), context_.in_flight.load(), pool_.queued(), code);
     }
     if (!joined) {
         if (lost == 0) {
@@ -157,13 +159,11 @@ void SyncServer::begin_shutdown() {
 
 void SyncServer::check_drained() {
     if (context_.in_flight == 0) {
-        drained_ = true;
         signals_.cancel();
         io_.stop();
         return;
     }
     if (std::chrono::steady_clock::now() >= drain_deadline_) {
-        drained_ = false;
         io_.stop();
         return;
     }

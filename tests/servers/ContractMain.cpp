@@ -54,7 +54,8 @@ int main(int argc, char** argv) {
     if (!traits.empty()) ::setenv("SLOWIO_TARGET_TRAITS", traits.c_str(), 1);
     const int failed = session.run();
     using namespace slowio::test;
-    if (failed != 0) return failed;
+    // Catch's count of failed assertions (capped at 255): never 77, which would read as "skipped".
+    if (failed != 0) return failed == 77 ? 1 : failed;
     for (const auto& s : skipped) std::cout << "skipped: " << s << "\n";
     if (!skipped.empty() && skipped.size() == cases_started) return 77;
     return 0;

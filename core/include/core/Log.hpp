@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <exception>
 #include <string_view>
 
 namespace slowio {
@@ -24,5 +25,14 @@ template <typename... Args>
 void log(LogLevel level, fmt::format_string<Args...> format, Args&&... args) {
     if (log_enabled(level)) log_line(level, fmt::format(format, std::forward<Args>(args)...));
 }
+
+/// The completion handler of a detached coroutine (asio::co_spawn): an exception escaping it is a bug worth
+/// one error line naming the coroutine, not a reason to take the server down.
+struct LogCoroutineFailure {
+    /// What the coroutine does ("connection", "accept loop"), for the log line.
+    std::string_view coroutine;
+    /// Logs `failure` if there is one.
+    void operator()(std::exception_ptr failure) const;
+};
 
 }  // namespace slowio

@@ -35,9 +35,10 @@ class SyncServer {
     std::error_code listen(const asio::ip::tcp::endpoint& endpoint);
     /// The bound endpoint (the real port when --port 0).
     asio::ip::tcp::endpoint local_endpoint() const;
-    /// Serves until SIGINT/SIGTERM, drains in-flight requests (bounded by Application::shutdown_grace()), and
-    /// returns exit_code::ok. If the grace period runs out, logs what was abandoned and exits the process
-    /// with exit_code::drain_expired (workers still blocked in the store cannot be joined).
+    /// Serves until SIGINT/SIGTERM and drains in-flight requests (bounded by Application::shutdown_grace()).
+    /// The exit code is exit_code::ok when every request in flight was answered, exit_code::drain_expired
+    /// when some were lost (logged). Returns it when the workers could be joined; otherwise (workers still
+    /// blocked in the store, or lingering on a closing connection) exits the process with it.
     int run();
 
   private:
@@ -61,7 +62,6 @@ class SyncServer {
     asio::steady_timer drain_timer_;
     std::chrono::steady_clock::time_point drain_deadline_{};
     AcceptErrorLog accept_errors_;
-    bool drained_ = false;
     WorkerPool pool_;  ///< last member: destroyed (joined) first
 };
 
