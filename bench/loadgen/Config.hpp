@@ -24,8 +24,8 @@ struct Config {
     bool keepalive = true;                                         ///< false = new connection per request
     double connect_rate = 10000;  ///< --connect-rate: new connections/s at start; 0 = all at once
     std::string scrape_url;       ///< --scrape: server /metrics URL, empty = off
-    std::chrono::nanoseconds interval =
-        std::chrono::milliseconds(250);                          ///< --scrape-interval / time-series step
+    /// --scrape-interval / time-series step
+    std::chrono::nanoseconds interval = std::chrono::milliseconds(250);
     std::string json_file, csv_file, timeseries_file, hdr_file;  ///< report outputs, empty = off
     bool progress = true;  ///< live progress line (only when stderr is a terminal)
 

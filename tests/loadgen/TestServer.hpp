@@ -19,8 +19,8 @@ namespace slowio::loadgen::test {
 struct Reply {
     unsigned status = 200;               ///< status code
     std::chrono::milliseconds delay{0};  ///< answer after this long (timer; other connections go on)
-    std::chrono::milliseconds stall{
-        0};                     ///< block the server's only thread this long first (a server-wide stall)
+    /// block the server's only thread this long first (a server-wide stall)
+    std::chrono::milliseconds stall{0};
     bool never = false;         ///< never answer this request
     bool close = false;         ///< answer with Connection: close and close
     std::string body = "ok\n";  ///< response body

@@ -10,8 +10,8 @@ namespace slowio {
 struct CpuWork {
     std::uint32_t n = 0;
     static constexpr std::uint32_t default_n = 1'000'000;  ///< ~2 ms
-    static constexpr std::uint32_t max_n =
-        200'000'000;  ///< ~0.4 s: bounded so one request cannot hog forever
+    /// ~0.4 s: bounded so one request cannot hog forever
+    static constexpr std::uint32_t max_n = 200'000'000;
 };
 
 /// Runs `n` rounds and returns the digest (deterministic for a given n).

@@ -12,8 +12,8 @@ namespace slowio {
 /// A response before serialization.
 struct HttpResponse {
     int status = 200;
-    std::string_view content_type =
-        "application/json";  ///< always a string literal: no allocation per response
+    /// always a string literal: no allocation per response
+    std::string_view content_type = "application/json";
     std::string body;
     std::vector<std::pair<std::string, std::string>> extra_headers;  ///< e.g. Location, Retry-After, Allow
     bool close = false;  ///< force `Connection: close` (every error response of the codec sets it)

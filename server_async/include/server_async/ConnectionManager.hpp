@@ -50,8 +50,8 @@ class ConnectionManager {
     std::atomic<std::size_t> in_flight_{0};
     std::mutex mutex_;
     bool stopping_ = false;
-    CoroutineConnection* head_ =
-        nullptr;  ///< intrusive list through CoroutineConnection::prev_/next_: no per-connection node
+    /// intrusive list through CoroutineConnection::prev_/next_: no per-connection node
+    CoroutineConnection* head_ = nullptr;
 };
 
 }  // namespace slowio::async

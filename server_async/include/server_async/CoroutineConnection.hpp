@@ -44,8 +44,8 @@ class CoroutineConnection : public std::enable_shared_from_this<CoroutineConnect
     /// Timeouts from the common flags.
     struct Timeouts {
         std::chrono::milliseconds header;  ///< --header-timeout-ms: a started request must complete
-        std::chrono::milliseconds
-            keepalive;  ///< --keepalive-timeout-ms: idle wait; also bounds a stuck write
+        /// --keepalive-timeout-ms: idle wait; also bounds a stuck write
+        std::chrono::milliseconds keepalive;
     };
 
     /// `socket` is connected; its slot in `manager` is already reserved (released by the destructor). All
@@ -88,8 +88,8 @@ class CoroutineConnection : public std::enable_shared_from_this<CoroutineConnect
     Timeouts timeouts_;
 
     RequestParser parser_;
-    std::array<char, 256>
-        buffer_;             ///< small on purpose: the parser accumulates, big requests take more reads
+    /// small on purpose: the parser accumulates, big requests take more reads
+    std::array<char, 256> buffer_;
     std::size_t begin_ = 0;  ///< unparsed bytes are buffer_[begin_, end_) (pipelined requests)
     std::size_t end_ = 0;
     bool last_read_full_ = false;  ///< the last read filled buffer_: more is probably waiting in the socket

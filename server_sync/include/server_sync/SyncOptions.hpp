@@ -17,8 +17,8 @@ namespace slowio::sync {
 
 /// Flags only server_sync has; their --help text says "(server_sync only)".
 struct SyncOptions {
-    std::string model =
-        "pool";  ///< "pool" (Kestrel shape) | "thread-per-connection" (classic blocking server)
+    /// "pool" (Kestrel shape) | "thread-per-connection" (classic blocking server)
+    std::string model = "pool";
     std::string pool = "fixed";   ///< "fixed" (--threads) | "elastic" (.NET starvation heuristic)
     std::size_t min_threads = 0;  ///< elastic floor; 0 until parsed means "number of cores"
     std::size_t max_threads = 1000;

@@ -67,11 +67,11 @@ class WorkerPool {
         std::size_t max_threads = 1000;  ///< elastic: the ceiling of injection
         std::size_t queue_limit = 0;     ///< queued (not running) items at most; 0 = unbounded (as Kestrel)
         std::chrono::milliseconds gate_period{500};  ///< how often the gate activity runs
-        std::chrono::milliseconds starvation_delay{
-            500};                                        ///< no dequeue for this long + queued work = starved
+        /// no dequeue for this long + queued work = starved
+        std::chrono::milliseconds starvation_delay{500};
         std::chrono::milliseconds idle_timeout{20'000};  ///< an idle worker retires after this (elastic)
-        StarvationSignal starvation_signal =
-            StarvationSignal::last_dequeue;  ///< elastic: see StarvationSignal
+        /// elastic: see StarvationSignal
+        StarvationSignal starvation_signal = StarvationSignal::last_dequeue;
         /// Stack per worker. 256 KiB: the deepest path (handler → SQLite query → JSON) uses a few tens of
         /// KiB, and 4096 threads × 8 MiB default stacks would reserve 32 GiB of address space for nothing
         /// (RSS only counts touched pages either way, but small stacks keep the VM map and mmap cost down).
