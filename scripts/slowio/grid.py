@@ -8,6 +8,13 @@ Grid format::
 
 A series field is set by the series, else by the grid's defaults, else by Series' own default; command-line
 overrides replace all three. ``expand_points`` turns a grid into Points, in run order.
+
+Any server is a target: a series with ``"server": "command"`` names its server by an argv template in
+``"command"`` (split on whitespace), whose placeholders are filled per point: ``{port}`` (0: the server must
+print ``listening on 127.0.0.1:PORT`` first), ``{latency_ms}``, ``{threads}``, ``{users}``,
+``{max_connections}``; ``{name=default}`` forms are accepted as in the contract tests. Such a series must
+declare the capacity model it is judged by (``"bound_model"``: sync = N threads, async = C, elastic = the
+scraped thread curve, blocking = K).
 """
 
 from __future__ import annotations
@@ -31,7 +38,8 @@ class Series:
     """One server configuration of a grid (its fields are the grid file's keys, in grid.json's order)."""
 
     label: str | None = None           # legend / report name; derived when absent
-    server: str | None = None          # "sync" | "async" (required)
+    server: str | None = None          # "sync" | "async" | "command" (required)
+    command: str | None = None         # command: the server's argv template (see the module doc)
     model: str = "pool"                # sync: "pool" | "thread-per-connection"; async: "coroutine"
     pool: str = "fixed"                # sync pool: "fixed" | "elastic"
     antipattern: str = "none"          # async: one of ANTIPATTERNS
@@ -98,8 +106,27 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+# Placeholders a command template may use: filled from the series and the point.
+COMMAND_PLACEHOLDERS = ("port", "latency_ms", "threads", "users", "max_connections")
+PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)(?:=([^}]*))?\}")
+
+
+def command_argv(template: str, values: dict[str, Any]) -> list[str]:
+    """The argv of a command template with its placeholders filled from ``values`` (else their defaults)."""
+    def fill(m: re.Match) -> str:
+        name, default = m.group(1), m.group(2)
+        if name in values:
+            return str(values[name])
+        if default is not None:
+            return default
+        raise InputError(f"command placeholder {{{name}}} has no value")
+    return [PLACEHOLDER_RE.sub(fill, word) for word in template.split()]
+
+
 def series_label(s: Series) -> str:
     """A short human name for a series when the grid gives none, e.g. 'sync fixed N=10'."""
+    if s.server == "command":
+        return f"command {os.path.basename(str(s.command).split()[0])}"
     if s.server == "sync":
         if s.model == "thread-per-connection":
             return f"sync thread-per-conn N={s.threads}"
@@ -114,7 +141,9 @@ def series_label(s: Series) -> str:
 def series_key(s: Series) -> str:
     """A file-name-safe id for a series, e.g. 'sync-fixed-n10'; extra server flags are part of it, so two
     series that differ only by them (e.g. --starvation-signal) get distinct point ids."""
-    if s.server == "sync":
+    if s.server == "command":
+        key = "cmd-" + _slug(str(s.label))
+    elif s.server == "sync":
         if s.model == "thread-per-connection":
             key = f"sync-tpc-n{s.threads}"
         elif s.pool == "elastic":
@@ -131,9 +160,13 @@ def series_key(s: Series) -> str:
 
 def _validate_kind(s: dict[str, Any], where: str) -> None:
     """Server, model, pool, antipattern, expect and bound_model; fills the elastic pool's and async's fields."""
-    if s["server"] not in ("sync", "async"):
-        raise InputError(f"{where}: 'server' must be 'sync' or 'async', got {s['server']!r}")
-    if s["server"] == "sync":
+    if s["server"] not in ("sync", "async", "command"):
+        raise InputError(f"{where}: 'server' must be 'sync', 'async' or 'command', got {s['server']!r}")
+    if s["server"] == "command":
+        _validate_command(s, where)
+    elif s["command"] is not None:
+        raise InputError(f"{where}: 'command' applies to \"server\": \"command\" only")
+    elif s["server"] == "sync":
         if s["model"] not in ("pool", "thread-per-connection"):
             raise InputError(f"{where}: sync 'model' must be 'pool' or 'thread-per-connection'")
         if s["pool"] not in ("fixed", "elastic"):
@@ -153,6 +186,23 @@ def _validate_kind(s: dict[str, Any], where: str) -> None:
         raise InputError(f"{where}: 'expect' must be 'ok' or 'deadlock'")
     if s["bound_model"] not in (None, *FORCED_BOUND_MODELS):
         raise InputError(f"{where}: 'bound_model' must be {'|'.join(FORCED_BOUND_MODELS)}")
+
+
+def _validate_command(s: dict[str, Any], where: str) -> None:
+    """A command series: a template with known placeholders, and the bound model it declares."""
+    if not isinstance(s["command"], str) or not s["command"].split():
+        raise InputError(f"{where}: a command series needs 'command', the server's argv template")
+    for name, default in PLACEHOLDER_RE.findall(s["command"]):
+        if name not in COMMAND_PLACEHOLDERS and not default:
+            raise InputError(f"{where}: unknown placeholder {{{name}}} in 'command' "
+                             f"(known: {', '.join(COMMAND_PLACEHOLDERS)}; or give a default: {{{name}=...}})")
+    if "{port}" not in s["command"]:
+        raise InputError(f"{where}: 'command' must pass {{port}} (the sweep starts every server on port 0)")
+    if s["bound_model"] is None:
+        raise InputError(f"{where}: a command series must declare 'bound_model' ({'|'.join(FORCED_BOUND_MODELS)})")
+    if s["antipattern"] != "none":
+        raise InputError(f"{where}: 'antipattern' applies to async only")
+    s["model"], s["pool"] = "command", ""
 
 
 def _validate_numbers(s: dict[str, Any], where: str) -> None:

@@ -1,6 +1,6 @@
 """Running one point: start the server on port 0, run loadgen against it, SIGTERM the server, and say how it went.
 
-  1. start the server (server_sync or server_async) and wait for its first stdout line, exactly
+  1. start the server (server_sync, server_async, or a command series' own server) and wait for its first stdout line, exactly
      ``listening on 127.0.0.1:PORT``;
   2. read the server's /metrics once (baseline RSS);
   3. run loadgen (closed loop, keep-alive) with ``--scrape``, so the server's gauges land on the same timeline as
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from . import loadgen, prometheus
-from .grid import Point
+from .grid import Point, command_argv
 
 # Binaries relative to the build directory (the CMake targets' output paths).
 BINARY_PATHS = {
@@ -77,14 +77,22 @@ class Binaries:
         return self.server_sync if kind == "sync" else self.server_async
 
     def missing(self, points: list[Point]) -> list[str]:
-        """Binaries the given points need that do not exist or are not executable."""
-        need = [self.loadgen] + sorted({self.server(p.series.server) for p in points})
-        return sorted(str(b) for b in set(need) if not (b.is_file() and os.access(b, os.X_OK)))
+        """Binaries the given points need that do not exist or are not executable (a command series' program
+        is looked up on PATH when it has no slash)."""
+        need = {self.loadgen} | {self.server(p.series.server) for p in points if p.series.server != "command"}
+        gone = [str(b) for b in need if not (b.is_file() and os.access(b, os.X_OK))]
+        for program in {str(p.series.command).split()[0] for p in points if p.series.server == "command"}:
+            if not shutil.which(program):
+                gone.append(program)
+        return sorted(gone)
 
 
 def server_command(p: Point, binaries: Binaries) -> list[str]:
     """The server's command line for point ``p`` (port 0: ephemeral)."""
     s = p.series
+    if s.server == "command":
+        return command_argv(s.command, {"port": 0, "latency_ms": s.latency_ms, "threads": s.threads,
+                                        "users": s.users, "max_connections": s.max_connections})
     cmd = [str(binaries.server(s.server)), "--port", "0", "--threads", str(s.threads),
            "--store-latency-ms", str(s.latency_ms), "--store-jitter", str(s.jitter),
            "--users", str(s.users), "--max-connections", str(s.max_connections), "--log-level", "warn"]

@@ -55,4 +55,13 @@ std::string without_date(const ClientResponse& response) {
     return strip_date(response.raw);
 }
 
+std::string status_line_of(const std::string& raw) {
+    return raw.substr(0, raw.find("\r\n"));
+}
+
+std::string body_of(const std::string& raw) {
+    const auto blank = raw.find("\r\n\r\n");
+    return blank == std::string::npos ? std::string() : raw.substr(blank + 4);
+}
+
 }  // namespace slowio::test

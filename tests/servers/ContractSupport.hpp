@@ -27,6 +27,11 @@ std::string reference_response(const std::string& raw_request);
 /// `response` as raw bytes without its Date header (compared with reference_response()).
 std::string without_date(const ClientResponse& response);
 
+/// The status line of raw response bytes (without CRLF).
+std::string status_line_of(const std::string& raw);
+/// The body of raw response bytes (after the blank line).
+std::string body_of(const std::string& raw);
+
 }  // namespace slowio::test
 
 /// Skips the current test case with `reason` (a std::string expression).

@@ -8,7 +8,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from fakes import FIXTURES, REPO, EnvPatch, make_fake_build
+from fakes import FIXTURES, HERE, PY, REPO, EnvPatch, make_fake_build
 
 import sweep  # noqa: E402
 from slowio import InputError, grid, loadgen, point, prometheus, run, summary  # noqa: E402
@@ -64,6 +64,15 @@ class Grid(unittest.TestCase):
             ({"series": [{"server": "sync", "concurrency": [1], "colour": 1}]}, "unknown key"),
             ({"series": [{"server": "async", "antipattern": "bogus", "concurrency": [1]}]}, "antipattern"),
             ({"series": [{"server": "sync", "threads": "x", "concurrency": [1]}]}, "integer"),
+            ({"series": [{"server": "command", "bound_model": "async", "concurrency": [1]}]}, "argv template"),
+            ({"series": [{"server": "command", "command": "srv --port {port}", "concurrency": [1]}]},
+             "must declare 'bound_model'"),
+            ({"series": [{"server": "command", "command": "srv --port 8080", "bound_model": "async",
+                          "concurrency": [1]}]}, "{port}"),
+            ({"series": [{"server": "command", "command": "srv --port {port} --x {colour}", "bound_model": "async",
+                          "concurrency": [1]}]}, "unknown placeholder {colour}"),
+            ({"series": [{"server": "sync", "command": "srv --port {port}", "concurrency": [1]}]},
+             "'command' applies"),
         ]
         with tempfile.TemporaryDirectory() as d:
             for g, words in bad:
@@ -291,6 +300,26 @@ class EndToEndOnFakes(unittest.TestCase):
             self.assertEqual(r["server_exit_code"], 5)
             self.assertIn("drain expired", r["detail"])
             self.assertAlmostEqual(r["efficiency"], 1.0, places=2)
+
+    def test_command_series_runs_any_server(self):
+        # A server named by an argv template (here the stand-in again, as a user's own server would be): its
+        # placeholders are filled per point and it is judged by the bound model it declares.
+        with tempfile.TemporaryDirectory() as d:
+            fake = f"{PY} {HERE / 'fake_server.py'} sync"
+            g = grid_file(d, {"defaults": {"latency_ms": 100, "warmup_s": 0.5, "window_s": 4, "timeout_s": 2},
+                              "series": [{"server": "command", "label": "mine N=4", "bound_model": "sync",
+                                          "threads": 4, "concurrency": [8],
+                                          "command": fake + " --port {port} --threads {threads} "
+                                                            "--store-latency-ms {latency_ms} --log-level {level=warn}"}]})
+            rc, rows, err = self.sweep("cmd", g)
+        self.assertEqual(rc, 0, err)
+        [r] = rows
+        self.assertEqual((r["status"], r["server"], r["label"], r["bound_model"]), ("ok", "command", "mine N=4", "sync"))
+        self.assertTrue(r["point"].endswith("-cmd-mine-n-4-c8"), r["point"])
+        self.assertEqual(r["capacity"], 4)
+        self.assertAlmostEqual(r["efficiency"], 1.0, places=2)
+        cmd = (Path(self.tmp.name) / "res" / "cmd" / "logs" / f"{r['point']}.cmd.txt").read_text().splitlines()[0]
+        self.assertIn("--port 0 --threads 4 --store-latency-ms 100 --log-level warn", cmd)
 
     def test_fake_loadgen_writes_loadgen_names(self):
         # the stand-in's time series has exactly the columns of a real loadgen time series (the fixture)

@@ -25,9 +25,11 @@ using TargetSettings = std::map<std::string, std::string>;
 /// A server under test: a display name, an argv template, and traits.
 class Target {
   public:
-    /// `traits`: "metrics" (serves /metrics with the suite's names), "logs" (logs the suite's lines for
-    /// limits, e.g. `accept failed: Too many open files`). Throws std::invalid_argument for an empty
-    /// command.
+    /// `traits`, what the target claims beyond the contract's core: "metrics" (serves /metrics with the
+    /// suite's names), "logs" (logs the suite's lines for limits, e.g. `accept failed: Too many open
+    /// files`), "bytes" (answers with core's exact bytes, header order included, not only its status and
+    /// body), "codec" (core's HTTP codec limits and error bodies). Our servers, built on core, claim all
+    /// four. Throws std::invalid_argument for an empty command.
     Target(std::string name, const std::string& command, const std::string& traits);
 
     /// From the environment: SLOWIO_TARGET_NAME, SLOWIO_TARGET_COMMAND, SLOWIO_TARGET_TRAITS (comma
