@@ -24,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from slowio import InputError  # noqa: E402  (the package next to this script)
-from slowio.cli import DEFAULT_BUILD_DIR, DEFAULT_RESULTS, REPO_ROOT, OneLineParser, hms  # noqa: E402
+from slowio.cli import REPO_ROOT, OneLineParser, add_binary_flags, hms  # noqa: E402
 from slowio.gate import (EXIT, FAIL, INCONCLUSIVE, PASS, Check, GateError, evaluate, format_table,  # noqa: E402
                          load_thresholds, overall, plant_regression)
 from slowio.grid import expand_points, load_grid  # noqa: E402
@@ -70,11 +70,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="default: bench/regression.json")
     ap.add_argument("--from-csv", type=Path, help="check this summary.csv instead of running the grid")
     ap.add_argument("--grid", type=Path, help="grid to run (default: the one named in the thresholds file)")
-    ap.add_argument("--build-dir", type=Path, default=DEFAULT_BUILD_DIR, help="default: build/release")
-    ap.add_argument("--server-sync", help="path of server_sync (overrides --build-dir)")
-    ap.add_argument("--server-async", help="path of server_async (overrides --build-dir)")
-    ap.add_argument("--loadgen", help="path of loadgen (overrides --build-dir)")
-    ap.add_argument("--results-dir", type=Path, default=DEFAULT_RESULTS, help="default: results/")
+    add_binary_flags(ap)
     ap.add_argument("--run-id", help="run directory name (default: <UTC timestamp>-gate[-planted])")
     ap.add_argument("--plant-regression", action="store_true",
                     help="run server_async --antipattern blocking-store where async is expected (must FAIL)")

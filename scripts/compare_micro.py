@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from slowio import InputError, read_json
+from slowio.cli import text_table
 
 UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
@@ -150,13 +151,7 @@ def format_table(results: list[dict[str, Any]]) -> str:
         data.append((r["name"], _ns(r["baseline_ns"]), _ns(r["current_ns"]),
                      "-" if r["change"] is None else f"{100 * r['change']:+.1f}%",
                      "-" if r["p_value"] is None else f"{r['p_value']:.3f}", r["verdict"]))
-    widths = [max(len(row[i]) for row in data) for i in range(len(head))]
-    lines = []
-    for n, row in enumerate(data):
-        lines.append("  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return text_table(data)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from slowio import InputError  # noqa: E402  (the package next to this script)
-from slowio.cli import DEFAULT_BUILD_DIR, DEFAULT_GRID, DEFAULT_RESULTS, REPO_ROOT, OneLineParser, hms  # noqa: E402
+from slowio.cli import DEFAULT_GRID, REPO_ROOT, OneLineParser, add_binary_flags, hms  # noqa: E402
 from slowio.grid import expand_points, load_grid  # noqa: E402
 from slowio.point import Binaries, pinning_plan, server_command  # noqa: E402
 from slowio.run import estimate_seconds, refresh_latest, run_grid  # noqa: E402
@@ -38,12 +38,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         epilog="Grid files: bench/grid_default.json (the README's main command, L=2 s), bench/grid_quick.json "
                "(L=100 ms, the regression gate's).")
     ap.add_argument("--grid", type=Path, default=DEFAULT_GRID, help="JSON grid file (default: %(default)s)")
-    ap.add_argument("--build-dir", type=Path, default=DEFAULT_BUILD_DIR,
-                    help="build tree with server_sync/, server_async/, bench/loadgen/ (default: build/release)")
-    ap.add_argument("--server-sync", help="path of server_sync (overrides --build-dir)")
-    ap.add_argument("--server-async", help="path of server_async (overrides --build-dir)")
-    ap.add_argument("--loadgen", help="path of loadgen (overrides --build-dir)")
-    ap.add_argument("--results-dir", type=Path, default=DEFAULT_RESULTS, help="default: results/")
+    add_binary_flags(ap, "build tree with server_sync/, server_async/, bench/loadgen/ (default: build/release)")
     ap.add_argument("--run-id", help="run directory name (default: UTC timestamp + grid name)")
     ap.add_argument("--latest", default="latest",
                     help="name of the refreshed copy under --results-dir ('' to skip; default: latest)")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import InputError, read_json
+from .cli import text_table
 from .grid import Grid
 from .summary import ERROR_COLUMNS
 
@@ -146,14 +147,7 @@ def overall(checks: list[Check]) -> str:
 def format_table(checks: list[Check]) -> str:
     """A fixed-width table: point, metric, expected, measured, verdict."""
     head = ("point", "metric", "expected", "measured", "verdict")
-    data = [head] + [(c.point, c.metric, c.expected, c.measured, c.verdict) for c in checks]
-    widths = [max(len(row[i]) for row in data) for i in range(5)]
-    lines = []
-    for n, row in enumerate(data):
-        lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return text_table([head] + [(c.point, c.metric, c.expected, c.measured, c.verdict) for c in checks])
 
 
 def plant_regression(grid: Grid) -> Grid:

@@ -15,16 +15,11 @@ namespace {
 
 const std::string binary = SERVER_ASYNC_BINARY;
 
-/// server_async with `latency_ms` store latency (see quick_server_args), plus `extra`.
-std::vector<std::string> server_args(int latency_ms, const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args{"--store-latency-ms", std::to_string(latency_ms)};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return quick_server_args(args);
-}
-
 LoadResult measure(const std::vector<std::string>& extra, int latency_ms, std::size_t connections,
                    std::chrono::milliseconds warmup, std::chrono::milliseconds window) {
-    ServerProcess server(binary, server_args(latency_ms, extra));
+    std::vector<std::string> args{"--store-latency-ms", std::to_string(latency_ms)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ServerProcess server(binary, quick_server_args(args));
     const LoadResult r = run_closed_loop(server.port(), connections, "/users/1", warmup, window);
     std::cout << "server_async " << (extra.empty() ? std::string("default") : extra.back())
               << ": C=" << connections << " L=" << latency_ms << "ms -> " << r.rps() << " req/s ("
