@@ -4,6 +4,8 @@ tested end to end without the C++ binaries."""
 import os
 import stat
 import sys
+import tempfile
+import unittest
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -28,6 +30,20 @@ def make_fake_build(root: Path) -> Path:
         path.write_text("#!/bin/sh\n" + line + "\n")
         path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return root
+
+
+class FakeBuildCase(unittest.TestCase):
+    """A test case class whose tests share one fake build tree (``cls.build``) under a temporary directory
+    (``cls.tmp``), removed after the class."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.build = make_fake_build(Path(cls.tmp.name) / "build")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
 
 
 class EnvPatch:

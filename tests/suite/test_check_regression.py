@@ -7,7 +7,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from fakes import FIXTURES, REPO, EnvPatch, make_fake_build
+from fakes import FIXTURES, REPO, EnvPatch, FakeBuildCase
 
 import check_regression as gate  # noqa: E402
 from slowio.gate import load_thresholds  # noqa: E402
@@ -128,17 +128,8 @@ class BadInput(unittest.TestCase):
         self.assertEqual(t["rules"]["errors_max"], 0)
 
 
-class LiveOnFakes(unittest.TestCase):
+class LiveOnFakes(FakeBuildCase):
     """The whole gate (sweep + checks) on the Python stand-ins: A/A passes, planted regression fails."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.build = make_fake_build(Path(cls.tmp.name) / "build")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
 
     def test_aa_passes(self):
         rc, out, err = run_gate("--build-dir", self.build, "--results-dir", Path(self.tmp.name) / "res",

@@ -8,7 +8,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from fakes import FIXTURES, HERE, PY, REPO, EnvPatch, make_fake_build
+from fakes import FIXTURES, HERE, PY, REPO, EnvPatch, FakeBuildCase
 
 import sweep  # noqa: E402
 from slowio import InputError, grid, loadgen, point, prometheus, run, summary  # noqa: E402
@@ -243,16 +243,7 @@ class Row(unittest.TestCase):
             self.assertIn(col, row)
 
 
-class EndToEndOnFakes(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.build = make_fake_build(Path(cls.tmp.name) / "build")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
-
+class EndToEndOnFakes(FakeBuildCase):
     def sweep(self, run_id, grid=FIXTURES / "grid_tiny.json", *extra):
         err = io.StringIO()
         with contextlib.redirect_stderr(err):
