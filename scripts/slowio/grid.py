@@ -12,7 +12,8 @@ overrides replace all three. ``expand_points`` turns a grid into Points, in run 
 Any server is a target: a series with ``"server": "command"`` names its server by an argv template in
 ``"command"`` (split on whitespace), whose placeholders are filled per point: ``{port}`` (0: the server must
 print ``listening on 127.0.0.1:PORT`` first), ``{latency_ms}``, ``{threads}``, ``{users}``,
-``{max_connections}``; ``{name=default}`` forms are accepted as in the contract tests. Such a series must
+``{max_connections}``, ``{build_dir}`` (the sweep's --build-dir); ``{name=default}`` forms are accepted as in
+the contract tests; ``extra_server_args`` are appended. Such a series must
 declare the capacity model it is judged by (``"bound_model"``: sync = N threads, async = C, elastic = the
 scraped thread curve, blocking = K).
 """
@@ -107,7 +108,7 @@ def _slug(text: str) -> str:
 
 
 # Placeholders a command template may use: filled from the series and the point.
-COMMAND_PLACEHOLDERS = ("port", "latency_ms", "threads", "users", "max_connections")
+COMMAND_PLACEHOLDERS = ("port", "latency_ms", "threads", "users", "max_connections", "build_dir")
 PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)(?:=([^}]*))?\}")
 
 
@@ -125,8 +126,6 @@ def command_argv(template: str, values: dict[str, Any]) -> list[str]:
 
 def series_label(s: Series) -> str:
     """A short human name for a series when the grid gives none, e.g. 'sync fixed N=10'."""
-    if s.server == "command":
-        return f"command {os.path.basename(str(s.command).split()[0])}"
     if s.server == "sync":
         if s.model == "thread-per-connection":
             return f"sync thread-per-conn N={s.threads}"
@@ -200,8 +199,19 @@ def _validate_command(s: dict[str, Any], where: str) -> None:
         raise InputError(f"{where}: 'command' must pass {{port}} (the sweep starts every server on port 0)")
     if s["bound_model"] is None:
         raise InputError(f"{where}: a command series must declare 'bound_model' ({'|'.join(FORCED_BOUND_MODELS)})")
-    if s["antipattern"] != "none":
-        raise InputError(f"{where}: 'antipattern' applies to async only")
+    if not s["label"]:
+        raise InputError(f"{where}: a command series needs a 'label' (its name in the summary, plots and report)")
+    # Flags the sweep passes to our own servers only: a command series puts what it needs in its template.
+    for key, default in (("antipattern", "none"), ("jitter", "none"), ("queue_limit", 0), ("deadlock_exit", False),
+                         ("model", "pool"), ("pool", "fixed")):
+        if s[key] != default:
+            raise InputError(f"{where}: '{key}' does not apply to a command series (put it in 'command')")
+    if s["bound_model"] == "elastic":
+        if s["min_threads"] is None:
+            raise InputError(f"{where}: an elastic command series needs 'min_threads' (the bound without a "
+                             "scraped threadpool_threads curve)")
+        s["min_threads"] = int(s["min_threads"])
+        s["max_threads"] = int(s["max_threads"] if s["max_threads"] is not None else 1000)
     s["model"], s["pool"] = "command", ""
 
 

@@ -36,7 +36,7 @@ def is_overloaded(r: dict[str, Any]) -> bool:
     cap, c = r.get("capacity"), r.get("concurrency") or 0
     if r.get("antipattern") not in (None, "", "none") or r.get("expect") == "deadlock":
         return True
-    return cap is not None and c > cap + 1e-9 and r.get("server") == "sync"
+    return cap is not None and c > cap + 1e-9 and r.get("bound_model") in ("sync", "elastic")
 
 
 # What a timeline plots -> (loadgen's time-series column, factor to the plotted unit).
@@ -343,7 +343,7 @@ def plot_timelines(rows, run_dir: Path, formats: list[str]) -> dict[str, list[Pa
 def starvation_picks(rows) -> list[dict[str, Any]]:
     """Points for the side-by-side figure: per normal series the largest C <= 1000 that overloads a sync server
     (the same C for async, for contrast), plus the first deadlock-expected point."""
-    sync_over = [r for r in rows if r["server"] == "sync" and is_overloaded(r) and measured(r)]
+    sync_over = [r for r in rows if r.get("bound_model") in ("sync", "elastic") and is_overloaded(r) and measured(r)]
     cs = sorted({r["concurrency"] for r in sync_over})
     target = max([c for c in cs if c <= 1000] or cs or [None])
     picks = []

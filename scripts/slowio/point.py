@@ -65,12 +65,13 @@ class Binaries:
     server_sync: Path
     server_async: Path
     loadgen: Path
+    build_dir: Path | None = None  # what a command series' {build_dir} names
 
     @classmethod
     def from_build_dir(cls, build_dir: Path, **explicit: str | None) -> "Binaries":
         """The paths under ``build_dir``; any explicit path (flag) wins."""
         return cls(**{name: Path(explicit[name]) if explicit.get(name) else Path(build_dir) / rel
-                      for name, rel in BINARY_PATHS.items()})
+                      for name, rel in BINARY_PATHS.items()}, build_dir=Path(build_dir))
 
     def server(self, kind: str) -> Path:
         """server_sync or server_async."""
@@ -80,10 +81,16 @@ class Binaries:
         """Binaries the given points need that do not exist or are not executable (a command series' program
         is looked up on PATH when it has no slash)."""
         need = {self.loadgen} | {self.server(p.series.server) for p in points if p.series.server != "command"}
-        gone = [str(b) for b in need if not (b.is_file() and os.access(b, os.X_OK))]
-        for program in {str(p.series.command).split()[0] for p in points if p.series.server == "command"}:
-            if not shutil.which(program):
-                gone.append(program)
+        gone = {str(b) for b in need if not (b.is_file() and os.access(b, os.X_OK))}
+        for p in points:
+            if p.series.server != "command":
+                continue
+            argv = server_command(p, self)
+            if not shutil.which(argv[0]):
+                gone.add(argv[0])
+            # What the template places in the build tree (a dll, a jar, a script) must have been built.
+            words = p.series.command.split()
+            gone |= {arg for word, arg in zip(words[1:], argv[1:]) if "{build_dir" in word and not Path(arg).exists()}
         return sorted(gone)
 
 
@@ -91,8 +98,11 @@ def server_command(p: Point, binaries: Binaries) -> list[str]:
     """The server's command line for point ``p`` (port 0: ephemeral)."""
     s = p.series
     if s.server == "command":
-        return command_argv(s.command, {"port": 0, "latency_ms": s.latency_ms, "threads": s.threads,
-                                        "users": s.users, "max_connections": s.max_connections})
+        values = {"port": 0, "latency_ms": s.latency_ms, "threads": s.threads, "users": s.users,
+                  "max_connections": s.max_connections}
+        if binaries.build_dir is not None:
+            values["build_dir"] = binaries.build_dir
+        return command_argv(s.command, values) + list(s.extra_server_args)
     cmd = [str(binaries.server(s.server)), "--port", "0", "--threads", str(s.threads),
            "--store-latency-ms", str(s.latency_ms), "--store-jitter", str(s.jitter),
            "--users", str(s.users), "--max-connections", str(s.max_connections), "--log-level", "warn"]

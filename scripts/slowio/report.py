@@ -188,20 +188,25 @@ def finding_elastic(rows, run_dir: Path) -> str | None:
     return "\n\n".join(out) if out else None
 
 
+def binary_of(r) -> str:
+    """Which program a row ran: server_sync / server_async by kind, a command series by its label."""
+    return r["label"] if r["server"] == "command" else r["server"]
+
+
 def idle_rss_kb(rows) -> dict[str, float]:
-    """Per binary (sync/async): the smallest RSS measured at start, before any load - the idle server."""
+    """Per program (binary_of): the smallest RSS measured at start, before any load - the idle server."""
     out: dict[str, float] = {}
     for r in rows:
         b = r.get("server_rss_base_kb")
         if b:
-            out[r["server"]] = min(out.get(r["server"], b), b)
+            out[binary_of(r)] = min(out.get(binary_of(r), b), b)
     return out
 
 
 def rss_per_request_kb(r, idle: dict[str, float]) -> float | None:
     """(peak RSS - idle RSS of the same binary) / C: memory per in-flight request, thread stacks included even
     when the pool created its threads before the load."""
-    base = idle.get(r["server"])
+    base = idle.get(binary_of(r))
     if not base or not r.get("server_rss_kb") or not r.get("concurrency"):
         return None
     return max(0.0, r["server_rss_kb"] - base) / r["concurrency"]

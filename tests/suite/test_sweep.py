@@ -73,6 +73,12 @@ class Grid(unittest.TestCase):
                           "concurrency": [1]}]}, "unknown placeholder {colour}"),
             ({"series": [{"server": "sync", "command": "srv --port {port}", "concurrency": [1]}]},
              "'command' applies"),
+            ({"series": [{"server": "command", "command": "srv --port {port}", "bound_model": "async",
+                          "concurrency": [1]}]}, "needs a 'label'"),
+            ({"series": [{"server": "command", "label": "x", "command": "srv --port {port}", "bound_model": "async",
+                          "queue_limit": 5, "concurrency": [1]}]}, "'queue_limit' does not apply"),
+            ({"series": [{"server": "command", "label": "x", "command": "srv --port {port}",
+                          "bound_model": "elastic", "concurrency": [1]}]}, "needs 'min_threads'"),
         ]
         with tempfile.TemporaryDirectory() as d:
             for g, words in bad:
@@ -311,6 +317,16 @@ class EndToEndOnFakes(FakeBuildCase):
         self.assertAlmostEqual(r["efficiency"], 1.0, places=2)
         cmd = (Path(self.tmp.name) / "res" / "cmd" / "logs" / f"{r['point']}.cmd.txt").read_text().splitlines()[0]
         self.assertIn("--port 0 --threads 4 --store-latency-ms 100 --log-level warn", cmd)
+
+    def test_command_series_missing_build_output_is_named(self):
+        # A template's {build_dir} file that was never built is reported before anything runs.
+        with tempfile.TemporaryDirectory() as d:
+            g = grid_file(d, {"series": [{"server": "command", "label": "mine", "bound_model": "async",
+                                          "concurrency": [1],
+                                          "command": f"{PY} {{build_dir}}/never-built.py --port {{port}}"}]})
+            pts = grid.expand_points(grid.load_grid(g))
+            binaries = point.Binaries.from_build_dir(self.build)
+            self.assertEqual(binaries.missing(pts), [str(self.build / "never-built.py")])
 
     def test_fake_loadgen_writes_loadgen_names(self):
         # the stand-in's time series has exactly the columns of a real loadgen time series (the fixture)

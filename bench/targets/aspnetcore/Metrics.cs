@@ -28,6 +28,23 @@ public sealed class Metrics
     /// <summary>A request's response completed (Kestrel's OnCompleted).</summary>
     public void RequestFinished() => Interlocked.Decrement(ref _inFlight);
 
+    private long _lost;
+    private int _stopping;
+
+    /// <summary>Set once SIGINT/SIGTERM began the drain.</summary>
+    public bool Stopping => Volatile.Read(ref _stopping) != 0;
+
+    /// <summary>The drain began: from now on a request whose connection is aborted counts as lost.</summary>
+    public void BeginStopping() => Volatile.Write(ref _stopping, 1);
+
+    /// <summary>A request completed on a connection aborted during the drain (Kestrel aborts what is left when
+    /// the grace ends, and discards what the application still writes): its response was lost.</summary>
+    public void RequestLost() => Interlocked.Increment(ref _lost);
+
+    /// <summary>Requests not answered at the end of a drain: still in flight, or completed after their
+    /// connection was aborted. Non-zero means exit 5.</summary>
+    public long Unanswered => Interlocked.Read(ref _inFlight) + Interlocked.Read(ref _lost);
+
     /// <summary>Reserves a connection slot: false (nothing reserved) when <paramref name="max"/> are open.</summary>
     public bool TryOpenConnection(long max)
     {

@@ -102,11 +102,11 @@ public static class Program
 
         await app.WaitForShutdownAsync().ConfigureAwait(false);
 
-        long left = metrics.InFlight;
+        long left = metrics.Unanswered;
         if (left > 0)
         {
             Console.Error.Write($"{CommandLine.Name}: shutdown grace of {options.ShutdownGrace.TotalMilliseconds} ms " +
-                                $"ended with {left} request(s) in flight, their responses lost; exiting with code 5\n");
+                                $"ended with {left} request(s) unanswered, their responses lost; exiting with code 5\n");
         }
         try
         {
@@ -182,6 +182,7 @@ public static class Program
     private static Action<PosixSignalContext> Stop(WebApplication app, Options options, Metrics metrics) => context =>
     {
         context.Cancel = true;
+        metrics.BeginStopping();
         ShutdownWatchdog.Arm(options.ShutdownGrace, metrics);
         app.Lifetime.StopApplication();
     };
@@ -190,7 +191,9 @@ public static class Program
     {
         for (Exception? x = e; x != null; x = x.InnerException)
         {
-            if (x is AddressInUseException or SocketException or IOException) return true;
+            if (x is AddressInUseException) return true;
+            if (x is SocketException s && s.SocketErrorCode is SocketError.AddressAlreadyInUse
+                    or SocketError.AddressNotAvailable or SocketError.AccessDenied) return true;
         }
         return false;
     }

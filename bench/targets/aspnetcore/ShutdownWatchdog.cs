@@ -22,7 +22,7 @@ public static class ShutdownWatchdog
         new Thread(() =>
         {
             Thread.Sleep(grace + Slack);
-            long left = metrics.InFlight;
+            long left = metrics.Unanswered;
             int code = left > 0 ? 5 : 0;
             Console.Error.Write(left > 0
                 ? $"{CommandLine.Name}: shutdown grace of {grace.TotalMilliseconds} ms ended with {left} request(s) " +
