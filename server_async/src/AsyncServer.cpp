@@ -168,10 +168,10 @@ asio::awaitable<void> AsyncServer::drain() {
     // Poll every 10 ms: simpler than a completion signal from the last connection, and the bound is seconds.
     const auto deadline = std::chrono::steady_clock::now() + app_.shutdown_grace();
     asio::steady_timer timer(acceptor_executor_);
-    // Connections still closing (a lingering close after their last response) are waited for too, within
-    // the same bound: their responses are written, so they do not make the exit unclean.
-    while ((connections_.requests_in_flight() > 0 || connections_.open() > 0) &&
-           std::chrono::steady_clock::now() < deadline) {
+    // Every request in flight lives on an open connection, so waiting for the connections waits for the
+    // requests too; connections still closing (a lingering close after their last response) are waited for
+    // within the same bound, but their responses are written, so they do not make the exit unclean.
+    while (connections_.open() > 0 && std::chrono::steady_clock::now() < deadline) {
         timer.expires_after(std::chrono::milliseconds(10));
         co_await timer.async_wait(use_nothrow);
     }
@@ -184,18 +184,16 @@ asio::awaitable<void> AsyncServer::drain() {
             app_.shutdown_grace().count(), connections_.requests_in_flight(), connections_.open(),
             exit_code::drain_expired);
         drained_.store(false);
-        io_.stop();
     } else if (connections_.open() > 0) {
         log(LogLevel::info,
             "drained: every request answered; closing {} connection(s) still in lingering close",
             connections_.open());
-        io_.stop();
     } else {
         log(LogLevel::info, "drained; exiting");
-        // Not left to the io_context running out of work: a rejected connection's lingering close may still
-        // be pending, and with the lag ticker stopped the watchdog would take the silence for a deadlock.
-        io_.stop();
     }
+    // Not left to the io_context running out of work: a rejected connection's lingering close may still be
+    // pending, and with the lag ticker stopped the watchdog would take the silence for a deadlock.
+    io_.stop();
 }
 
 }  // namespace slowio::async

@@ -52,14 +52,11 @@ void ConnectionManager::remove(CoroutineConnection& c) {
 }
 
 void ConnectionManager::request_parsed() {
-    in_flight_.fetch_add(1, std::memory_order_relaxed);
     metrics_.requests_in_flight().Increment();
 }
 
 void ConnectionManager::requests_settled(std::size_t n) {
-    if (n == 0) return;
-    in_flight_.fetch_sub(n, std::memory_order_relaxed);
-    metrics_.requests_in_flight().Decrement(static_cast<double>(n));
+    if (n > 0) metrics_.requests_in_flight().Decrement(static_cast<double>(n));
 }
 
 void ConnectionManager::stop_all() {

@@ -276,14 +276,12 @@ asio::awaitable<bool> CoroutineConnection::flush() {
     // `out_ = std::string()`: libstdc++'s move-assignment from a short string keeps the old capacity.)
     std::string().swap(out_);
     heartbeat_.beat();
-    if (!ec) {
-        manager_.requests_settled(responses_queued_);
-        responses_queued_ = 0;
-    }
     if (ec) {
-        finish();
+        finish();  // settles the responses that did not leave
         co_return false;
     }
+    manager_.requests_settled(responses_queued_);
+    responses_queued_ = 0;
     timed_out_ = false;  // as after a read: a deadline that fired as the write completed is stale
     co_return true;
 }

@@ -40,14 +40,17 @@ class ConnectionManager {
     /// `n` requests of one connection are no longer in flight: their responses were written, or the
     /// connection ended without them.
     void requests_settled(std::size_t n);
-    /// Requests parsed whose responses are not written yet: a shutdown that ends with any is not clean.
-    std::size_t requests_in_flight() const noexcept { return in_flight_.load(std::memory_order_relaxed); }
+    /// Requests parsed whose responses are not written yet: a shutdown that ends with any is not clean. Read
+    /// from the http_requests_in_flight gauge itself (exact: a double counts integers to 2^53), so the hot
+    /// path updates one counter, not two.
+    std::size_t requests_in_flight() const {
+        return static_cast<std::size_t>(metrics_.requests_in_flight().Value());
+    }
 
   private:
     Metrics& metrics_;
     const std::size_t max_;
     std::atomic<std::size_t> open_{0};
-    std::atomic<std::size_t> in_flight_{0};
     std::mutex mutex_;
     bool stopping_ = false;
     /// intrusive list through CoroutineConnection::prev_/next_: no per-connection node
