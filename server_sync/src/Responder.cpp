@@ -1,6 +1,9 @@
 #include "server_sync/Responder.hpp"
 
+#include <asio/steady_timer.hpp>
 #include <exception>
+#include <future>
+#include <memory>
 #include <type_traits>
 #include <variant>
 
@@ -18,7 +21,9 @@ HttpResponse Responder::respond(const HttpRequest& request) const {
                 if constexpr (std::is_same_v<Step, HttpResponse>) {
                     return std::move(step);
                 } else if constexpr (std::is_same_v<Step, StoreCall>) {
-                    return app_.handler.finish(step, app_.store.fetch_blocking(step));
+                    return app_.handler.finish(step, wait_ == StoreWait::sync_over_async
+                                                         ? fetch_sync_over_async(step)
+                                                         : app_.store.fetch_blocking(step));
                 } else {
                     static_assert(std::is_same_v<Step, CpuWork>);
                     return app_.handler.finish(step, run_cpu_work(step.n));
@@ -29,6 +34,24 @@ HttpResponse Responder::respond(const HttpRequest& request) const {
         log(LogLevel::error, "{} {} failed: {}", request.method, request.target, e.what());
         return error_response(500, "internal error", /*close=*/true);
     }
+}
+
+StoreResult Responder::fetch_sync_over_async(const StoreCall& call) const {
+    // The promise and the timer are shared with the handlers: this frame only outlives them because it waits
+    // for the promise, and the timer must live until its handler has run.
+    auto promise = std::make_shared<std::promise<StoreResult>>();
+    std::future<StoreResult> result = promise->get_future();
+    auto timer = std::make_shared<asio::steady_timer>(io_, app_.store.begin_call());
+    timer->async_wait([this, timer, promise, call](std::error_code ec) {
+        pool_.post_completion(
+            [this, promise, call, ec] { promise->set_value(app_.store.end_call(call, ec)); });
+    });
+    // .NET's Task.Wait on a pool thread tells the pool first (NotifyThreadBlocked), which is what lets the
+    // elastic pool compensate with the blocking adjustment.
+    const bool counted = pool_.notify_blocked();
+    result.wait();
+    if (counted) pool_.notify_unblocked();
+    return result.get();
 }
 
 }  // namespace slowio::sync

@@ -1,18 +1,9 @@
 #include "server_sync/SyncOptions.hpp"
 
-#include <algorithm>
-#include <thread>
-
 namespace slowio::sync {
 
-namespace {
-std::size_t cores() {
-    return std::max(1u, std::thread::hardware_concurrency());
-}
-}  // namespace
-
 void add_sync_options(CLI::App& app, SyncOptions& o) {
-    o.min_threads = cores();
+    o.min_threads = usable_cores();  // .NET's default minimum: Environment.ProcessorCount (affinity-aware)
     app.add_option("--model", o.model,
                    "(server_sync only) pool: one I/O thread, requests run on worker threads | "
                    "thread-per-connection: a worker owns a connection until it closes")
@@ -20,8 +11,10 @@ void add_sync_options(CLI::App& app, SyncOptions& o) {
         ->capture_default_str();
     app.add_option(
            "--pool", o.pool,
-           "(server_sync only) fixed: --threads workers | elastic: start at --min-threads, add one thread "
-           "per 500 ms of starvation up to --max-threads, retire after 20 s idle (.NET thread pool)")
+           "(server_sync only) fixed: --threads workers | elastic: .NET's thread pool (start at "
+           "--min-threads; "
+           "the 500 ms starvation gate and the blocking adjustment add threads up to --max-threads; 20 s "
+           "idle retires)")
         ->check(CLI::IsMember({"fixed", "elastic"}))
         ->capture_default_str();
     app.add_option("--min-threads", o.min_threads,
@@ -31,14 +24,19 @@ void add_sync_options(CLI::App& app, SyncOptions& o) {
     app.add_option("--max-threads", o.max_threads, "(server_sync only) elastic pool: maximum threads")
         ->check(CLI::Range(std::size_t{1}, std::size_t{30000}))
         ->capture_default_str();
-    app.add_option(
-           "--starvation-signal", o.starvation_signal,
-           "(server_sync only) elastic pool: dequeue = inject when nothing was dequeued for 500 ms (.NET's "
-           "gate rule; stalls once completions come faster) | queue-age = inject while the oldest queued "
-           "item "
-           "has waited 500 ms")
-        ->check(CLI::IsMember({"dequeue", "queue-age"}))
+    app.add_flag(
+        "--no-blocking-adjustment", [&o](std::int64_t) { o.blocking_adjustment = false; },
+        "(server_sync only) elastic pool: no thread injection for threads blocked in sync-over-async, "
+        "only the 500 ms starvation gate (.NET's ThreadPool_CooperativeBlocking=0)");
+    app.add_option("--antipattern", o.antipattern,
+                   "(server_sync only) none: the store call blocks the worker | sync-over-async: the worker "
+                   "starts the async store call, whose completion is queued to this same pool, and blocks "
+                   "on it (C#'s .Result): a fixed pool deadlocks once every worker waits")
+        ->check(CLI::IsMember({"none", "sync-over-async"}))
         ->capture_default_str();
+    app.add_flag("--deadlock-exit", o.deadlock_exit,
+                 "(server_sync only) exit with code 4 once every worker is blocked on a completion no worker "
+                 "can run (sweeps record 'deadlock')");
     app.add_option("--queue-limit", o.queue_limit,
                    "(server_sync only) work items waiting for a worker at most; beyond it 503 at once "
                    "(0 = unbounded, as Kestrel)")
@@ -51,6 +49,10 @@ std::optional<std::string> validate(const SyncOptions& sync) {
         return "--min-threads (" + std::to_string(sync.min_threads) + ") must not exceed --max-threads (" +
                std::to_string(sync.max_threads) + ")";
     }
+    if (sync.sync_over_async() && sync.thread_per_connection()) {
+        return "--antipattern sync-over-async needs --model pool (its completion is queued to the worker "
+               "pool)";
+    }
     return std::nullopt;
 }
 
@@ -62,8 +64,7 @@ WorkerPool::Options make_pool_options(const ServerOptions& common, const SyncOpt
     p.min_threads = sync.min_threads;
     p.max_threads = sync.max_threads;
     p.queue_limit = sync.queue_limit;
-    p.starvation_signal = sync.starvation_signal == "queue-age" ? WorkerPool::StarvationSignal::queue_age
-                                                                : WorkerPool::StarvationSignal::last_dequeue;
+    p.blocking_adjustment = sync.blocking_adjustment;
     p.metrics = metrics;
     return p;
 }

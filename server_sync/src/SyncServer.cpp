@@ -20,11 +20,20 @@ SyncServer::SyncServer(const ServerOptions& options, const SyncOptions& sync, Ap
     : options_(options),
       sync_(sync),
       app_(app),
-      context_{app, options, pool_, io_},
+      context_{app,
+               options,
+               pool_,
+               io_,
+               -1,
+               Responder(app,
+                         sync.sync_over_async() ? Responder::StoreWait::sync_over_async
+                                                : Responder::StoreWait::blocking,
+                         pool_, io_)},
       signals_(io_, SIGINT, SIGTERM),
       acceptor_(io_),
       accept_retry_(io_),
       drain_timer_(io_),
+      deadlock_timer_(io_),
       pool_(make_pool_options(options, sync, &app.metrics.enable_threadpool())) {
     context_.stop_event = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (context_.stop_event < 0) throw std::runtime_error("eventfd failed");
@@ -46,6 +55,10 @@ asio::ip::tcp::endpoint SyncServer::local_endpoint() const {
 int SyncServer::run() {
     wait_signal();
     do_accept();
+    if (sync_.sync_over_async()) {
+        app_.metrics.enable_deadlock_detected().Set(0);
+        watch_for_deadlock();
+    }
     io_.run();
 
     // io_ stopped: everything in flight was answered, or the grace period ran out. Requests still in flight
@@ -54,7 +67,9 @@ int SyncServer::run() {
     const bool joined = pool_.shutdown(drain_deadline_);
     const std::size_t queued = sync_.thread_per_connection() ? pool_.queued() : 0;
     const std::size_t lost = context_.in_flight.load() + queued;
-    const int code = lost > 0 ? exit_code::drain_expired : exit_code::ok;
+    const int code = deadlock_detected_ ? exit_code::deadlock
+                     : lost > 0         ? exit_code::drain_expired
+                                        : exit_code::ok;
     if (lost > 0) {
         log(LogLevel::warn,
             "shutdown grace of {} ms expired with {} requests in flight and {} queued; exiting with code {} "
@@ -67,14 +82,8 @@ int SyncServer::run() {
                 "drained: every request answered; connection threads still in lingering close");
         }
         // Workers are still blocked (in the store, or lingering on a closing connection): the orderly
-        // teardown would wait for them, so skip it. The temp database is the one thing the destructors would
-        // have cleaned up.
-        if (options_.db_path.empty()) {
-            std::error_code ignored;
-            std::filesystem::remove(app_.store.path(), ignored);
-        }
-        std::fflush(nullptr);
-        std::_Exit(code);
+        // teardown would wait for them, so skip it.
+        exit_without_joining(code);
     }
     manager_.close_all();
     // Run the completion handlers of the sockets just closed, so no connection outlives the I/O loop.
@@ -83,6 +92,39 @@ int SyncServer::run() {
     if (code == exit_code::ok)
         log(LogLevel::info, "shutdown complete: {} work items completed", pool_.completed());
     return code;
+}
+
+void SyncServer::exit_without_joining(int code) {
+    // The temp database is the one thing the destructors would have cleaned up.
+    if (options_.db_path.empty()) {
+        std::error_code ignored;
+        std::filesystem::remove(app_.store.path(), ignored);
+    }
+    std::fflush(nullptr);
+    std::_Exit(code);
+}
+
+void SyncServer::watch_for_deadlock() {
+    // The I/O thread never blocks in this server, so it can watch the pool itself (server_async needs a
+    // thread outside its loop for the same job). 100 ms: detection is prompt and the check costs one lock.
+    deadlock_timer_.expires_after(std::chrono::milliseconds(100));
+    deadlock_timer_.async_wait([this](std::error_code ec) {
+        if (ec) return;
+        if (!deadlock_detected_ && pool_.deadlocked()) {
+            deadlock_detected_ = true;
+            app_.metrics.enable_deadlock_detected().Set(1);
+            log(LogLevel::error,
+                "deadlock detected: all {} worker threads are blocked on store completions queued to this "
+                "same "
+                "pool, and the pool cannot add a thread ({} pool, antipattern sync-over-async)",
+                pool_.threads(), sync_.pool);
+            if (sync_.deadlock_exit) {
+                log(LogLevel::error, "--deadlock-exit: exiting with code {}", exit_code::deadlock);
+                exit_without_joining(exit_code::deadlock);  // the workers are blocked forever
+            }
+        }
+        watch_for_deadlock();
+    });
 }
 
 void SyncServer::do_accept() {
@@ -160,10 +202,11 @@ void SyncServer::begin_shutdown() {
 void SyncServer::check_drained() {
     if (context_.in_flight == 0) {
         signals_.cancel();
+        deadlock_timer_.cancel();
         io_.stop();
         return;
     }
-    if (std::chrono::steady_clock::now() >= drain_deadline_) {
+    if (std::chrono::steady_clock::now() >= drain_deadline_ || deadlock_detected_) {
         io_.stop();
         return;
     }

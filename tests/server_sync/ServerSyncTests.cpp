@@ -32,6 +32,8 @@ TEST_CASE("bad flags exit 2 with one line; --help exits 0 and marks sync-only fl
         {"--store-jitter", "sometimes"},
         {"--bind", "not-an-ip"},
         {"--queue-limit", "-1"},
+        {"--antipattern", "blocking-store"},
+        {"--model", "thread-per-connection", "--antipattern", "sync-over-async"},
     };
     for (const auto& a : bad) {
         const auto r = run_command(binary, a);
@@ -84,7 +86,7 @@ TEST_CASE("/metrics answers while every worker is blocked, showing the starvatio
     const auto port = server.port();
     std::vector<std::unique_ptr<HttpClient>> clients;
     for (int i = 0; i < 5; ++i) {
-        clients.push_back(std::make_unique<HttpClient>(port));
+        clients.push_back(std::make_unique<HttpClient>(port, 20s));
         REQUIRE(clients.back()->send_request("GET", "/users/" + std::to_string(i + 1)));
     }
     std::this_thread::sleep_for(150ms);
@@ -155,4 +157,83 @@ TEST_CASE("elastic pool grows under starvation, visible in /metrics, one thread 
     // --shutdown-grace-ms 0 with requests in flight: they are lost, so the exit is not clean.
     server.signal(SIGTERM);
     CHECK(server.wait_exit(5s) == 5);
+}
+
+TEST_CASE("sync-over-async on a fixed pool: deadlock once every worker waits, detected, exit 4",
+          "[server_sync][sync-over-async]") {
+    SECTION("reported in /metrics (the I/O thread still serves it) and in the log; SIGTERM exits 4") {
+        ServerProcess server(binary, quick_server_args({"--threads", "2", "--antipattern", "sync-over-async",
+                                                        "--store-latency-ms", "100"}));
+        const auto port = server.port();
+        HttpClient a(port), b(port);
+        REQUIRE(a.send_request("GET", "/users/1"));
+        REQUIRE(b.send_request("GET", "/users/2"));
+        std::string m;
+        REQUIRE(eventually(
+            [&] {
+                m = scrape_metrics(port);
+                return metric_value(m, "deadlock_detected").value_or(0) == 1;
+            },
+            10s));
+        INFO(m);
+        CHECK(metric_value(m, "threadpool_busy_threads").value_or(0) == 2);
+        CHECK(metric_value(m, "threadpool_queue_length").value_or(0) >= 1);  // the completions, never run
+        CHECK(server.stderr_text().find("deadlock detected") != std::string::npos);
+        server.signal(SIGTERM);
+        CHECK(server.wait_exit(10s) == 4);
+    }
+    SECTION("--deadlock-exit exits 4 by itself") {
+        ServerProcess server(binary, quick_server_args({"--threads", "1", "--antipattern", "sync-over-async",
+                                                        "--deadlock-exit", "--store-latency-ms", "100"}));
+        HttpClient a(server.port());
+        REQUIRE(a.send_request("GET", "/users/1"));
+        CHECK(server.wait_exit(10s) == 4);
+    }
+    SECTION("fewer requests than workers: a free worker runs the completions, no deadlock") {
+        ServerProcess server(binary, quick_server_args({"--threads", "3", "--antipattern", "sync-over-async",
+                                                        "--store-latency-ms", "100"}));
+        const auto port = server.port();
+        HttpClient a(port), b(port);
+        for (int i = 0; i < 3; ++i) {
+            REQUIRE(a.send_request("GET", "/users/1"));
+            REQUIRE(b.send_request("GET", "/users/2"));
+            auto ra = a.read_response();
+            auto rb = b.read_response();
+            REQUIRE(ra);
+            REQUIRE(rb);
+            CHECK(ra->status == 200);
+            CHECK(rb->status == 200);
+        }
+        CHECK(metric_value(scrape_metrics(port), "deadlock_detected").value_or(-1) == 0);
+        server.signal(SIGTERM);
+        CHECK(server.wait_exit(10s) == 0);
+    }
+}
+
+TEST_CASE(
+    "sync-over-async on an elastic pool: the blocking adjustment adds threads and every request completes",
+    "[server_sync][sync-over-async][elastic]") {
+    // 8 requests on min 1 thread: each blocks a worker and queues its completion behind the others. Only the
+    // blocking adjustment (1 + cores at once, then 25 ms steps) gets enough threads to run them quickly;
+    // the 500 ms starvation gate alone would need seconds.
+    ServerProcess server(
+        binary, quick_server_args({"--pool", "elastic", "--min-threads", "1", "--max-threads", "50",
+                                   "--antipattern", "sync-over-async", "--store-latency-ms", "100"}));
+    const auto port = server.port();
+    std::vector<std::unique_ptr<HttpClient>> clients;
+    for (int i = 0; i < 8; ++i) {
+        clients.push_back(std::make_unique<HttpClient>(port, 20s));
+        REQUIRE(clients.back()->send_request("GET", "/users/" + std::to_string(i + 1)));
+    }
+    for (auto& c : clients) {
+        auto r = c->read_response();
+        REQUIRE(r);
+        CHECK(r->status == 200);
+    }
+    const std::string m = scrape_metrics(port);
+    INFO(m);
+    CHECK(metric_value(m, "threadpool_threads").value_or(0) >= 9);  // 8 blocked + 1 to run completions
+    CHECK(metric_value(m, "deadlock_detected").value_or(-1) == 0);
+    server.signal(SIGTERM);
+    CHECK(server.wait_exit(10s) == 0);
 }

@@ -23,7 +23,7 @@ struct ServerContext {
     /// eventfd, readable once shutdown began (wakes blocked thread-per-connection reads).
     int stop_event = -1;
     /// Performs the handler's store calls and CPU work on the calling worker.
-    Responder responder{app};
+    Responder responder;
 
     std::atomic<std::size_t> in_flight{0};    ///< requests parsed and not yet answered
     std::atomic<std::size_t> connections{0};  ///< connections being served (rejected ones excluded)

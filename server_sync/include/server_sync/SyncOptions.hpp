@@ -20,10 +20,16 @@ struct SyncOptions {
     /// "pool" (Kestrel shape) | "thread-per-connection" (classic blocking server)
     std::string model = "pool";
     std::string pool = "fixed";   ///< "fixed" (--threads) | "elastic" (.NET starvation heuristic)
-    std::size_t min_threads = 0;  ///< elastic floor; 0 until parsed means "number of cores"
+    std::size_t min_threads = 0;  ///< elastic floor; 0 until parsed means "usable cores"
     std::size_t max_threads = 1000;
-    std::size_t queue_limit = 0;                ///< 0 = unbounded
-    std::string starvation_signal = "dequeue";  ///< elastic: "dequeue" (.NET's rule) | "queue-age"
+    std::size_t queue_limit = 0;      ///< 0 = unbounded
+    bool blocking_adjustment = true;  ///< elastic: .NET's cooperative-blocking compensation
+    /// "none" | "sync-over-async": block on the async store call's completion, which runs on this pool
+    std::string antipattern = "none";
+    bool deadlock_exit = false;  ///< exit with exit_code::deadlock once the pool is deadlocked
+
+    /// True for --antipattern sync-over-async.
+    bool sync_over_async() const { return antipattern == "sync-over-async"; }
 
     /// True for --model thread-per-connection.
     bool thread_per_connection() const { return model == "thread-per-connection"; }
@@ -32,11 +38,13 @@ struct SyncOptions {
 /// The default worker count of server_sync (--threads), set before add_common_options.
 inline constexpr int default_sync_threads = 10;
 
-/// Adds --model, --pool, --min-threads, --max-threads, --queue-limit to `app`, bound to `options`.
+/// Adds --model, --pool, --min-threads, --max-threads, --no-blocking-adjustment, --queue-limit, --antipattern
+/// and --deadlock-exit to `app`, bound to `options`.
 void add_sync_options(CLI::App& app, SyncOptions& options);
 
 /// Cross-flag checks of server_sync's own flags that CLI11 cannot express (--min-threads ≤ --max-threads;
-/// the common flags are core's validate()). Returns the one-line reason, or nullopt when they are fine.
+/// sync-over-async needs the pool model; the common flags are core's validate()). Returns the one-line
+/// reason, or nullopt when they are fine.
 std::optional<std::string> validate(const SyncOptions& sync);
 
 /// The WorkerPool configuration these flags describe.

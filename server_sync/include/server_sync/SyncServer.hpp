@@ -37,8 +37,9 @@ class SyncServer {
     asio::ip::tcp::endpoint local_endpoint() const;
     /// Serves until SIGINT/SIGTERM and drains in-flight requests (bounded by Application::shutdown_grace()).
     /// The exit code is exit_code::ok when every request in flight was answered, exit_code::drain_expired
-    /// when some were lost (logged). Returns it when the workers could be joined; otherwise (workers still
-    /// blocked in the store, or lingering on a closing connection) exits the process with it.
+    /// when some were lost (logged), exit_code::deadlock when the pool had deadlocked (sync-over-async).
+    /// Returns it when the workers could be joined; otherwise (workers still blocked in the store, or
+    /// lingering on a closing connection) exits the process with it.
     int run();
 
   private:
@@ -48,6 +49,8 @@ class SyncServer {
     void wait_signal();
     void begin_shutdown();
     void check_drained();
+    void watch_for_deadlock();
+    [[noreturn]] void exit_without_joining(int code);
 
     const ServerOptions& options_;
     const SyncOptions& sync_;
@@ -60,6 +63,8 @@ class SyncServer {
     asio::ip::tcp::acceptor acceptor_;
     asio::steady_timer accept_retry_;
     asio::steady_timer drain_timer_;
+    asio::steady_timer deadlock_timer_;  ///< sync-over-async: polls WorkerPool::deadlocked()
+    bool deadlock_detected_ = false;
     std::chrono::steady_clock::time_point drain_deadline_{};
     AcceptErrorLog accept_errors_;
     WorkerPool pool_;  ///< last member: destroyed (joined) first
