@@ -28,6 +28,10 @@ void add_sync_options(CLI::App& app, SyncOptions& o) {
         "--no-blocking-adjustment", [&o](std::int64_t) { o.blocking_adjustment = false; },
         "(server_sync only) elastic pool: no thread injection for threads blocked in sync-over-async, "
         "only the 500 ms starvation gate (.NET's ThreadPool_CooperativeBlocking=0)");
+    app.add_flag(
+        "--no-hill-climbing", [&o](std::int64_t) { o.hill_climbing = false; },
+        "(server_sync only) elastic pool: no hill climbing, only the starvation gate and the blocking "
+        "adjustment (.NET's DOTNET_HillClimbing_Disable=1)");
     app.add_option("--antipattern", o.antipattern,
                    "(server_sync only) none: the store call blocks the worker | sync-over-async: the worker "
                    "starts the async store call, whose completion is queued to this same pool, and blocks "
@@ -65,6 +69,7 @@ WorkerPool::Options make_pool_options(const ServerOptions& common, const SyncOpt
     p.max_threads = sync.max_threads;
     p.queue_limit = sync.queue_limit;
     p.blocking_adjustment = sync.blocking_adjustment;
+    p.hill_climbing = sync.hill_climbing;
     p.metrics = metrics;
     return p;
 }

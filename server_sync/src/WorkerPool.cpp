@@ -91,7 +91,10 @@ struct WorkerPool::StartArgs {
     Worker* worker;  ///< nullptr: the gate thread
 };
 
-WorkerPool::WorkerPool(Options options) : options_(std::move(options)) {
+WorkerPool::WorkerPool(Options options)
+    : options_(std::move(options)),
+      hill_climbing_(options_.hill_climbing_seed != 0 ? options_.hill_climbing_seed
+                                                      : std::random_device{}()) {
     if (options_.cores == 0) options_.cores = usable_cores();
     if (!options_.cpu) options_.cpu = process_cpu_reader(options_.cores);
     if (options_.mode == Mode::elastic) {
@@ -103,6 +106,7 @@ WorkerPool::WorkerPool(Options options) : options_(std::move(options)) {
     goal_ = initial;
     last_progress_ = now();
     last_gate_activity_ = last_progress_;
+    prior_sample_ = last_progress_;
     for (std::size_t i = 0; i < initial; ++i) {
         if (!spawn_locked(last_progress_)) break;
     }
@@ -258,12 +262,39 @@ void WorkerPool::worker_loop(Worker& self) {
         self.idle = true;
         self.idle_since = now();
         last_progress_ = std::max(last_progress_, self.idle_since);  // NotifyWorkItemComplete
+        maybe_hill_climb_locked(self.idle_since);
         if (options_.metrics) options_.metrics->completed_items.Increment();
         update_gauges_locked();
         state_changed_.notify_all();
         // A lowered goal may have kept idle workers from work this one now leaves.
         if (!queue_.empty()) work_available_.notify_one();
     }
+}
+
+void WorkerPool::set_goal_locked(std::size_t goal) {
+    goal_ = goal;
+    hill_climbing_.force_change(goal);
+}
+
+void WorkerPool::maybe_hill_climb_locked(TimePoint t) {
+    // ShouldAdjustMaxWorkersActive / AdjustMaxWorkersActive. The completing worker still counts as running.
+    if (options_.mode != Mode::elastic || !options_.hill_climbing) return;
+    if (t - prior_sample_ < sample_interval_ || busy_ + 1 > goal_ || pending_ != PendingAdjustment::none)
+        return;
+    const double elapsed = seconds(t - prior_sample_);
+    const auto completions = static_cast<std::int64_t>(completed_ - prior_completions_);
+    const auto d =
+        hill_climbing_.update(goal_, elapsed, completions, cpu_, options_.min_threads, options_.max_threads);
+    if (d.goal != goal_) {
+        log(LogLevel::debug, "thread pool hill climbing: goal {} -> {} ({} completions in {:.2f} s)", goal_,
+            d.goal, completions, elapsed);
+        const bool up = d.goal > goal_;
+        goal_ = d.goal;
+        if (up) add_threads_for_goal_locked(t);
+    }
+    sample_interval_ = milliseconds(d.sample_ms);
+    prior_completions_ = completed_;
+    prior_sample_ = t;
 }
 
 bool WorkerPool::notify_blocked() {
@@ -310,7 +341,7 @@ std::chrono::milliseconds WorkerPool::perform_blocking_adjustment_locked(bool pr
         // Only what blocking added is taken back: starvation may have raised the goal for its own reasons.
         const std::size_t take = std::min(goal_ - target, added_for_blocking_);
         added_for_blocking_ -= take;
-        goal_ -= take;
+        set_goal_locked(goal_ - take);
         return milliseconds(0);
     }
     const std::size_t without_delay = std::min(options_.min_threads + options_.cores, options_.max_threads);
@@ -327,7 +358,7 @@ std::chrono::milliseconds WorkerPool::perform_blocking_adjustment_locked(bool pr
         added_for_blocking_ += new_goal - goal_;
         log(LogLevel::debug, "thread pool blocking adjustment: goal {} -> {} ({} blocked)", goal_, new_goal,
             blocked_);
-        goal_ = new_goal;
+        set_goal_locked(new_goal);
         add_threads_for_goal_locked(t);
         if (goal_ >= target) return milliseconds(0);
     }
@@ -355,13 +386,14 @@ void WorkerPool::blocking_step_locked(TimePoint t) {
 void WorkerPool::gate_activity_locked(TimePoint t, std::vector<pthread_t>& to_join) {
     last_gate_activity_ = t;
     const int cpu = options_.cpu();
+    cpu_ = cpu;
     // SufficientDelaySinceLastDequeue: strictly greater; a busy CPU stretches the threshold to goal seconds.
     const auto threshold = cpu < cpu_utilization_low
                                ? std::chrono::duration_cast<milliseconds>(options_.gate_period)
                                : 2 * options_.gate_period * static_cast<int>(goal_);
     if (pending_ == PendingAdjustment::none && !queue_.empty() && t - last_progress_ > threshold &&
         busy_ < options_.max_threads && busy_ >= goal_) {
-        goal_ = busy_ + 1;
+        set_goal_locked(busy_ + 1);
         add_threads_for_goal_locked(t);
         log(LogLevel::debug,
             "thread pool starved: no work item completed for {:.0f} ms with {} queued (cpu {}%): "
@@ -382,7 +414,7 @@ void WorkerPool::gate_activity_locked(TimePoint t, std::vector<pthread_t>& to_jo
                 --staying;
             }
         }
-        goal_ = std::max(std::min(goal_, blocking_target_locked()), std::min(staying, goal_));
+        set_goal_locked(std::max(std::min(goal_, blocking_target_locked()), std::min(staying, goal_)));
     }
     join_exited_locked(to_join);
 }

@@ -38,11 +38,12 @@ int main(int argc, char** argv) {
         announce_listening(server.local_endpoint());
         if (sync_options.pool == "elastic") {
             log(LogLevel::info,
-                "model {}, elastic pool {}..{} threads (blocking adjustment {}), antipattern {}, queue limit "
+                "model {}, elastic pool {}..{} threads (blocking adjustment {}, hill climbing {}), "
+                "antipattern {}, queue limit "
                 "{}, store latency {}",
                 sync_options.model, sync_options.min_threads, sync_options.max_threads,
-                sync_options.blocking_adjustment ? "on" : "off", sync_options.antipattern,
-                sync_options.queue_limit, app.latency.describe());
+                sync_options.blocking_adjustment ? "on" : "off", sync_options.hill_climbing ? "on" : "off",
+                sync_options.antipattern, sync_options.queue_limit, app.latency.describe());
         } else {
             log(LogLevel::info,
                 "model {}, fixed pool of {} threads, antipattern {}, queue limit {}, store latency {}",

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/Metrics.hpp"
+#include "server_sync/HillClimbing.hpp"
 #include "server_sync/WorkerPool.hpp"
 
 using namespace std::chrono_literals;
@@ -73,7 +74,8 @@ WorkerPool::Options elastic(ManualClock& clock, std::size_t min, std::size_t max
     o.clock = clock.fn();
     o.cpu = [] { return 0; };  // below .NET's 80%: the 500 ms threshold
     o.cores = 2;
-    o.gate_thread = false;  // the test drives gate_check()
+    o.hill_climbing = false;  // its random sample intervals would move the goal; tested on its own below
+    o.gate_thread = false;    // the test drives gate_check()
     return o;
 }
 
@@ -399,5 +401,50 @@ TEST_CASE("elastic: the gate thread injects in real time, by starvation and by t
         REQUIRE(eventually([&] { return pool.blocked() >= 8; }, 10'000ms));
         blocked.release.release();
         REQUIRE(eventually([&] { return blocked.done == 12; }, 10'000ms));
+    }
+}
+
+TEST_CASE("hill climbing: the square wave, the 15% sample-error rule, climbing only when threads pay",
+          "[workerpool][hillclimbing]") {
+    using slowio::sync::HillClimbing;
+    SECTION("the wave: +1 thread on every other pair of samples") {
+        HillClimbing h(42);
+        std::vector<std::size_t> goals;
+        std::size_t goal = 5;
+        for (int i = 0; i < 6; ++i) {
+            goal = h.update(goal, 1.0, 100, 0, 2, 100).goal;
+            goals.push_back(goal);
+        }
+        // Samples 1..6: square wave index (n / 2) % 2 = 0, 1, 1, 0, 0, 1 on a control setting of 5 (no
+        // analysis before 8 samples, so no move).
+        CHECK(goals == std::vector<std::size_t>{5, 6, 6, 5, 5, 6});
+    }
+    SECTION("too few completions for the thread count: accumulate, ask again in 10 ms") {
+        HillClimbing h(42);
+        CHECK(h.update(6, 1.0, 100, 0, 2, 100).goal == 6);  // the first sample is always taken
+        const auto d = h.update(6, 1.0, 5, 0, 2, 100);      // (6 - 1) / 5 = 100% error
+        CHECK(d.goal == 6);
+        CHECK(d.sample_ms == 10);
+        CHECK(h.update(6, 1.0, 30, 0, 2, 100).goal == 6 + 1);  // 35 accumulated: 14% < 15%, sample 2
+    }
+    SECTION("throughput proportional to threads: climbs; flat throughput: does not") {
+        auto run = [](bool threads_help) {
+            HillClimbing h(7);
+            std::size_t goal = 5;
+            for (int i = 0; i < 40; ++i) {
+                const double throughput = threads_help ? 10.0 * static_cast<double>(goal) : 50.0;
+                goal = h.update(goal, 1.0, static_cast<std::int64_t>(throughput), 0, 2, 1000).goal;
+            }
+            return goal;
+        };
+        CHECK(run(true) > 5 + 10);
+        CHECK(run(false) <= 5 + 1);
+    }
+    SECTION("no positive move above 95% CPU") {
+        HillClimbing h(7);
+        std::size_t goal = 5;
+        for (int i = 0; i < 40; ++i)
+            goal = h.update(goal, 1.0, static_cast<std::int64_t>(10 * goal), 96, 2, 1000).goal;
+        CHECK(goal <= 5 + 1);
     }
 }

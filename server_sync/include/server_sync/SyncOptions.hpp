@@ -24,6 +24,7 @@ struct SyncOptions {
     std::size_t max_threads = 1000;
     std::size_t queue_limit = 0;      ///< 0 = unbounded
     bool blocking_adjustment = true;  ///< elastic: .NET's cooperative-blocking compensation
+    bool hill_climbing = true;        ///< elastic: .NET's hill climbing
     /// "none" | "sync-over-async": block on the async store call's completion, which runs on this pool
     std::string antipattern = "none";
     bool deadlock_exit = false;  ///< exit with exit_code::deadlock once the pool is deadlocked
@@ -38,7 +39,8 @@ struct SyncOptions {
 /// The default worker count of server_sync (--threads), set before add_common_options.
 inline constexpr int default_sync_threads = 10;
 
-/// Adds --model, --pool, --min-threads, --max-threads, --no-blocking-adjustment, --queue-limit, --antipattern
+/// Adds --model, --pool, --min-threads, --max-threads, --no-blocking-adjustment,
+/// --no-hill-climbing, --queue-limit, --antipattern
 /// and --deadlock-exit to `app`, bound to `options`.
 void add_sync_options(CLI::App& app, SyncOptions& options);
 

@@ -18,12 +18,14 @@
 ///    the goal jumps to min + cores at once, then rises one thread per
 ///    `min((1 + (goal − (min + cores)) / cores) × 25 ms, 250 ms)`, and falls back by what it added once the
 ///    blocked threads are released; the starvation test is skipped while an adjustment is pending;
+///  - hill climbing (HillClimbing.hpp) on completions, at most once per its sample interval, skipped while a
+///    blocking adjustment is pending or more threads run than the goal; every other goal change is forced
+///    into it (ForceChange);
 ///  - an idle worker retires after 20 s (ThreadPoolThreadTimeoutMs), down to the minimum.
-/// Not modelled: hill climbing (the throughput-driven goal search), which needs far more completions per
-/// sample than threads sleeping L seconds produce (see server_sync/README.md for the measured curves), and
-/// the memory-load fallback of the blocking adjustment. The clock reads milliseconds of the coarse monotonic
-/// clock, as Environment.TickCount does on Linux: the strict `>` meets a timestamp taken in the same tick as
-/// the previous gate activity, which is why .NET often injects one thread per second rather than per 500 ms.
+/// Not modelled: the memory-load fallback of the blocking adjustment. The clock reads milliseconds of the
+/// coarse monotonic clock, as Environment.TickCount does on Linux: the strict `>` meets a timestamp taken in
+/// the same tick as the previous gate activity, which is why .NET often injects one thread per second rather
+/// than per 500 ms.
 ///
 /// The clock and the CPU reading are injectable and the gate can be driven by hand (gate_check()), so the
 /// rules are unit-testable without waiting real seconds.
@@ -39,6 +41,8 @@
 #include <list>
 #include <mutex>
 #include <vector>
+
+#include "server_sync/HillClimbing.hpp"
 
 namespace slowio {
 struct ThreadPoolMetrics;
@@ -72,6 +76,8 @@ class WorkerPool {
         std::chrono::milliseconds gate_period{500};      ///< GateActivitiesPeriodMs
         std::chrono::milliseconds idle_timeout{20'000};  ///< an idle worker retires after this (elastic)
         bool blocking_adjustment = true;  ///< elastic: react to notify_blocked() (.NET's CooperativeBlocking)
+        bool hill_climbing = true;  ///< elastic: .NET's hill climbing (DOTNET_HillClimbing_Disable=1: off)
+        std::uint32_t hill_climbing_seed = 0;  ///< its random sample intervals; 0 = random_device
         /// elastic: the blocking adjustment's cores (ThreadsToAddWithoutDelay, ThreadsPerDelayStep); 0 =
         /// usable_cores()
         std::size_t cores = 0;
@@ -160,6 +166,8 @@ class WorkerPool {
     void blocking_step_locked(std::chrono::steady_clock::time_point now);
     void gate_activity_locked(std::chrono::steady_clock::time_point now, std::vector<pthread_t>& to_join);
     bool can_take_work_locked() const;
+    void set_goal_locked(std::size_t goal);
+    void maybe_hill_climb_locked(std::chrono::steady_clock::time_point now);
     void worker_loop(Worker& self);
     void gate_loop();
     void wake_gate_locked();
@@ -184,6 +192,11 @@ class WorkerPool {
     std::chrono::milliseconds blocking_delay_{0};  ///< 0: no delay running
     std::chrono::steady_clock::time_point blocking_delay_start_{};
     std::chrono::steady_clock::time_point last_gate_activity_{};
+    int cpu_ = 0;  ///< the last gate activity's CPU reading
+    HillClimbing hill_climbing_;
+    std::uint64_t prior_completions_ = 0;  ///< completions at the last hill-climbing sample
+    std::chrono::steady_clock::time_point prior_sample_{};
+    std::chrono::milliseconds sample_interval_{0};
     std::uint64_t completed_ = 0;
     std::chrono::steady_clock::time_point last_progress_;  ///< .NET's lastDequeueTime
     bool stopping_ = false;
