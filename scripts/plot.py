@@ -3,8 +3,8 @@
 
     /usr/bin/python3 scripts/plot.py [RUN_DIR]        # default RUN_DIR: results/latest
 
-Writes throughput, latency, starvation, timeline/<point> and rss plots into RUN_DIR, each as PNG and SVG
-(slowio.plots), then report.md (slowio.report; ``--no-report`` to skip). Exit 2 when RUN_DIR has no readable
+Writes throughput, latency, starvation, timeline/<point> and rss plots (and dotnet_vs_model when the run has
+pairs) into RUN_DIR, each as PNG and SVG (slowio.plots), then report.md (slowio.report; ``--no-report`` to skip). Exit 2 when RUN_DIR has no readable
 summary.csv or matplotlib is missing.
 """
 

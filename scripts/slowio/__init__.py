@@ -11,6 +11,7 @@ Modules:
   machine    machine.json: what a number needs to be comparable
   run        the grid runner shared by the sweep and the regression gate
   gate       the regression gate's checks and verdicts
+  pairs      .NET's thread pool vs our model: paired series, their thread and throughput targets
   report     report.md's findings and tables
   plots      the plots (matplotlib: imported only by plot.py)
   nginx      the nginx cross-check's medians (crosscheck_nginx.py's rows, in report.md)

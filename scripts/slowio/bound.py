@@ -4,15 +4,20 @@ A closed loop of C connections against a server that can hold ``capacity`` reque
 each for L seconds, completes at most ``min(C, capacity) / L`` requests per second (``bound_rps``);
 ``efficiency = throughput_rps / bound_rps``. The capacity model of a series (summary.csv's ``bound_model``):
   * ``sync``: fixed pool or thread-per-connection: N (``--threads``);
-  * ``elastic``: sync elastic pool: the worker threads actually available, from the scraped
-    ``threadpool_threads`` time series: each of the min(C, threads(t)) slots completes one request every L from
-    the moment it appears, and the bound counts those completions in the steady window (elastic_completions);
-    capacity is reported as the equivalent constant pool (bound x L). Without a time series: the heuristic's
-    reach, min + 2 threads/s;
+  * ``elastic``: sync elastic pool (with or without ``--antipattern sync-over-async``: the pool's blocking
+    adjustment adds the threads the blocked ones wait for): the worker threads actually available, from the
+    scraped ``threadpool_threads`` time series: each of the min(C, threads(t)) slots completes one request every
+    L from the moment it appears, and the bound counts those completions in the steady window
+    (elastic_completions); capacity is reported as the equivalent constant pool (bound x L). Without a time
+    series: the starvation heuristic's ceiling, min + 2 threads/s (one per 500 ms gate period; real .NET grows
+    far slower under blocking, so this bound is generous). ``min_threads`` 0 (the server's default) counts as
+    the cores the server may run on;
   * ``async`` (``--antipattern none`` or ``offload``): C - awaiting costs no thread;
   * ``blocking``: async ``blocking-store``: K (each io thread is blocked for L per request);
-  * ``sync-over-async``: async ``sync-over-async`` with K > 1: K - 1;
-  * ``deadlock``: async ``sync-over-async`` with K = 1: bound 0, the point is expected to end in "deadlock".
+  * ``sync-over-async``: async ``sync-over-async`` with K > 1: K - 1; sync fixed pool ``sync-over-async`` with
+    N > 1: N - 1 (a worker blocks on a completion that must run on the same pool, so one worker must stay free);
+  * ``deadlock``: ``sync-over-async`` with K = 1 (async) or N = 1 (sync fixed): bound 0, the point is expected to
+    end in "deadlock".
 A grid series may force the model with ``"bound_model"`` (the regression gate's planted regression runs
 ``blocking-store`` but is judged against the async bound).
 """
@@ -21,11 +26,11 @@ from __future__ import annotations
 
 import math
 
-from .grid import Series
+from .grid import Series, usable_cores
 from .loadgen import TS_PREFIX
 
 BOUND_MODELS = ("sync", "elastic", "async", "blocking", "sync-over-async", "deadlock")
-ELASTIC_GROWTH_PER_S = 2.0  # the .NET starvation heuristic: one thread per 500 ms gate period
+ELASTIC_GROWTH_PER_S = 2.0  # the .NET starvation heuristic's ceiling: one thread per 500 ms gate period
 
 
 def bound_model(s: Series) -> str:
@@ -33,7 +38,11 @@ def bound_model(s: Series) -> str:
     if s.bound_model:
         return s.bound_model
     if s.server == "sync":
-        return "elastic" if (s.model == "pool" and s.pool == "elastic") else "sync"
+        if s.model == "pool" and s.pool == "elastic":
+            return "elastic"
+        if s.antipattern == "sync-over-async":
+            return "deadlock" if s.threads <= 1 else "sync-over-async"
+        return "sync"
     if s.antipattern == "blocking-store":
         return "blocking"
     if s.antipattern == "sync-over-async":
@@ -47,20 +56,29 @@ def elastic_model_threads(min_threads: int, max_threads: int, t_s: float) -> flo
 
 
 def compute_capacity(s: Series, concurrency: int, timeseries: list[dict[str, float]] | None,
-                     warmup_s: float, duration_s: float) -> tuple[float | None, str]:
-    """(capacity, basis): how many requests the server can hold in the store at once (see the module doc)."""
+                     warmup_s: float, duration_s: float, server_cores: int | None = None
+                     ) -> tuple[float | None, str]:
+    """(capacity, basis): how many requests the server can hold in the store at once (see the module doc).
+    ``server_cores``: the cores the server may run on (its default min_threads); default: this process's."""
     model = bound_model(s)
+    unit = "N" if s.server == "sync" else "K"
     fixed = {"sync": (float(s.threads), "N"), "async": (float(concurrency), "C"),
              "blocking": (float(s.threads), "K (blocking-store)"),
-             "sync-over-async": (float(max(s.threads - 1, 0)), "K-1 (sync-over-async)"),
-             "deadlock": (0.0, "deadlock (K=1)")}
+             "sync-over-async": (float(max(s.threads - 1, 0)), f"{unit}-1 (sync-over-async)"),
+             "deadlock": (0.0, f"deadlock ({unit}=1)")}
     if model in fixed:
         return fixed[model]
-    return _elastic_capacity(s, concurrency, timeseries, warmup_s, duration_s)
+    return _elastic_capacity(s, concurrency, timeseries, warmup_s, duration_s, server_cores)
+
+
+def default_min_threads(s: Series, server_cores: int | None = None) -> int:
+    """An elastic series' minimum of threads as a number: min_threads 0 is the server's default, one thread per
+    core it may run on (``server_cores``, else this process's usable cores)."""
+    return int(s.min_threads) if s.min_threads else int(server_cores or usable_cores())
 
 
 def _elastic_capacity(s: Series, concurrency: int, timeseries: list[dict[str, float]] | None,
-                      warmup_s: float, duration_s: float) -> tuple[float, str]:
+                      warmup_s: float, duration_s: float, server_cores: int | None) -> tuple[float, str]:
     """The elastic pool's slots (min(C, threads)) over time, from the scrape; without one, the heuristic's."""
     lat_s = s.latency_ms / 1000.0
     window_s = duration_s - warmup_s
@@ -74,7 +92,7 @@ def _elastic_capacity(s: Series, concurrency: int, timeseries: list[dict[str, fl
         slots = [(0.0, min(float(concurrency), pts[0][1]))]
         slots += [(t - dt / 2, min(float(concurrency), v)) for t, v in pts[1:]]  # a change: mid-interval
     else:
-        lo, hi = int(s.min_threads), int(s.max_threads)
+        lo, hi = default_min_threads(s, server_cores), int(s.max_threads)
         slots = [(t / ELASTIC_GROWTH_PER_S, min(float(concurrency), float(elastic_model_threads(lo, hi, t / 2))))
                  for t in range(int(duration_s * ELASTIC_GROWTH_PER_S) + 1)]
         basis = "heuristic min+2/s (no time series)"

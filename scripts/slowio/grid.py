@@ -16,6 +16,12 @@ print ``listening on 127.0.0.1:PORT`` first), ``{latency_ms}``, ``{threads}``, `
 the contract tests; ``extra_server_args`` are appended. Such a series must
 declare the capacity model it is judged by (``"bound_model"``: sync = N threads, async = C, elastic = the
 scraped thread curve, blocking = K).
+
+``"min_threads": 0`` on an elastic series means "the server's own default": server_sync (as .NET) then starts
+with one thread per usable core (sched_getaffinity), and the sweep does not pass ``--min-threads``.
+
+Pairs: series with the same ``"pair"`` name are compared in the report and dotnet_vs_model.png; a pair is one
+command series (".NET", the real runtime) and one of our servers ("our model" of it).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from typing import Any
 from . import InputError
 
 ANTIPATTERNS = ("none", "blocking-store", "sync-over-async", "offload")
+SYNC_ANTIPATTERNS = ("none", "sync-over-async")  # server_sync --antipattern (pool model only)
 FORCED_BOUND_MODELS = ("sync", "async", "blocking", "elastic")
 
 
@@ -43,14 +50,15 @@ class Series:
     command: str | None = None         # command: the server's argv template (see the module doc)
     model: str = "pool"                # sync: "pool" | "thread-per-connection"; async: "coroutine"
     pool: str = "fixed"                # sync pool: "fixed" | "elastic"
-    antipattern: str = "none"          # async: one of ANTIPATTERNS
+    antipattern: str = "none"          # async: one of ANTIPATTERNS; sync pool: one of SYNC_ANTIPATTERNS
     threads: int = 1                   # N (sync fixed / thread-per-connection) or K (async)
-    min_threads: int | None = None     # sync elastic
+    min_threads: int | None = None     # sync elastic (0 = the server's default: usable cores)
     max_threads: int | None = None     # sync elastic
     queue_limit: int = 0               # sync: 0 = unbounded
-    deadlock_exit: bool = False        # async: pass --deadlock-exit
+    deadlock_exit: bool = False        # sync, async: pass --deadlock-exit
     expect: str = "ok"                 # "ok" or "deadlock" (what the regression gate and report expect)
     bound_model: str | None = None     # force the capacity model (FORCED_BOUND_MODELS); None: derived
+    pair: str | None = None            # compared with the other series of this pair (command = .NET, ours = model)
     latency_ms: int = 2000
     jitter: str = "none"
     warmup_s: float = 2.0
@@ -103,6 +111,15 @@ class Point:
         return self.warmup_s + self.series.window_s
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (sched_getaffinity), as .NET and server_sync count them for their
+    default minimum of pool threads."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
@@ -127,11 +144,12 @@ def command_argv(template: str, values: dict[str, Any]) -> list[str]:
 def series_label(s: Series) -> str:
     """A short human name for a series when the grid gives none, e.g. 'sync fixed N=10'."""
     if s.server == "sync":
+        tag = "" if s.antipattern == "none" else f" {s.antipattern}"
         if s.model == "thread-per-connection":
             return f"sync thread-per-conn N={s.threads}"
         if s.pool == "elastic":
-            return f"sync elastic min={s.min_threads}"
-        return f"sync fixed N={s.threads}"
+            return f"sync elastic{tag} min={s.min_threads or 'default'}"
+        return f"sync fixed{tag} N={s.threads}"
     if s.antipattern != "none":
         return f"async {s.antipattern} K={s.threads}"
     return f"async K={s.threads}"
@@ -139,18 +157,18 @@ def series_label(s: Series) -> str:
 
 def series_key(s: Series) -> str:
     """A file-name-safe id for a series, e.g. 'sync-fixed-n10'; extra server flags are part of it, so two
-    series that differ only by them (e.g. --starvation-signal) get distinct point ids."""
+    series that differ only by them get distinct point ids."""
+    tag = "" if s.antipattern == "none" else "-" + _slug(s.antipattern)
     if s.server == "command":
         key = "cmd-" + _slug(str(s.label))
     elif s.server == "sync":
         if s.model == "thread-per-connection":
             key = f"sync-tpc-n{s.threads}"
         elif s.pool == "elastic":
-            key = f"sync-elastic-min{s.min_threads}-max{s.max_threads}"
+            key = f"sync-elastic{tag}-min{s.min_threads or 'default'}-max{s.max_threads}"
         else:
-            key = f"sync-fixed-n{s.threads}"
+            key = f"sync-fixed{tag}-n{s.threads}"
     else:
-        tag = "" if s.antipattern == "none" else "-" + _slug(s.antipattern)
         key = f"async{tag}-k{s.threads}"
     if s.extra_server_args:
         key += "-" + _slug("-".join(str(a).lstrip("-") for a in s.extra_server_args))
@@ -170,13 +188,13 @@ def _validate_kind(s: dict[str, Any], where: str) -> None:
             raise InputError(f"{where}: sync 'model' must be 'pool' or 'thread-per-connection'")
         if s["pool"] not in ("fixed", "elastic"):
             raise InputError(f"{where}: sync 'pool' must be 'fixed' or 'elastic'")
-        if s["antipattern"] != "none":
-            raise InputError(f"{where}: 'antipattern' applies to async only")
+        if s["antipattern"] not in SYNC_ANTIPATTERNS:
+            raise InputError(f"{where}: sync 'antipattern' must be {' or '.join(SYNC_ANTIPATTERNS)}, "
+                             f"got {s['antipattern']!r}")
+        if s["antipattern"] != "none" and s["model"] != "pool":
+            raise InputError(f"{where}: sync 'antipattern' applies to model 'pool' only")
         if s["pool"] == "elastic":
-            s["min_threads"] = int(s["min_threads"] if s["min_threads"] is not None else (os.cpu_count() or 2))
-            s["max_threads"] = int(s["max_threads"] if s["max_threads"] is not None else 1000)
-            if not 1 <= s["min_threads"] <= s["max_threads"]:
-                raise InputError(f"{where}: need 1 <= min_threads <= max_threads")
+            _validate_elastic(s, where)
     else:
         s["model"], s["pool"] = "coroutine", ""
         if s["antipattern"] not in ANTIPATTERNS:
@@ -185,6 +203,18 @@ def _validate_kind(s: dict[str, Any], where: str) -> None:
         raise InputError(f"{where}: 'expect' must be 'ok' or 'deadlock'")
     if s["bound_model"] not in (None, *FORCED_BOUND_MODELS):
         raise InputError(f"{where}: 'bound_model' must be {'|'.join(FORCED_BOUND_MODELS)}")
+
+
+def _validate_elastic(s: dict[str, Any], where: str) -> None:
+    """min_threads (absent or 0: the server's default, usable cores) and max_threads (default 1000)."""
+    try:
+        s["min_threads"] = int(s["min_threads"] if s["min_threads"] is not None else 0)
+        s["max_threads"] = int(s["max_threads"] if s["max_threads"] is not None else 1000)
+    except (TypeError, ValueError):
+        raise InputError(f"{where}: 'min_threads' and 'max_threads' must be integers") from None
+    if s["min_threads"] < 0 or s["max_threads"] < max(1, s["min_threads"]):
+        raise InputError(f"{where}: need 0 <= min_threads <= max_threads, max_threads >= 1 "
+                         "(min_threads 0: the server's default)")
 
 
 def _validate_command(s: dict[str, Any], where: str) -> None:
@@ -209,9 +239,8 @@ def _validate_command(s: dict[str, Any], where: str) -> None:
     if s["bound_model"] == "elastic":
         if s["min_threads"] is None:
             raise InputError(f"{where}: an elastic command series needs 'min_threads' (the bound without a "
-                             "scraped threadpool_threads curve)")
-        s["min_threads"] = int(s["min_threads"])
-        s["max_threads"] = int(s["max_threads"] if s["max_threads"] is not None else 1000)
+                             "scraped threadpool_threads curve; 0: the runtime's default, usable cores)")
+        _validate_elastic(s, where)
     s["model"], s["pool"] = "command", ""
 
 
@@ -237,6 +266,22 @@ def _validate_numbers(s: dict[str, Any], where: str) -> None:
     for key in ("extra_server_args", "extra_loadgen_args"):
         if not isinstance(s[key], list) or not all(isinstance(a, str) for a in s[key]):
             raise InputError(f"{where}: '{key}' must be a list of strings")
+    if s["pair"] is not None and (not isinstance(s["pair"], str) or not s["pair"].strip()):
+        raise InputError(f"{where}: 'pair' must be a non-empty string (the name both series of a pair share)")
+
+
+def _validate_pairs(series: list[Series], where: str) -> None:
+    """Each pair name is shared by exactly two series: one command series (.NET) and one of ours (the model)."""
+    names: dict[str, list[Series]] = {}
+    for s in series:
+        if s.pair is not None:
+            names.setdefault(s.pair, []).append(s)
+    for name, members in names.items():
+        commands = [s for s in members if s.server == "command"]
+        if len(members) != 2 or len(commands) != 1:
+            raise InputError(f"{where}: pair {name!r} needs exactly two series, one \"server\": \"command\" "
+                             f"(.NET) and one of ours (the model); got {len(members)} series, "
+                             f"{len(commands)} command")
 
 
 def make_series(fields_: dict[str, Any], where: str = "series") -> Series:
@@ -277,6 +322,7 @@ def load_grid(path: Path, overrides: dict[str, Any] | None = None) -> Grid:
             raise InputError(f"grid {path}: series #{i + 1} must be an object")
         merged = {**defaults, **one, **{k: v for k, v in (overrides or {}).items() if v is not None}}
         series.append(make_series(merged, f"grid {path}: series #{i + 1}"))
+    _validate_pairs(series, f"grid {path}")
     return Grid(name=raw.get("name", Path(path).stem), description=raw.get("description", ""), series=series)
 
 

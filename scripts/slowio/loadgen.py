@@ -43,13 +43,16 @@ def _dur(seconds: float) -> str:
     return f"{int(round(seconds * 1000))}ms"
 
 
-def loadgen_command(exe: Path, p: Point, port: int, json_path: Path, timeseries_path: Path) -> list[str]:
-    """loadgen's command line for point ``p`` against 127.0.0.1:port, writing its JSON and time series."""
+def loadgen_command(exe: Path, p: Point, port: int, json_path: Path, timeseries_path: Path,
+                    scrape_port: int | None = None) -> list[str]:
+    """loadgen's command line for point ``p`` against 127.0.0.1:port, writing its JSON and time series;
+    /metrics is scraped on ``scrape_port`` when given (a target's ``metrics on`` line), else on ``port``."""
     s = p.series
     base = f"http://127.0.0.1:{port}"
+    scrape = f"http://127.0.0.1:{scrape_port or port}/metrics"
     return [str(exe), "-t", str(s.loadgen_threads), "-c", str(p.concurrency),
             "-d", _dur(p.duration_s), "--warmup", _dur(p.warmup_s), "--timeout", _dur(s.timeout_s),
-            "--scrape", f"{base}/metrics", "--json", str(json_path), "--timeseries", str(timeseries_path),
+            "--scrape", scrape, "--json", str(json_path), "--timeseries", str(timeseries_path),
             "--path", s.path, "--no-progress", *s.extra_loadgen_args, base + "/"]
 
 

@@ -7,6 +7,9 @@ Written into RUN_DIR, each as PNG and SVG:
                             threads, busy threads, queue length and event-loop lag below)
   timeline/<point>.{png,svg} the same timeline for every overloaded or failed point, one file each
   rss.{png,svg}             server memory growth and RSS per in-flight request: threads (sync) vs coroutines (async)
+  dotnet_vs_model.{png,svg} only when the run has pairs (slowio.pairs): per pair, threads over time of .NET and
+                            of our model with the thread target's band around .NET's curve (top), and both
+                            throughputs, a 5 s rolling mean (bottom)
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from . import pairs as pairs_
 from .loadgen import TS_PREFIX, read_timeseries
 from .report import idle_rss_kb, rss_per_request_kb
 from .summary import measured, read_summary, series_of
@@ -390,6 +394,76 @@ def plot_rss(rows, run_dir: Path, formats: list[str]) -> list[Path]:
     return _save(fig, run_dir, "rss", formats)
 
 
+ROLLING_S = 5.0  # dotnet_vs_model.png: throughput as a rolling mean over this many seconds
+NET_COLOR, MODEL_COLOR = "#d62728", "#1f77b4"
+
+
+def _interval(ts: list[dict[str, Any]]) -> float:
+    """The sampling interval of a time series (1 s when it cannot tell)."""
+    t = [x["t_s"] for x in ts if x.get("t_s") is not None]
+    return min((b - a for a, b in zip(t, t[1:]) if b > a), default=1.0)
+
+
+def _pair_threads(ax, net_ts: list[dict[str, Any]], model_ts: list[dict[str, Any]]) -> None:
+    """Threads over time of .NET (with the target band around it) and of the model."""
+    col = pairs_.THREADS_COLUMN
+    net = [(x["t_s"], x[col]) for x in net_ts if x.get("t_s") is not None and x.get(col) is not None]
+    model = [(x["t_s"], x[col]) for x in model_ts if x.get("t_s") is not None and x.get(col) is not None]
+    if net:
+        t, v = [a for a, _ in net], [b for _, b in net]
+        tol = [pairs_.thread_tolerance(x) for x in v]
+        ax.fill_between(t, [x - d for x, d in zip(v, tol)], [x + d for x, d in zip(v, tol)], color=NET_COLOR,
+                        alpha=0.15, lw=0, label=f"target: .NET ± max({pairs_.THREADS_ABS:g}, "
+                                                 f"{pairs_.THREADS_REL:.0%})")
+        ax.plot(t, v, color=NET_COLOR, lw=2, label=".NET threadpool_threads")
+    if model:
+        ax.plot([a for a, _ in model], [b for _, b in model], color=MODEL_COLOR, lw=2, ls="--",
+                label="model threadpool_threads")
+    if not net and not model:
+        ax.text(0.5, 0.5, "no thread counts scraped", ha="center", va="center", transform=ax.transAxes)
+    ax.set_ylabel("pool threads")
+    ax.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.3)
+
+
+def _pair_throughput(ax, net_ts: list[dict[str, Any]], model_ts: list[dict[str, Any]]) -> None:
+    """Client req/s of both, as a ROLLING_S rolling mean."""
+    for ts, col, name, ls in ((net_ts, NET_COLOR, ".NET", "-"), (model_ts, MODEL_COLOR, "model", "--")):
+        rps = ts_series(ts, "rps")
+        if not rps:
+            continue
+        n = max(1, int(round(ROLLING_S / _interval(ts))))
+        ax.plot([x.get("t_s") for x in ts], _rolling_mean(rps, n), color=col, lw=2, ls=ls,
+                label=f"{name} req/s ({ROLLING_S:g} s rolling mean)")
+    ax.set_ylabel("requests/s")
+    ax.set_xlabel("time since start (s)")
+    ax.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.3)
+
+
+def plot_dotnet_vs_model(rows, run_dir: Path, formats: list[str]) -> list[Path]:
+    """dotnet_vs_model: one column per pair, threads over time (top) and throughput (bottom); nothing when the
+    run has no pair."""
+    found = pairs_.find_pairs(rows)
+    if not found:
+        return []
+    fig, axes = plt.subplots(2, len(found), figsize=(5.5 * len(found) + 1, 7.5), sharex="col", squeeze=False)
+    for j, pair in enumerate(found):
+        net_ts = read_timeseries(run_dir / "timeseries" / f"{pair.net['point']}.csv")
+        model_ts = read_timeseries(run_dir / "timeseries" / f"{pair.model['point']}.csv")
+        _pair_threads(axes[0][j], net_ts, model_ts)
+        _pair_throughput(axes[1][j], net_ts, model_ts)
+        axes[0][j].set_title(f"pair {pair.name}, C = {pair.concurrency:,}\n.NET: {pair.net['label']}\n"
+                             f"model: {pair.model['label']}", fontsize=9)
+        for ax in axes[:, j]:
+            if ax.get_lines():
+                ax.legend(fontsize=7, loc="upper left")
+    fig.suptitle(".NET's thread pool (ASP.NET Core) vs our model (server_sync): threads and throughput",
+                 fontsize=12)
+    fig.tight_layout()
+    return _save(fig, run_dir, "dotnet_vs_model", formats)
+
+
 def make_plots(run_dir: Path, formats: list[str]) -> list[Path]:
     """All plots of a run; returns the files written."""
     rows, _ = load_run(run_dir)
@@ -399,4 +473,5 @@ def make_plots(run_dir: Path, formats: list[str]) -> list[Path]:
     for paths in plot_timelines(rows, run_dir, formats).values():
         written += paths
     written += plot_rss(rows, run_dir, formats)
+    written += plot_dotnet_vs_model(rows, run_dir, formats)
     return written

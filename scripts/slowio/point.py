@@ -1,7 +1,11 @@
 """Running one point: start the server on port 0, run loadgen against it, SIGTERM the server, and say how it went.
 
   1. start the server (server_sync, server_async, or a command series' own server) and wait for its first stdout line, exactly
-     ``listening on 127.0.0.1:PORT``;
+     ``listening on 127.0.0.1:PORT``; a command series' server may print a second line
+     ``metrics on 127.0.0.1:PORT2`` (waited for up to METRICS_LINE_WAIT_S), and /metrics is then read there:
+     ASP.NET Core's Kestrel does its socket I/O on the thread pool, so when the pool starves its main port
+     stops answering /metrics too; the target serves the same text from a dedicated thread on that port.
+     Our own servers answer /metrics on their I/O thread and never print it, so nothing waits for them;
   2. read the server's /metrics once (baseline RSS);
   3. run loadgen (closed loop, keep-alive) with ``--scrape``, so the server's gauges land on the same timeline as
      the client's throughput and latency;
@@ -27,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from . import loadgen, prometheus
-from .grid import Point, command_argv
+from .grid import Point, command_argv, usable_cores
 
 # Binaries relative to the build directory (the CMake targets' output paths).
 BINARY_PATHS = {
@@ -37,6 +41,8 @@ BINARY_PATHS = {
 }
 
 LISTEN_RE = re.compile(r"^listening on 127\.0\.0\.1:(\d+)\s*$")
+METRICS_LINE_RE = re.compile(r"^metrics on 127\.0\.0\.1:(\d+)\s*$")
+METRICS_LINE_WAIT_S = 2.0  # a command series' optional second stdout line, after the listening line
 EXIT_OK, EXIT_DEADLOCK, EXIT_DRAIN_EXPIRED = 0, 4, 5
 
 # Every status a point can end with. "ok" means the run completed as planned (errors, if any, are in the
@@ -111,14 +117,15 @@ def server_command(p: Point, binaries: Binaries) -> list[str]:
         if s.model == "pool":
             cmd += ["--pool", s.pool]
             if s.pool == "elastic":
-                cmd += ["--min-threads", str(s.min_threads), "--max-threads", str(s.max_threads)]
+                # min_threads 0: the server's default (usable cores, as .NET), so no flag
+                cmd += (["--min-threads", str(s.min_threads)] if s.min_threads else []) + \
+                       ["--max-threads", str(s.max_threads)]
         if s.queue_limit:
             cmd += ["--queue-limit", str(s.queue_limit)]
-    else:
-        if s.antipattern != "none":
-            cmd += ["--antipattern", s.antipattern]
-        if s.deadlock_exit:
-            cmd += ["--deadlock-exit"]
+    if s.antipattern != "none":
+        cmd += ["--antipattern", s.antipattern]
+    if s.deadlock_exit:
+        cmd += ["--deadlock-exit"]
     return cmd + list(s.extra_server_args)
 
 
@@ -149,6 +156,12 @@ def pinning_plan(no_pin: bool) -> Pinning:
                    f"pinning: server on core {a}, loadgen on core {b} (taskset; {len(cores)} usable cores)")
 
 
+def server_cores(pinned: bool) -> int:
+    """The cores a point's server may run on: pinning_plan puts it on one core, else it has this process's
+    (what server_sync and .NET take as their default minimum of pool threads)."""
+    return 1 if pinned else usable_cores()
+
+
 @dataclass
 class PointResult:
     """How one point's run went, and what it measured (the input of its summary row)."""
@@ -164,6 +177,7 @@ class PointResult:
     timeseries: list[dict[str, Any]] | None = None
     wall_s: float = 0.0
     pinned: bool = False
+    metrics_port: int | None = None  # where /metrics was read (a target's "metrics on" port, else the main one)
 
     def fail(self, status: str, detail: str) -> None:
         """Records a failure; the first one (the worst cause, checked first) keeps the status."""
@@ -172,25 +186,51 @@ class PointResult:
         self.details.append(detail)
 
 
-class _LineReader(threading.Thread):
-    """Copies a pipe to a log file; the first line is handed to whoever waits on ``got_first``."""
+class LineReader(threading.Thread):
+    """Copies a pipe to a log file; its first KEEP lines (the listening line, a target's metrics line) are
+    handed to whoever waits on them with ``line``."""
+
+    KEEP = 2
 
     def __init__(self, pipe, log_path: Path):
         super().__init__(daemon=True)
         self.pipe, self.log_path = pipe, log_path
-        self.first_line: str | None = None
-        self.got_first = threading.Event()
+        self.lines: list[str] = []
+        self.closed = False  # the pipe reached EOF: no further line will come
+        self._cond = threading.Condition()
 
     def run(self) -> None:
         with open(self.log_path, "w", encoding="utf-8", errors="replace") as log:
             for raw in iter(self.pipe.readline, b""):
-                line = raw.decode("utf-8", "replace")
-                if self.first_line is None:
-                    self.first_line = line.rstrip("\r\n")
-                    self.got_first.set()
-                log.write(line)
+                text = raw.decode("utf-8", "replace")
+                with self._cond:
+                    if len(self.lines) < self.KEEP:
+                        self.lines.append(text.rstrip("\r\n"))
+                        self._cond.notify_all()
+                log.write(text)
                 log.flush()
-        self.got_first.set()
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
+
+    def line(self, index: int, timeout_s: float) -> str | None:
+        """Stdout line ``index`` (0-based, < KEEP), waiting up to timeout_s; None if none came by then."""
+        with self._cond:
+            self._cond.wait_for(lambda: len(self.lines) > index or self.closed, timeout=timeout_s)
+            return self.lines[index] if len(self.lines) > index else None
+
+
+def parse_metrics_line(line: str | None) -> int | None:
+    """The port of a ``metrics on 127.0.0.1:PORT`` line; None for anything else."""
+    m = METRICS_LINE_RE.match(line) if line is not None else None
+    return int(m.group(1)) if m else None
+
+
+def read_metrics_port(reader: LineReader, timeout_s: float | None = None) -> int | None:
+    """A target's optional second stdout line: the port its /metrics is served on (off the thread pool), or
+    None when the line after the listening line is something else or does not come within timeout_s
+    (default METRICS_LINE_WAIT_S)."""
+    return parse_metrics_line(reader.line(1, METRICS_LINE_WAIT_S if timeout_s is None else timeout_s))
 
 
 def _terminate(proc: subprocess.Popen, grace_s: float) -> tuple[int | None, bool]:
@@ -252,22 +292,35 @@ class _Files:
         return self.run_dir / "timeseries" / f"{self.point_id}.csv"
 
 
-def _start_server(cmd: list[str], files: _Files, res: PointResult
-                  ) -> tuple[subprocess.Popen, _LineReader, int] | None:
-    """Starts the server and reads its port from the listening line; None (and res says why) when it fails."""
+@dataclass
+class StartedServer:
+    """A server that printed its listening line: the process, its stdout reader and its ports."""
+
+    proc: subprocess.Popen
+    reader: LineReader
+    port: int
+    metrics_port: int  # where /metrics is read: the port of a "metrics on" line, else ``port``
+
+
+def start_server(cmd: list[str], files: _Files, res: PointResult, metrics_line: bool) -> StartedServer | None:
+    """Starts the server and reads its port from the listening line and, with ``metrics_line`` (command
+    series), the optional ``metrics on`` line after it; None (and res says why) when it fails."""
     try:
-        server = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=open(files.log("server.err"), "wb"),
-                                  stdin=subprocess.DEVNULL)
+        with open(files.log("server.err"), "wb") as err:  # the child keeps its own copy of the descriptor
+            server = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
     except OSError as e:
         res.fail("start_failed", f"cannot start server: {e.strerror}")
         return None
-    reader = _LineReader(server.stdout, files.log("server.out"))
+    reader = LineReader(server.stdout, files.log("server.out"))
     reader.start()
-    if reader.got_first.wait(timeout=START_TIMEOUT_S) and reader.first_line is not None:
-        m = LISTEN_RE.match(reader.first_line)
+    first = reader.line(0, START_TIMEOUT_S)
+    if first is not None:
+        m = LISTEN_RE.match(first)
         if m:
-            return server, reader, int(m.group(1))
-        res.details.append(f"unexpected first line {reader.first_line[:80]!r}")
+            port = int(m.group(1))
+            metrics_port = read_metrics_port(reader) if metrics_line else None
+            return StartedServer(server, reader, port, metrics_port or port)
+        res.details.append(f"unexpected first line {first[:80]!r}")
     code, _ = _terminate(server, 3.0)
     res.server_exit_code = code
     res.fail("start_failed", f"no listening line (server {exit_text(code)}){_colon(_tail(files.log('server.err')))}")
@@ -287,10 +340,11 @@ def _run_loadgen(cmd: list[str], files: _Files, hard_limit_s: float, res: PointR
         res.fail("loadgen_failed", f"cannot start loadgen: {e.strerror}")
 
 
-def _judge_server_exit(code: int | None, died_during_run: bool, killed: bool, grace_s: float, is_async: bool,
+def _judge_server_exit(code: int | None, died_during_run: bool, killed: bool, grace_s: float, ours: bool,
                        files: _Files, res: PointResult) -> None:
-    """The status the server's end gives the point, worst cause first."""
-    if code == EXIT_DEADLOCK or ((res.metrics_after.get("deadlock_detected") or 0) > 0 and is_async):
+    """The status the server's end gives the point, worst cause first (``deadlock_detected`` is believed from
+    our own servers only: a command target's metric of that name is not ours to interpret)."""
+    if code == EXIT_DEADLOCK or ((res.metrics_after.get("deadlock_detected") or 0) > 0 and ours):
         res.status = "deadlock"
         res.details.append("server exited 4: deadlock detected" if code == EXIT_DEADLOCK
                            else "deadlock_detected metric set")
@@ -334,18 +388,20 @@ def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> Poin
     res = PointResult(pinned=bool(pin.server))
     srv_cmd = pin.server + server_command(p, binaries)
     files.log("cmd.txt").write_text(" ".join(srv_cmd) + "\n")
-    started = _start_server(srv_cmd, files, res)
+    started = start_server(srv_cmd, files, res, metrics_line=p.series.server == "command")
     if started is None:
         res.wall_s = time.monotonic() - t0
         return res
-    server, reader, port = started
-    res.metrics_before = prometheus.scrape_metrics(port)
+    server, reader, port = started.proc, started.reader, started.port
+    res.metrics_port = started.metrics_port
+    res.metrics_before = prometheus.scrape_metrics(started.metrics_port)
     t_load = time.monotonic()
     died_at: list[float] = []
     watcher = threading.Thread(target=lambda: (server.wait(), died_at.append(time.monotonic() - t_load)),
                                daemon=True)
     watcher.start()
-    lg_cmd = pin.loadgen + loadgen.loadgen_command(binaries.loadgen, p, port, files.json, files.timeseries)
+    lg_cmd = pin.loadgen + loadgen.loadgen_command(binaries.loadgen, p, port, files.json, files.timeseries,
+                                                   scrape_port=started.metrics_port)
     with open(files.log("cmd.txt"), "a") as f:
         f.write(" ".join(lg_cmd) + "\n")
     _run_loadgen(lg_cmd, files, p.duration_s + p.series.timeout_s + 20.0, res)
@@ -354,12 +410,12 @@ def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> Poin
         watcher.join(timeout=1.0)
         res.server_died_after_s = round(died_at[0], 2) if died_at else None
     else:
-        res.metrics_after = prometheus.scrape_metrics(port)
+        res.metrics_after = prometheus.scrape_metrics(started.metrics_port)
     grace = p.series.latency_ms / 1000.0 + SHUTDOWN_EXTRA_S
     code, killed = _terminate(server, grace)
     res.server_exit_code = code
     reader.join(timeout=2.0)
-    _judge_server_exit(code, died_during_run, killed, grace, p.series.server == "async", files, res)
+    _judge_server_exit(code, died_during_run, killed, grace, p.series.server != "command", files, res)
     _read_outputs(files, res)
     res.wall_s = time.monotonic() - t0
     return res

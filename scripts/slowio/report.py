@@ -1,17 +1,20 @@
 """report.md of a sweep run: findings and the key-numbers table, every number computed from the run's files.
 
 The report embeds the plots written by slowio.plots (when present), a table of the key numbers per point, and
-one paragraph per finding. Standard library only.
+one paragraph per finding; a run with pairs (slowio.pairs: ASP.NET Core beside our model of its thread pool)
+gets a section comparing them. Standard library only.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 import statistics
 from pathlib import Path
 from typing import Any
 
+from . import pairs as pairs_
 from .loadgen import read_timeseries
 from .nginx import medians
 from .summary import ERROR_COLUMNS, measured, read_summary
@@ -83,7 +86,8 @@ def finding_sync_plateau(rows) -> str | None:
     """The fixed pool's plateau at N/L and its queue."""
     out = []
     for label, rs in _series(rows).items():
-        if rs[0]["server"] != "sync" or (rs[0].get("pool") == "elastic"):
+        if rs[0]["server"] != "sync" or rs[0].get("pool") == "elastic" or \
+                rs[0].get("antipattern") not in ("none", "", None):
             continue
         n = int(rs[0]["threads"])
         over = [r for r in rs if measured(r) and r["concurrency"] > n and r.get("throughput_rps")]
@@ -164,13 +168,14 @@ def finding_elastic(rows, run_dir: Path) -> str | None:
             continue
         top = max(ok, key=lambda r: r["concurrency"])
         g = _elastic_growth(run_dir, top)
-        if "queue-age" in str(top.get("extra_server_args") or ""):
-            rule = ("the pool injects one thread per 500 ms gate period while the oldest queued item has waited "
-                    "500 ms (server_sync --starvation-signal queue-age)")
-        else:
-            rule = ("the pool injects one thread per 500 ms gate period only while work is queued and nothing was "
-                    "dequeued for 500 ms (.NET's GateThread rule, which stops firing once completions arrive more "
-                    "often than every 500 ms)")
+        rule = ("the pool injects one thread per 500 ms gate period only while work is queued and nothing was "
+                "dequeued for 500 ms (.NET's GateThread rule, which stops firing once completions arrive more "
+                "often than every 500 ms)")
+        if top.get("antipattern") == "sync-over-async":
+            rule += (", and, as .NET's blocking adjustment, adds threads while workers are blocked waiting on "
+                     "work queued to the same pool (sync-over-async)")
+        if top.get("extra_server_args"):
+            rule += f"; extra server flags: `{top['extra_server_args']}`"
         text = (f"**{label} grows one thread at a time.** Starting from {f(top.get('min_threads'), 0)} threads, "
                 f"{rule}.")
         if g:
@@ -236,20 +241,31 @@ def finding_memory(rows) -> str | None:
             + "; ".join(parts) + ".")
 
 
+def _sync_over_async_cause(r) -> str:
+    """Why a sync-over-async row deadlocked, by server."""
+    if r["server"] == "sync":
+        return ("Every worker of the fixed pool blocks on a future whose completion is queued to that same pool, "
+                "so once all of them are blocked nothing runs the completions.")
+    return "The handler blocks its only io thread on a future whose completion needs that same thread."
+
+
 def finding_deadlock(rows) -> str | None:
-    """The sync-over-async demonstration."""
-    dl = [r for r in rows if r.get("expect") == "deadlock" or r.get("antipattern") == "sync-over-async"]
+    """The sync-over-async demonstrations: a detected deadlock, or a point expected to deadlock that did not.
+    (An elastic pool's sync-over-async point that ran normally recovered by growing: finding_elastic.)"""
+    dl = [r for r in rows if r.get("expect") == "deadlock" or r.get("status") == "deadlock"
+          or (r.get("antipattern") == "sync-over-async" and r.get("bound_model") in ("deadlock", "sync-over-async"))]
     if not dl:
         return None
     out = []
     for r in dl:
         if r["status"] == "deadlock":
             t = r.get("server_died_after_s")
-            out.append(f"**Sync-over-async deadlocks ({r['label']}, C = {f(r['concurrency'], 0)}).** The handler "
-                       f"blocks its only io thread on a future whose completion needs that same thread. The "
+            out.append(f"**Sync-over-async deadlocks ({r['label']}, C = {f(r['concurrency'], 0)}).** "
+                       f"{_sync_over_async_cause(r)} The "
                        f"watchdog detected it and the server exited with code {f(r.get('server_exit_code'), 0)}"
-                       + (f" {t:.1f} s after the load started (bound: 2 L + 1 s = "
-                          f"{(2 * r['latency_ms'] / 1000 + 1):.1f} s)" if t is not None else "")
+                       + (f" {t:.1f} s after the load started" if t is not None else "")
+                       + (f" (server_async's watchdog bound: 2 L + 1 s = {(2 * r['latency_ms'] / 1000 + 1):.1f} s)"
+                          if t is not None and r["server"] == "async" else "")
                        + f"; the client saw {f(r.get('ok'), 0)} successful responses and "
                        f"{f(r.get('errors_total'), 0)} errors ({_err_breakdown(r)}).")
         else:
@@ -318,6 +334,110 @@ def finding_failures(rows) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# .NET's thread pool vs our model (pairs)
+# ---------------------------------------------------------------------------------------------------------------
+
+DOTNET_PLOT = "dotnet_vs_model.png"
+KESTREL_CAUSE = ("Kestrel runs its own socket work (accepts, reads, response writes) on the same thread pool, in "
+                 "one FIFO global queue behind the blocked requests, so a starved .NET pool also stops writing the "
+                 "responses of requests that already finished; our server_sync does its socket I/O on a separate "
+                 "I/O thread.")
+
+
+def _signed(v: float | None, digits: int = 0) -> str:
+    """A difference with its sign ('+3', '−2', '0')."""
+    if v is None:
+        return "-"
+    return "0" if round(v, digits) == 0 else f"{v:+,.{digits}f}".replace("-", "−")
+
+
+def _yes(v: bool | None) -> str:
+    return "-" if v is None else ("yes" if v else "no")
+
+
+def _rel(v: float | None) -> str:
+    """A relative difference as a signed percentage."""
+    if v is None:
+        return "-"
+    return "∞" if math.isinf(v) else f"{100.0 * v:+.1f}%"
+
+
+def _threads_table(marks: list[pairs_.Mark]) -> list[str]:
+    lines = ["| t | .NET threads | model threads | model − .NET | target | within target? |",
+             "|---|---|---|---|---|---|"]
+    for m in marks:
+        tol = "-" if m.tolerance is None else f"±{m.tolerance:.3g}"
+        lines.append(f"| {m.t_s:g} s | {f(m.net, 0)} | {f(m.model, 0)} | {_signed(m.diff)} | {tol} | "
+                     f"{_yes(m.within)} |")
+    return lines
+
+
+def thread_verdict_line(v: pairs_.ThreadVerdict) -> str:
+    """'thread target met at k of n marks (worst: t = ..., .NET X vs model Y)'."""
+    text = f"thread target met at {v.met} of {v.judged} marks"
+    if v.worst is not None:
+        text += f" (worst: t = {v.worst.t_s:g} s, .NET {f(v.worst.net, 0)} vs model {f(v.worst.model, 0)})"
+    if v.missing:
+        text += f"; {v.missing} mark(s) without a thread count on one side"
+    return text
+
+
+def throughput_verdict_line(v: pairs_.ThroughputVerdict) -> str:
+    """'throughput: .NET A req/s vs model B req/s (differs by ...)'."""
+    text = f"throughput: .NET {f(v.net, 2)} req/s vs model {f(v.model, 2)} req/s"
+    rel = v.rel_diff
+    if rel is not None:
+        text += " (differs by " + ("∞" if math.isinf(rel) else f"{100.0 * abs(rel):.1f}%") + \
+                (f", model {'higher' if rel > 0 else 'lower'}" if rel else "") + ")"
+    return text
+
+
+def _pair_status(pair: pairs_.Pair) -> str:
+    """A sentence for pair rows that did not end normally (their throughput is not compared)."""
+    bad = [(who, r) for who, r in ((".NET", pair.net), ("model", pair.model)) if r.get("status") != "ok"]
+    return " ".join(f"The {who} point ended with status `{r['status']}`"
+                    + (f" ({r['detail']})" if r.get("detail") else "") + "." for who, r in bad)
+
+
+def pair_section(pair: pairs_.Pair, run_dir: Path) -> list[str]:
+    """One pair: the thread counts at every mark, the throughputs, the two verdict lines and, past 5%, why."""
+    marks = pairs_.thread_marks(pair, run_dir)
+    tv, xv = pairs_.thread_verdict(marks), pairs_.throughput_verdict(pair)
+    md = [f"### Pair `{pair.name}`, C = {f(pair.concurrency, 0)}: {pair.net['label']} (.NET) vs "
+          f"{pair.model['label']} (our model)", ""]
+    status = _pair_status(pair)
+    if status:
+        md += [status, ""]
+    md += _threads_table(marks) if marks else ["No thread counts: the run has no time series for this pair."]
+    window = f"the {f(xv.window_s, 0)} s window" if xv.window_s else "the window"
+    md += ["", f"| throughput over {window} | .NET | model | difference | within "
+               f"{pairs_.THROUGHPUT_REL:.0%}? |", "|---|---|---|---|---|",
+           f"| req/s | {f(xv.net, 2)} | {f(xv.model, 2)} | {_rel(xv.rel_diff)} | {_yes(xv.within)} |", ""]
+    md += [f"- {thread_verdict_line(tv)}", f"- {throughput_verdict_line(xv)}"]
+    if xv.within is False:
+        md += ["", KESTREL_CAUSE]
+    return md + [""]
+
+
+def section_dotnet_vs_model(rows, run_dir: Path) -> list[str]:
+    """The section comparing each pair's .NET point with our model's; [] when the run has no pair."""
+    found = pairs_.find_pairs(rows)
+    if not found:
+        return []
+    md = ["## .NET's thread pool vs our model", "",
+          "Each pair runs ASP.NET Core (the real .NET thread pool, a command series) and our model of it "
+          "(server_sync) under the same load. Targets: at every "
+          f"{pairs_.MARK_EVERY_S:g} s mark, |model − .NET| ≤ max({pairs_.THREADS_ABS:g}, "
+          f"{pairs_.THREADS_REL:.0%} of .NET) threads (`threadpool_threads` from each point's time series); "
+          f"throughput over the steady window within {pairs_.THROUGHPUT_REL:.0%}.", ""]
+    if (run_dir / DOTNET_PLOT).exists():
+        md += [f"![.NET's thread pool vs our model]({DOTNET_PLOT})", ""]
+    for pair in found:
+        md += pair_section(pair, run_dir)
+    return md
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -374,6 +494,7 @@ def generate(run_dir: Path) -> str:
     for para in findings:
         if para:
             md += [para, ""]
+    md += section_dotnet_vs_model(rows, run_dir)
     md += ["## Key numbers", "", table(rows), ""]
     plots = [("Throughput vs concurrency", "throughput.png"), ("Latency vs concurrency", "latency.png"),
              ("Starvation timelines", "starvation.png"), ("Memory: thread vs coroutine", "rss.png")]

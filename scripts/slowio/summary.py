@@ -2,7 +2,9 @@
 
 The README's column table documents every column; ``status`` is one of point.STATUSES and ``bound_model`` one
 of bound.BOUND_MODELS (the capacity model that ``capacity``, ``bound_rps`` and ``efficiency`` were computed
-with, and the rule the regression gate applies).
+with, and the rule the regression gate applies). ``pair`` is the grid's pair name (empty when none): the report
+compares the command row of a pair (.NET) with the other one (our model). An elastic series' ``min_threads`` is
+the minimum the server ran with: a grid's 0 (the server's default) is written as the cores it could run on.
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from . import InputError
-from .bound import bound_model, bound_rps, compute_capacity
+from .bound import bound_model, bound_rps, compute_capacity, default_min_threads
 from .grid import Point
 from .loadgen import ERROR_KEYS, number, server_peak
-from .point import MEASURED_STATUSES, PointResult
+from .point import MEASURED_STATUSES, PointResult, server_cores
 
 SUMMARY_COLUMNS = [
-    "run_id", "point", "label", "server", "model", "pool", "antipattern", "threads", "min_threads",
+    "run_id", "point", "label", "pair", "server", "model", "pool", "antipattern", "threads", "min_threads",
     "max_threads", "queue_limit", "concurrency", "latency_ms", "warmup_s", "window_s", "timeout_s",
     "expect", "status", "detail", "server_exit_code", "loadgen_exit_code",
     "throughput_rps", "capacity", "capacity_basis", "bound_model", "bound_rps", "efficiency",
@@ -31,8 +33,8 @@ SUMMARY_COLUMNS = [
     "server_rss_base_kb", "server_rss_kb", "rss_delta_kb", "rss_per_conn_kb", "rss_per_inflight_kb",
     "server_died_after_s", "wall_s", "pinned", "extra_server_args",
 ]
-TEXT_COLUMNS = {"run_id", "point", "label", "server", "model", "pool", "antipattern", "expect", "status", "detail",
-                "capacity_basis", "bound_model", "extra_server_args"}
+TEXT_COLUMNS = {"run_id", "point", "label", "pair", "server", "model", "pool", "antipattern", "expect", "status",
+                "detail", "capacity_basis", "bound_model", "extra_server_args"}
 NUMERIC_COLUMNS = set(SUMMARY_COLUMNS) - TEXT_COLUMNS  # any other column of a CSV is read as text
 ERROR_COLUMNS = [f"errors_{suffix}" for suffix in ERROR_KEYS.values()]
 
@@ -47,11 +49,13 @@ def measured(row: dict[str, Any]) -> bool:
     return row.get("status") in MEASURED_STATUSES
 
 
-def _config_cells(p: Point, run_id: str) -> dict[str, Any]:
+def _config_cells(p: Point, run_id: str, cores: int) -> dict[str, Any]:
+    """The configuration columns; ``cores``: what the server may run on (an elastic min_threads 0 is that)."""
     s = p.series
-    return dict(run_id=run_id, point=p.id, label=s.label, server=s.server, model=s.model, pool=s.pool,
-                antipattern=s.antipattern if s.server == "async" else "", threads=s.threads,
-                min_threads=s.min_threads, max_threads=s.max_threads, queue_limit=s.queue_limit,
+    min_threads = default_min_threads(s, cores) if s.min_threads is not None else None
+    return dict(run_id=run_id, point=p.id, label=s.label, pair=s.pair or "", server=s.server, model=s.model,
+                pool=s.pool, antipattern=s.antipattern if s.server in ("sync", "async") else "", threads=s.threads,
+                min_threads=min_threads, max_threads=s.max_threads, queue_limit=s.queue_limit,
                 concurrency=p.concurrency, latency_ms=s.latency_ms, warmup_s=p.warmup_s, window_s=s.window_s,
                 timeout_s=s.timeout_s, expect=s.expect, extra_server_args=" ".join(s.extra_server_args))
 
@@ -103,13 +107,14 @@ def _server_cells(res: PointResult, row: dict[str, Any]) -> None:
 def build_row(p: Point, run_id: str, res: PointResult) -> dict[str, Any]:
     """One summary.csv row from a point and the result of running it."""
     row: dict[str, Any] = {c: None for c in SUMMARY_COLUMNS}
-    row.update(_config_cells(p, run_id))
+    cores = server_cores(res.pinned)
+    row.update(_config_cells(p, run_id, cores))
     row.update(status=res.status, detail="; ".join(res.details), server_exit_code=res.server_exit_code,
                loadgen_exit_code=res.loadgen_exit_code, server_died_after_s=res.server_died_after_s,
                wall_s=round(res.wall_s, 2), pinned=res.pinned)
     _client_cells(res, row)
     _server_cells(res, row)
-    cap, basis = compute_capacity(p.series, p.concurrency, res.timeseries, p.warmup_s, p.duration_s)
+    cap, basis = compute_capacity(p.series, p.concurrency, res.timeseries, p.warmup_s, p.duration_s, cores)
     row["capacity"] = None if cap is None else round(cap, 3)
     row["capacity_basis"] = basis
     row["bound_model"] = bound_model(p.series)

@@ -20,6 +20,7 @@ ap.add_argument("-d", default="10s")
 ap.add_argument("--warmup", default="5s")
 ap.add_argument("--timeout", default="30s")
 ap.add_argument("--scrape")
+ap.add_argument("--scrape-interval", default="250ms")
 ap.add_argument("--json")
 ap.add_argument("--csv")
 ap.add_argument("--timeseries")
@@ -76,9 +77,10 @@ with open(a.timeseries, "w") as f:
     f.write("t_s,phase,rps,p50_us,p99_us,errors,server_threadpool_threads,server_threadpool_busy_threads,"
             "server_threadpool_queue_length,server_http_requests_in_flight,server_http_connections_open,"
             "server_eventloop_lag_max_ms,server_rss_kb\n")
-    steps = int(duration / 0.25)
+    step = secs(a.scrape_interval)
+    steps = int(round(duration / step))
     for i in range(steps + 1):
-        t = i * 0.25
+        t = i * step
         th = vals.get("threadpool_threads", 1)
         if "fake_capacity_model_elastic" in vals:
             th = min(a.c, 2 + int(2 * t))

@@ -2,8 +2,11 @@
 """A stand-in for server_sync / server_async in the suite's tests: same command line surface, no real load.
 
 It prints ``listening on 127.0.0.1:PORT``, serves GET /metrics (Prometheus text) with gauges under the real
-servers' metric names, exits 0 on SIGTERM, and exits 4 about 0.3 s after start when run as the async
-``sync-over-async`` anti-pattern with ``--deadlock-exit``. Environment knobs for failure tests:
+servers' metric names, exits 0 on SIGTERM, and exits 4 about 0.3 s after start when run as the
+``sync-over-async`` anti-pattern with ``--deadlock-exit`` (async, or the sync fixed pool). As the ASP.NET Core
+target, FAKE_SERVER_METRICS_LINE=1 prints a second line ``metrics on 127.0.0.1:PORT2``, serves /metrics there
+and answers /metrics on the main port with 503 (a starved Kestrel does not answer it at all);
+FAKE_SERVER_SECOND_LINE=TEXT prints TEXT as the second line instead. Environment knobs for failure tests:
 FAKE_SERVER_CRASH=1 (dies with SIGABRT 0.3 s after start), FAKE_SERVER_NO_LISTEN=1 (exits 3 at once),
 FAKE_SERVER_IGNORE_TERM=1 (ignores SIGTERM), FAKE_SERVER_DRAIN_EXPIRED=1 (exits 5 on SIGTERM, as a server whose
 drain bound expired with requests still in flight).
@@ -29,7 +32,7 @@ ap.add_argument("--max-connections", type=int, default=10000)
 ap.add_argument("--log-level", default="info")
 ap.add_argument("--model", default="pool")
 ap.add_argument("--pool", default="fixed")
-ap.add_argument("--min-threads", type=int, default=2)
+ap.add_argument("--min-threads", type=int, default=len(os.sched_getaffinity(0)))  # as server_sync
 ap.add_argument("--max-threads", type=int, default=1000)
 ap.add_argument("--queue-limit", type=int, default=0)
 ap.add_argument("--antipattern", default="none")
@@ -62,8 +65,16 @@ def metrics() -> str:
     return "# HELP fake\n" + "\n".join(lines) + "\n"
 
 
+METRICS_LINE = bool(os.environ.get("FAKE_SERVER_METRICS_LINE"))
+
+
 class H(http.server.BaseHTTPRequestHandler):
+    starved = False  # the main port of a target with a metrics line: /metrics does not answer there
+
     def do_GET(self):  # noqa: N802
+        if self.starved:
+            self.send_error(503, "starved")
+            return
         body = metrics().encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
@@ -75,18 +86,29 @@ class H(http.server.BaseHTTPRequestHandler):
         pass
 
 
-srv = http.server.ThreadingHTTPServer(("127.0.0.1", a.port), H)
+class Starved(H):
+    starved = True
+
+
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", a.port), Starved if METRICS_LINE else H)
 threading.Thread(target=srv.serve_forever, daemon=True).start()
+second_line = os.environ.get("FAKE_SERVER_SECOND_LINE")
+if METRICS_LINE:
+    side = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=side.serve_forever, daemon=True).start()
+    second_line = f"metrics on 127.0.0.1:{side.server_address[1]}"
 if os.environ.get("FAKE_SERVER_IGNORE_TERM"):
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 else:
     code = 5 if os.environ.get("FAKE_SERVER_DRAIN_EXPIRED") else 0
     signal.signal(signal.SIGTERM, lambda *_: os._exit(code))
 print(f"listening on 127.0.0.1:{srv.server_address[1]}", flush=True)
+if second_line is not None:
+    print(second_line, flush=True)
 if os.environ.get("FAKE_SERVER_CRASH"):
     time.sleep(0.3)
     os.kill(os.getpid(), signal.SIGABRT)
-if kind == "async" and a.antipattern == "sync-over-async" and a.deadlock_exit:
+if a.antipattern == "sync-over-async" and a.deadlock_exit and (kind == "async" or a.pool == "fixed"):
     time.sleep(0.3)
     print("deadlock detected: fake", file=sys.stderr, flush=True)
     os._exit(4)

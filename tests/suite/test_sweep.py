@@ -25,7 +25,7 @@ class Grid(unittest.TestCase):
     def test_shipped_grids_load(self):
         g = grid.load_grid(REPO / "bench" / "grid_default.json")
         pts = grid.expand_points(g)
-        self.assertEqual(len(pts), 21)
+        self.assertEqual(len(pts), 20)
         self.assertEqual(len({p.id for p in pts}), len(pts), "point ids must be unique")
         labels = {p.series.label for p in pts}
         for main in ("sync fixed N=10", "sync elastic min=2", "async K=1"):
