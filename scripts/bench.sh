@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's main command: set-up if needed, release build, the default side-by-side sweep
-# (sync N=10, sync elastic, async K=1 at L = 2 s; C in {1, 10, 11, 100, 1000, 10000}; the deadlock demo),
-# microbenchmarks, the nginx cross-check, plots and report. Results in results/<run-id>/ and results/latest/.
+# (sync N=10, sync elastic, async K=1 at L = 2 s; C in {1, 10, 11, 100, 1000, 10000}; the deadlock demo; where
+# dotnet is found, ASP.NET Core beside them and .NET's thread pool against our model), microbenchmarks, the
+# nginx cross-check, plots and report. Results in results/<run-id>/ and results/latest/.
 # Extra arguments are passed to sweep.py (e.g. --grid bench/grid_quick.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,12 @@ start=$(date +%s)
 echo "== release build"
 cmake --preset release >/dev/null
 # Only what the benchmark runs (the tests are test.sh's business): keeps a fresh clone within ~10 minutes.
-cmake --build --preset release --target server_sync server_async loadgen micro_bench
+targets=(server_sync server_async loadgen micro_bench)
+# The ASP.NET Core target exists when configure found dotnet (else the sweep skips its series by name).
+if cmake --build --preset release --target help | grep -q '^\.\.\. aspnetcore_target$'; then
+  targets+=(aspnetcore_target)
+fi
+cmake --build --preset release --target "${targets[@]}"
 
 run_id="$(date -u +%Y%m%dT%H%M%SZ)"
 out="results/${run_id}"

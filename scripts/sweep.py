@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from slowio import InputError  # noqa: E402  (the package next to this script)
 from slowio.cli import DEFAULT_GRID, REPO_ROOT, OneLineParser, add_binary_flags, hms  # noqa: E402
 from slowio.grid import expand_points, load_grid  # noqa: E402
-from slowio.point import Binaries, pinning_plan, server_command  # noqa: E402
+from slowio.point import Binaries, pinning_plan, server_command, skip_unavailable  # noqa: E402
 from slowio.run import estimate_seconds, refresh_latest, run_grid  # noqa: E402
 
 
@@ -81,6 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as e:
         err(f"sweep.py: {e}")
         return 2
+    points, skipped = skip_unavailable(points, binaries)
+    for sk in skipped:
+        err(f"sweep: skipped '{sk['label']}': {sk['reason']}")
+    if not points:
+        err("sweep.py: every point was skipped")
+        return 2
     pin = pinning_plan(args.no_pin)
     err(f"sweep: grid '{grid.name}', {len(points)} points, estimated "
         f"{hms(sum(estimate_seconds(p) for p in points))} (m:ss)")
@@ -98,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         err(f"sweep.py: bad --run-id {run_id!r}")
         return 2
     run_dir = args.results_dir / run_id
-    rows, machine = run_grid(grid, points, run_dir, run_id, binaries, pin, args.build_dir, log=err)
+    rows, machine = run_grid(grid, points, run_dir, run_id, binaries, pin, args.build_dir, log=err,
+                             skipped=skipped)
     statuses: dict[str, int] = {}
     for r in rows:
         statuses[r["status"]] = statuses.get(r["status"], 0) + 1

@@ -59,6 +59,7 @@ class Series:
     expect: str = "ok"                 # "ok" or "deadlock" (what the regression gate and report expect)
     bound_model: str | None = None     # force the capacity model (FORCED_BOUND_MODELS); None: derived
     pair: str | None = None            # compared with the other series of this pair (command = .NET, ours = model)
+    optional: bool = False             # command: skipped (not an error) when its program or build output is missing
     latency_ms: int = 2000
     jitter: str = "none"
     warmup_s: float = 2.0
@@ -179,6 +180,10 @@ def _validate_kind(s: dict[str, Any], where: str) -> None:
     """Server, model, pool, antipattern, expect and bound_model; fills the elastic pool's and async's fields."""
     if s["server"] not in ("sync", "async", "command"):
         raise InputError(f"{where}: 'server' must be 'sync', 'async' or 'command', got {s['server']!r}")
+    if not isinstance(s["optional"], bool):
+        raise InputError(f"{where}: 'optional' must be true or false")
+    if s["optional"] and s["server"] != "command":
+        raise InputError(f"{where}: 'optional' applies to command series only (our servers are always built)")
     if s["server"] == "command":
         _validate_command(s, where)
     elif s["command"] is not None:

@@ -89,15 +89,40 @@ class Binaries:
         need = {self.loadgen} | {self.server(p.series.server) for p in points if p.series.server != "command"}
         gone = {str(b) for b in need if not (b.is_file() and os.access(b, os.X_OK))}
         for p in points:
-            if p.series.server != "command":
-                continue
-            argv = server_command(p, self)
-            if not shutil.which(argv[0]):
-                gone.add(argv[0])
-            # What the template places in the build tree (a dll, a jar, a script) must have been built.
-            words = p.series.command.split()
-            gone |= {arg for word, arg in zip(words[1:], argv[1:]) if "{build_dir" in word and not Path(arg).exists()}
+            gone |= set(self.missing_for_command(p))
         return sorted(gone)
+
+    def missing_for_command(self, p: Point) -> list[str]:
+        """What a command series' point needs and does not find: its program on PATH, or a file its template
+        places in the build tree (a dll, a jar, a script); empty for our own servers."""
+        if p.series.server != "command":
+            return []
+        argv = server_command(p, self)
+        gone = [] if shutil.which(argv[0]) else [argv[0]]
+        words = p.series.command.split()
+        gone += [arg for word, arg in zip(words[1:], argv[1:]) if "{build_dir" in word and not Path(arg).exists()]
+        return gone
+
+
+def skip_unavailable(points: list[Point], binaries: Binaries) -> tuple[list[Point], list[dict[str, str]]]:
+    """Drops the points of ``optional`` command series whose program or build output is missing (the ASP.NET
+    Core series on a machine without dotnet), and the other half of their pair, which has nothing to be
+    compared with. Returns (points to run, [{"label", "reason"}] once per skipped series)."""
+    reasons: dict[str, str] = {}
+    for p in points:
+        if p.series.optional and p.series.label not in reasons:
+            gone = binaries.missing_for_command(p)
+            if gone:
+                what = gone[0]
+                reasons[p.series.label] = (f"{what} not found" if what == server_command(p, binaries)[0]
+                                           else f"{what} not built")
+    dropped_pairs = {p.series.pair: reasons[p.series.label] for p in points
+                     if p.series.label in reasons and p.series.pair}
+    for p in points:
+        if p.series.pair in dropped_pairs and p.series.label not in reasons:
+            reasons[p.series.label] = f"its .NET pair was skipped ({dropped_pairs[p.series.pair]})"
+    kept = [p for p in points if p.series.label not in reasons]
+    return kept, [{"label": label, "reason": reason} for label, reason in reasons.items()]
 
 
 def server_command(p: Point, binaries: Binaries) -> list[str]:

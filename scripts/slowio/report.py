@@ -344,6 +344,26 @@ KESTREL_CAUSE = ("Kestrel runs its own socket work (accepts, reads, response wri
                  "I/O thread.")
 
 
+HILL_CLIMBING_CAUSE = (
+    "Where the counts part, .NET's hill climbing has made a climbing move our model has not made yet: a move needs "
+    "8 samples, each closed only once it holds (threads − 1) / 15% completed work items, and Kestrel's own socket "
+    "work (the connection ramp's accepts and reads, the reconnects after client timeouts) counts as completed items "
+    "too, so .NET's samples fill sooner than those of our model, whose pool runs only the requests; our model makes "
+    "the same move later (server_sync/README.md).")
+
+
+def first_departure(marks: list[pairs_.Mark]) -> str | None:
+    """'from t = X s (.NET A → B threads in the 5 s before)': where the model first leaves the target band."""
+    prev = None
+    for m in marks:
+        if m.within is False:
+            grew = f" (.NET {f(prev.net, 0)} → {f(m.net, 0)} threads since t = {prev.t_s:g} s)" \
+                if prev is not None and prev.net is not None and m.net is not None else ""
+            return f"from t = {m.t_s:g} s{grew}"
+        prev = m
+    return None
+
+
 def _signed(v: float | None, digits: int = 0) -> str:
     """A difference with its sign ('+3', '−2', '0')."""
     if v is None:
@@ -414,6 +434,9 @@ def pair_section(pair: pairs_.Pair, run_dir: Path) -> list[str]:
                f"{pairs_.THROUGHPUT_REL:.0%}? |", "|---|---|---|---|---|",
            f"| req/s | {f(xv.net, 2)} | {f(xv.model, 2)} | {_rel(xv.rel_diff)} | {_yes(xv.within)} |", ""]
     md += [f"- {thread_verdict_line(tv)}", f"- {throughput_verdict_line(xv)}"]
+    departure = first_departure(marks)
+    if departure and pair.model.get("antipattern") != "sync-over-async":  # HC is skipped while blocking adjusts
+        md += ["", f"Threads part {departure}. " + HILL_CLIMBING_CAUSE]
     if xv.within is False:
         md += ["", KESTREL_CAUSE]
     return md + [""]
@@ -481,6 +504,7 @@ def generate(run_dir: Path) -> str:
                                                                      else "")),
             ("pinning", machine.get("pinning"))]
     md += [f"- **{k}**: {v}" for k, v in mach if v]
+    md += [f"- **skipped**: {sk.get('label')} ({sk.get('reason')})" for sk in machine.get("skipped_series") or []]
     md += ["", "How to read it: every point is a closed loop of C keep-alive connections (loadgen) against one "
            "server whose store call takes L. The **bound** is Little's law: min(C, capacity) / L requests per "
            "second, where capacity is N worker threads for the sync fixed pool, the threads the elastic pool "

@@ -77,10 +77,14 @@ def run_points(points: list[Point], run_dir: Path, binaries: Binaries, pin: Pinn
 
 
 def run_grid(grid: Grid, points: list[Point], run_dir: Path, run_id: str, binaries: Binaries, pin: Pinning,
-             build_dir: Path, log: Callable[[str], None] = print) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Runs ``points`` of ``grid`` into run_dir with machine.json and grid.json; returns (rows, machine info)."""
+             build_dir: Path, log: Callable[[str], None] = print, skipped: list[dict[str, str]] | None = None
+             ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Runs ``points`` of ``grid`` into run_dir with machine.json and grid.json; returns (rows, machine info).
+    ``skipped`` (series left out because their program is missing) is recorded in machine.json's
+    ``skipped_series`` for the report."""
     run_dir.mkdir(parents=True, exist_ok=True)
     machine = machine_info(build_dir, pin.message)
+    machine["skipped_series"] = list(skipped or [])
     (run_dir / "machine.json").write_text(json.dumps(machine, indent=2) + "\n")
     (run_dir / "grid.json").write_text(grid.as_json())
     if machine["build_type"] not in ("Release", "unknown"):

@@ -314,6 +314,30 @@ class Section(unittest.TestCase):
         self.assertIn("throughput: .NET 9.15 req/s vs model 12.07 req/s (differs by 31.9%, model higher)", text)
         self.assertIn(report.KESTREL_CAUSE, text)
         self.assertEqual(self.md.count(report.KESTREL_CAUSE), 1)
+        # the blocking adjustment, not hill climbing, drives the sync-over-async pair: no hill-climbing cause
+        self.assertNotIn(report.HILL_CLIMBING_CAUSE, self.md)
+
+    def test_hill_climbing_cause_where_the_blocking_pair_parts(self):
+        marks = [pairs.Mark(5, 4, 5), pairs.Mark(10, 7, 6), pairs.Mark(15, 18, 6), pairs.Mark(20, 19, 7)]
+        self.assertEqual(report.first_departure(marks), "from t = 15 s (.NET 7 → 18 threads since t = 10 s)")
+        self.assertIsNone(report.first_departure(marks[:2]))
+        with tempfile.TemporaryDirectory() as d:
+            shutil.copytree(RUN, Path(d) / "run")
+            ts = Path(d) / "run" / "timeseries"
+            net = next(p for p in ts.iterdir() if "aspnetcore-sync-" in p.name and "over" not in p.name)
+            lines = net.read_text().splitlines()
+            cols = lines[0].split(",")
+            i, t = cols.index("server_threadpool_threads"), cols.index("t_s")
+            out = [lines[0]]
+            for ln in lines[1:]:
+                c = ln.split(",")
+                if float(c[t]) >= 50:
+                    c[i] = str(float(c[i]) + 20)  # .NET jumps by 20 threads at 50 s
+                out.append(",".join(c))
+            net.write_text("\n".join(out) + "\n")
+            md = report.generate(Path(d) / "run")
+        self.assertIn("Threads part from t = 50 s", md)
+        self.assertEqual(md.count(report.HILL_CLIMBING_CAUSE), 1)
 
     def test_numbers_come_from_the_files(self):
         # the same section from a copy whose .NET thread curve and throughput were changed says the new numbers
