@@ -31,9 +31,9 @@ if [[ -f results/micro_baseline.json ]]; then
   /usr/bin/python3 scripts/compare_micro.py results/micro_baseline.json "${out}/micro.json" || true
 fi
 
-echo "== /health against nginx, without and with pipelining (crosscheck_nginx.py, ~1 min)"
+echo "== /health against nginx, without and with pipelining (crosscheck_nginx.py, ~40 s)"
 if ! /usr/bin/python3 scripts/crosscheck_nginx.py --server-async build/release/server_async/server_async \
-    --rounds 3 --pipeline 1 16 --csv "${out}/crosscheck_nginx.csv"; then
+    --rounds 2 --pipeline 1 16 --csv "${out}/crosscheck_nginx.csv"; then
   echo "== crosscheck_nginx.py failed (reason above): the report leaves it out"
 fi
 

@@ -168,19 +168,22 @@ def finding_elastic(rows, run_dir: Path) -> str | None:
             continue
         top = max(ok, key=lambda r: r["concurrency"])
         g = _elastic_growth(run_dir, top)
-        rule = ("the pool injects one thread per 500 ms gate period only while work is queued and nothing was "
-                "dequeued for 500 ms (.NET's GateThread rule, which stops firing once completions arrive more "
-                "often than every 500 ms)")
+        rule = ("the pool injects one thread per 500 ms gate period only while work is queued and no work item "
+                "completed for more than 500 ms (.NET's GateThread rule, which stops firing once completions "
+                "arrive more often than every 500 ms), plus .NET's hill climbing")
         if top.get("antipattern") == "sync-over-async":
-            rule += (", and, as .NET's blocking adjustment, adds threads while workers are blocked waiting on "
+            rule += ("; as .NET's blocking adjustment, it adds threads while workers are blocked waiting on "
                      "work queued to the same pool (sync-over-async)")
         if top.get("extra_server_args"):
             rule += f"; extra server flags: `{top['extra_server_args']}`"
-        text = (f"**{label} grows one thread at a time.** Starting from {f(top.get('min_threads'), 0)} threads, "
+        blocking = top.get("antipattern") == "sync-over-async"
+        how = "grows by the blocking adjustment" if blocking else "grows one thread at a time"
+        text = (f"**{label} {how}.** Starting from {f(top.get('min_threads'), 0)} threads, "
                 f"{rule}.")
         if g:
             text += (f" At C = {f(top['concurrency'], 0)} it went from {f(g[0], 0)} to {f(g[1], 0)} threads in the "
-                     f"run, {f(g[2], 2)} threads/s (the heuristic's ceiling is 2/s)")
+                     f"run, {f(g[2], 2)} threads/s (the " + ("blocking adjustment's ceiling is 4/s, one per 250 ms"
+                                                       if blocking else "starvation gate's ceiling is 2/s") + ")")
         elif top.get("peak_threads") is not None:
             text += f" At C = {f(top['concurrency'], 0)} it peaked at {f(top['peak_threads'], 0)} threads"
         text += (f"; its throughput, {f(top.get('throughput_rps'), 2)} req/s, is {pct(top.get('efficiency'))} "
@@ -438,8 +441,32 @@ def pair_section(pair: pairs_.Pair, run_dir: Path) -> list[str]:
     if departure and pair.model.get("antipattern") != "sync-over-async":  # HC is skipped while blocking adjusts
         md += ["", f"Threads part {departure}. " + HILL_CLIMBING_CAUSE]
     if xv.within is False:
-        md += ["", KESTREL_CAUSE]
+        md += ["", throughput_cause(xv, pair)]
     return md + [""]
+
+
+FEW_RESPONSES = 50  # below this many responses in the window on both sides, a 5% target measures noise
+
+
+def throughput_cause(xv: pairs_.ThroughputVerdict, pair: pairs_.Pair) -> str:
+    """Why the throughputs differ by more than 5%, from the numbers: too few responses to compare, Kestrel's
+    socket work on the starved pool (.NET lower), or no known cause (model lower with enough responses)."""
+    window = xv.window_s or 0.0
+    n_net, n_model = (round((v or 0.0) * window) for v in (xv.net, xv.model))
+    if window and max(n_net, n_model) < FEW_RESPONSES:
+        timeout = pair.model.get("timeout_s")
+        gives_up = f"the client gives up after {f(timeout, 0)} s, so " if timeout else ""
+        return (f"Both pools are starved: {gives_up}each side delivered only about {f(n_net, 0)} (.NET) and "
+                f"{f(n_model, 0)} (model) responses in {f(window, 0)} s, a difference of "
+                f"{f(abs(n_net - n_model), 0)} request(s); a 5% target is not meaningful on so few. "
+                f"{KESTREL_CAUSE}" if n_net < n_model else
+                f"Both pools are starved: {gives_up}each side delivered only about {f(n_net, 0)} (.NET) and "
+                f"{f(n_model, 0)} (model) responses in {f(window, 0)} s, a difference of "
+                f"{f(abs(n_net - n_model), 0)} request(s); a 5% target is not meaningful on so few.")
+    if (xv.net or 0.0) < (xv.model or 0.0):
+        return KESTREL_CAUSE
+    return ("Our model served fewer requests than .NET with the same threads; the run does not show why (compare "
+            "the two time series).")
 
 
 def section_dotnet_vs_model(rows, run_dir: Path) -> list[str]:

@@ -238,17 +238,29 @@ TEST_CASE("elastic: at 80% CPU or more the threshold is goal x 1000 ms", "[worke
 
 namespace {
 /// Items that each block on a completion posted to the same pool (sync-over-async), released by the test.
+/// Declare it after the pool: its destructor joins the posting threads, which still touch the pool after the
+/// completion they posted has run.
 struct BlockedOnPool {
     WorkerPool& pool;
     Gate release;
     std::atomic<int> done{0};
+    std::mutex mutex;
+    std::vector<std::thread> posters;
+    ~BlockedOnPool() {
+        release.release();
+        std::lock_guard lock(mutex);
+        for (auto& t : posters) t.join();
+    }
     WorkerPool::Task item() {
         return [this] {
             auto finished = std::make_shared<Gate>();
-            std::thread([this, finished] {
-                release.wait();
-                pool.post_completion([finished] { finished->release(); });
-            }).detach();
+            {
+                std::lock_guard lock(mutex);
+                posters.emplace_back([this, finished] {
+                    release.wait();
+                    pool.post_completion([finished] { finished->release(); });
+                });
+            }
             const bool counted = pool.notify_blocked();
             finished->wait();
             if (counted) pool.notify_unblocked();
@@ -263,7 +275,7 @@ TEST_CASE("elastic: the blocking adjustment jumps to min + cores, then adds thre
     ManualClock clock;
     auto o = elastic(clock, 2, 100);  // cores = 2
     WorkerPool pool(o);
-    BlockedOnPool blocked{pool, {}, {}};
+    BlockedOnPool blocked{pool, {}, {}, {}, {}};
     for (int i = 0; i < 40; ++i) REQUIRE(pool.try_submit(blocked.item()));
     REQUIRE(eventually([&] { return pool.blocked() == 2; }));
     CHECK_FALSE(pool.notify_blocked());  // not a worker of this pool: not counted
@@ -394,7 +406,7 @@ TEST_CASE("elastic: the gate thread injects in real time, by starvation and by t
         o.max_threads = 50;
         o.cores = 2;
         WorkerPool pool(o);
-        BlockedOnPool blocked{pool, {}, {}};
+        BlockedOnPool blocked{pool, {}, {}, {}, {}};
         for (int i = 0; i < 12; ++i) REQUIRE(pool.try_submit(blocked.item()));
         // 1 + 2 without delay, then 25 ms, 25 ms, 50 ms, ...: 8 threads well inside a 500 ms gate period on
         // an idle box; the deadline is for a loaded one.

@@ -7,6 +7,7 @@ import io
 import json
 import re
 import shutil
+import types
 import tempfile
 import time
 import unittest
@@ -316,6 +317,16 @@ class Section(unittest.TestCase):
         self.assertEqual(self.md.count(report.KESTREL_CAUSE), 1)
         # the blocking adjustment, not hill climbing, drives the sync-over-async pair: no hill-climbing cause
         self.assertNotIn(report.HILL_CLIMBING_CAUSE, self.md)
+
+    def test_throughput_cause_from_the_numbers(self):
+        pair = types.SimpleNamespace(model={"timeout_s": 11})
+        few = report.throughput_cause(pairs.ThroughputVerdict(0.35, 0.27, 60), pair)
+        self.assertIn("about 21 (.NET) and 16 (model) responses in 60 s, a difference of 5 request(s)", few)
+        self.assertIn("the client gives up after 11 s", few)
+        self.assertNotIn(report.KESTREL_CAUSE, few)  # .NET delivered more: Kestrel's I/O is not the reason
+        self.assertIn(report.KESTREL_CAUSE, report.throughput_cause(pairs.ThroughputVerdict(0.1, 0.3, 60), pair))
+        self.assertEqual(report.throughput_cause(pairs.ThroughputVerdict(5.0, 8.0, 60), pair), report.KESTREL_CAUSE)
+        self.assertIn("does not show why", report.throughput_cause(pairs.ThroughputVerdict(8.0, 5.0, 60), pair))
 
     def test_hill_climbing_cause_where_the_blocking_pair_parts(self):
         marks = [pairs.Mark(5, 4, 5), pairs.Mark(10, 7, 6), pairs.Mark(15, 18, 6), pairs.Mark(20, 19, 7)]

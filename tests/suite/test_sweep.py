@@ -25,10 +25,10 @@ class Grid(unittest.TestCase):
     def test_shipped_grids_load(self):
         g = grid.load_grid(REPO / "bench" / "grid_default.json")
         pts = grid.expand_points(g)
-        self.assertEqual(len(pts), 29)
+        self.assertEqual(len(pts), 28)
         optional = [p for p in pts if p.series.optional]
         self.assertEqual({p.series.server for p in optional}, {"command"})
-        self.assertEqual(len(optional), 7)  # ASP.NET Core: async x3, sync min=10 x2, the two pairs' .NET side
+        self.assertEqual(len(optional), 6)  # ASP.NET Core: async x2, sync min=10 x2, the two pairs' .NET side
         self.assertEqual(len({p.id for p in pts}), len(pts), "point ids must be unique")
         labels = {p.series.label for p in pts}
         for main in ("sync fixed N=10", "sync elastic min=2", "async K=1"):
