@@ -348,11 +348,11 @@ KESTREL_CAUSE = ("Kestrel runs its own socket work (accepts, reads, response wri
 
 
 HILL_CLIMBING_CAUSE = (
-    "Where the counts part, .NET's hill climbing has made a climbing move our model has not made yet: a move needs "
-    "8 samples, each closed only once it holds (threads − 1) / 15% completed work items, and Kestrel's own socket "
-    "work (the connection ramp's accepts and reads, the reconnects after client timeouts) counts as completed items "
-    "too, so .NET's samples fill sooner than those of our model, whose pool runs only the requests; our model makes "
-    "the same move later (server_sync/README.md).")
+    "hill climbing made its first climbing move on one side and not (yet) on the other: a move needs 8 samples, "
+    "each closed on a completed work item once it holds (threads − 1) / 15% of them, at random 10–200 ms "
+    "intervals, so when the first move comes varies from run to run (between 20 s and 100 s in our runs, on either "
+    "side); Kestrel's own socket work (accepts, reads, the reconnects after client timeouts) also counts as "
+    "completed items in .NET's pool, ours runs only the requests (server_sync/README.md).")
 
 
 def first_departure(marks: list[pairs_.Mark]) -> str | None:
@@ -360,8 +360,9 @@ def first_departure(marks: list[pairs_.Mark]) -> str | None:
     prev = None
     for m in marks:
         if m.within is False:
-            grew = f" (.NET {f(prev.net, 0)} → {f(m.net, 0)} threads since t = {prev.t_s:g} s)" \
-                if prev is not None and prev.net is not None and m.net is not None else ""
+            grew = (f" (since t = {prev.t_s:g} s: .NET {f(prev.net, 0)} → {f(m.net, 0)}, model "
+                    f"{f(prev.model, 0)} → {f(m.model, 0)} threads)"
+                    if prev is not None and None not in (prev.net, m.net, prev.model, m.model) else "")
             return f"from t = {m.t_s:g} s{grew}"
         prev = m
     return None
@@ -439,7 +440,9 @@ def pair_section(pair: pairs_.Pair, run_dir: Path) -> list[str]:
     md += [f"- {thread_verdict_line(tv)}", f"- {throughput_verdict_line(xv)}"]
     departure = first_departure(marks)
     if departure and pair.model.get("antipattern") != "sync-over-async":  # HC is skipped while blocking adjusts
-        md += ["", f"Threads part {departure}. " + HILL_CLIMBING_CAUSE]
+        ahead = next((m for m in marks if m.within is False), None)
+        who = "our model" if ahead is not None and (ahead.diff or 0) > 0 else ".NET"
+        md += ["", f"Threads part {departure}, {who} ahead: " + HILL_CLIMBING_CAUSE]
     if xv.within is False:
         md += ["", throughput_cause(xv, pair)]
     return md + [""]

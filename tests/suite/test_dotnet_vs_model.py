@@ -330,7 +330,7 @@ class Section(unittest.TestCase):
 
     def test_hill_climbing_cause_where_the_blocking_pair_parts(self):
         marks = [pairs.Mark(5, 4, 5), pairs.Mark(10, 7, 6), pairs.Mark(15, 18, 6), pairs.Mark(20, 19, 7)]
-        self.assertEqual(report.first_departure(marks), "from t = 15 s (.NET 7 → 18 threads since t = 10 s)")
+        self.assertEqual(report.first_departure(marks), "from t = 15 s (since t = 10 s: .NET 7 → 18, model 6 → 6 threads)")
         self.assertIsNone(report.first_departure(marks[:2]))
         with tempfile.TemporaryDirectory() as d:
             shutil.copytree(RUN, Path(d) / "run")
@@ -348,6 +348,7 @@ class Section(unittest.TestCase):
             net.write_text("\n".join(out) + "\n")
             md = report.generate(Path(d) / "run")
         self.assertIn("Threads part from t = 50 s", md)
+        self.assertIn(".NET ahead: hill climbing made its first climbing move", md)
         self.assertEqual(md.count(report.HILL_CLIMBING_CAUSE), 1)
 
     def test_numbers_come_from_the_files(self):
