@@ -107,12 +107,13 @@ void Watchdog::run() {
 
 void Watchdog::report_deadlock(std::chrono::nanoseconds silent_for) {
     detected_.store(true);
+    // The status file and the gauge first: whoever reacts to the log line finds them already set.
+    deadlock_gauge_.Set(1);
+    write_status(true);
     log(LogLevel::error,
         "deadlock detected: the event loop made no progress (no lag tick, no response) for {:.3f} s "
         "(bound 2*L+1s = {:.3f} s); every io thread is blocked{}",
         seconds(silent_for), seconds(config_.bound), config_.context);
-    deadlock_gauge_.Set(1);
-    write_status(true);
     if (config_.exit_on_deadlock) {
         log(LogLevel::error, "--deadlock-exit: exiting with code {}", exit_code::deadlock);
         exit_now(exit_code::deadlock);
