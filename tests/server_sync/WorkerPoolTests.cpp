@@ -351,23 +351,22 @@ TEST_CASE("deadlocked(): every worker blocked and no thread can be added", "[wor
         REQUIRE(eventually([&] { return pool.completed() == 3; }));
         CHECK_FALSE(pool.deadlocked());
     }
-    SECTION("elastic pool below its maximum: not deadlocked, it can still add a thread") {
+    // Two elastic workers both blocked: deadlocked only when the maximum keeps the pool from adding a thread.
+    auto two_blocked_deadlocked = [&](std::size_t max_threads) {
         ManualClock clock;
-        WorkerPool pool(elastic(clock, 2, 8));
+        WorkerPool pool(elastic(clock, 2, max_threads));
         for (int i = 0; i < 2; ++i) REQUIRE(pool.try_submit(blocking(pool, gate)));
         REQUIRE(eventually([&] { return pool.blocked() == 2; }));
-        CHECK_FALSE(pool.deadlocked());
+        const bool deadlocked = pool.deadlocked();
         gate.release();
         REQUIRE(eventually([&] { return pool.completed() == 2; }));
+        return deadlocked;
+    };
+    SECTION("elastic pool below its maximum: not deadlocked, it can still add a thread") {
+        CHECK_FALSE(two_blocked_deadlocked(8));
     }
     SECTION("elastic pool at its maximum: deadlocked") {
-        ManualClock clock;
-        WorkerPool pool(elastic(clock, 2, 2));
-        for (int i = 0; i < 2; ++i) REQUIRE(pool.try_submit(blocking(pool, gate)));
-        REQUIRE(eventually([&] { return pool.blocked() == 2; }));
-        CHECK(pool.deadlocked());
-        gate.release();
-        REQUIRE(eventually([&] { return pool.completed() == 2; }));
+        CHECK(two_blocked_deadlocked(2));
     }
 }
 
