@@ -13,6 +13,8 @@ Modules:
   gate       the regression gate's checks and verdicts
   pairs      .NET's thread pool vs our model: paired series, their thread and throughput targets
   report     report.md's findings and tables
+  claims     report.md's first section: each folklore claim, its figures, its rule and the computed verdict
+  fmt        numbers as the report writes them
   plots      the plots (matplotlib: imported only by plot.py)
   nginx      the nginx cross-check's medians (crosscheck_nginx.py's rows, in report.md)
 

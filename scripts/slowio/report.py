@@ -1,6 +1,7 @@
 """report.md of a sweep run: findings and the key-numbers table, every number computed from the run's files.
 
-The report embeds the plots written by slowio.plots (when present), a table of the key numbers per point, and
+The report opens with the claims table (slowio.claims: each folklore statement, its figures and a computed
+verdict), then embeds the plots written by slowio.plots (when present), a table of the key numbers per point, and
 one paragraph per finding; a run with pairs (slowio.pairs: ASP.NET Core beside our model of its thread pool)
 gets a section comparing them. Standard library only.
 """
@@ -12,38 +13,14 @@ import json
 import math
 import statistics
 from pathlib import Path
-from typing import Any
 
+from . import claims as claims_
 from . import pairs as pairs_
+from .fmt import f, ms, pct
 from .loadgen import read_timeseries
 from .nginx import medians
 from .summary import ERROR_COLUMNS, measured, read_summary
 from .summary import series_of as _series
-
-
-def f(v: Any, digits: int = 1, unit: str = "") -> str:
-    """A number for prose/tables: thousands separators, '-' for missing."""
-    if v is None:
-        return "-"
-    if isinstance(v, float) and digits == 0:
-        v = round(v)
-    if isinstance(v, (int,)) or (isinstance(v, float) and v.is_integer() and abs(v) >= 100):
-        return f"{int(v):,}{unit}"
-    return f"{v:,.{digits}f}{unit}"
-
-
-def pct(v: float | None) -> str:
-    """A fraction as a percentage with one decimal, '-' for missing."""
-    return "-" if v is None else f"{100.0 * v:.1f}%"
-
-
-def ms(v: float | None) -> str:
-    """Milliseconds, switching to seconds past 10 s."""
-    if v is None:
-        return "-"
-    if v >= 10_000:
-        return f"{v / 1000:,.1f} s"
-    return f"{v:,.0f} ms" if v >= 10 else f"{v:,.2f} ms"
 
 
 def _lat(r) -> str:
@@ -541,17 +518,24 @@ def generate(run_dir: Path) -> str:
            "actually had over time (scraped; each completes one request per L from its injection), and C for async (awaiting holds no "
            "thread). **Efficiency** = measured / bound. Latency is measured from the intended send time; a "
            "request past the client timeout is an error in the table, never dropped.", ""]
-    findings = [finding_littles_law(rows), finding_sync_plateau(rows), finding_async(rows),
-                finding_elastic(rows, run_dir), finding_memory(rows), finding_deadlock(rows),
+    md += claims_.section(rows)
+    main = [r for r in rows if claims_.scenario(r) == ""]  # the other scenarios: the claims and their plots
+    findings = [finding_littles_law(main), finding_sync_plateau(main), finding_async(main),
+                finding_elastic(main, run_dir), finding_memory(main), finding_deadlock(rows),
                 finding_nginx(run_dir), finding_failures(rows)]
     md += ["## Findings", ""]
+    if len(main) < len(rows):
+        md += ["On the main comparison (the points without a `scenario`); the pool-size axis, the queue-limit, "
+               "recovery and CPU-work points are judged in Claims and drawn in their own plots.", ""]
     for para in findings:
         if para:
             md += [para, ""]
     md += section_dotnet_vs_model(rows, run_dir)
     md += ["## Key numbers", "", table(rows), ""]
     plots = [("Throughput vs concurrency", "throughput.png"), ("Latency vs concurrency", "latency.png"),
-             ("Starvation timelines", "starvation.png"), ("Memory: thread vs coroutine", "rss.png")]
+             ("Starvation timelines", "starvation.png"), ("Memory: thread vs coroutine", "rss.png"),
+             ("Pool size: throughput vs N", "pool_size.png"), ("Little's law over N × C", "heatmap.png"),
+             ("CPU work three ways", "cpu_work.png")]
     present = [(t, p) for t, p in plots if (run_dir / p).exists()]
     if present:
         md += ["## Plots", ""]

@@ -1,0 +1,33 @@
+"""Numbers as the report writes them (report.md, the claims table): thousands separators, '-' for missing.
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def f(v: Any, digits: int = 1, unit: str = "") -> str:
+    """A number for prose/tables: thousands separators, '-' for missing."""
+    if v is None:
+        return "-"
+    if isinstance(v, float) and digits == 0:
+        v = round(v)
+    if isinstance(v, (int,)) or (isinstance(v, float) and v.is_integer() and abs(v) >= 100):
+        return f"{int(v):,}{unit}"
+    return f"{v:,.{digits}f}{unit}"
+
+
+def pct(v: float | None) -> str:
+    """A fraction as a percentage with one decimal, '-' for missing."""
+    return "-" if v is None else f"{100.0 * v:.1f}%"
+
+
+def ms(v: float | None) -> str:
+    """Milliseconds, switching to seconds past 10 s."""
+    if v is None:
+        return "-"
+    if v >= 10_000:
+        return f"{v / 1000:,.1f} s"
+    return f"{v:,.0f} ms" if v >= 10 else f"{v:,.2f} ms"
