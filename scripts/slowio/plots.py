@@ -7,9 +7,16 @@ Written into RUN_DIR, each as PNG and SVG:
                             threads, busy threads, queue length and event-loop lag below)
   timeline/<point>.{png,svg} the same timeline for every overloaded or failed point, one file each
   rss.{png,svg}             server memory growth and RSS per in-flight request: threads (sync) vs coroutines (async)
+  pool_size.{png,svg}       only with pool_size rows: throughput × L against the pool size N (log-log) at one C,
+                            the bound min(N, C) dashed, async K=1/2 and the main run's L = 2 s points as reference
+  heatmap.{png,svg}         only with heatmap/pool_size rows: efficiency (throughput / bound) over N × C, each cell
+                            annotated with its efficiency and throughput, '-' where the run has no point
+  cpu_work.{png,svg}        only with cpu_work rows: per server and cpu_way, the CPU work's throughput, /health and
+                            /users p99, threads per in-flight CPU request
   dotnet_vs_model.{png,svg} only when the run has pairs (slowio.pairs): per pair, threads over time of .NET and
                             of our model with the thread target's band around .NET's curve (top), and both
                             throughputs, a 5 s rolling mean (bottom)
+throughput, latency and rss plot the main comparison (scenario ""); the other scenarios have their own plots.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from . import claims as claims_
 from . import pairs as pairs_
 from .loadgen import TS_PREFIX, read_timeseries
 from .report import idle_rss_kb, rss_per_request_kb
@@ -143,10 +151,27 @@ def plot_throughput(rows, run_dir: Path, formats: list[str]) -> list[Path]:
                 ax.plot([r["concurrency"]], [floor], "x", color=col, ms=11, mew=2.5)
                 ax.annotate(r["status"], (r["concurrency"], floor), textcoords="offset points", xytext=(6, 4),
                             color=col, fontsize=9)
+    _slope_line(ax, rows)
     _log_axes(ax, "concurrency C (closed-loop connections)", "throughput (requests/s)")
     ax.set_title(f"Throughput vs concurrency ({_latency_title(rows)}); dashed = Little's-law bound")
     ax.legend(fontsize=8, loc="upper left")
     return _save(fig, run_dir, "throughput", formats)
+
+
+def _slope_line(ax, rows) -> None:
+    """The least-squares log-log fit of async K=1's throughput vs C (claims.async_slope), dotted, with its slope."""
+    fit = claims_.async_slope(rows)
+    if fit is None:
+        return
+    _, used = fit
+    xy = [(claims_.val(r, "concurrency"), claims_.val(r, "throughput_rps")) for r in used]
+    slope, intercept = claims_.loglog_fit(xy)
+    xs = [xy[0][0], xy[-1][0]]
+    ax.plot(xs, [10 ** intercept * x ** slope for x in xs], ":", color="black", lw=1.5,
+            label=f"fit, async K=1: log-log slope {slope:.2f} (1 = linear in C)")
+    ax.text(0.98, 0.2, f"async K=1: log-log slope {slope:.2f} (least squares over {len(used)} points)\n"
+            "1 = linear in C; “exponential” would curve upward", transform=ax.transAxes, ha="right", va="bottom",
+            fontsize=8, bbox=dict(facecolor="white", edgecolor="gray", alpha=0.9))
 
 
 def plot_latency(rows, run_dir: Path, formats: list[str]) -> list[Path]:
@@ -312,9 +337,13 @@ def _tl_title(r) -> str:
     return s
 
 
+TIMELINE_SCENARIOS = ("", "queue_limit", "recovery")  # the pool-size axis and cpu_work have their own plots
+
+
 def plot_timelines(rows, run_dir: Path, formats: list[str]) -> dict[str, list[Path]]:
     """One timeline figure per overloaded/failed point with a time series, plus starvation.png for a selection."""
     made: dict[str, list[Path]] = {}
+    rows = [r for r in rows if claims_.scenario(r) in TIMELINE_SCENARIOS]
     picks = starvation_picks(rows)
     loaded = {}
     for r in rows:
@@ -464,14 +493,175 @@ def plot_dotnet_vs_model(rows, run_dir: Path, formats: list[str]) -> list[Path]:
     return _save(fig, run_dir, "dotnet_vs_model", formats)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# The pool-size axis and CPU work (scenarios pool_size, heatmap, cpu_work)
+# ---------------------------------------------------------------------------------------------------------------
+
+def _per_l(r: dict[str, Any]) -> float | None:
+    """Throughput × L: the requests a point kept in the store at once (Little's law), comparable across L."""
+    x, l_ms = claims_.val(r, "throughput_rps"), claims_.val(r, "latency_ms")
+    return None if x is None or not l_ms else x * l_ms / 1000.0
+
+
+def _pool_rows(rows) -> list[dict[str, Any]]:
+    """Measured sync fixed rows of scenario pool_size with a throughput, sorted by N."""
+    out = [r for r in rows if claims_.scenario(r) == "pool_size" and claims_.is_sync_fixed(r) and measured(r)
+           and _per_l(r)]
+    return sorted(out, key=lambda r: claims_.val(r, "threads"))
+
+
+def _pool_references(ax, rows, c: float) -> None:
+    """Async K=1/2 at the same C (horizontal lines) and the main run's sync fixed points at that C (markers)."""
+    refs = [r for r in rows if claims_.scenario(r) in ("pool_size", "heatmap") and claims_.is_async(r)
+            and claims_.val(r, "threads") in (1, 2) and claims_.at(r, c) and measured(r) and _per_l(r)]
+    for i, r in enumerate(sorted(refs, key=lambda r: claims_.val(r, "threads"))):
+        ax.axhline(_per_l(r), color=COLORS[2 + i], ls="-.", lw=1.3,
+                   label=f"async K={claims_.val(r, 'threads'):g}, L = {claims_.lat(r)}: {_per_l(r):,.0f} per L")
+    main = [r for r in rows if claims_.scenario(r) == "" and claims_.is_sync_fixed(r) and claims_.at(r, c)
+            and measured(r) and _per_l(r)]
+    for r in main:
+        ax.plot([claims_.val(r, "threads")], [_per_l(r)], "D", color=COLORS[1], ms=9, mfc="none", mew=2,
+                label=f"main run, sync N={claims_.val(r, 'threads'):g}, L = {claims_.lat(r)}")
+
+
+def plot_pool_size(rows, run_dir: Path, formats: list[str]) -> list[Path]:
+    """pool_size: throughput × L against N at one C, the bound min(N, C) dashed; nothing without pool_size rows."""
+    sync = _pool_rows(rows)
+    if not sync:
+        return []
+    c = claims_.val(sync[-1], "concurrency")
+    sync = [r for r in sync if claims_.at(r, c)]
+    fig, ax = plt.subplots(figsize=(8.5, 5.5))
+    ns = [claims_.val(r, "threads") for r in sync]
+    ax.plot(ns, [_per_l(r) for r in sync], "o-", color=COLORS[0], lw=2, ms=6,
+            label=f"sync fixed pool, L = {claims_.lat(sync[0])}: measured")
+    grid = sorted(set(ns) | ({c} if ns[0] < c < ns[-1] else set()))
+    ax.plot(grid, [min(n, c) for n in grid], "--", color=COLORS[0], lw=1.3, alpha=0.8,
+            label="bound min(N, C) (Little's law)")
+    _pool_references(ax, rows, c)
+    _log_axes(ax, "worker threads N (sync fixed pool)", "throughput × L  (requests per L = requests in the store)")
+    ax.set_title(f"Pool size: throughput vs N at C = {c:,.0f}; ×L normalises the latencies to one axis")
+    ax.legend(fontsize=8, loc="upper left")
+    return _save(fig, run_dir, "pool_size", formats)
+
+
+HEATMAP_LATENCY_MS = 200.0
+HEATMAP_ROWS = [("sync", 1), ("sync", 10), ("sync", 100), ("sync", 1000), ("async", 1), ("async", 2)]
+HEATMAP_C = [1, 10, 100, 1000]
+
+
+def _heat_cell(rows, server: str, n: int, c: int) -> dict[str, Any] | None:
+    """The heatmap/pool_size row of one cell (measured, with an efficiency), or None."""
+    pick = claims_.is_sync_fixed if server == "sync" else claims_.is_async
+    return claims_.first(rows, lambda r: claims_.scenario(r) in ("heatmap", "pool_size") and pick(r, n)
+                         and claims_.at(r, c, HEATMAP_LATENCY_MS) and measured(r)
+                         and claims_.val(r, "efficiency") is not None)
+
+
+def plot_heatmap(rows, run_dir: Path, formats: list[str]) -> list[Path]:
+    """heatmap: efficiency over (server, N or K) × C at L = 200 ms, cells annotated; nothing without cells."""
+    cells = [[_heat_cell(rows, s, n, c) for c in HEATMAP_C] for s, n in HEATMAP_ROWS]
+    if not any(x for line in cells for x in line):
+        return []
+    eff = [[float("nan") if x is None else claims_.val(x, "efficiency") for x in line] for line in cells]
+    fig, ax = plt.subplots(figsize=(8, 6))
+    im = ax.imshow(eff, cmap="RdYlGn", vmin=0.0, vmax=1.05, aspect="auto")
+    for i, line in enumerate(cells):
+        for j, x in enumerate(line):
+            txt = "-" if x is None else (f"{100 * claims_.val(x, 'efficiency'):.1f}%\n"
+                                         f"{claims_.val(x, 'throughput_rps'):,.1f} req/s")
+            ax.text(j, i, txt, ha="center", va="center", fontsize=8)
+    ax.set_xticks(range(len(HEATMAP_C)), [f"{c:,}" for c in HEATMAP_C])
+    ax.set_yticks(range(len(HEATMAP_ROWS)), [f"sync N={n:,}" if s == "sync" else f"async K={n}"
+                                             for s, n in HEATMAP_ROWS])
+    ax.set_xlabel("concurrency C (closed-loop connections)")
+    ax.set_ylabel("server and pool size")
+    fig.colorbar(im, ax=ax, label="efficiency = throughput / min(C, capacity)/L")
+    ax.set_title(f"Little's law over N × C (L = {HEATMAP_LATENCY_MS:g} ms, time-dilated); '-' = not in this run")
+    return _save(fig, run_dir, "heatmap", formats)
+
+
+CPU_WAYS = ("inline", "offload", "jobs")
+
+
+def _cpu_value(rows, server: str, way: str, what: str) -> float | None:
+    """One bar of cpu_work.png: 'tput' (work req/s, or jobs completed / window), 'health'/'users' p99,
+    'threads' (threads per in-flight CPU request)."""
+    if what in ("health", "users"):
+        r = claims_.cpu_row(rows, what, server, way)
+        return None if r is None else claims_.val(r, "p99_ms")
+    r = claims_.cpu_row(rows, "jobs" if way == "jobs" else "work", server, way)
+    if r is None:
+        return None
+    if what == "threads":
+        return claims_.val(r, "cpu_threads_per_request")
+    if way == "jobs":
+        done, window = claims_.val(r, "jobs_completed"), claims_.val(r, "window_s")
+        return None if done is None or not window else done / window
+    return claims_.val(r, "throughput_rps")
+
+
+def _cpu_bars(ax, rows, servers: list[str], what: str) -> None:
+    """Grouped bars: one group per cpu_way, one bar per server, each labelled with its value."""
+    width = 0.8 / max(1, len(servers))
+    for i, server in enumerate(servers):
+        vals = [_cpu_value(rows, server, w, what) for w in CPU_WAYS]
+        xs = [j + (i - (len(servers) - 1) / 2) * width for j in range(len(CPU_WAYS))]
+        bars = ax.bar(xs, [v or 0 for v in vals], width, color=COLORS[i % len(COLORS)], label=server)
+        for b, v in zip(bars, vals):
+            ax.annotate("-" if v is None else f"{v:,.3g}", (b.get_x() + b.get_width() / 2, b.get_height()),
+                        xytext=(0, 2), textcoords="offset points", ha="center", fontsize=7)
+    ax.set_xticks(range(len(CPU_WAYS)), CPU_WAYS)
+    ax.grid(True, axis="y", alpha=0.3)
+
+
+def _cpu_limits(ax, rows) -> None:
+    """The CPU-work panel's dashed bound (cores × 1000 / work_ms) and dotted offered rate."""
+    cpu = claims_.cpu_rows(rows, "work") + claims_.cpu_rows(rows, "jobs")
+    for key, ls, name in (("cpu_work_bound_rps", "--", "bound: cores × 1000 / work_ms"),
+                          ("cpu_work_rate_rps", ":", "offered rate")):
+        v = max((claims_.val(r, key) for r in cpu if claims_.val(r, key) is not None), default=None)
+        if v is not None:
+            ax.axhline(v, color="black", ls=ls, lw=1, label=f"{name} ({v:,.0f}/s)")
+
+
+def plot_cpu_work(rows, run_dir: Path, formats: list[str]) -> list[Path]:
+    """cpu_work: per server × cpu_way, CPU-work throughput, /health and /users p99, threads per CPU request;
+    nothing without cpu_work rows."""
+    servers = claims_.servers_of(rows)
+    if not servers:
+        return []
+    fig, axes = plt.subplots(1, 4, figsize=(17, 4.8))
+    panels = (("tput", "CPU work done (req/s; jobs: completed/s)"), ("health", "/health p99 (ms, log)"),
+              ("users", "/users p99 (ms, log)"), ("threads", "threads per in-flight CPU request"))
+    for ax, (what, title) in zip(axes, panels):
+        _cpu_bars(ax, rows, servers, what)
+        ax.set_title(title, fontsize=10)
+        if what in ("health", "users") and ax.patches and any(p.get_height() > 0 for p in ax.patches):
+            ax.set_yscale("log")
+    _cpu_limits(axes[0], rows)
+    axes[0].set_ylim(top=axes[0].get_ylim()[1] * 1.35)
+    axes[0].legend(fontsize=7, loc="upper left", ncol=2)
+    axes[3].axhline(1.0, color="gray", ls=":", lw=1)
+    axes[3].axhline(2.0, color="gray", ls=":", lw=1)
+    fig.suptitle("CPU work three ways: inline, offload (Task.Run analogue), POST /jobs (202 + background queue); "
+                 "the API's latency while it runs", fontsize=11)
+    fig.tight_layout()
+    return _save(fig, run_dir, "cpu_work", formats)
+
+
 def make_plots(run_dir: Path, formats: list[str]) -> list[Path]:
     """All plots of a run; returns the files written."""
     rows, _ = load_run(run_dir)
+    main = [r for r in rows if claims_.scenario(r) == ""]
     written = []
-    written += plot_throughput(rows, run_dir, formats)
-    written += plot_latency(rows, run_dir, formats)
+    written += plot_throughput(main, run_dir, formats)
+    written += plot_latency(main, run_dir, formats)
     for paths in plot_timelines(rows, run_dir, formats).values():
         written += paths
-    written += plot_rss(rows, run_dir, formats)
+    written += plot_rss(main, run_dir, formats)
     written += plot_dotnet_vs_model(rows, run_dir, formats)
+    written += plot_pool_size(rows, run_dir, formats)
+    written += plot_heatmap(rows, run_dir, formats)
+    written += plot_cpu_work(rows, run_dir, formats)
     return written

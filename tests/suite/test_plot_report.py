@@ -3,11 +3,12 @@ report.md whose numbers come from summary.csv."""
 import contextlib
 import io
 import re
+import shutil
 import tempfile
 import unittest
 from pathlib import Path
 
-from fakes import REPO, make_fake_build
+from fakes import FIXTURES, REPO, make_fake_build
 
 import sweep  # noqa: E402
 from slowio.summary import read_summary  # noqa: E402
@@ -75,7 +76,8 @@ class PlotAndReport(unittest.TestCase):
         self.assertIn("pipelining 16 requests per connection: nginx 110,000 req/s, server_async 750,000 req/s "
                       "(**6.82×**)", md)
         self.assertIn("median of 3 rounds", md)
-        table = [ln for ln in md.splitlines() if ln.startswith("| ") and "series" not in ln]
+        key_numbers = md.split("## Key numbers", 1)[1].split("\n## ", 1)[0]
+        table = [ln for ln in key_numbers.splitlines() if ln.startswith("| ") and "series" not in ln]
         self.assertEqual(len(table), len(rows))
         self.assertNotRegex(md, r"\bnan\b|\bNone\b")
         # a number in the report is the one in summary.csv
@@ -89,6 +91,66 @@ class PlotAndReport(unittest.TestCase):
         with contextlib.redirect_stderr(io.StringIO()):
             self.assertEqual(plot.main([str(Path(self.tmp.name) / "nope")]), 2)
             self.assertEqual(report.main([str(Path(self.tmp.name) / "nope")]), 2)
+
+
+NEW_PLOTS = ("pool_size", "heatmap", "cpu_work")
+
+
+def plot_copy(tmp: Path, fixture: Path) -> tuple[Path, int]:
+    """plot.py (plots and report.md) on a copy of a fixture summary.csv; (run dir, exit code)."""
+    import plot
+
+    run_dir = tmp / fixture.stem
+    run_dir.mkdir()
+    shutil.copy(fixture, run_dir / "summary.csv")
+    with contextlib.redirect_stderr(io.StringIO()):
+        rc = plot.main([str(run_dir)])
+    return run_dir, rc
+
+
+class ScenarioPlots(unittest.TestCase):
+    """pool_size, heatmap and cpu_work from a run that has their rows (fixtures/run_claims, make_claims_fixture.py),
+    none of them from one that does not; throughput.png carries claim 2's log-log slope."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.run_dir, cls.rc = plot_copy(Path(cls.tmp.name), FIXTURES / "run_claims" / "summary.csv")
+        cls.bare_dir, cls.bare_rc = plot_copy(Path(cls.tmp.name), FIXTURES / "summary_claims_unmeasured.csv")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_new_plots_written(self):
+        self.assertEqual(self.rc, 0)
+        for name in NEW_PLOTS:
+            for ext in ("png", "svg"):
+                p = self.run_dir / f"{name}.{ext}"
+                self.assertTrue(p.is_file() and p.stat().st_size > 1000, p)
+
+    def test_plot_contents(self):
+        pool = (self.run_dir / "pool_size.svg").read_text()
+        self.assertIn("requests per L", pool)
+        self.assertIn("min(N, C)", pool)
+        heat = (self.run_dir / "heatmap.svg").read_text()
+        self.assertIn("93.0%", heat)  # the worst cell, annotated
+        cpu = (self.run_dir / "cpu_work.svg").read_text()
+        self.assertIn("threads per in-flight CPU request", cpu)
+        self.assertIn("log-log slope 1.00", (self.run_dir / "throughput.svg").read_text())
+
+    def test_report_links_them(self):
+        md = (self.run_dir / "report.md").read_text()
+        for name in NEW_PLOTS:
+            self.assertIn(f"({name}.png)", md)
+
+    def test_skipped_without_rows(self):
+        self.assertEqual(self.bare_rc, 0)
+        for name in NEW_PLOTS:
+            self.assertFalse((self.bare_dir / f"{name}.png").exists(), name)
+        md = (self.bare_dir / "report.md").read_text()
+        self.assertNotIn("pool_size.png", md)
+        self.assertTrue((self.bare_dir / "throughput.png").is_file())
 
 
 if __name__ == "__main__":
