@@ -20,7 +20,8 @@ const std::vector<ServerColumn>& Scraper::columns() {
         {"http_requests_in_flight", "http_requests_in_flight", 1.0},
         {"http_connections_open", "http_connections_open", 1.0},
         {"eventloop_lag_max_seconds", "eventloop_lag_max_ms", 1e3},
-        {"process_resident_memory_bytes", "rss_kb", 1.0 / 1024.0}};
+        {"process_resident_memory_bytes", "rss_kb", 1.0 / 1024.0},
+        {"jobs_queue_length", "jobs_queue_length", 1.0}};
     return cols;
 }
 

@@ -1,6 +1,7 @@
 #include "core/JobQueue.hpp"
 
 #include "core/CpuWork.hpp"
+#include "core/ElapsedSeconds.hpp"
 #include "core/Metrics.hpp"
 
 namespace slowio {
@@ -27,7 +28,7 @@ std::optional<std::uint64_t> JobQueue::submit(std::uint32_t n) {
         std::lock_guard lock(mutex_);
         if (stopping_ || pending_.size() >= capacity_) return std::nullopt;
         id = next_id_++;
-        jobs_.emplace(id, Job{id, n, Status::queued, 0});
+        jobs_.emplace(id, Entry{Job{id, n, Status::queued, 0}, std::chrono::steady_clock::now()});
         pending_.push_back(id);
         if (metrics_) metrics_->jobs_queue_length().Set(static_cast<double>(pending_.size()));
     }
@@ -39,7 +40,7 @@ std::optional<JobQueue::Job> JobQueue::find(std::uint64_t id) const {
     std::lock_guard lock(mutex_);
     const auto it = jobs_.find(id);
     if (it == jobs_.end()) return std::nullopt;
-    return it->second;
+    return it->second.job;
 }
 
 std::size_t JobQueue::queued() const {
@@ -73,19 +74,30 @@ void JobQueue::worker_loop() {
         const std::uint64_t id = pending_.front();
         pending_.pop_front();
         if (metrics_) metrics_->jobs_queue_length().Set(static_cast<double>(pending_.size()));
-        Job& job = jobs_.at(id);
+        Job& job = jobs_.at(id).job;
         job.status = Status::running;
         const std::uint32_t n = job.n;
         ++running_;
         lock.unlock();
-        const std::uint64_t result = run_cpu_work(n);
+        std::uint64_t result;
+        if (metrics_) {
+            const ElapsedSeconds running(metrics_->jobs_run_seconds());
+            result = run_cpu_work(n);
+        } else {
+            result = run_cpu_work(n);
+        }
         lock.lock();
         --running_;
         // unordered_map references stay valid across inserts, but a job may have been forgotten meanwhile
         // only if it was finished, which this one was not: at() is safe.
-        Job& done = jobs_.at(id);
-        done.status = Status::done;
-        done.result = result;
+        Entry& done = jobs_.at(id);
+        done.job.status = Status::done;
+        done.job.result = result;
+        if (metrics_) {
+            metrics_->jobs_latency_seconds().Increment(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - done.accepted).count());
+            metrics_->jobs_completed().Increment();
+        }
         finished_order_.push_back(id);
         while (finished_order_.size() > retained_) {
             jobs_.erase(finished_order_.front());

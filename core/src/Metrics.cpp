@@ -37,6 +37,16 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                        .Help("Background jobs accepted and not yet started")
                        .Register(*registry_)
                        .Add({});
+    const auto counter = [this](const char* name, const char* help) {
+        return &BuildCounter().Name(name).Help(help).Register(*registry_).Add({});
+    };
+    jobs_completed_ = counter("jobs_completed_total", "Background jobs finished");
+    jobs_latency_ = counter("jobs_latency_seconds_total", "Summed time from a job's acceptance to its end");
+    jobs_run_ = counter("jobs_run_seconds_total", "Summed time job workers spent running jobs");
+    cpu_request_seconds_ = counter("cpu_work_request_seconds_total",
+                                   "Summed time POST /work requests were being performed");
+    cpu_thread_seconds_ = counter("cpu_work_thread_seconds_total",
+                                  "Summed time threads were held by POST /work (running it or blocked on it)");
     responses_ = &BuildCounter()
                       .Name("http_responses_total")
                       .Help("Responses sent by status code")

@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <asio/ip/address.hpp>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <stdexcept>
+#include <thread>
 
 #include "core/LatencyModel.hpp"
 
@@ -48,6 +50,11 @@ void add_common_options(CLI::App& app, ServerOptions& o) {
         ->capture_default_str();
     app.add_option("--job-workers", o.job_workers, "Background threads draining the job queue")
         ->check(CLI::Range(std::size_t{1}, std::size_t{256}))
+        ->capture_default_str();
+    o.offload_threads = std::max(1u, std::thread::hardware_concurrency());
+    app.add_option("--offload-threads", o.offload_threads,
+                   "Threads of the --antipattern offload pool (POST /work's Task.Run analogue)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1024}))
         ->capture_default_str();
     app.add_option("--log-level", o.log_level, "error | warn | info | debug")
         ->check(CLI::IsMember({"error", "warn", "info", "debug"}))

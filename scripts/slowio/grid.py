@@ -20,6 +20,18 @@ scraped thread curve, blocking = K).
 ``"min_threads": 0`` on an elastic series means "the server's own default": server_sync (as .NET) then starts
 with one thread per usable core (sched_getaffinity), and the sweep does not pass ``--min-threads``.
 
+``"threads"`` may be a list: the series is repeated once per value (the pool-size axis), and a
+``{threads}`` in its label is replaced by the value.
+
+``"scenario"`` names what a series is for in the report ("" for the main comparison; "pool_size", "heatmap",
+"queue_limit", "recovery", "cpu_work": slowio.claims reads them) and is written to summary.csv.
+
+Request classes: a series with ``"classes"`` runs one loadgen per class against one server on one timeline
+(same start, warm-up and window), each with its own statistics; summary.csv gets one row per class. A class
+is ``{"name": "work", "method": "POST", "path": "/work?n=6000000", "connections": 8, "rate": 40}`` (rate > 0:
+open loop at that many requests/s; 0: closed loop). Such a series has no ``concurrency`` list (its one point's
+concurrency is the classes' connections added up) and may name its ``"cpu_way"`` (inline / offload / jobs).
+
 Pairs: series with the same ``"pair"`` name are compared in the report and dotnet_vs_model.png; a pair is one
 command series (".NET", the real runtime) and one of our servers ("our model" of it).
 """
@@ -37,7 +49,22 @@ from typing import Any
 from . import InputError
 
 ANTIPATTERNS = ("none", "blocking-store", "sync-over-async", "offload")
-SYNC_ANTIPATTERNS = ("none", "sync-over-async")  # server_sync --antipattern (pool model only)
+SYNC_ANTIPATTERNS = ("none", "sync-over-async", "offload")  # server_sync --antipattern
+SCENARIOS = ("", "pool_size", "heatmap", "queue_limit", "recovery", "cpu_work")
+CPU_WAYS = ("", "inline", "offload", "jobs")
+CLASS_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass
+class RequestClass:
+    """One kind of request of a multi-class point, with its own loadgen and its own statistics."""
+
+    name: str
+    path: str
+    connections: int
+    method: str = "GET"
+    rate: float = 0.0        # > 0: open loop at this many requests/s in total; 0: closed loop
+    body: str | None = None
 FORCED_BOUND_MODELS = ("sync", "async", "blocking", "elastic")
 
 
@@ -73,6 +100,9 @@ class Series:
     extra_server_args: list[str] = field(default_factory=list)
     extra_loadgen_args: list[str] = field(default_factory=list)
     concurrency: list[int] = field(default_factory=list)
+    scenario: str = ""                 # what the series is for in the report (SCENARIOS)
+    cpu_way: str = ""                  # cpu_work: how POST /work's CPU work is done (CPU_WAYS)
+    classes: list[RequestClass] = field(default_factory=list)  # several request classes, one loadgen each
 
 
 SERIES_FIELDS = tuple(f.name for f in fields(Series))
@@ -159,7 +189,7 @@ def series_label(s: Series) -> str:
 def series_key(s: Series) -> str:
     """A file-name-safe id for a series, e.g. 'sync-fixed-n10'; extra server flags are part of it, so two
     series that differ only by them get distinct point ids."""
-    tag = "" if s.antipattern == "none" else "-" + _slug(s.antipattern)
+    tag = "" if s.antipattern == "none" or s.cpu_way else "-" + _slug(s.antipattern)  # cpu_way says it
     if s.server == "command":
         key = "cmd-" + _slug(str(s.label))
     elif s.server == "sync":
@@ -173,6 +203,10 @@ def series_key(s: Series) -> str:
         key = f"async{tag}-k{s.threads}"
     if s.extra_server_args:
         key += "-" + _slug("-".join(str(a).lstrip("-") for a in s.extra_server_args))
+    if s.cpu_way:
+        key += "-" + s.cpu_way
+    if s.scenario:
+        key = _slug(s.scenario) + "-" + key
     return key
 
 
@@ -196,8 +230,8 @@ def _validate_kind(s: dict[str, Any], where: str) -> None:
         if s["antipattern"] not in SYNC_ANTIPATTERNS:
             raise InputError(f"{where}: sync 'antipattern' must be {' or '.join(SYNC_ANTIPATTERNS)}, "
                              f"got {s['antipattern']!r}")
-        if s["antipattern"] != "none" and s["model"] != "pool":
-            raise InputError(f"{where}: sync 'antipattern' applies to model 'pool' only")
+        if s["antipattern"] == "sync-over-async" and s["model"] != "pool":
+            raise InputError(f"{where}: sync 'antipattern' sync-over-async applies to model 'pool' only")
         if s["pool"] == "elastic":
             _validate_elastic(s, where)
     else:
@@ -275,6 +309,50 @@ def _validate_numbers(s: dict[str, Any], where: str) -> None:
         raise InputError(f"{where}: 'pair' must be a non-empty string (the name both series of a pair share)")
 
 
+def _validate_classes(s: dict[str, Any], where: str) -> None:
+    """scenario, cpu_way and the request classes; a class series' concurrency is its connections' sum."""
+    if s["scenario"] not in SCENARIOS:
+        raise InputError(f"{where}: 'scenario' must be one of {', '.join(repr(x) for x in SCENARIOS)}")
+    if s["cpu_way"] not in CPU_WAYS:
+        raise InputError(f"{where}: 'cpu_way' must be one of {', '.join(repr(x) for x in CPU_WAYS)}")
+    raw = s["classes"]
+    if not isinstance(raw, list):
+        raise InputError(f"{where}: 'classes' must be a list of request classes")
+    if not raw:
+        return
+    classes, names = [], set()
+    for i, c in enumerate(raw):
+        if isinstance(c, RequestClass):
+            c = asdict(c)
+        at = f"{where}: class #{i + 1}"
+        if not isinstance(c, dict):
+            raise InputError(f"{at} must be an object")
+        unknown = sorted(set(c) - {f.name for f in fields(RequestClass)})
+        if unknown:
+            raise InputError(f"{at}: unknown key(s) {', '.join(unknown)}")
+        if not isinstance(c.get("name"), str) or not CLASS_NAME_RE.match(c["name"]) or c["name"] in names:
+            raise InputError(f"{at}: 'name' must be a unique lower-case word")
+        names.add(c["name"])
+        if not isinstance(c.get("path"), str) or not c["path"].startswith("/"):
+            raise InputError(f"{at}: 'path' must start with '/'")
+        if c.get("method", "GET") not in ("GET", "POST"):
+            raise InputError(f"{at}: 'method' must be GET or POST")
+        try:
+            conns, rate = int(c.get("connections", 0)), float(c.get("rate", 0.0))
+        except (TypeError, ValueError):
+            raise InputError(f"{at}: 'connections' and 'rate' must be numbers") from None
+        if conns < 1 or rate < 0:
+            raise InputError(f"{at}: needs connections >= 1 and rate >= 0")
+        path = c["path"].replace("USERS", str(s["users"]))
+        classes.append(RequestClass(name=c["name"], path=path, connections=conns, method=c.get("method", "GET"),
+                                    rate=rate, body=c.get("body")))
+    total = sum(c.connections for c in classes)
+    if s["concurrency"] not in ([], [total]):
+        raise InputError(f"{where}: a series with 'classes' has no 'concurrency' (it is the classes' "
+                         f"connections added up, {total})")
+    s["classes"], s["concurrency"] = classes, [total]
+
+
 def _validate_pairs(series: list[Series], where: str) -> None:
     """Each pair name is shared by exactly two series: one command series (.NET) and one of ours (the model)."""
     names: dict[str, list[Series]] = {}
@@ -299,6 +377,7 @@ def make_series(fields_: dict[str, Any], where: str = "series") -> Series:
     if "USERS" in s["path"]:
         s["path"] = s["path"].replace("USERS", str(s["users"]))
     _validate_kind(s, where)
+    _validate_classes(s, where)
     _validate_numbers(s, where)
     series = Series(**s)
     if not series.label:
@@ -325,8 +404,20 @@ def load_grid(path: Path, overrides: dict[str, Any] | None = None) -> Grid:
     for i, one in enumerate(raw["series"]):
         if not isinstance(one, dict):
             raise InputError(f"grid {path}: series #{i + 1} must be an object")
-        merged = {**defaults, **one, **{k: v for k, v in (overrides or {}).items() if v is not None}}
-        series.append(make_series(merged, f"grid {path}: series #{i + 1}"))
+        chosen = {k: v for k, v in (overrides or {}).items() if v is not None}
+        if one.get("classes") or defaults.get("classes"):
+            chosen.pop("concurrency", None)  # a class series' connections are its classes'
+        merged = {**defaults, **one, **chosen}
+        values = merged.get("threads")
+        if isinstance(values, list):  # the series once per thread count (the pool-size axis)
+            if not values:
+                raise InputError(f"grid {path}: series #{i + 1}: 'threads' must not be an empty list")
+            for t in values:
+                label = merged["label"].replace("{threads}", str(t)) if merged.get("label") else None
+                series.append(make_series({**merged, "threads": t, "label": label},
+                                          f"grid {path}: series #{i + 1} (threads {t})"))
+        else:
+            series.append(make_series(merged, f"grid {path}: series #{i + 1}"))
     _validate_pairs(series, f"grid {path}")
     return Grid(name=raw.get("name", Path(path).stem), description=raw.get("description", ""), series=series)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .grid import Point
+from .grid import Point, RequestClass
 
 # The scraped gauges, as loadgen names them (Scraper::columns()): column name -> server metric it comes from.
 SERVER_COLUMNS = {
@@ -29,6 +29,7 @@ SERVER_COLUMNS = {
     "http_connections_open": "http_connections_open",
     "eventloop_lag_max_ms": "eventloop_lag_max_seconds",
     "rss_kb": "process_resident_memory_bytes",
+    "jobs_queue_length": "jobs_queue_length",
 }
 TS_PREFIX = "server_"  # a server column's name in the time series: server_<column>
 
@@ -44,16 +45,24 @@ def _dur(seconds: float) -> str:
 
 
 def loadgen_command(exe: Path, p: Point, port: int, json_path: Path, timeseries_path: Path,
-                    scrape_port: int | None = None) -> list[str]:
+                    scrape_port: int | None = None, request_class: RequestClass | None = None) -> list[str]:
     """loadgen's command line for point ``p`` against 127.0.0.1:port, writing its JSON and time series;
-    /metrics is scraped on ``scrape_port`` when given (a target's ``metrics on`` line), else on ``port``."""
+    /metrics is scraped on ``scrape_port`` when given (a target's ``metrics on`` line), else on ``port``.
+    With ``request_class`` (a multi-class point) it sends that class's requests on its connections: the
+    same timeline (duration, warm-up, timeout) as the point's other classes."""
     s = p.series
     base = f"http://127.0.0.1:{port}"
     scrape = f"http://127.0.0.1:{scrape_port or port}/metrics"
-    return [str(exe), "-t", str(s.loadgen_threads), "-c", str(p.concurrency),
+    conns, path, what = p.concurrency, s.path, []
+    if request_class is not None:
+        rc = request_class
+        conns, path = rc.connections, rc.path
+        what = ["--method", rc.method] + (["--body", rc.body] if rc.body else []) + \
+               (["-R", f"{rc.rate:g}"] if rc.rate > 0 else [])
+    return [str(exe), "-t", str(s.loadgen_threads), "-c", str(conns),
             "-d", _dur(p.duration_s), "--warmup", _dur(p.warmup_s), "--timeout", _dur(s.timeout_s),
             "--scrape", scrape, "--json", str(json_path), "--timeseries", str(timeseries_path),
-            "--path", s.path, "--no-progress", *s.extra_loadgen_args, base + "/"]
+            "--path", path, *what, "--no-progress", *s.extra_loadgen_args, base + "/"]
 
 
 def number(v: Any) -> float | None:

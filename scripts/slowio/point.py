@@ -22,6 +22,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import statistics
+import urllib.request
 import signal
 import subprocess
 import threading
@@ -31,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from . import loadgen, prometheus
-from .grid import Point, command_argv, usable_cores
+from .grid import Point, RequestClass, command_argv, usable_cores
 
 # Binaries relative to the build directory (the CMake targets' output paths).
 BINARY_PATHS = {
@@ -188,6 +190,15 @@ def server_cores(pinned: bool) -> int:
 
 
 @dataclass
+class ClassResult:
+    """What one request class's loadgen measured in a multi-class point."""
+
+    report: loadgen.LoadgenReport | None = None
+    timeseries: list[dict[str, Any]] | None = None
+    loadgen_exit_code: int | None = None
+
+
+@dataclass
 class PointResult:
     """How one point's run went, and what it measured (the input of its summary row)."""
 
@@ -203,6 +214,8 @@ class PointResult:
     wall_s: float = 0.0
     pinned: bool = False
     metrics_port: int | None = None  # where /metrics was read (a target's "metrics on" port, else the main one)
+    classes: dict[str, ClassResult] = field(default_factory=dict)  # a multi-class point's, by class name
+    cpu_work_ms: float | None = None  # median time of one POST /work of the CPU class's n on the idle server
 
     def fail(self, status: str, detail: str) -> None:
         """Records a failure; the first one (the worst cause, checked first) keeps the status."""
@@ -300,10 +313,14 @@ def _colon(text: str) -> str:
 
 @dataclass
 class _Files:
-    """Where one point's outputs go under the run directory."""
+    """Where one point's outputs go under the run directory (a request class's: ``point_id`` + its name)."""
 
     run_dir: Path
     point_id: str
+
+    def for_class(self, name: str) -> "_Files":
+        """The files of one request class of a multi-class point (the server's logs stay the point's)."""
+        return _Files(self.run_dir, f"{self.point_id}-{name}")
 
     def log(self, suffix: str) -> Path:
         return self.run_dir / "logs" / f"{self.point_id}.{suffix}"
@@ -352,17 +369,64 @@ def start_server(cmd: list[str], files: _Files, res: PointResult, metrics_line: 
     return None
 
 
+def _run_loadgens(cmds: list[tuple[list[str], _Files]], hard_limit_s: float, res: PointResult) -> list[int | None]:
+    """Runs the loadgens at once (one per request class; usually one) to completion, each killed past
+    hard_limit_s (a hang). Returns their exit codes (None: did not start or was killed)."""
+    procs: list[subprocess.Popen | None] = []
+    for cmd, files in cmds:
+        try:
+            with open(files.log("loadgen.out"), "wb") as out, open(files.log("loadgen.err"), "wb") as err:
+                procs.append(subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL))
+        except OSError as e:
+            res.fail("loadgen_failed", f"cannot start loadgen: {e.strerror}")
+            procs.append(None)
+    deadline = time.monotonic() + hard_limit_s
+    codes: list[int | None] = []
+    for proc in procs:
+        if proc is None:
+            codes.append(None)
+            continue
+        try:
+            codes.append(proc.wait(timeout=max(0.0, deadline - time.monotonic())))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            res.fail("hang", f"loadgen still running after {hard_limit_s:.0f} s: killed")
+            codes.append(None)
+    return codes
+
+
 def _run_loadgen(cmd: list[str], files: _Files, hard_limit_s: float, res: PointResult) -> None:
     """Runs loadgen to completion (killed past hard_limit_s: a hang)."""
-    try:
-        lg = subprocess.run(cmd, stdout=open(files.log("loadgen.out"), "wb"),
-                            stderr=open(files.log("loadgen.err"), "wb"), stdin=subprocess.DEVNULL,
-                            timeout=hard_limit_s)
-        res.loadgen_exit_code = lg.returncode
-    except subprocess.TimeoutExpired:
-        res.fail("hang", f"loadgen still running after {hard_limit_s:.0f} s: killed")
-    except OSError as e:
-        res.fail("loadgen_failed", f"cannot start loadgen: {e.strerror}")
+    res.loadgen_exit_code = _run_loadgens([(cmd, files)], hard_limit_s, res)[0]
+
+
+CPU_N_RE = re.compile(r"[?&]n=(\d+)")
+CALIBRATION_CALLS = 5
+
+
+def cpu_class(p: Point) -> RequestClass | None:
+    """The request class that sends CPU work (POST /work or POST /jobs), if the point has one."""
+    for rc in p.series.classes:
+        if rc.method == "POST" and rc.path.split("?")[0] in ("/work", "/jobs"):
+            return rc
+    return None
+
+
+def measure_cpu_work_ms(port: int, n: int, calls: int = CALIBRATION_CALLS) -> float | None:
+    """Median time of ``calls`` sequential POST /work?n=N on the idle server: the cost of one CPU request
+    here (what bounds the CPU-work throughput: cores x 1000 / this). None when the server does not answer."""
+    times = []
+    for _ in range(calls):
+        t = time.monotonic()
+        try:
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/work?n={n}", data=b"", method="POST")
+            with urllib.request.urlopen(req, timeout=10.0) as r:
+                r.read()
+        except Exception:  # noqa: BLE001 - no calibration is a missing figure, not a failed point
+            return None
+        times.append((time.monotonic() - t) * 1000.0)
+    return statistics.median(times)
 
 
 def _judge_server_exit(code: int | None, died_during_run: bool, killed: bool, grace_s: float, ours: bool,
@@ -389,19 +453,28 @@ def _judge_server_exit(code: int | None, died_during_run: bool, killed: bool, gr
         res.details.append(f"server {exit_text(code)} after SIGTERM{_colon(_tail(files.log('server.err')))}")
 
 
-def _read_outputs(files: _Files, res: PointResult) -> None:
-    """loadgen's JSON and time series into res; a missing or unreadable JSON fails the point."""
+def _read_outputs(files: _Files, res: PointResult, code: int | None = None,
+                  name: str | None = None) -> ClassResult:
+    """One loadgen's JSON and time series; a missing or unreadable JSON fails the point. Without ``name``
+    (a single-class point) they are res's own; else they go to res.classes[name]."""
+    out = ClassResult(loadgen_exit_code=res.loadgen_exit_code if name is None else code)
     if files.json.is_file():
         try:
-            res.report = loadgen.read_report(files.json)
+            out.report = loadgen.read_report(files.json)
         except (OSError, ValueError) as e:
             res.details.append(f"loadgen JSON unreadable: {e}")
-    code = res.loadgen_exit_code
-    if code not in (None, 0) or (res.report is None and res.status == "ok"):
-        res.fail("loadgen_failed", f"loadgen {exit_text(code)}{', no JSON' if res.report is None else ''}"
+    code = out.loadgen_exit_code
+    who = "loadgen" if name is None else f"loadgen ({name})"
+    if code not in (None, 0) or (out.report is None and res.status == "ok"):
+        res.fail("loadgen_failed", f"{who} {exit_text(code)}{', no JSON' if out.report is None else ''}"
                                    f"{_colon(_tail(files.log('loadgen.err')))}")
     if files.timeseries.is_file():
-        res.timeseries = loadgen.read_timeseries(files.timeseries)
+        out.timeseries = loadgen.read_timeseries(files.timeseries)
+    if name is None:
+        res.report, res.timeseries = out.report, out.timeseries
+    else:
+        res.classes[name] = out
+    return out
 
 
 def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> PointResult:
@@ -425,11 +498,19 @@ def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> Poin
     watcher = threading.Thread(target=lambda: (server.wait(), died_at.append(time.monotonic() - t_load)),
                                daemon=True)
     watcher.start()
-    lg_cmd = pin.loadgen + loadgen.loadgen_command(binaries.loadgen, p, port, files.json, files.timeseries,
-                                                   scrape_port=started.metrics_port)
+    rc = cpu_class(p)
+    n = CPU_N_RE.search(rc.path) if rc else None
+    if n:
+        res.cpu_work_ms = measure_cpu_work_ms(port, int(n.group(1)))
+    runs = [(None, files)] if not p.series.classes else [(c, files.for_class(c.name)) for c in p.series.classes]
+    cmds = [(pin.loadgen + loadgen.loadgen_command(binaries.loadgen, p, port, f.json, f.timeseries,
+                                                   scrape_port=started.metrics_port, request_class=c), f)
+            for c, f in runs]
     with open(files.log("cmd.txt"), "a") as f:
-        f.write(" ".join(lg_cmd) + "\n")
-    _run_loadgen(lg_cmd, files, p.duration_s + p.series.timeout_s + 20.0, res)
+        f.writelines(" ".join(cmd) + "\n" for cmd, _ in cmds)
+    codes = _run_loadgens(cmds, p.duration_s + p.series.timeout_s + 20.0, res)
+    res.loadgen_exit_code = max((c for c in codes if c is not None), default=None) if all(
+        c is not None for c in codes) else None
     died_during_run = server.poll() is not None
     if died_during_run:
         watcher.join(timeout=1.0)
@@ -441,6 +522,12 @@ def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> Poin
     res.server_exit_code = code
     reader.join(timeout=2.0)
     _judge_server_exit(code, died_during_run, killed, grace, p.series.server != "command", files, res)
-    _read_outputs(files, res)
+    if not p.series.classes:
+        _read_outputs(files, res)
+    else:
+        for (c, f), lg_code in zip(runs, codes):
+            _read_outputs(f, res, lg_code, c.name)
+        first = res.classes[p.series.classes[0].name]  # the server's gauges: scraped by every class alike
+        res.report, res.timeseries = first.report, first.timeseries
     res.wall_s = time.monotonic() - t0
     return res

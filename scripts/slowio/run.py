@@ -19,7 +19,7 @@ from .cli import hms
 from .grid import Grid, Point
 from .machine import machine_info
 from .point import Binaries, Pinning, run_point
-from .summary import build_row, write_summary
+from .summary import build_rows, write_summary
 
 
 def estimate_seconds(p: Point) -> float:
@@ -42,7 +42,8 @@ def estimate_seconds(p: Point) -> float:
 def _outcome(row: dict[str, Any]) -> str:
     """The progress line after a point: status, throughput against the bound, latency, errors, detail."""
     tput = row["throughput_rps"]
-    msg = f"    -> {row['status']}: {tput:.2f} req/s" if tput is not None else f"    -> {row['status']}"
+    cls = f" [{row['request_class']}]" if row.get("request_class") else ""
+    msg = f"    ->{cls} {row['status']}: {tput:.2f} req/s" if tput is not None else f"    ->{cls} {row['status']}"
     if row["efficiency"] is not None:
         msg += f", bound {row['bound_rps']:.2f}, efficiency {row['efficiency']:.3f}"
     if row["p99_ms"] is not None:
@@ -68,11 +69,12 @@ def run_points(points: list[Point], run_dir: Path, binaries: Binaries, pin: Pinn
         eta = sum(estimates[i:]) * min(max(scale, 0.5), 3.0)
         log(f"[{i + 1}/{len(points)}] {p.series.label} C={p.concurrency} L={p.series.latency_ms}ms "
             f"(elapsed {hms(elapsed)}, ETA {hms(eta)})")
-        row = build_row(p, run_id, run_point(p, run_dir, binaries, pin))
-        rows.append(row)
+        new = build_rows(p, run_id, run_point(p, run_dir, binaries, pin))
+        rows.extend(new)
         write_summary(rows, run_dir / "summary.csv")
         spent_est += estimates[i]
-        log(_outcome(row))
+        for row in new:
+            log(_outcome(row))
     return rows
 
 

@@ -5,6 +5,13 @@ of bound.BOUND_MODELS (the capacity model that ``capacity``, ``bound_rps`` and `
 with, and the rule the regression gate applies). ``pair`` is the grid's pair name (empty when none): the report
 compares the command row of a pair (.NET) with the other one (our model). An elastic series' ``min_threads`` is
 the minimum the server ran with: a grid's 0 (the server's default) is written as the cores it could run on.
+
+A multi-class point (a series with request ``classes``) writes one row per class: ``request_class`` names it,
+``point`` is the point's id plus the class, the client columns are that class's loadgen's, the server columns
+the point's (the same in each of its rows). The CPU columns come from the server's counters, before and after
+the load: ``cpu_threads_per_request`` is cpu_work_thread_seconds_total / cpu_work_request_seconds_total (on
+the POST /work row; on the POST /jobs row, jobs_run_seconds_total / jobs_latency_seconds_total), and
+``job_latency_ms`` the mean time from a job's 202 to its end.
 """
 
 from __future__ import annotations
@@ -16,11 +23,11 @@ from typing import Any
 from . import InputError
 from .bound import bound_model, bound_rps, compute_capacity, default_min_threads
 from .grid import Point
-from .loadgen import ERROR_KEYS, number, server_peak
+from .loadgen import ERROR_KEYS, LoadgenReport, number, server_peak
 from .point import MEASURED_STATUSES, PointResult, server_cores
 
 SUMMARY_COLUMNS = [
-    "run_id", "point", "label", "pair", "server", "model", "pool", "antipattern", "threads", "min_threads",
+    "run_id", "point", "label", "pair", "scenario", "request_class", "cpu_way", "server", "model", "pool", "antipattern", "threads", "min_threads",
     "max_threads", "queue_limit", "concurrency", "latency_ms", "warmup_s", "window_s", "timeout_s",
     "expect", "status", "detail", "server_exit_code", "loadgen_exit_code",
     "throughput_rps", "capacity", "capacity_basis", "bound_model", "bound_rps", "efficiency",
@@ -31,9 +38,11 @@ SUMMARY_COLUMNS = [
     "peak_threads", "peak_busy_threads", "peak_queue_length", "max_loop_lag_ms", "peak_in_flight",
     "peak_connections_open", "deadlock_detected", "store_calls_total",
     "server_rss_base_kb", "server_rss_kb", "rss_delta_kb", "rss_per_conn_kb", "rss_per_inflight_kb",
+    "thread_growth_per_s", "cpu_work_ms", "cpu_work_rate_rps", "cpu_work_bound_rps", "cpu_threads_per_request",
+    "peak_jobs_queue_length", "jobs_completed", "job_latency_ms",
     "server_died_after_s", "wall_s", "pinned", "extra_server_args",
 ]
-TEXT_COLUMNS = {"run_id", "point", "label", "pair", "server", "model", "pool", "antipattern", "expect", "status",
+TEXT_COLUMNS = {"run_id", "point", "label", "pair", "scenario", "request_class", "cpu_way", "server", "model", "pool", "antipattern", "expect", "status",
                 "detail", "capacity_basis", "bound_model", "extra_server_args"}
 NUMERIC_COLUMNS = set(SUMMARY_COLUMNS) - TEXT_COLUMNS  # any other column of a CSV is read as text
 ERROR_COLUMNS = [f"errors_{suffix}" for suffix in ERROR_KEYS.values()]
@@ -41,7 +50,8 @@ ERROR_COLUMNS = [f"errors_{suffix}" for suffix in ERROR_KEYS.values()]
 # summary column -> the loadgen server column (loadgen.SERVER_COLUMNS) whose peak it is
 PEAK_COLUMNS = {"peak_threads": "threadpool_threads", "peak_busy_threads": "threadpool_busy_threads",
                 "peak_queue_length": "threadpool_queue_length", "max_loop_lag_ms": "eventloop_lag_max_ms",
-                "peak_in_flight": "http_requests_in_flight", "peak_connections_open": "http_connections_open"}
+                "peak_in_flight": "http_requests_in_flight", "peak_connections_open": "http_connections_open",
+                "peak_jobs_queue_length": "jobs_queue_length"}
 
 
 def measured(row: dict[str, Any]) -> bool:
@@ -53,16 +63,16 @@ def _config_cells(p: Point, run_id: str, cores: int) -> dict[str, Any]:
     """The configuration columns; ``cores``: what the server may run on (an elastic min_threads 0 is that)."""
     s = p.series
     min_threads = default_min_threads(s, cores) if s.min_threads is not None else None
-    return dict(run_id=run_id, point=p.id, label=s.label, pair=s.pair or "", server=s.server, model=s.model,
+    return dict(run_id=run_id, point=p.id, label=s.label, pair=s.pair or "", scenario=s.scenario,
+                cpu_way=s.cpu_way, server=s.server, model=s.model,
                 pool=s.pool, antipattern=s.antipattern if s.server in ("sync", "async") else "", threads=s.threads,
                 min_threads=min_threads, max_threads=s.max_threads, queue_limit=s.queue_limit,
                 concurrency=p.concurrency, latency_ms=s.latency_ms, warmup_s=p.warmup_s, window_s=s.window_s,
                 timeout_s=s.timeout_s, expect=s.expect, extra_server_args=" ".join(s.extra_server_args))
 
 
-def _client_cells(res: PointResult, row: dict[str, Any]) -> None:
-    """Throughput, latency, counts and errors from loadgen's report."""
-    lj = res.report
+def _client_cells(lj: LoadgenReport | None, row: dict[str, Any]) -> None:
+    """Throughput, latency, counts and errors from one loadgen's report."""
     if lj is None:
         return
     row["window_s"] = lj.window_s or row["window_s"]
@@ -104,16 +114,80 @@ def _server_cells(res: PointResult, row: dict[str, Any]) -> None:
             row["rss_per_inflight_kb"] = round(delta / row["peak_in_flight"], 3)
 
 
-def build_row(p: Point, run_id: str, res: PointResult) -> dict[str, Any]:
-    """One summary.csv row from a point and the result of running it."""
+def thread_growth_per_s(ts: list[dict[str, Any]] | None) -> float | None:
+    """Threads added per second over the scraped samples ((last - first) / (t_last - t_first)); None
+    without at least two samples of threadpool_threads."""
+    col = "server_threadpool_threads"
+    samples = [(r["t_s"], r[col]) for r in ts or [] if r.get(col) is not None and r.get("t_s") is not None]
+    if len(samples) < 2 or samples[-1][0] <= samples[0][0]:
+        return None
+    return (samples[-1][1] - samples[0][1]) / (samples[-1][0] - samples[0][0])
+
+
+def _delta(res: PointResult, name: str) -> float | None:
+    """How much a server counter grew over the load (None when either scrape lacks it)."""
+    a, b = res.metrics_after.get(name), res.metrics_before.get(name)
+    return None if a is None or b is None else a - b
+
+
+def _ratio(num: float | None, den: float | None, scale: float = 1.0) -> float | None:
+    return None if num is None or not den else round(num / den * scale, 4)
+
+
+def _cpu_cells(p: Point, res: PointResult, row: dict[str, Any], request_class: str, cores: int) -> None:
+    """The CPU-work and job columns of a multi-class point's rows (see the module doc)."""
+    jobs = _delta(res, "jobs_completed_total")
+    row["jobs_completed"] = jobs
+    row["job_latency_ms"] = _ratio(_delta(res, "jobs_latency_seconds_total"), jobs, 1000.0)
+    row["cpu_work_ms"] = None if res.cpu_work_ms is None else round(res.cpu_work_ms, 3)
+    if res.cpu_work_ms:
+        row["cpu_work_bound_rps"] = round(cores * 1000.0 / res.cpu_work_ms, 3)
+    rc = next((c for c in p.series.classes if c.name == request_class), None)
+    if rc is None or rc.method != "POST":
+        return
+    route = rc.path.split("?")[0]
+    row["cpu_work_rate_rps"] = rc.rate or None
+    if route == "/work":
+        row["cpu_threads_per_request"] = _ratio(_delta(res, "cpu_work_thread_seconds_total"),
+                                                _delta(res, "cpu_work_request_seconds_total"))
+    elif route == "/jobs":
+        row["cpu_threads_per_request"] = _ratio(_delta(res, "jobs_run_seconds_total"),
+                                                _delta(res, "jobs_latency_seconds_total"))
+
+
+def build_rows(p: Point, run_id: str, res: PointResult) -> list[dict[str, Any]]:
+    """The summary.csv rows of a point: one, or one per request class of a multi-class point."""
+    if not p.series.classes:
+        return [build_row(p, run_id, res)]
+    rows = []
+    for rc in p.series.classes:
+        got = res.classes.get(rc.name)
+        row = build_row(p, run_id, res, report=got.report if got else None)
+        row.update(point=f"{p.id}-{rc.name}", request_class=rc.name, concurrency=rc.connections,
+                   loadgen_exit_code=got.loadgen_exit_code if got else None)
+        _cpu_cells(p, res, row, rc.name, server_cores(res.pinned))
+        for col in ("capacity", "capacity_basis", "bound_rps", "efficiency", "rss_per_conn_kb"):
+            row[col] = None  # a class's share of the server has no Little's-law bound of its own
+        rows.append(row)
+    return rows
+
+
+_OWN = object()  # build_row's default: the point's own (single-class) loadgen report
+
+
+def build_row(p: Point, run_id: str, res: PointResult, report: Any = _OWN) -> dict[str, Any]:
+    """One summary.csv row from a point and the result of running it (``report``: a request class's
+    loadgen report instead of the point's own)."""
     row: dict[str, Any] = {c: None for c in SUMMARY_COLUMNS}
     cores = server_cores(res.pinned)
     row.update(_config_cells(p, run_id, cores))
     row.update(status=res.status, detail="; ".join(res.details), server_exit_code=res.server_exit_code,
                loadgen_exit_code=res.loadgen_exit_code, server_died_after_s=res.server_died_after_s,
                wall_s=round(res.wall_s, 2), pinned=res.pinned)
-    _client_cells(res, row)
+    _client_cells(res.report if report is _OWN else report, row)
     _server_cells(res, row)
+    growth = thread_growth_per_s(res.timeseries)
+    row["thread_growth_per_s"] = None if growth is None else round(growth, 3)
     cap, basis = compute_capacity(p.series, p.concurrency, res.timeseries, p.warmup_s, p.duration_s, cores)
     row["capacity"] = None if cap is None else round(cap, 3)
     row["capacity_basis"] = basis

@@ -34,11 +34,6 @@ void add_async_options(CLI::App& app, AsyncOptions& o) {
         ->check(CLI::IsMember({"none", "blocking-store", "sync-over-async", "offload"}))
         ->default_str("none")
         ->group(group);
-    o.offload_threads = std::max(1u, std::thread::hardware_concurrency());
-    app.add_option("--offload-threads", o.offload_threads, "Threads of the --antipattern offload pool")
-        ->check(CLI::Range(std::size_t{1}, std::size_t{1024}))
-        ->capture_default_str()
-        ->group(group);
     app.add_flag("--deadlock-exit", o.deadlock_exit,
                  "Exit with code 4 once the watchdog detects a stuck event loop (sweeps record 'deadlock')")
         ->group(group);

@@ -37,7 +37,7 @@ AsyncServer::AsyncServer(Application& app, const ServerOptions& options, const A
       async_options_(async_options),
       connections_(app.metrics, options.max_connections),
       io_(options.threads),
-      responder_(app, async_options, io_.get_executor()),
+      responder_(app, async_options, options.offload_threads, io_.get_executor()),
       acceptor_executor_(make_executor()),
       acceptor_(acceptor_executor_),
       lag_(io_.get_executor(), app.metrics.enable_eventloop(), heartbeat_),

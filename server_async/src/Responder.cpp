@@ -8,22 +8,26 @@
 #include <asio/use_future.hpp>
 #include <future>
 
+#include "core/ElapsedSeconds.hpp"
+
 namespace slowio::async {
 
 namespace {
 
 /// POST /work's body as a coroutine, so it can be co_spawned onto the offload pool. Takes `n` by value:
 /// the frame owns everything it needs while the caller is suspended.
-asio::awaitable<std::uint64_t> cpu_work_coroutine(std::uint32_t n) {
+asio::awaitable<std::uint64_t> cpu_work_coroutine(std::uint32_t n, Metrics& metrics) {
+    const ElapsedSeconds held(metrics.cpu_work_thread_seconds());  // the offload thread runs it
     co_return run_cpu_work(n);
 }
 
 }  // namespace
 
-Responder::Responder(Application& app, const AsyncOptions& options, asio::any_io_executor io_executor)
+Responder::Responder(Application& app, const AsyncOptions& options, std::size_t offload_threads,
+                     asio::any_io_executor io_executor)
     : app_(app), antipattern_(options.antipattern), io_executor_(std::move(io_executor)) {
     if (antipattern_ == Antipattern::offload) {
-        offload_pool_ = std::make_unique<asio::thread_pool>(options.offload_threads);
+        offload_pool_ = std::make_unique<asio::thread_pool>(offload_threads);
     }
 }
 
@@ -73,14 +77,18 @@ asio::awaitable<void> Responder::complete(Outcome& outcome) {
 }
 
 asio::awaitable<std::uint64_t> Responder::work(const CpuWork& cpu) {
+    // In this frame, so it spans the suspension: the request is in flight while the pool runs it, but no
+    // io thread is held meanwhile (threads per in-flight CPU request ≈ 1: the offload thread's).
+    const ElapsedSeconds in_flight(app_.metrics.cpu_work_request_seconds());
     if (offload_pool_) {
         // ANTI-PATTERN (offload): the loop stays free, but each request now costs a hop to the pool and a hop
         // back (co_spawn delivers the result to this coroutine's own executor), and the pool's threads
         // compete with the io threads for the same cores. POST /jobs is the right answer for CPU work.
-        co_return co_await asio::co_spawn(offload_pool_->get_executor(), cpu_work_coroutine(cpu.n),
+        co_return co_await asio::co_spawn(offload_pool_->get_executor(), cpu_work_coroutine(cpu.n, app_.metrics),
                                           asio::use_awaitable);
     }
     // Inline: CPU work on the io thread blocks every connection this thread serves (see the lag metric).
+    const ElapsedSeconds held(app_.metrics.cpu_work_thread_seconds());
     co_return run_cpu_work(cpu.n);
 }
 

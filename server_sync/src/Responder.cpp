@@ -1,5 +1,6 @@
 #include "server_sync/Responder.hpp"
 
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <exception>
 #include <future>
@@ -8,9 +9,20 @@
 #include <variant>
 
 #include "core/CpuWork.hpp"
+#include "core/ElapsedSeconds.hpp"
 #include "core/Log.hpp"
 
 namespace slowio::sync {
+
+Responder::Responder(Application& app, StoreWait wait, CpuWay cpu, std::size_t offload_threads,
+                     WorkerPool& pool, asio::io_context& io)
+    : app_(app), wait_(wait), pool_(pool), io_(io) {
+    if (cpu == CpuWay::offload) offload_pool_ = std::make_unique<asio::thread_pool>(offload_threads);
+}
+
+Responder::~Responder() {
+    if (offload_pool_) offload_pool_->join();
+}
 
 HttpResponse Responder::respond(const HttpRequest& request) const {
     try {
@@ -26,7 +38,7 @@ HttpResponse Responder::respond(const HttpRequest& request) const {
                                                          : app_.store.fetch_blocking(step));
                 } else {
                     static_assert(std::is_same_v<Step, CpuWork>);
-                    return app_.handler.finish(step, run_cpu_work(step.n));
+                    return app_.handler.finish(step, work(step));
                 }
             },
             outcome);
@@ -48,6 +60,23 @@ StoreResult Responder::fetch_sync_over_async(const StoreCall& call) const {
     });
     // .NET's Task.Wait on a pool thread tells the pool first (NotifyThreadBlocked), which is what lets the
     // elastic pool compensate with the blocking adjustment.
+    const bool counted = pool_.notify_blocked();
+    result.wait();
+    if (counted) pool_.notify_unblocked();
+    return result.get();
+}
+
+std::uint64_t Responder::work(const CpuWork& cpu) const {
+    const ElapsedSeconds in_flight(app_.metrics.cpu_work_request_seconds());
+    const ElapsedSeconds held(app_.metrics.cpu_work_thread_seconds());  // this worker, running or blocked
+    if (!offload_pool_) return run_cpu_work(cpu.n);
+    std::packaged_task<std::uint64_t()> task([this, n = cpu.n] {
+        const ElapsedSeconds running(app_.metrics.cpu_work_thread_seconds());  // the offload thread
+        return run_cpu_work(n);
+    });
+    std::future<std::uint64_t> result = task.get_future();
+    asio::post(*offload_pool_, std::move(task));
+    // A blocking wait on a pool thread, as Task.Wait: the elastic pool is told, as for sync-over-async.
     const bool counted = pool_.notify_blocked();
     result.wait();
     if (counted) pool_.notify_unblocked();

@@ -35,8 +35,10 @@ void add_sync_options(CLI::App& app, SyncOptions& o) {
     app.add_option("--antipattern", o.antipattern,
                    "(server_sync only) none: the store call blocks the worker | sync-over-async: the worker "
                    "starts the async store call, whose completion is queued to this same pool, and blocks "
-                   "on it (C#'s .Result): a fixed pool deadlocks once every worker waits")
-        ->check(CLI::IsMember({"none", "sync-over-async"}))
+                   "on it (C#'s .Result): a fixed pool deadlocks once every worker waits | offload: POST "
+                   "/work runs on the --offload-threads pool while the worker blocks on its result (C#'s "
+                   "Task.Run(...).Wait()): two threads per CPU request")
+        ->check(CLI::IsMember({"none", "sync-over-async", "offload"}))
         ->capture_default_str();
     app.add_flag("--deadlock-exit", o.deadlock_exit,
                  "(server_sync only) exit with code 4 once every worker is blocked on a completion no worker "

@@ -28,7 +28,8 @@ SyncServer::SyncServer(const ServerOptions& options, const SyncOptions& sync, Ap
                Responder(app,
                          sync.sync_over_async() ? Responder::StoreWait::sync_over_async
                                                 : Responder::StoreWait::blocking,
-                         pool_, io_)},
+                         sync.offload() ? Responder::CpuWay::offload : Responder::CpuWay::inline_here,
+                         options.offload_threads, pool_, io_)},
       signals_(io_, SIGINT, SIGTERM),
       acceptor_(io_),
       accept_retry_(io_),

@@ -22,6 +22,10 @@ TEST_CASE("jobs complete with the work's digest", "[jobs]") {
     }
     CHECK(metrics.jobs_queue_length().Value() == 0);
     CHECK_FALSE(q.find(12345));
+    // Every job counted once; a job's latency (acceptance to end) includes its run, so the sums compare.
+    CHECK(metrics.jobs_completed().Value() == 10);
+    CHECK(metrics.jobs_run_seconds().Value() > 0);
+    CHECK(metrics.jobs_latency_seconds().Value() >= metrics.jobs_run_seconds().Value());
 }
 
 TEST_CASE("a full queue refuses and nothing accepted is lost at shutdown", "[jobs]") {

@@ -314,3 +314,29 @@ TEST_CASE("POST /work: inline blocks the loop; offload keeps it free and gives t
     CHECK(inline_wait > 0.5 * (inline_time - 0.05));  // /health waited for most of the work
     CHECK(offload_wait < 0.1);                        // the loop stayed free
 }
+
+TEST_CASE("POST /work awaited on the offload pool holds one thread per CPU request, as inline does",
+          "[server_async][antipattern]") {
+    // Task.Run + await does not "use two threads": while the pool runs it the coroutine holds no thread.
+    // cpu_work_thread_seconds_total / cpu_work_request_seconds_total is 1 inline (the io thread) and a
+    // little under 1 offloaded (the hop back to the io thread is in flight but holds no thread).
+    auto ratio = [](const std::vector<std::string>& extra) {
+        ServerProcess server(binary, server_args(50, extra));
+        HttpClient client(server.port(), 30s);
+        for (int i = 0; i < 3; ++i) {
+            const auto r = client.request("POST", "/work?n=20000000");
+            REQUIRE(r);
+            CHECK(r->status == 200);
+        }
+        const auto text = scrape_metrics(server.port());
+        const double in_flight = metric_value(text, "cpu_work_request_seconds_total").value_or(0);
+        REQUIRE(in_flight > 0);
+        return metric_value(text, "cpu_work_thread_seconds_total").value_or(0) / in_flight;
+    };
+    const double inline_ratio = ratio({});
+    const double offload_ratio = ratio({"--antipattern", "offload", "--offload-threads", "1"});
+    INFO("threads per CPU request: inline " << inline_ratio << ", offload " << offload_ratio);
+    CHECK(inline_ratio == Approx(1.0).margin(0.01));
+    CHECK(offload_ratio > 0.8);
+    CHECK(offload_ratio <= 1.0 + 1e-6);
+}

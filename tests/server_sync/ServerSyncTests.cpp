@@ -33,6 +33,7 @@ TEST_CASE("bad flags exit 2 with one line; --help exits 0 and marks sync-only fl
         {"--bind", "not-an-ip"},
         {"--queue-limit", "-1"},
         {"--antipattern", "blocking-store"},
+        {"--offload-threads", "0"},
         {"--model", "thread-per-connection", "--antipattern", "sync-over-async"},
     };
     for (const auto& a : bad) {
@@ -45,6 +46,36 @@ TEST_CASE("bad flags exit 2 with one line; --help exits 0 and marks sync-only fl
     CHECK(help.exit_code == 0);
     CHECK(help.output.find("(server_sync only)") != std::string::npos);
     CHECK(help.output.find("--queue-limit") != std::string::npos);
+}
+
+TEST_CASE("antipattern offload: the same answer, two threads held per CPU request instead of one",
+          "[server_sync][antipattern]") {
+    // The worker blocks on the offload pool's thread (Task.Run(...).Wait()): cpu_work_thread_seconds_total
+    // counts both, cpu_work_request_seconds_total the request once. The ratio does not depend on the
+    // machine's speed: both sides are the same wall-clock interval, give or take one thread hand-off.
+    auto run = [](const std::vector<std::string>& extra, std::string& body) {
+        ServerProcess server(binary, quick_server_args(extra));
+        HttpClient client(server.port(), 30s);
+        for (int i = 0; i < 3; ++i) {
+            const auto r = client.request("POST", "/work?n=20000000");
+            REQUIRE(r);
+            CHECK(r->status == 200);
+            body = r->body;
+        }
+        const auto text = scrape_metrics(server.port());
+        const double held = metric_value(text, "cpu_work_thread_seconds_total").value_or(0);
+        const double in_flight = metric_value(text, "cpu_work_request_seconds_total").value_or(0);
+        REQUIRE(in_flight > 0);
+        return held / in_flight;
+    };
+    std::string inline_body, offload_body;
+    const double inline_ratio = run({}, inline_body);
+    const double offload_ratio = run({"--antipattern", "offload", "--offload-threads", "1"}, offload_body);
+    INFO("threads per CPU request: inline " << inline_ratio << ", offload " << offload_ratio);
+    CHECK(inline_body == offload_body);
+    CHECK(inline_ratio == Approx(1.0).margin(0.01));
+    CHECK(offload_ratio > 1.7);
+    CHECK(offload_ratio <= 2.0 + 1e-6);
 }
 
 TEST_CASE("queue limit: immediate 503 with Retry-After, accepted requests still succeed",

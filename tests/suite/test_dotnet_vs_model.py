@@ -99,7 +99,7 @@ class GridKeys(unittest.TestCase):
     def test_bad_new_keys(self):
         bad = [
             ({"server": "sync", "antipattern": "blocking-store", "concurrency": [1]}, "sync 'antipattern' must be"),
-            ({"server": "sync", "antipattern": "offload", "concurrency": [1]}, "sync 'antipattern' must be"),
+            ({"server": "sync", "antipattern": "blocking-store", "concurrency": [1]}, "sync 'antipattern' must be"),
             ({"server": "sync", "model": "thread-per-connection", "antipattern": "sync-over-async",
               "concurrency": [1]}, "model 'pool' only"),
             ({"server": "sync", "pool": "elastic", "min_threads": -1, "concurrency": [1]}, "0 <= min_threads"),

@@ -25,7 +25,7 @@ class Grid(unittest.TestCase):
     def test_shipped_grids_load(self):
         g = grid.load_grid(REPO / "bench" / "grid_default.json")
         pts = grid.expand_points(g)
-        self.assertEqual(len(pts), 28)
+        self.assertEqual(len(pts), 67)
         optional = [p for p in pts if p.series.optional]
         self.assertEqual({p.series.server for p in optional}, {"command"})
         self.assertEqual(len(optional), 6)  # ASP.NET Core: async x2, sync min=10 x2, the two pairs' .NET side
@@ -34,11 +34,22 @@ class Grid(unittest.TestCase):
         for main in ("sync fixed N=10", "sync elastic min=2", "async K=1"):
             self.assertIn(main, labels)
             s = next(s for s in g.series if s.label == main)
-            self.assertEqual(s.concurrency, [1, 10, 11, 100, 1000, 10000])
+            self.assertEqual(s.concurrency[:6], [1, 10, 11, 100, 1000, 10000])
+        self.assertEqual(next(s for s in g.series if s.label == "async K=1").concurrency[-1], 16000)
         el = next(s for s in g.series if s.label == "sync elastic min=2")
         self.assertEqual((el.pool, el.min_threads), ("elastic", 2))
-        for s in g.series:
-            self.assertEqual(s.latency_ms, 2000)
+        for s in g.series:  # the main comparison at the seed's L; the claims that do not depend on L dilated
+            self.assertEqual(s.latency_ms, 2000 if not s.scenario else 200, s.label)
+        pool = sorted(s.threads for s in g.series if s.scenario == "pool_size" and s.server == "sync")
+        self.assertEqual(pool, [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000])
+        self.assertEqual(sorted(s.threads for s in g.series if s.scenario == "pool_size" and s.server == "async"),
+                         [1, 2])
+        cpu = [s for s in g.series if s.scenario == "cpu_work"]
+        self.assertEqual(sorted((s.server, s.cpu_way) for s in cpu),
+                         sorted((srv, way) for srv in ("sync", "async") for way in ("inline", "offload", "jobs")))
+        for s in cpu:
+            self.assertEqual([c.name for c in s.classes], ["jobs" if s.cpu_way == "jobs" else "work", "health",
+                                                           "users"])
         dl = [p for p in pts if p.series.expect == "deadlock"]
         self.assertEqual(len(dl), 1)
         self.assertEqual(dl[0].series.antipattern, "sync-over-async")
@@ -49,18 +60,55 @@ class Grid(unittest.TestCase):
         # bench.sh's 12 minutes include the build, the microbenchmarks and the nginx cross-check (about 1.5
         # minutes); the estimates are pessimistic (every tail at its longest).
         pts = grid.expand_points(grid.load_grid(REPO / "bench" / "grid_default.json"))
+        # (the measured sweep and bench.sh wall times are in results/latest/machine.json and the README)
         ours = [p for p in pts if not p.series.optional and not p.series.pair]
-        self.assertLess(sum(run.estimate_seconds(p) for p in ours), 8 * 60)
-        self.assertLess(sum(run.estimate_seconds(p) for p in pts), 14 * 60)
+        self.assertLess(sum(run.estimate_seconds(p) for p in ours), 9 * 60)
+        self.assertLess(sum(run.estimate_seconds(p) for p in pts), 13 * 60)
 
     def test_quick_grid_fits_three_minutes(self):
         pts = grid.expand_points(grid.load_grid(REPO / "bench" / "grid_quick.json"))
         self.assertLess(sum(run.estimate_seconds(p) for p in pts), 2 * 60)
 
+    def test_thread_lists_and_classes(self):
+        with tempfile.TemporaryDirectory() as d:
+            g = grid.load_grid(grid_file(d, {"series": [
+                {"server": "sync", "label": "axis N={threads}", "threads": [1, 5], "concurrency": [10]},
+                {"server": "async", "scenario": "cpu_work", "cpu_way": "inline",
+                 "classes": [{"name": "work", "method": "POST", "path": "/work?n=5", "connections": 3, "rate": 7},
+                             {"name": "users", "path": "/users/{rand:1..USERS}", "connections": 2}]}]}))
+        self.assertEqual([(s.label, s.threads) for s in g.series[:2]], [("axis N=1", 1), ("axis N=5", 5)])
+        pts = grid.expand_points(g)
+        self.assertEqual(len({p.id for p in pts}), 3)
+        cpu = pts[2]
+        self.assertEqual(cpu.concurrency, 5)
+        self.assertTrue(cpu.id.startswith("03-cpu-work-async-k1-inline"), cpu.id)
+        self.assertEqual(cpu.series.classes[1].path, "/users/{rand:1..10000}")
+        self.assertEqual(point.cpu_class(cpu).name, "work")
+        # rows: one per class, the class's own client figures, the point's server counters
+        res = point.PointResult(metrics_before={"cpu_work_thread_seconds_total": 1.0,
+                                                "cpu_work_request_seconds_total": 1.0},
+                                metrics_after={"cpu_work_thread_seconds_total": 9.0,
+                                               "cpu_work_request_seconds_total": 5.0}, cpu_work_ms=20.0,
+                                pinned=True)
+        res.classes = {"work": point.ClassResult(), "users": point.ClassResult()}
+        rows = summary.build_rows(cpu, "r", res)
+        self.assertEqual([(r["point"], r["request_class"], r["concurrency"]) for r in rows],
+                         [(cpu.id + "-work", "work", 3), (cpu.id + "-users", "users", 2)])
+        self.assertEqual(rows[0]["cpu_threads_per_request"], 2.0)
+        self.assertEqual(rows[0]["cpu_work_rate_rps"], 7)
+        self.assertEqual(rows[0]["cpu_work_bound_rps"], 50.0)  # 1 core (pinned) x 1000 / 20 ms
+        self.assertIsNone(rows[1]["cpu_threads_per_request"])
+        self.assertEqual(summary.thread_growth_per_s([{"t_s": 0, "server_threadpool_threads": 2},
+                                                      {"t_s": 5, "server_threadpool_threads": 12}]), 2.0)
+        self.assertIsNone(summary.thread_growth_per_s([{"t_s": 0, "server_threadpool_threads": 2}]))
+
     def test_overrides(self):
         g = grid.load_grid(REPO / "bench" / "grid_default.json", {"latency_ms": 100, "concurrency": [5]})
         pts = grid.expand_points(g)
-        self.assertTrue(all(p.series.latency_ms == 100 and p.concurrency == 5 for p in pts))
+        self.assertTrue(all(p.series.latency_ms == 100 for p in pts))
+        # a multi-class series keeps its classes' connections
+        self.assertTrue(all(p.concurrency == (sum(c.connections for c in p.series.classes) if p.series.classes
+                                              else 5) for p in pts))
         self.assertEqual(len(grid.expand_points(g, only="async K=1")), 1)
 
     def test_bad_grids(self):
@@ -86,6 +134,21 @@ class Grid(unittest.TestCase):
                           "queue_limit": 5, "concurrency": [1]}]}, "'queue_limit' does not apply"),
             ({"series": [{"server": "command", "label": "x", "command": "srv --port {port}",
                           "bound_model": "elastic", "concurrency": [1]}]}, "needs 'min_threads'"),
+            ({"series": [{"server": "sync", "scenario": "x", "concurrency": [1]}]}, "'scenario' must be"),
+            ({"series": [{"server": "sync", "cpu_way": "x", "concurrency": [1]}]}, "'cpu_way' must be"),
+            ({"series": [{"server": "sync", "threads": [], "concurrency": [1]}]}, "empty list"),
+            ({"series": [{"server": "sync", "classes": [{"name": "a", "path": "/health"}]}]}, "connections >= 1"),
+            ({"series": [{"server": "sync", "classes": [{"name": "a", "path": "health", "connections": 1}]}]},
+             "start with '/'"),
+            ({"series": [{"server": "sync", "classes": [{"name": "a", "path": "/", "connections": 1},
+                                                        {"name": "a", "path": "/", "connections": 1}]}]},
+             "unique lower-case word"),
+            ({"series": [{"server": "sync", "classes": [{"name": "a", "path": "/", "connections": 1,
+                                                         "method": "PUT"}]}]}, "GET or POST"),
+            ({"series": [{"server": "sync", "classes": [{"name": "a", "path": "/", "connections": 2}],
+                          "concurrency": [5]}]}, "has no 'concurrency'"),
+            ({"series": [{"server": "sync", "model": "thread-per-connection", "antipattern": "sync-over-async",
+                          "concurrency": [1]}]}, "applies to model 'pool' only"),
         ]
         with tempfile.TemporaryDirectory() as d:
             for g, words in bad:
@@ -212,11 +275,23 @@ class Commands(unittest.TestCase):
         self.assertEqual(cmd[cmd.index("--antipattern") + 1], "sync-over-async")
         lg = loadgen.loadgen_command(b.loadgen, dl, 1234, Path("j"), Path("t"))
         self.assertEqual(lg[lg.index("-c") + 1], "10")
-        self.assertEqual(lg[lg.index("-d") + 1], "11000ms")  # warm-up 3 s + window 8 s
+        self.assertEqual(lg[lg.index("-d") + 1], "7000ms")  # warm-up 3 s + window 4 s
         self.assertEqual(lg[lg.index("--warmup") + 1], "3000ms")
-        self.assertEqual(lg[lg.index("--timeout") + 1], "11000ms")
+        self.assertEqual(lg[lg.index("--timeout") + 1], "7500ms")
         self.assertEqual(lg[lg.index("--scrape") + 1], "http://127.0.0.1:1234/metrics")
         self.assertEqual(lg[lg.index("--path") + 1], "/users/{rand:1..10000}")
+        # a multi-class point: one loadgen per class, same timeline, each with its own method/path/rate
+        cpu = next(p for p in pts.values() if p.series.cpu_way == "offload" and p.series.server == "sync")
+        self.assertEqual(point.server_command(cpu, b)[-4:], ["--antipattern", "offload", "--offload-threads", "2"])
+        cmds = [loadgen.loadgen_command(b.loadgen, cpu, 1, Path("j"), Path("t"), request_class=c)
+                for c in cpu.series.classes]
+        self.assertEqual([c[c.index("--path") + 1] for c in cmds],
+                         ["/work?n=6000000", "/health", "/users/{rand:1..10000}"])
+        self.assertEqual([c[c.index("-c") + 1] for c in cmds], ["4", "2", "4"])
+        self.assertEqual(cmds[0][cmds[0].index("--method") + 1], "POST")
+        self.assertEqual(cmds[0][cmds[0].index("-R") + 1], "30")
+        self.assertNotIn("-R", cmds[2])  # closed loop
+        self.assertEqual({c[c.index("-d") + 1] for c in cmds}, {"5000ms"})
 
     def test_prometheus_parser(self):
         text = ('# HELP x\n# TYPE x gauge\nthreadpool_threads 10\nhttp_responses_total{code="200"} 5\n'

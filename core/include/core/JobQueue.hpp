@@ -2,6 +2,7 @@
 /// \file Background jobs: a bounded queue drained by dedicated worker threads (the IHostedService /
 /// BackgroundService analogue), so CPU work accepted by POST /jobs never runs on a request thread.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -53,6 +54,12 @@ class JobQueue {
   private:
     void worker_loop();
 
+    /// A job and when it was accepted (for jobs_latency_seconds_total).
+    struct Entry {
+        Job job;
+        std::chrono::steady_clock::time_point accepted;
+    };
+
     const std::size_t capacity_;
     const std::size_t retained_;
     Metrics* metrics_;
@@ -61,7 +68,7 @@ class JobQueue {
     std::condition_variable idle_;
     std::deque<std::uint64_t> pending_;
     std::deque<std::uint64_t> finished_order_;
-    std::unordered_map<std::uint64_t, Job> jobs_;
+    std::unordered_map<std::uint64_t, Entry> jobs_;
     std::uint64_t next_id_ = 1;
     std::size_t running_ = 0;
     bool stopping_ = false;

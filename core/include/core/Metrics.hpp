@@ -48,6 +48,18 @@ class Metrics {
     prometheus::Counter& store_calls() { return *store_calls_; }
     /// jobs_queue_length: background jobs accepted and not yet started.
     prometheus::Gauge& jobs_queue_length() { return *jobs_queue_; }
+    /// jobs_completed_total: background jobs finished.
+    prometheus::Counter& jobs_completed() { return *jobs_completed_; }
+    /// jobs_latency_seconds_total: summed time from a job's acceptance (the 202) to its end.
+    prometheus::Counter& jobs_latency_seconds() { return *jobs_latency_; }
+    /// jobs_run_seconds_total: summed time job workers spent running jobs (thread-seconds).
+    prometheus::Counter& jobs_run_seconds() { return *jobs_run_; }
+    /// cpu_work_request_seconds_total: summed time POST /work requests were being performed, from the server
+    /// starting the work to its result (its rate is the CPU requests in flight on average).
+    prometheus::Counter& cpu_work_request_seconds() { return *cpu_request_seconds_; }
+    /// cpu_work_thread_seconds_total: summed time threads were held by POST /work, running it or blocked
+    /// waiting for another thread to run it (÷ the request seconds: threads per in-flight CPU request).
+    prometheus::Counter& cpu_work_thread_seconds() { return *cpu_thread_seconds_; }
     /// http_responses_total{code} += 1. Thread-safe.
     void count_response(int status);
     /// http_rejected_total{reason} += 1 (queue_full, max_connections, header_timeout, ...). Thread-safe.
@@ -73,6 +85,11 @@ class Metrics {
     prometheus::Gauge* connections_;
     prometheus::Counter* store_calls_;
     prometheus::Gauge* jobs_queue_;
+    prometheus::Counter* jobs_completed_;
+    prometheus::Counter* jobs_latency_;
+    prometheus::Counter* jobs_run_;
+    prometheus::Counter* cpu_request_seconds_;
+    prometheus::Counter* cpu_thread_seconds_;
     prometheus::Family<prometheus::Counter>* responses_;
     /// Per-status counters resolved once: Family::Add builds and hashes a label map under a mutex, too much
     /// for every response on the /health fast path.

@@ -24,6 +24,9 @@ struct ServerOptions {
     int shutdown_grace_ms = -1;           ///< in-flight drain bound; -1: store latency + 1 s
     std::size_t job_queue_capacity = 1024;
     std::size_t job_workers = 1;
+    /// Threads of the --antipattern offload pool (POST /work's Task.Run analogue); 0 until
+    /// add_common_options resolved it: the hardware threads.
+    std::size_t offload_threads = 0;
     std::string log_level = "info";
 };
 

@@ -24,7 +24,6 @@ std::string_view to_string(Antipattern antipattern);
 /// server_async-specific options.
 struct AsyncOptions {
     Antipattern antipattern = Antipattern::none;
-    std::size_t offload_threads = 0;  ///< 0 until add_async_options resolved it: default = hardware threads
     bool deadlock_exit = false;       ///< exit with exit_code::deadlock once the watchdog detects one
     std::string status_file;          ///< watchdog status ("deadlock_detected 0|1"); empty: none
 };

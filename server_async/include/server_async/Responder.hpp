@@ -26,7 +26,8 @@ class Responder {
     /// `app` must outlive the responder. `io_executor` is the io_context's own executor: sync-over-async
     /// spawns the store call there (not on the connection's strand), so with K > 1 any unblocked io thread
     /// can complete it — the deadlock needs all K threads parked, exactly as in the thread-pool version.
-    Responder(Application& app, const AsyncOptions& options, asio::any_io_executor io_executor);
+    Responder(Application& app, const AsyncOptions& options, std::size_t offload_threads,
+              asio::any_io_executor io_executor);
     /// Joins the offload pool (after the io_context stopped: nothing awaits it any more).
     ~Responder();
     Responder(const Responder&) = delete;

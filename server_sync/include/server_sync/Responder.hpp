@@ -3,6 +3,9 @@
 /// synchronous controller action). server_async's Responder is the awaiting counterpart.
 
 #include <asio/io_context.hpp>
+#include <asio/thread_pool.hpp>
+#include <cstddef>
+#include <memory>
 
 #include "core/Application.hpp"
 #include "core/HttpRequest.hpp"
@@ -25,9 +28,22 @@ class Responder {
         sync_over_async,
     };
 
-    /// `app`, `pool` and `io` must outlive the responder; `pool` and `io` are used by sync_over_async only.
-    Responder(Application& app, StoreWait wait, WorkerPool& pool, asio::io_context& io)
-        : app_(app), wait_(wait), pool_(pool), io_(io) {}
+    /// Where POST /work's CPU work runs.
+    enum class CpuWay {
+        inline_here,  ///< on the calling worker
+        /// ANTI-PATTERN (C#'s Task.Run(...).Wait() in a synchronous action): posted to a separate offload
+        /// pool while the worker blocks on its result, so each CPU request holds two threads.
+        offload,
+    };
+
+    /// `app`, `pool` and `io` must outlive the responder; `pool` and `io` are used by sync_over_async only;
+    /// `offload_threads` sizes the offload pool (created only for CpuWay::offload).
+    Responder(Application& app, StoreWait wait, CpuWay cpu, std::size_t offload_threads, WorkerPool& pool,
+              asio::io_context& io);
+    /// Joins the offload pool (after the workers that wait on it were joined: it is declared before them).
+    ~Responder();
+    Responder(const Responder&) = delete;
+    Responder& operator=(const Responder&) = delete;
 
     /// Routes `request`, then performs what the handler asked for the blocking way: the store call blocks
     /// this thread for the store latency, CPU work runs here. Never throws: an unexpected exception becomes a
@@ -36,11 +52,13 @@ class Responder {
 
   private:
     StoreResult fetch_sync_over_async(const StoreCall& call) const;
+    std::uint64_t work(const CpuWork& cpu) const;
 
     Application& app_;
     StoreWait wait_;
     WorkerPool& pool_;
     asio::io_context& io_;
+    std::unique_ptr<asio::thread_pool> offload_pool_;  ///< only with CpuWay::offload
 };
 
 }  // namespace slowio::sync

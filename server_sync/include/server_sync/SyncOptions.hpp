@@ -25,12 +25,15 @@ struct SyncOptions {
     std::size_t queue_limit = 0;      ///< 0 = unbounded
     bool blocking_adjustment = true;  ///< elastic: .NET's cooperative-blocking compensation
     bool hill_climbing = true;        ///< elastic: .NET's hill climbing
-    /// "none" | "sync-over-async": block on the async store call's completion, which runs on this pool
+    /// "none" | "sync-over-async": block on the async store call's completion, which runs on this pool |
+    /// "offload": POST /work runs on a separate pool while the worker blocks on its result
     std::string antipattern = "none";
     bool deadlock_exit = false;  ///< exit with exit_code::deadlock once the pool is deadlocked
 
     /// True for --antipattern sync-over-async.
     bool sync_over_async() const { return antipattern == "sync-over-async"; }
+    /// True for --antipattern offload: POST /work runs on the offload pool while the worker blocks on it.
+    bool offload() const { return antipattern == "offload"; }
 
     /// True for --model thread-per-connection.
     bool thread_per_connection() const { return model == "thread-per-connection"; }
