@@ -596,8 +596,10 @@ def _cpu_value(rows, server: str, way: str, what: str) -> float | None:
     if what == "threads":
         return claims_.val(r, "cpu_threads_per_request")
     if way == "jobs":
-        done, window = claims_.val(r, "jobs_completed"), claims_.val(r, "window_s")
-        return None if done is None or not window else done / window
+        # jobs_completed counts the whole load (warm-up included: the counters are read before and after it)
+        done = claims_.val(r, "jobs_completed")
+        load = (claims_.val(r, "warmup_s") or 0.0) + (claims_.val(r, "window_s") or 0.0)
+        return None if done is None or not load else done / load
     return claims_.val(r, "throughput_rps")
 
 
@@ -632,7 +634,7 @@ def plot_cpu_work(rows, run_dir: Path, formats: list[str]) -> list[Path]:
     if not servers:
         return []
     fig, axes = plt.subplots(1, 4, figsize=(17, 4.8))
-    panels = (("tput", "CPU work done (req/s; jobs: completed/s)"), ("health", "/health p99 (ms, log)"),
+    panels = (("tput", "CPU work done (req/s; jobs: finished per s of load)"), ("health", "/health p99 (ms, log)"),
               ("users", "/users p99 (ms, log)"), ("threads", "threads per in-flight CPU request"))
     for ax, (what, title) in zip(axes, panels):
         _cpu_bars(ax, rows, servers, what)

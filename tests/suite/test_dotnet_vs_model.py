@@ -327,6 +327,9 @@ class Section(unittest.TestCase):
         self.assertIn(report.KESTREL_CAUSE, report.throughput_cause(pairs.ThroughputVerdict(0.1, 0.3, 60), pair))
         self.assertEqual(report.throughput_cause(pairs.ThroughputVerdict(5.0, 8.0, 60), pair), report.KESTREL_CAUSE)
         self.assertIn("does not show why", report.throughput_cause(pairs.ThroughputVerdict(8.0, 5.0, 60), pair))
+        blocked = types.SimpleNamespace(model={"timeout_s": 11, "antipattern": "sync-over-async"})
+        self.assertEqual(report.throughput_cause(pairs.ThroughputVerdict(2.4, 0.0, 30), blocked),
+                         report.TIMER_THREAD_CAUSE)
 
     def test_hill_climbing_cause_where_the_blocking_pair_parts(self):
         marks = [pairs.Mark(5, 4, 5), pairs.Mark(10, 7, 6), pairs.Mark(15, 18, 6), pairs.Mark(20, 19, 7)]
