@@ -1,5 +1,7 @@
 #include "PathTemplate.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
 
 namespace slowio::loadgen {
@@ -17,6 +19,16 @@ std::optional<PathTemplate> PathTemplate::parse(std::string_view text, std::stri
     if (text.empty() || text.front() != '/') {
         error = "path template must start with '/': '" + std::string(text) + "'";
         return std::nullopt;
+    }
+    // The expansion goes between "METHOD " and " HTTP/1.1\r\n": a space, CR, LF or other control byte would
+    // end the request target early or inject a line (RFC 9112 §3.2: the target has no whitespace).
+    for (std::size_t k = 0; k < text.size(); ++k) {
+        const auto c = static_cast<unsigned char>(text[k]);
+        if (c <= 0x20 || c == 0x7f) {
+            error = fmt::format(
+                "path template has a space or control byte (0x{:02x}) at offset {}: percent-encode it", c, k);
+            return std::nullopt;
+        }
     }
     std::string literal;
     std::size_t i = 0;

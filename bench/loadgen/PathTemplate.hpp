@@ -13,7 +13,8 @@ namespace slowio::loadgen {
 /// many keys (a server cache cannot turn the benchmark into a single-row lookup).
 class PathTemplate {
   public:
-    /// Parses the template; nullopt with `error` set when a placeholder is malformed (caller exits 2).
+    /// Parses the template; nullopt with `error` set when it does not start with '/', has a space or control
+    /// byte (it would break the request line), or a placeholder is malformed (caller exits 2).
     static std::optional<PathTemplate> parse(std::string_view text, std::string& error);
 
     /// True when the template has no placeholders: the request bytes can then be built once and reused.
@@ -21,7 +22,8 @@ class PathTemplate {
         return parts_.size() <= 1 && (parts_.empty() || std::holds_alternative<std::string>(parts_[0]));
     }
 
-    /// Appends one expansion to `out`, drawing random placeholders from `rng`.
+    /// Appends one expansion to `out`, drawing random placeholders from `rng`: each {rand:LO..HI} becomes a
+    /// decimal integer in [LO, HI], so an expansion is never longer than the template.
     void expand(std::mt19937_64& rng, std::string& out) const;
 
     /// The original text, for reports.

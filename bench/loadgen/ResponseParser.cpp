@@ -18,6 +18,8 @@ void ResponseParser::reset(bool head_request) {
     http_parser_init(&parser_, HTTP_RESPONSE);
     parser_.data = this;
     head_request_ = head_request;
+    bad_status_ = false;
+    closed_early_ = false;
     complete_ = false;
     keep_alive_ = true;
     body_.clear();
@@ -25,6 +27,12 @@ void ResponseParser::reset(bool head_request) {
 
 int ResponseParser::on_headers_complete(http_parser* p) {
     auto* self = static_cast<ResponseParser*>(p->data);
+    // http-parser takes a status code of 1 to 3 digits (it refuses only > 999); RFC 9110 §15 says three. A
+    // code like 0 or 42 would be counted as neither a success nor an error: it is a protocol error.
+    if (p->status_code < 100) {
+        self->bad_status_ = true;
+        return -1;
+    }
     return self->head_request_ ? 1 : 0;  // 1 = "no body follows" (HEAD)
 }
 
@@ -51,6 +59,7 @@ ResponseParser::Status ResponseParser::feed(const char* data, std::size_t size) 
         return s;
     }();
     if (complete_) return Status::complete;
+    if (closed_early_) return Status::error;
     http_parser_execute(&parser_, &settings, data, size);
     if (complete_) return Status::complete;
     if (HTTP_PARSER_ERRNO(&parser_) != HPE_OK) return Status::error;
@@ -60,15 +69,19 @@ ResponseParser::Status ResponseParser::feed(const char* data, std::size_t size) 
 ResponseParser::Status ResponseParser::feed_eof() {
     if (complete_) return Status::complete;
     // A zero-length execute is http-parser's end-of-stream signal (completes a read-until-close body).
+    // Before the first byte, http-parser takes the end quietly (no error set): the close is the error then.
     feed(nullptr, 0);
     if (complete_) {
         keep_alive_ = false;
         return Status::complete;
     }
+    closed_early_ = true;
     return Status::error;
 }
 
 const char* ResponseParser::error_text() const {
+    if (bad_status_) return "status code below 100 (RFC 9110 section 15: three digits)";
+    if (closed_early_ && HTTP_PARSER_ERRNO(&parser_) == HPE_OK) return "connection closed before a response";
     return http_errno_description(HTTP_PARSER_ERRNO(&parser_));
 }
 

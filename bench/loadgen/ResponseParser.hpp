@@ -23,16 +23,18 @@ class ResponseParser {
     void reset(bool head_request = false);
     /// Feeds bytes; stops at the end of the first complete response.
     Status feed(const char* data, std::size_t size);
-    /// Tells the parser the peer closed: completes a read-until-close response, else reports error.
+    /// Tells the parser the peer closed: completes a read-until-close response, else reports error (and
+    /// feed() then reports error too, until reset()).
     Status feed_eof();
 
-    /// HTTP status code (valid once headers are in).
+    /// HTTP status code (valid once headers are in): 100..999 when feed() reports complete (any other code
+    /// is an error).
     unsigned status_code() const { return parser_.status_code; }
     /// Whether the connection may be reused after this response (HTTP/1.1 default, Connection headers).
     bool keep_alive() const { return keep_alive_; }
     /// Body bytes, when capturing.
     const std::string& body() const { return body_; }
-    /// http-parser's description of the last error.
+    /// Why the response was refused: http-parser's description of the last error, or ours.
     const char* error_text() const;
 
   private:
@@ -43,6 +45,8 @@ class ResponseParser {
     http_parser parser_{};
     bool capture_body_;
     bool head_request_ = false;
+    bool bad_status_ = false;    ///< the status code was below 100
+    bool closed_early_ = false;  ///< feed_eof() came before a complete response
     bool complete_ = false;
     bool keep_alive_ = true;
     std::string body_;

@@ -77,6 +77,14 @@ TEST_CASE("path templates", "[loadgen][parse]") {
     CHECK_FALSE(PathTemplate::parse("/u/{seq}", error));
     CHECK_FALSE(PathTemplate::parse("/u/{rand:1..2", error));
     CHECK(error.find("unclosed") != std::string::npos);
+    // Found by tests/fuzz/PathTemplateFuzzer: the expansion goes into the request line, so a space, CR, LF or
+    // other control byte would end the target early or inject a header.
+    CHECK_FALSE(PathTemplate::parse("/a b", error));
+    CHECK(error.find("0x20") != std::string::npos);
+    CHECK_FALSE(PathTemplate::parse("/a\r\nX-Injected: 1", error));
+    CHECK_FALSE(PathTemplate::parse("/a\tb", error));
+    CHECK_FALSE(PathTemplate::parse("/a\x7f", error));
+    CHECK(PathTemplate::parse("/a%20b?q=\xc3\xa9", error));
 }
 
 TEST_CASE("response parser handles every split point, chunked bodies and connection close",
@@ -116,6 +124,20 @@ TEST_CASE("response parser handles every split point, chunked bodies and connect
     p.reset(true);  // HEAD: Content-Length without a body
     const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n";
     CHECK(p.feed(head.data(), head.size()) == ResponseParser::Status::complete);
+    // Found by tests/fuzz/ResponseParserFuzzer: http-parser takes a 1- or 2-digit status code, which the
+    // stats would count as neither a success nor an error; and a close before any byte left the parser
+    // without an error of its own ("success") and ready to complete later.
+    p.reset();
+    CHECK(p.feed("HTTP/1.1 0 OK\r\nContent-Length: 0\r\n\r\n", 36) == ResponseParser::Status::error);
+    CHECK(std::string(p.error_text()).find("status code") != std::string::npos);
+    p.reset();
+    CHECK(p.feed("HTTP/1.1 99 X\r\n\r\n", 17) == ResponseParser::Status::error);
+    p.reset();
+    CHECK(p.feed_eof() == ResponseParser::Status::error);
+    CHECK(std::string(p.error_text()) != "success");
+    CHECK(p.feed(closing.data(), closing.size()) == ResponseParser::Status::error);
+    p.reset();
+    CHECK(p.feed(closing.data(), closing.size()) == ResponseParser::Status::complete);
 }
 
 TEST_CASE("Prometheus text: wanted gauges, labels summed, absent stays absent", "[loadgen][parse]") {
