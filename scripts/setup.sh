@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake make git procps util-linux
+  clang-14 libclang-rt-14-dev
   libasio-dev libsqlite3-dev libfmt-dev catch2 libbenchmark-dev libcli11-dev libhttp-parser-dev
   prometheus-cpp-dev nlohmann-json3-dev
   python3 python3-matplotlib
