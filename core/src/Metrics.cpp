@@ -43,10 +43,11 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
     jobs_completed_ = counter("jobs_completed_total", "Background jobs finished");
     jobs_latency_ = counter("jobs_latency_seconds_total", "Summed time from a job's acceptance to its end");
     jobs_run_ = counter("jobs_run_seconds_total", "Summed time job workers spent running jobs");
-    cpu_request_seconds_ = counter("cpu_work_request_seconds_total",
-                                   "Summed time POST /work requests were being performed");
-    cpu_thread_seconds_ = counter("cpu_work_thread_seconds_total",
-                                  "Summed time threads were held by POST /work (running it or blocked on it)");
+    cpu_request_seconds_ =
+        counter("cpu_work_request_seconds_total", "Summed time POST /work requests were being performed");
+    cpu_thread_seconds_ =
+        counter("cpu_work_thread_seconds_total",
+                "Summed time threads were held by POST /work (running it or blocked on it)");
     responses_ = &BuildCounter()
                       .Name("http_responses_total")
                       .Help("Responses sent by status code")

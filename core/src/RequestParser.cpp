@@ -4,12 +4,52 @@
 #include <http_parser.h>
 
 #include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstring>
+#include <string_view>
 
 namespace slowio {
 
 namespace {
-// Longest method http-parser knows ("MKCALENDAR", "M-SEARCH"...) plus two spaces and "HTTP/1.1".
-constexpr std::size_t request_line_overhead = 12 + 2 + 8;
+
+// Byte classes for scan(): RFC 9110 §5.6.2 tchar (a method), a request-target byte (anything visible; bytes
+// >= 0x80 are left to http-parser's URL rules), and a field-name byte as far as scan() cares (anything up to
+// the colon but whitespace and line ends: http-parser checks the token rules).
+constexpr unsigned char tchar = 1, target = 2, name_byte = 4;
+
+constexpr std::array<unsigned char, 256> make_byte_classes() {
+    std::array<unsigned char, 256> t{};
+    for (int c = 0; c < 256; ++c) {
+        const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        const bool special = c == '!' || c == '#' || c == '$' || c == '%' || c == '&' || c == '\'' ||
+                             c == '*' || c == '+' || c == '-' || c == '.' || c == '^' || c == '_' ||
+                             c == '`' || c == '|' || c == '~';
+        unsigned char v = 0;
+        if (alnum || special) v |= tchar;
+        if (c > 0x20 && c != 0x7f) v |= target;
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != ':') v |= name_byte;
+        t[static_cast<std::size_t>(c)] = v;
+    }
+    return t;
+}
+constexpr auto byte_class = make_byte_classes();
+
+constexpr char version_pattern[] = "HTTP/#.#";  // '#': a digit
+constexpr std::size_t version_length = sizeof(version_pattern) - 1;
+
+bool is_digit(unsigned char c) {
+    return c >= '0' && c <= '9';
+}
+
+/// ASCII case-insensitive equality with a lower-case `lower` (field names are ASCII tokens).
+bool iequals(const std::string& a, std::string_view lower) {
+    if (a.size() != lower.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if ((static_cast<unsigned char>(a[i]) | 0x20) != static_cast<unsigned char>(lower[i])) return false;
+    return true;
+}
+
 }  // namespace
 
 struct RequestParser::Impl {
@@ -25,43 +65,25 @@ struct RequestParser::Impl {
     static int on_url(http_parser* p, const char* at, std::size_t length) {
         RequestParser& s = self(p);
         s.started_ = true;
-        s.line_bytes_ += length;
-        if (s.line_bytes_ + request_line_overhead > s.limits_.max_request_line) {
-            s.fail(414, fmt::format("request line longer than {} bytes", s.limits_.max_request_line));
-            return -1;
-        }
-        s.current_.target.append(at, length);
+        s.current_.target.append(at, length);  // its length is bounded by scan()'s request-line limit
         return 0;
     }
     static int on_header_field(http_parser* p, const char* at, std::size_t length) {
         RequestParser& s = self(p);
         if (s.last_was_value_ || s.current_.headers.empty()) {
-            // A new field starts: the previous pair (if any) is complete.
-            if (s.current_.headers.size() >= s.limits_.max_header_count) {
-                s.fail(431, fmt::format("more than {} header fields", s.limits_.max_header_count));
-                return -1;
-            }
+            // A new field starts: the previous pair (if any) is complete. (Their number and size are bounded
+            // by scan(), at the exact byte, before http-parser sees them.)
             s.current_.headers.emplace_back();
             s.last_was_value_ = false;
         }
-        if (!add_header_bytes(s, length)) return -1;
         s.current_.headers.back().first.append(at, length);
         return 0;
     }
     static int on_header_value(http_parser* p, const char* at, std::size_t length) {
         RequestParser& s = self(p);
         s.last_was_value_ = true;
-        if (!add_header_bytes(s, length)) return -1;
         s.current_.headers.back().second.append(at, length);
         return 0;
-    }
-    static bool add_header_bytes(RequestParser& s, std::size_t length) {
-        s.header_bytes_ += length;
-        if (s.header_bytes_ > s.limits_.max_header_bytes) {
-            s.fail(431, fmt::format("header fields larger than {} bytes", s.limits_.max_header_bytes));
-            return false;
-        }
-        return true;
     }
     static int on_headers_complete(http_parser* p) {
         RequestParser& s = self(p);
@@ -77,6 +99,10 @@ struct RequestParser::Impl {
             return -1;
         }
         HttpRequest& r = s.current_;
+        if (p->http_minor == 1) {
+            s.check_host();
+            if (s.state_ == State::error) return -1;
+        }
         r.method = http_method_str(static_cast<http_method>(p->method));
         r.version_major = p->http_major;
         r.version_minor = p->http_minor;
@@ -131,8 +157,161 @@ void RequestParser::reset() {
     started_ = false;
     current_ = HttpRequest{};
     last_was_value_ = false;
+    method_pending_ = false;
+    fields_ = 0;
+    scan_ = Scan::line_start;
+    version_pos_ = 0;
     line_bytes_ = 0;
     header_bytes_ = 0;
+}
+
+void RequestParser::check_host() {
+    std::size_t hosts = 0;
+    for (const auto& [name, value] : current_.headers) hosts += iequals(name, "host") ? 1 : 0;
+    if (hosts == 0) fail(400, "HTTP/1.1 request without a Host header field (RFC 9112 section 3.2)");
+    if (hosts > 1) fail(400, "more than one Host header field (RFC 9112 section 3.2)");
+}
+
+std::optional<RequestParser::Fault> RequestParser::scan(const char* data, std::size_t size) {
+    // Tight loops over byte classes (a table lookup per byte; values are skipped with memchr): this runs on
+    // every request's bytes, the /health fast path included. Every limit and rule is checked at the exact
+    // byte that breaks it, so where a read ends never changes the outcome.
+    const auto* p = reinterpret_cast<const unsigned char*>(data);
+    std::size_t i = 0;
+    // scan_ stays where the fault is: whether the request line ended before it is part of the verdict.
+    const auto fault = [&](std::size_t at, int status, std::string reason) {
+        return std::optional<Fault>(Fault{at, status, std::move(reason)});
+    };
+    const auto bad_line = [&] { return fault(i, 400, "malformed request line (RFC 9112 section 3)"); };
+    const auto bare_cr = [&] { return fault(i, 400, "CR not followed by LF (RFC 9112 section 2.2)"); };
+    // Adds the line bytes [from, i); past the limit, the fault is at the first byte beyond it.
+    const auto line_over = [&](std::size_t from) -> std::optional<Fault> {
+        if (line_bytes_ + (i - from) <= limits_.max_request_line) {
+            line_bytes_ += i - from;
+            return std::nullopt;
+        }
+        return fault(from + (limits_.max_request_line - line_bytes_), 414,
+                     fmt::format("request line longer than {} bytes", limits_.max_request_line));
+    };
+    const auto section_over = [&](std::size_t from, std::size_t to) -> std::optional<Fault> {
+        if (header_bytes_ + (to - from) <= limits_.max_header_bytes) {
+            header_bytes_ += to - from;
+            return std::nullopt;
+        }
+        return fault(from + (limits_.max_header_bytes - header_bytes_), 431,
+                     fmt::format("header section larger than {} bytes", limits_.max_header_bytes));
+    };
+    while (i < size) {
+        const std::size_t from = i;
+        switch (scan_) {
+            case Scan::line_start:
+                while (i < size && (p[i] == '\r' || p[i] == '\n')) ++i;  // the CRLF of an empty line
+                if (i == size) return std::nullopt;
+                if (!(byte_class[p[i]] & tchar)) return bad_line();
+                started_ = true;
+                scan_ = Scan::method;
+                continue;  // the method's bytes are counted by its loop
+            case Scan::method:
+                while (i < size && (byte_class[p[i]] & tchar)) ++i;
+                if (auto f = line_over(from)) return f;
+                if (i == size) return std::nullopt;
+                if (p[i] != ' ') return bad_line();
+                scan_ = Scan::target_start;
+                break;
+            case Scan::target_start:
+                if (!(byte_class[p[i]] & target)) return bad_line();
+                scan_ = Scan::target;
+                continue;
+            case Scan::target:
+                while (i < size && (byte_class[p[i]] & target)) ++i;
+                if (auto f = line_over(from)) return f;
+                if (i == size) return std::nullopt;
+                if (p[i] != ' ') return bad_line();
+                scan_ = Scan::version;
+                version_pos_ = 0;
+                break;
+            case Scan::version:
+                if (version_pos_ < version_length) {
+                    const char want = version_pattern[version_pos_];
+                    if (want == '#' ? !is_digit(p[i]) : p[i] != static_cast<unsigned char>(want))
+                        return bad_line();
+                    ++version_pos_;
+                } else if (p[i] == '\r') {
+                    scan_ = Scan::line_cr;
+                } else if (p[i] == '\n') {
+                    scan_ = Scan::field_start;
+                } else {
+                    return bad_line();
+                }
+                break;
+            case Scan::line_cr:
+                if (p[i] != '\n') return bare_cr();
+                scan_ = Scan::field_start;
+                break;
+            case Scan::field_start:
+                if (p[i] == ' ' || p[i] == '\t')
+                    return fault(i, 400,
+                                 "obsolete line folding in the header section (RFC 9112 section 5.2)");
+                if (p[i] == '\r') {
+                    scan_ = Scan::end_cr;
+                } else if (p[i] == '\n') {
+                    scan_ = Scan::done;
+                    return std::nullopt;
+                } else {
+                    if (++fields_ > limits_.max_header_count)
+                        return fault(i, 431,
+                                     fmt::format("more than {} header fields", limits_.max_header_count));
+                    scan_ = Scan::field_name;
+                }
+                if (auto f = section_over(i, i + 1)) return f;
+                ++i;
+                continue;
+            case Scan::field_name:
+                while (i < size && (byte_class[p[i]] & name_byte)) ++i;
+                if (auto f = section_over(from, i)) return f;
+                if (i == size) return std::nullopt;
+                if (p[i] == ' ' || p[i] == '\t')
+                    return fault(
+                        i, 400,
+                        "whitespace in a header field name or before its colon (RFC 9112 section 5.1)");
+                // ':' starts the value; a line without a colon is http-parser's error to report
+                scan_ = p[i] == ':' ? Scan::field_value : p[i] == '\r' ? Scan::field_cr : Scan::field_start;
+                if (auto f = section_over(i, i + 1)) return f;
+                ++i;
+                continue;
+            case Scan::field_value: {
+                // The bulk of a header section: skip to the next CR or LF (http-parser checks the bytes).
+                const auto* lf = static_cast<const unsigned char*>(std::memchr(p + i, '\n', size - i));
+                const std::size_t end = lf ? static_cast<std::size_t>(lf - p) : size;
+                const auto* cr = static_cast<const unsigned char*>(std::memchr(p + i, '\r', end - i));
+                const std::size_t stop = cr ? static_cast<std::size_t>(cr - p) : end;
+                if (auto f = section_over(i, stop)) return f;
+                i = stop;
+                if (i == size) return std::nullopt;
+                scan_ = cr ? Scan::field_cr : Scan::field_start;
+                if (auto f = section_over(i, i + 1)) return f;
+                ++i;
+                continue;
+            }
+            case Scan::field_cr:
+                if (p[i] != '\n') return bare_cr();
+                if (auto f = section_over(i, i + 1)) return f;
+                scan_ = Scan::field_start;
+                ++i;
+                continue;
+            case Scan::end_cr:
+                if (p[i] != '\n') return bare_cr();
+                scan_ = Scan::done;
+                return std::nullopt;
+            case Scan::done:
+                return std::nullopt;
+        }
+        ++i;  // the request line's single-byte steps (its loops stop on the byte they judge)
+        if (scan_ <= Scan::line_cr || scan_ == Scan::field_start) {
+            if (auto f = line_over(i - 1)) return f;
+        }
+    }
+    return std::nullopt;
 }
 
 void RequestParser::fail(int status, std::string reason) {
@@ -147,20 +326,36 @@ HttpResponse RequestParser::error() const {
 
 std::size_t RequestParser::consume(const char* data, std::size_t size) {
     if (state_ != State::need_more || size == 0) return 0;
-    const std::size_t used = http_parser_execute(&impl_->parser, &Impl::settings, data, size);
+    const std::optional<Fault> fault = scan(data, size);
+    // The request line ended (before the fault, if any): scan() stops at a fault, in the state it was in.
+    const bool line_done = scan_ > Scan::line_cr;
+    // http-parser knows a fixed list of methods and stops at the first byte off it. A well-formed request
+    // line with another token is 501, decided where the line ends; a line broken before that is 400/414.
+    const auto judge_method = [&] {
+        if (line_done)
+            fail(501, "method not implemented");
+        else if (fault)
+            fail(fault->status, fault->reason);
+        else
+            method_pending_ = true;
+        return size;
+    };
+    if (method_pending_) return judge_method();
+    // http-parser sees only the bytes before scan()'s fault: the first bad byte decides, wherever reads end.
+    const std::size_t limit = fault ? fault->at : size;
+    const std::size_t used = limit ? http_parser_execute(&impl_->parser, &Impl::settings, data, limit) : 0;
     if (state_ == State::complete || state_ == State::error) return used;
     const auto err = HTTP_PARSER_ERRNO(&impl_->parser);
-    if (err == HPE_OK) return used;
-    switch (err) {
-        case HPE_INVALID_METHOD:
-            fail(501, "method not implemented");
-            break;
-        case HPE_HEADER_OVERFLOW:
-            fail(431, "request header section too large");
-            break;
-        default:
-            fail(400, fmt::format("malformed request: {}", http_errno_description(err)));
+    if (err == HPE_INVALID_METHOD) return judge_method();
+    if (err == HPE_OK) {
+        if (!fault) return used;
+        fail(fault->status, fault->reason);
+        return size;
     }
+    if (err == HPE_HEADER_OVERFLOW)
+        fail(431, "request header section too large");
+    else
+        fail(400, fmt::format("malformed request: {}", http_errno_description(err)));
     return used;
 }
 

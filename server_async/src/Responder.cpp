@@ -84,8 +84,8 @@ asio::awaitable<std::uint64_t> Responder::work(const CpuWork& cpu) {
         // ANTI-PATTERN (offload): the loop stays free, but each request now costs a hop to the pool and a hop
         // back (co_spawn delivers the result to this coroutine's own executor), and the pool's threads
         // compete with the io threads for the same cores. POST /jobs is the right answer for CPU work.
-        co_return co_await asio::co_spawn(offload_pool_->get_executor(), cpu_work_coroutine(cpu.n, app_.metrics),
-                                          asio::use_awaitable);
+        co_return co_await asio::co_spawn(offload_pool_->get_executor(),
+                                          cpu_work_coroutine(cpu.n, app_.metrics), asio::use_awaitable);
     }
     // Inline: CPU work on the io thread blocks every connection this thread serves (see the lag metric).
     const ElapsedSeconds held(app_.metrics.cpu_work_thread_seconds());

@@ -119,6 +119,16 @@ TEST_CASE("each codec error gets its status with a reason, then the connection c
         {"body over 1 MiB", "POST /work HTTP/1.1\r\nHost: t\r\nContent-Length: 2000000\r\n\r\n", 413},
         {"HTTP/2.0", "GET /health HTTP/2.0\r\nHost: t\r\n\r\n", 505},
         {"unknown method", "BREW /health HTTP/1.1\r\nHost: t\r\n\r\n", 501},
+        // RFC 9112's MUSTs (core's codec, so every server alike)
+        {"malformed request line", "GARBAGE\r\n\r\n", 400},
+        {"HTTP/1.1 without Host", "GET /health HTTP/1.1\r\n\r\n", 400},
+        {"two Host fields", "GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
+        {"whitespace before the colon", "GET /health HTTP/1.1\r\nHost : t\r\n\r\n", 400},
+        {"bare CR", "GET /health HTTP/1.1\r\nHost: t\r\nX: a\rb\r\n\r\n", 400},
+        {"obsolete line folding", "GET /health HTTP/1.1\r\nHost: t\r\nX-A: one\r\n two\r\n\r\n", 400},
+        {"Content-Length and Transfer-Encoding",
+         "POST /jobs HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+         400},
     };
     for (const auto& c : cases) {
         INFO(c.what);

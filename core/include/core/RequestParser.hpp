@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/HttpRequest.hpp"
@@ -13,12 +14,18 @@ namespace slowio {
 /// Size limits; exceeding one yields the status in the comment.
 struct ParserLimits {
     std::size_t max_request_line = 8 * 1024;   ///< method + target + version → 414
-    std::size_t max_header_bytes = 16 * 1024;  ///< sum of header names and values → 431
+    std::size_t max_header_bytes = 16 * 1024;  ///< the header section's bytes (its field lines) → 431
     std::size_t max_header_count = 100;        ///< → 431
     std::size_t max_body = 1024 * 1024;        ///< → 413
 };
 
 /// Parses requests one at a time from a byte stream, including pipelined requests and split reads.
+///
+/// Strict where RFC 9112 says MUST, beyond what http-parser enforces: the request line is checked as it
+/// arrives (`method SP request-target SP HTTP/d.d CRLF`: anything else is 400, and a well-formed line with an
+/// unknown method is 501), a field name followed by whitespace before its colon is 400 (§5.1), obsolete line
+/// folding is 400 (§5.2), and an HTTP/1.1 request without exactly one Host field is 400 (§3.2). Both
+/// Content-Length and Transfer-Encoding is 400 (http-parser's own check).
 ///
 /// Usage: call consume() with received bytes; it returns how many it used. When state() is `complete`,
 /// either take() the request (the parser then resets for the next one), or answer from request() in place
@@ -55,6 +62,32 @@ class RequestParser {
     friend struct Impl;
     void fail(int status, std::string reason);
     void reset();
+    /// A rule or limit broken at byte `at` of a consume() call's data.
+    struct Fault {
+        std::size_t at;
+        int status;
+        std::string reason;
+    };
+    /// Runs the strictness checks and the line and header limits over the raw bytes of the request line
+    /// and header section (it stops at the end of the section, or at the first fault, which it returns).
+    std::optional<Fault> scan(const char* data, std::size_t size);
+    void check_host();
+
+    /// Where scan() stands in the current request's request line and header section.
+    enum class Scan : unsigned char {
+        line_start,    ///< before the request line (empty lines are skipped, as RFC 9112 §2.2 allows)
+        method,        ///< in the method token
+        target_start,  ///< after the first SP: the target's first byte
+        target,        ///< in the request target
+        version,       ///< matching "HTTP/d.d" (version_pos_ bytes matched)
+        line_cr,       ///< after the version and CR: LF must follow
+        field_start,   ///< at the start of a header line (or of the empty line ending the section)
+        field_name,    ///< before the colon
+        field_value,   ///< after the colon, until CR or LF
+        field_cr,      ///< CR in a field line: LF must follow
+        end_cr,        ///< CR of the empty line seen: LF ends the section
+        done,          ///< the header section ended (the body is http-parser's alone)
+    };
 
     ParserLimits limits_;
     std::unique_ptr<Impl> impl_;
@@ -66,6 +99,10 @@ class RequestParser {
     int error_status_ = 0;
     std::string error_reason_;
     bool last_was_value_ = false;
+    bool method_pending_ = false;  ///< http-parser refused the method before the line was complete
+    std::size_t fields_ = 0;       ///< header fields started
+    Scan scan_ = Scan::line_start;
+    unsigned char version_pos_ = 0;
     std::size_t line_bytes_ = 0;
     std::size_t header_bytes_ = 0;
 };
