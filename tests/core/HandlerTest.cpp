@@ -80,7 +80,7 @@ TEST_CASE("bad user ids are 400 with a reason", "[handler]") {
     CHECK(f.response("GET", "/users/abc").body.find("not a number") != std::string::npos);
 }
 
-TEST_CASE("unknown paths are 404 JSON; wrong methods on known paths are 405 with Allow", "[handler]") {
+TEST_CASE("unknown paths are 404 JSON, wrong methods on known paths are 405 with Allow", "[handler]") {
     Fixture f;
     const auto nf = f.response("GET", "/nope");
     CHECK(nf.status == 404);
@@ -126,7 +126,7 @@ TEST_CASE("POST /work asks for CPU work and validates n", "[handler]") {
     }
 }
 
-TEST_CASE("POST /jobs: 202 with Location, then GET /jobs/{id} until done; full queue is 503",
+TEST_CASE("POST /jobs: 202 with Location, then GET /jobs/{id} until done, a full queue is 503",
           "[handler][jobs]") {
     Fixture f;
     const auto accepted = f.response("POST", "/jobs?n=1000");

@@ -284,7 +284,7 @@ TEST_CASE("blocking-store: correct answers, the loop is blocked for L per call",
     CHECK(metric_value(scrape_metrics(server.port()), "eventloop_lag_max_seconds").value_or(0) >= 0.15);
 }
 
-TEST_CASE("POST /work: inline blocks the loop; offload keeps it free and gives the same answer",
+TEST_CASE("POST /work: inline blocks the loop, offload keeps it free and gives the same answer",
           "[server_async][antipattern]") {
     // n = 200,000,000 is the bounded maximum: about 0.3–0.5 s of CPU.
     const std::string long_work = "/work?n=200000000";

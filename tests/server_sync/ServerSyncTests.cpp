@@ -21,7 +21,7 @@ const std::string binary = SERVER_SYNC_BINARY;
 
 }  // namespace
 
-TEST_CASE("bad flags exit 2 with one line; --help exits 0 and marks sync-only flags",
+TEST_CASE("bad flags exit 2 with one line, --help exits 0 and marks sync-only flags",
           "[server_sync][flags]") {
     const std::vector<std::vector<std::string>> bad = {
         {"--bogus"},
