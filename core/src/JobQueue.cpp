@@ -1,7 +1,6 @@
 #include "core/JobQueue.hpp"
 
 #include "core/CpuWork.hpp"
-#include "core/ElapsedSeconds.hpp"
 #include "core/Metrics.hpp"
 
 namespace slowio {
@@ -79,13 +78,9 @@ void JobQueue::worker_loop() {
         const std::uint32_t n = job.n;
         ++running_;
         lock.unlock();
-        std::uint64_t result;
-        if (metrics_) {
-            const ElapsedSeconds running(metrics_->jobs_run_seconds());
-            result = run_cpu_work(n);
-        } else {
-            result = run_cpu_work(n);
-        }
+        const auto started = std::chrono::steady_clock::now();
+        const std::uint64_t result = run_cpu_work(n);
+        const auto ended = std::chrono::steady_clock::now();
         lock.lock();
         --running_;
         // unordered_map references stay valid across inserts, but a job may have been forgotten meanwhile
@@ -94,8 +89,9 @@ void JobQueue::worker_loop() {
         done.job.status = Status::done;
         done.job.result = result;
         if (metrics_) {
-            metrics_->jobs_latency_seconds().Increment(
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - done.accepted).count());
+            using seconds = std::chrono::duration<double>;
+            metrics_->jobs_run_seconds().Increment(seconds(ended - started).count());
+            metrics_->jobs_latency_seconds().Increment(seconds(ended - done.accepted).count());
             metrics_->jobs_completed().Increment();
         }
         finished_order_.push_back(id);

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cstring>
 #include <string_view>
 
@@ -211,25 +210,22 @@ std::optional<RequestParser::Fault> RequestParser::scan(const char* data, std::s
                 started_ = true;
                 scan_ = Scan::method;
                 continue;  // the method's bytes are counted by its loop
-            case Scan::method:
-                while (i < size && (byte_class[p[i]] & tchar)) ++i;
-                if (auto f = line_over(from)) return f;
-                if (i == size) return std::nullopt;
-                if (p[i] != ' ') return bad_line();
-                scan_ = Scan::target_start;
-                break;
             case Scan::target_start:
                 if (!(byte_class[p[i]] & target)) return bad_line();
                 scan_ = Scan::target;
                 continue;
-            case Scan::target:
-                while (i < size && (byte_class[p[i]] & target)) ++i;
+            case Scan::method:
+            case Scan::target: {  // a run of its byte class, ended by one SP
+                const bool method = scan_ == Scan::method;
+                const unsigned char cls = method ? tchar : target;
+                while (i < size && (byte_class[p[i]] & cls)) ++i;
                 if (auto f = line_over(from)) return f;
                 if (i == size) return std::nullopt;
                 if (p[i] != ' ') return bad_line();
-                scan_ = Scan::version;
+                scan_ = method ? Scan::target_start : Scan::version;
                 version_pos_ = 0;
                 break;
+            }
             case Scan::version:
                 if (version_pos_ < version_length) {
                     const char want = version_pattern[version_pos_];

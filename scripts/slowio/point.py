@@ -396,11 +396,6 @@ def _run_loadgens(cmds: list[tuple[list[str], _Files]], hard_limit_s: float, res
     return codes
 
 
-def _run_loadgen(cmd: list[str], files: _Files, hard_limit_s: float, res: PointResult) -> None:
-    """Runs loadgen to completion (killed past hard_limit_s: a hang)."""
-    res.loadgen_exit_code = _run_loadgens([(cmd, files)], hard_limit_s, res)[0]
-
-
 CPU_N_RE = re.compile(r"[?&]n=(\d+)")
 CALIBRATION_CALLS = 5
 
@@ -509,8 +504,7 @@ def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> Poin
     with open(files.log("cmd.txt"), "a") as f:
         f.writelines(" ".join(cmd) + "\n" for cmd, _ in cmds)
     codes = _run_loadgens(cmds, p.duration_s + p.series.timeout_s + 20.0, res)
-    res.loadgen_exit_code = max((c for c in codes if c is not None), default=None) if all(
-        c is not None for c in codes) else None
+    res.loadgen_exit_code = None if None in codes else max(codes)  # the worst; None: one did not run
     died_during_run = server.poll() is not None
     if died_during_run:
         watcher.join(timeout=1.0)

@@ -33,11 +33,11 @@ import statistics
 import subprocess
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import prometheus
 from .point import LISTEN_RE, LineReader
 
 PIPELINE_DEPTH = 16
@@ -102,7 +102,6 @@ def _proc_rss_kb(pid: int) -> int | None:
 def responses_by_code(port: int) -> dict[str, int]:
     """The server's http_responses_total{code} as {code: count} ({} when /metrics does not answer)."""
     try:
-        import urllib.request
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5.0) as r:
             text = r.read().decode()
     except Exception:  # noqa: BLE001 - a failed read is an absent figure

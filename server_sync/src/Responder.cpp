@@ -48,6 +48,16 @@ HttpResponse Responder::respond(const HttpRequest& request) const {
     }
 }
 
+template <typename T>
+T Responder::wait_blocked(std::future<T>& result) const {
+    // .NET's Task.Wait on a pool thread tells the pool first (NotifyThreadBlocked), which is what lets the
+    // elastic pool compensate with the blocking adjustment.
+    const bool counted = pool_.notify_blocked();
+    result.wait();
+    if (counted) pool_.notify_unblocked();
+    return result.get();
+}
+
 StoreResult Responder::fetch_sync_over_async(const StoreCall& call) const {
     // The promise and the timer are shared with the handlers: this frame only outlives them because it waits
     // for the promise, and the timer must live until its handler has run.
@@ -58,12 +68,7 @@ StoreResult Responder::fetch_sync_over_async(const StoreCall& call) const {
         pool_.post_completion(
             [this, promise, call, ec] { promise->set_value(app_.store.end_call(call, ec)); });
     });
-    // .NET's Task.Wait on a pool thread tells the pool first (NotifyThreadBlocked), which is what lets the
-    // elastic pool compensate with the blocking adjustment.
-    const bool counted = pool_.notify_blocked();
-    result.wait();
-    if (counted) pool_.notify_unblocked();
-    return result.get();
+    return wait_blocked(result);
 }
 
 std::uint64_t Responder::work(const CpuWork& cpu) const {
@@ -76,11 +81,7 @@ std::uint64_t Responder::work(const CpuWork& cpu) const {
     });
     std::future<std::uint64_t> result = task.get_future();
     asio::post(*offload_pool_, std::move(task));
-    // A blocking wait on a pool thread, as Task.Wait: the elastic pool is told, as for sync-over-async.
-    const bool counted = pool_.notify_blocked();
-    result.wait();
-    if (counted) pool_.notify_unblocked();
-    return result.get();
+    return wait_blocked(result);  // Task.Run(...).Wait(): the elastic pool is told, as for sync-over-async
 }
 
 }  // namespace slowio::sync

@@ -5,6 +5,7 @@
 #include <asio/io_context.hpp>
 #include <asio/thread_pool.hpp>
 #include <cstddef>
+#include <future>
 #include <memory>
 
 #include "core/Application.hpp"
@@ -53,6 +54,9 @@ class Responder {
   private:
     StoreResult fetch_sync_over_async(const StoreCall& call) const;
     std::uint64_t work(const CpuWork& cpu) const;
+    /// Blocks this worker on `result`, telling the pool (its blocking adjustment) while it waits.
+    template <typename T>
+    T wait_blocked(std::future<T>& result) const;
 
     Application& app_;
     StoreWait wait_;
