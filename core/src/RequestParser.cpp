@@ -69,6 +69,7 @@ struct RequestParser::Impl {
     }
     static int on_header_field(http_parser* p, const char* at, std::size_t length) {
         RequestParser& s = self(p);
+        if (s.in_trailers_) return 0;  // see on_headers_complete
         if (s.last_was_value_ || s.current_.headers.empty()) {
             // A new field starts: the previous pair (if any) is complete. (Their number and size are bounded
             // by scan(), at the exact byte, before http-parser sees them.)
@@ -80,12 +81,17 @@ struct RequestParser::Impl {
     }
     static int on_header_value(http_parser* p, const char* at, std::size_t length) {
         RequestParser& s = self(p);
+        if (s.in_trailers_) return 0;
         s.last_was_value_ = true;
         s.current_.headers.back().second.append(at, length);
         return 0;
     }
     static int on_headers_complete(http_parser* p) {
         RequestParser& s = self(p);
+        // Fields after this are a chunked body's trailers: discarded (RFC 9110 section 6.5.1 allows it; they
+        // must not be merged into the header section), so scan()'s count and size bounds, which end with the
+        // header section, bound everything kept. http-parser bounds the trailers' size itself.
+        s.in_trailers_ = true;
         if (p->http_major != 1) {
             s.fail(505, fmt::format("HTTP/{}.{} is not supported; use HTTP/1.0 or HTTP/1.1", p->http_major,
                                     p->http_minor));
@@ -156,6 +162,7 @@ void RequestParser::reset() {
     started_ = false;
     current_ = HttpRequest{};
     last_was_value_ = false;
+    in_trailers_ = false;
     method_pending_ = false;
     fields_ = 0;
     scan_ = Scan::line_start;

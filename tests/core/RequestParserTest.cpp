@@ -270,6 +270,27 @@ TEST_CASE("RFC 9112 strictness: each MUST is a 400 (501 only for a well-formed l
     CHECK(error_of("POST /work HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\na\n b") == 0);
 }
 
+TEST_CASE("a chunked body's trailer fields are discarded, never merged into the headers", "[parser]") {
+    const std::string head =
+        "POST /jobs HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n";
+    std::string trailers;
+    for (int i = 0; i < 150; ++i) trailers += "X-T" + std::to_string(i) + ": v\r\nHost: other\r\n";
+    for (const std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{100000}}) {
+        INFO("fed " << chunk << " bytes at a time");
+        RequestParser p;
+        const auto r = feed(p, head + trailers + "\r\n", chunk);
+        REQUIRE(r.requests.size() == 1);
+        CHECK(r.requests[0].body == "hello");
+        CHECK(r.requests[0].headers.size() == 2);  // Host and Transfer-Encoding: 300 trailer fields dropped
+        CHECK(*r.requests[0].header("host") == "h");
+    }
+    // A trailer section past http-parser's own bound is refused, not buffered.
+    RequestParser p;
+    const auto r = feed(p, head + "X-Big: " + std::string(200 * 1024, 'v') + "\r\n\r\n", 4096);
+    CHECK(r.state == State::error);
+    CHECK(r.error_status == 431);
+}
+
 TEST_CASE("every parser error closes the connection and says why", "[parser]") {
     RequestParser p;
     const std::string req = "GET / HTTP/2.0\r\n\r\n";

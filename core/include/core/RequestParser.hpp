@@ -99,6 +99,7 @@ class RequestParser {
     int error_status_ = 0;
     std::string error_reason_;
     bool last_was_value_ = false;
+    bool in_trailers_ = false;     ///< the header section is complete: further fields are trailers
     bool method_pending_ = false;  ///< http-parser refused the method before the line was complete
     std::size_t fields_ = 0;       ///< header fields started
     Scan scan_ = Scan::line_start;
