@@ -2,6 +2,8 @@
 find_package(Threads REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(fmt REQUIRED)
+# zlib compresses loadgen's HdrHistogram interval logs (--hlog): the format is zlib-deflated V2 histograms.
+find_package(ZLIB REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(prometheus-cpp REQUIRED COMPONENTS core)

@@ -10,6 +10,7 @@ packages=(
   prometheus-cpp-dev nlohmann-json3-dev
   python3 python3-matplotlib
   wrk nginx-light curl
+  zlib1g-dev valgrind iproute2 nodejs
 )
 
 missing=()
@@ -17,9 +18,27 @@ for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
+# npm: Debian's package, unless the nodejs installed already ships it (NodeSource's does, and conflicts with it).
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+
+# hdr-histogram-js (npm, pinned by tests/hlog/package-lock.json): the independent reader of loadgen's --hlog
+# files in the tests. Only when missing; a failed install is a warning (hlog_decode_js then reports skipped).
+install_npm_packages() {
+  local dir=tests/hlog
+  cd "$(dirname "$0")/.."
+  [[ -d "$dir/node_modules/hdr-histogram-js" ]] && return 0
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "setup: npm not found; the hlog_decode_js test will be skipped" >&2
+    return 0
+  fi
+  echo "setup: npm ci in $dir (hdr-histogram-js)"
+  npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error ||
+    echo "setup: npm ci failed; the hlog_decode_js test will be skipped" >&2
+}
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "setup: all ${#packages[@]} packages present"
+  install_npm_packages
   exit 0
 fi
 
@@ -37,4 +56,5 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}"
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
   systemctl stop nginx || true
 fi
+install_npm_packages
 echo "setup: done"

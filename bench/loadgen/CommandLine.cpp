@@ -52,6 +52,12 @@ ParsedCommandLine CommandLine::parse(int argc, const char* const* argv) {
     app.add_option("--timeseries", cfg.timeseries_file,
                    "write the per-interval client + server series as CSV");
     app.add_option("--hdr", cfg.hdr_file, "write the HdrHistogram percentile distribution (ms)");
+    app.add_option("--hlog", cfg.hlog_file,
+                   "write an HdrHistogram interval log (one corrected + one uncorrected histogram per "
+                   "--scrape-interval)");
+    app.add_option("--start-at", cfg.start_at,
+                   "start the run (t = 0) at this time, seconds since the epoch, so several load hosts share "
+                   "one timeline (at most 1 h ahead)");
     app.add_flag("--no-progress", no_progress, "no live progress line even on a terminal");
 
     try {
@@ -97,6 +103,16 @@ ParsedCommandLine CommandLine::parse(int argc, const char* const* argv) {
                         format_duration(cfg.warmup), format_duration(cfg.duration)));
     if (cfg.timeout < std::chrono::milliseconds(1)) return bad("--timeout must be at least 1ms");
     if (cfg.interval < std::chrono::milliseconds(10)) return bad("--scrape-interval must be at least 10ms");
+    if (cfg.start_at != 0) {
+        const double now =
+            std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+        if (!(cfg.start_at > now))
+            return bad(fmt::format("--start-at {:.3f} is {:.3f} s in the past (the clock says {:.3f})",
+                                   cfg.start_at, now - cfg.start_at, now));
+        if (cfg.start_at > now + 3600)
+            return bad(fmt::format("--start-at {:.3f} is more than 1 h ahead ({:.0f} s)", cfg.start_at,
+                                   cfg.start_at - now));
+    }
     cfg.keepalive = !no_keepalive;
     cfg.progress = !no_progress;
 

@@ -26,7 +26,10 @@ struct Config {
     std::string scrape_url;       ///< --scrape: server /metrics URL, empty = off
     /// --scrape-interval / time-series step
     std::chrono::nanoseconds interval = std::chrono::milliseconds(250);
-    std::string json_file, csv_file, timeseries_file, hdr_file;  ///< report outputs, empty = off
+    std::string json_file, csv_file, timeseries_file, hdr_file, hlog_file;  ///< report outputs, empty = off
+    /// --start-at: the run's t = 0 as seconds since the epoch (0 = now), so several load hosts share a
+    /// timeline
+    double start_at = 0;
     bool progress = true;  ///< live progress line (only when stderr is a terminal)
 
     /// The steady (reported) window's length.

@@ -55,11 +55,13 @@ nlohmann::json JsonReport::build(const RunResult& r) {
                    {"keepalive", c.keepalive},
                    {"connect_rate", c.connect_rate},
                    {"scrape_url", c.scrape_url},
-                   {"interval_s", to_seconds(c.interval)}};
+                   {"interval_s", to_seconds(c.interval)},
+                   {"start_at", c.start_at}};
     j["machine"] = {{"cores", r.machine.cores},
                     {"kernel", r.machine.kernel},
                     {"build_type", r.machine.build_type},
                     {"hostname", r.machine.hostname}};
+    j["start_epoch_s"] = r.start_epoch_s;
     j["window_s"] = r.window_s;
     j["elapsed_s"] = r.elapsed_s;
     j["throughput_rps"] = r.throughput_rps;

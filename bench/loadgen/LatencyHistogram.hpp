@@ -51,6 +51,8 @@ class LatencyHistogram {
     static std::uint64_t width_of(std::size_t index);
     /// Number of buckets currently allocated.
     std::size_t bucket_count() const { return counts_.size(); }
+    /// The bucket counts, by index_of() (HdrHistogram's counts index; what HistogramCodec serialises).
+    const std::vector<std::uint64_t>& counts() const { return counts_; }
 
   private:
     std::vector<std::uint64_t> counts_;

@@ -109,7 +109,15 @@ RunResult LoadGenerator::run() {
     if (!factory) throw std::invalid_argument(error);
 
     Timeline tl;
-    tl.start = Clock::now() + std::chrono::milliseconds(20);  // lets every thread get going before t = 0
+    // t = 0 on both clocks: steady for every measurement, the wall clock only to name it (hlog StartTime,
+    // JSON).
+    const auto steady_now = Clock::now();
+    const double wall_now =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    // 20 ms lets every thread get going before t = 0; --start-at (validated to lie ahead) puts t = 0 there.
+    const double lead_s = config_.start_at > 0 ? std::max(0.0, config_.start_at - wall_now) : 0.020;
+    tl.start =
+        steady_now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(lead_s));
     tl.warmup_end = tl.start + config_.warmup;
     tl.end = tl.start + config_.duration;
     tl.drain_end = tl.end + config_.timeout + std::chrono::seconds(1);
@@ -163,6 +171,7 @@ RunResult LoadGenerator::run() {
     r.machine = MachineInfo::collect();
     r.stats = ThreadStats(tl, 0);
     for (auto& w : workers) r.stats.merge(w->stats());
+    r.start_epoch_s = wall_now + lead_s;
     r.window_s = to_seconds(config_.window());
     r.elapsed_s = std::chrono::duration<double>(finished - tl.start).count();
     const auto& s = r.stats;

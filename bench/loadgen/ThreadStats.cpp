@@ -26,6 +26,7 @@ void IntervalStats::merge(const IntervalStats& o) {
     completed += o.completed;
     errors += o.errors;
     latency.merge(o.latency);
+    latency_uncorrected.merge(o.latency_uncorrected);
 }
 
 ThreadStats::ThreadStats(const Timeline& timeline, std::size_t connections)
@@ -73,6 +74,7 @@ void ThreadStats::on_response(std::size_t conn, Clock::time_point intended, Cloc
     ++iv.completed;
     if (!ok && status >= 400) ++iv.errors;
     iv.latency.record(ns_between(intended, now));
+    iv.latency_uncorrected.record(ns_between(sent, now));
     if (timeline_.in_window(now)) {
         ++completed_in_window;
         if (ok) ++ok_in_window;
@@ -88,7 +90,10 @@ void ThreadStats::on_response(std::size_t conn, Clock::time_point intended, Cloc
 
 void ThreadStats::on_timeout(Clock::time_point intended, Clock::time_point sent, Clock::time_point now) {
     ++total.timeout;
-    ++interval_at(now).errors;
+    auto& iv = interval_at(now);
+    ++iv.errors;
+    iv.latency.record(ns_between(intended, now));
+    iv.latency_uncorrected.record(ns_between(sent, now));
     add_busy(sent, now);
     if (timeline_.in_window(intended)) {
         ++window.timeout;

@@ -38,7 +38,8 @@ struct RequestCounts {
 struct IntervalStats {
     std::uint64_t completed = 0;  ///< responses finished in this interval
     std::uint64_t errors = 0;     ///< failures in this interval
-    LatencyHistogram latency;     ///< corrected latency of those responses
+    LatencyHistogram latency;     ///< corrected latency of those responses (and timeouts, at their age)
+    LatencyHistogram latency_uncorrected;  ///< the same from the actual send time (equal in closed loop)
     /// Adds `o` into this.
     void merge(const IntervalStats& o);
 };

@@ -7,6 +7,7 @@
 #include "CsvReport.hpp"
 #include "FileLimit.hpp"
 #include "HdrReport.hpp"
+#include "HlogReport.hpp"
 #include "HumanReport.hpp"
 #include "JsonReport.hpp"
 #include "LoadGenerator.hpp"
@@ -59,5 +60,6 @@ int main(int argc, char** argv) {
         check("--timeseries", cfg.timeseries_file, TimeseriesReport::write(result, cfg.timeseries_file));
     if (!cfg.hdr_file.empty())
         check("--hdr", cfg.hdr_file, HdrReport::write(result.stats.latency, cfg.hdr_file));
+    if (!cfg.hlog_file.empty()) check("--hlog", cfg.hlog_file, HlogReport::write(result, cfg.hlog_file));
     return status;
 }

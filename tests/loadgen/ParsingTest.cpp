@@ -219,3 +219,22 @@ TEST_CASE("command line: defaults and validation", "[loadgen][parse]") {
     CHECK(help.exit_code == 0);
     CHECK(help.message.find("--rate") != std::string::npos);
 }
+
+TEST_CASE("command line: --start-at must lie ahead, by at most an hour", "[loadgen][parse]") {
+    auto parse = [](std::string at) {
+        std::vector<const char*> args{"loadgen", "--start-at", at.c_str(), "http://127.0.0.1:9/"};
+        return CommandLine::parse(static_cast<int>(args.size()), args.data());
+    };
+    const double now =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    auto ahead = parse(std::to_string(now + 30));
+    REQUIRE(ahead.config);
+    CHECK(ahead.config->start_at == Approx(now + 30));
+    for (double bad : {now - 1, now + 7200.0}) {
+        auto r = parse(std::to_string(bad));
+        CHECK_FALSE(r.config);
+        CHECK(r.exit_code == 2);
+        CHECK(r.message.find("--start-at") != std::string::npos);
+    }
+    CHECK(parse(std::to_string(now - 1)).message.find("in the past") != std::string::npos);
+}
