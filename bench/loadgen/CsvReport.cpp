@@ -8,6 +8,7 @@
 
 #include "Duration.hpp"
 #include "LatencySummary.hpp"
+#include "ReportFile.hpp"
 
 namespace slowio::loadgen {
 
@@ -96,8 +97,6 @@ std::vector<std::pair<std::string, std::string>> CsvReport::columns(const RunRes
 std::error_code CsvReport::append(const RunResult& r, const std::string& path) {
     std::error_code ec;
     const bool need_header = !std::filesystem::exists(path, ec) || std::filesystem::file_size(path, ec) == 0;
-    std::ofstream out(path, std::ios::app);
-    if (!out) return {errno ? errno : EIO, std::generic_category()};
     const auto cols = columns(r);
     std::string header, row;
     for (std::size_t i = 0; i < cols.size(); ++i) {
@@ -108,11 +107,13 @@ std::error_code CsvReport::append(const RunResult& r, const std::string& path) {
         header += cols[i].first;
         row += escape(cols[i].second);
     }
-    if (need_header) out << header << '\n';
-    out << row << '\n';
-    out.flush();
-    if (!out) return {EIO, std::generic_category()};
-    return {};
+    return write_report_file(
+        path,
+        [&](std::ostream& out) {
+            if (need_header) out << header << '\n';
+            out << row << '\n';
+        },
+        std::ios::app);
 }
 
 }  // namespace slowio::loadgen

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <fstream>
 
+#include "ReportFile.hpp"
+
 namespace slowio::loadgen {
 
 void HdrReport::write(const LatencyHistogram& h, std::ostream& out) {
@@ -36,12 +38,7 @@ void HdrReport::write(const LatencyHistogram& h, std::ostream& out) {
 }
 
 std::error_code HdrReport::write(const LatencyHistogram& h, const std::string& path) {
-    std::ofstream out(path, std::ios::trunc);
-    if (!out) return {errno ? errno : EIO, std::generic_category()};
-    write(h, out);
-    out.flush();
-    if (!out) return {EIO, std::generic_category()};
-    return {};
+    return write_report_file(path, [&](std::ostream& out) { write(h, out); });
 }
 
 }  // namespace slowio::loadgen

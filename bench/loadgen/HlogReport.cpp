@@ -9,6 +9,7 @@
 
 #include "Duration.hpp"
 #include "HistogramCodec.hpp"
+#include "ReportFile.hpp"
 
 namespace slowio::loadgen {
 
@@ -28,10 +29,8 @@ void HlogReport::write(const RunResult& r, std::ostream& out) {
     out << "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"\n";
     const double iv = to_seconds(r.config.interval);
     const auto& intervals = r.stats.intervals;
-    const auto rows = std::max<std::size_t>(
-        intervals.size(), static_cast<std::size_t>(std::ceil(to_seconds(r.config.duration) / iv - 1e-9)));
     const IntervalStats empty;
-    for (std::size_t i = 0; i < rows; ++i) {
+    for (std::size_t i = 0; i < r.interval_rows(); ++i) {
         const auto& s = i < intervals.size() ? intervals[i] : empty;
         const double t = static_cast<double>(i) * iv;
         for (const auto& [tag, h] :
@@ -43,12 +42,7 @@ void HlogReport::write(const RunResult& r, std::ostream& out) {
 }
 
 std::error_code HlogReport::write(const RunResult& r, const std::string& path) {
-    std::ofstream out(path, std::ios::trunc);
-    if (!out) return {errno ? errno : EIO, std::generic_category()};
-    write(r, out);
-    out.flush();
-    if (!out) return {EIO, std::generic_category()};
-    return {};
+    return write_report_file(path, [&](std::ostream& out) { write(r, out); });
 }
 
 }  // namespace slowio::loadgen

@@ -5,6 +5,7 @@
 
 #include "Duration.hpp"
 #include "LatencySummary.hpp"
+#include "ReportFile.hpp"
 
 namespace slowio::loadgen {
 
@@ -101,12 +102,7 @@ nlohmann::json JsonReport::build(const RunResult& r) {
 }
 
 std::error_code JsonReport::write(const RunResult& r, const std::string& path) {
-    std::ofstream out(path, std::ios::trunc);
-    if (!out) return {errno ? errno : EIO, std::generic_category()};
-    out << build(r).dump(2) << '\n';
-    out.flush();
-    if (!out) return {EIO, std::generic_category()};
-    return {};
+    return write_report_file(path, [&](std::ostream& out) { out << build(r).dump(2) << '\n'; });
 }
 
 }  // namespace slowio::loadgen

@@ -1,4 +1,7 @@
 #pragma once
+#include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -45,6 +48,15 @@ struct RunResult {
     std::vector<ServerSample> server_samples;    ///< one per interval boundary
     std::map<std::string, double> server_peaks;  ///< peaks over the steady window's samples
     std::uint64_t scrape_failures = 0;           ///< scrapes that failed or timed out
+
+    /// How many intervals the time series and the hlog write: at least every one up to the end, silent ones
+    /// included (a gap in throughput is a finding), and any the drain reached after it.
+    std::size_t interval_rows() const {
+        const double iv = std::chrono::duration<double>(config.interval).count();
+        const double end = std::chrono::duration<double>(config.duration).count();
+        return std::max<std::size_t>(stats.intervals.size(),
+                                     static_cast<std::size_t>(std::ceil(end / iv - 1e-9)));
+    }
 };
 
 }  // namespace slowio::loadgen

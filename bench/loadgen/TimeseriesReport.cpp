@@ -7,12 +7,11 @@
 #include <fstream>
 
 #include "Duration.hpp"
+#include "ReportFile.hpp"
 
 namespace slowio::loadgen {
 
-std::error_code TimeseriesReport::write(const RunResult& r, const std::string& path) {
-    std::ofstream out(path, std::ios::trunc);
-    if (!out) return {errno ? errno : EIO, std::generic_category()};
+void TimeseriesReport::write(const RunResult& r, std::ostream& out) {
     const auto& cols = Scraper::columns();
     out << "t_s,phase,rps,p50_us,p99_us,errors";
     if (r.scraped)
@@ -21,10 +20,7 @@ std::error_code TimeseriesReport::write(const RunResult& r, const std::string& p
     const double iv = to_seconds(r.config.interval);
     const double warmup = to_seconds(r.config.warmup), end = to_seconds(r.config.duration);
     const auto& intervals = r.stats.intervals;
-    // At least every interval up to the end, even silent ones: a gap in throughput is a finding.
-    const auto rows =
-        std::max<std::size_t>(intervals.size(), static_cast<std::size_t>(std::ceil(end / iv - 1e-9)));
-    for (std::size_t i = 0; i < rows; ++i) {
+    for (std::size_t i = 0; i < r.interval_rows(); ++i) {
         const double t = static_cast<double>(i + 1) * iv;
         const char* phase = t <= warmup + 1e-9 ? "warmup" : t <= end + 1e-9 ? "steady" : "drain";
         const IntervalStats empty;
@@ -44,9 +40,10 @@ std::error_code TimeseriesReport::write(const RunResult& r, const std::string& p
         }
         out << '\n';
     }
-    out.flush();
-    if (!out) return {EIO, std::generic_category()};
-    return {};
+}
+
+std::error_code TimeseriesReport::write(const RunResult& r, const std::string& path) {
+    return write_report_file(path, [&](std::ostream& out) { write(r, out); });
 }
 
 }  // namespace slowio::loadgen
