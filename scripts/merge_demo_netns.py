@@ -135,7 +135,7 @@ def run(args, nss: Namespaces, server_bin: Path, loadgen: Path, out: Path) -> in
                               capture_output=True, text=True, timeout=args.duration + 30)
         if done.returncode != 0:
             raise RuntimeError(f"single loadgen exit {done.returncode}: {done.stderr.strip()}")
-        start_at = time.time() + 1.0
+        start_at = time.time() + 2.0  # ahead of three spawns through ip netns exec, even on a loaded machine
         share = [args.connections // args.hosts + (i < args.connections % args.hosts) for i in range(args.hosts)]
         procs = [subprocess.Popen(loadgen_cmd(loadgen, ns, url(n), share[n - 1], args, out / f"host{n}", start_at),
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -4,7 +4,7 @@
     hlog_live.py --reader js|python --loadgen PATH --server-async PATH
 
 Runs server_async (store latency 50 ms + exponential jitter of mean 30 ms: a spread of buckets) and loadgen in open loop (so the corrected and uncorrected histograms
-differ) with --warmup 0s, --start-at 0.5 s ahead, --json and --hlog. With no warm-up, the JSON's steady window
+differ) with --warmup 0s, --start-at 1.5 s ahead, --json and --hlog. With no warm-up, the JSON's steady window
 holds every request of the run, which is also what the interval histograms add up to; so:
   * each tag's count summed over the intervals equals the JSON's latency_us / latency_uncorrected_us count;
   * each JSON percentile (p50, p90, p99, p99.9) lies in the bucket the reader's own percentile falls in
@@ -43,7 +43,7 @@ def run_load(loadgen: str, server: str, out: Path) -> tuple[dict, Path, float]:
         if not first.startswith("listening on 127.0.0.1:"):
             raise SystemExit(f"hlog_live: server said {first!r}")
         port = int(first.rsplit(":", 1)[1])
-        start_at = time.time() + 0.5
+        start_at = time.time() + 1.5  # ahead of the spawn even on a loaded machine
         js, hl = out / "run.json", out / "run.hlog"
         cmd = [loadgen, "-c", "40", "-t", "2", "-R", "500", "-d", "2500ms", "--warmup", "0s", "--timeout", "5s",
                "--scrape-interval", "250ms", "--start-at", f"{start_at:.3f}", "--path", "/users/{rand:1..1000}",
