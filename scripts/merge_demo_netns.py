@@ -32,7 +32,10 @@ from slowio.cli import DEFAULT_BUILD_DIR, OneLineParser, text_table  # noqa: E40
 from slowio.merge import load, merge, one_line  # noqa: E402
 
 SKIP = 77
-TOLERANCE = {"throughput_rps": 0.03, "p50": 0.02, "p99": 0.05}  # relative, merged vs single
+# Relative, merged vs single. On a quiet machine the two land in the same buckets (0.8% wide); the margins are
+# for a loaded 2-core one, where the single run's latency rises by a scheduling delay or two (seen: p50 -1.5%,
+# throughput +1.5% beside a busy loop).
+TOLERANCE = {"throughput_rps": 0.04, "p50": 0.03, "p99": 0.08}
 
 
 def sh(*cmd: str) -> None:
