@@ -10,6 +10,17 @@ Modes:
   check_regression.py --from-csv results/X/summary.csv check an existing summary (fixture tests)
   check_regression.py --plant-regression               run server_async --antipattern blocking-store where async
                                                        is expected (judged against the async bound): must FAIL
+  --target-cmd 'ARGV' --bound-model M [--target-threads N]
+                                                       the same checks against your server: one command series
+                                                       (slowio.grid's "server": "command") at the grid's
+                                                       concurrency levels in place of the grid's series
+  --baseline DIR [--repetitions N]                     also compare throughput and p99 per point with a previous
+                                                       gate run (slowio.baseline); N runs of the grid, repetition
+                                                       K >= 2 in results/<run-id>/rep-K/, samples pooled
+  --junit FILE, --github-benchmark-bigger FILE, --github-benchmark-smaller FILE
+                                                       the verdict table as JUnit XML; throughput and p99 per point
+                                                       as github-action-benchmark's customBiggerIsBetter /
+                                                       customSmallerIsBetter JSON
   --expect fail                                        exit 0 only if the verdict is FAIL (for ctest)
 """
 
@@ -18,6 +29,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +38,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from slowio import InputError  # noqa: E402  (the package next to this script)
 from slowio.cli import REPO_ROOT, OneLineParser, add_binary_flags, hms  # noqa: E402
-from slowio.baseline import compare_runs  # noqa: E402
+from slowio.baseline import compare_runs, repetition_dirs  # noqa: E402
 from slowio.gate import (EXIT, FAIL, INCONCLUSIVE, PASS, TARGET_MODELS, Check, GateError, benchmark_entries,  # noqa: E402
                          evaluate, fold_repetition, format_table, junit_xml, load_thresholds, overall,
                          plant_regression, point_id_map, target_grid)
@@ -92,6 +104,10 @@ def run_gate(args: argparse.Namespace, thresholds: dict[str, Any]) -> GateRun:
     print(f"check_regression: grid '{grid.name}'{what}, {len(points)} points{reps}, ~{hms(est)}; {pin.message}",
           file=sys.stderr, flush=True)
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    for stale in repetition_dirs(run_dir)[1:]:
+        # an earlier run under this run id left more repetitions: their samples would be pooled with this run's
+        log(f"check_regression: removing {stale} (left by an earlier run with this --run-id)")
+        shutil.rmtree(stale)
     repetitions = []
     for k in range(1, args.repetitions + 1):
         # repetition 1 at the top, so the run directory is a plain run (and a baseline) with or without them

@@ -52,7 +52,7 @@ class Samples:
     throughput_rps: list[float] = field(default_factory=list)
     p99_ms: list[float] = field(default_factory=list)
     repetitions: int = 0        # repetitions that contributed (the point measured there)
-    skipped: list[str] = field(default_factory=list)  # "rep-2: crash", ... (not measured there)
+    skipped: list[str] = field(default_factory=list)  # "repetition 2: crash", ... (not measured there)
 
 
 def repetition_dirs(run_dir: Path) -> list[Path]:
@@ -106,11 +106,11 @@ def point_samples(run_dir: Path, point: str, block_s: float) -> Samples:
         if row is None:
             continue
         if row.get("status") not in MEASURED_STATUSES:
-            out.skipped.append(f"rep {n}: {row.get('status')}")
+            out.skipped.append(f"repetition {n}: {row.get('status')}")
             continue
         tput, p99 = steady_blocks(read_timeseries(rep / "timeseries" / f"{point}.csv"), block_s)
         if not tput:
-            out.skipped.append(f"rep {n}: no time series")
+            out.skipped.append(f"repetition {n}: no steady time series")
             continue
         out.throughput_rps += tput
         out.p99_ms += p99

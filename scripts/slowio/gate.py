@@ -10,6 +10,11 @@ Only quantities that do not depend on CPU speed are checked:
 
 Verdicts: PASS, FAIL, INCONCLUSIVE (setup failure: binary missing, server did not start, loadgen failed; too few
 samples: bound x window below min_expected_samples; or no bound model). Inconclusive never passes.
+
+Also here: the grid variants the gate runs (``plant_regression``; ``target_grid``: the user's server as one
+command series at the grid's concurrency levels), the thresholds file's ``baseline`` object (slowio.baseline
+compares with a previous run and returns Checks of this module), and the table's CI forms: ``junit_xml`` and
+``benchmark_entries`` (github-action-benchmark's custom JSON).
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ without assuming a distribution: per-second throughput and p99 of a server are n
 ``mann_whitney_u`` uses the normal approximation of U with the tie correction of its variance and a
 continuity correction of 0.5 (the textbook large-sample form; scipy's ``method="asymptotic"``,
 ``use_continuity=True``). The approximation is conservative for very small samples: with 2 values per side
-the smallest two-sided p it can give is 0.245, so a gate with alpha 0.01 never calls such a difference
-significant - which is what "inconclusive: too few samples" means.
+no arrangement gives a two-sided p below 0.19 (0.245 when all four differ), so a gate with alpha 0.01 never
+calls such a difference significant - which is what "inconclusive: too few samples" means.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ L = 100 ms completes 2 or 3 waves per 250 ms) with 2% noise; p99 is 100.4 ms plu
   p99_double/   p99 x 2 at both points, throughput unchanged: only the baseline check FAILs
   few_base/     2 s steady (2 blocks), throughput x 1.4 and p99 x 0.5 (a baseline far from this run)
   few_cur/      2 s steady, the normal distribution: effect far above the thresholds, 2 vs 2 samples:
-                INCONCLUSIVE (the smallest two-sided p of 2 vs 2 is 0.245)
+                INCONCLUSIVE (2 vs 2 never gives a two-sided p below 0.19)
   rep/          aa/ plus rep-2/ (a second repetition, another draw): pooled, 16 samples per point
 """
 import csv

@@ -209,7 +209,7 @@ class Baseline(unittest.TestCase):
         self.assertEqual(sum(line.endswith(" FAIL") for line in out.splitlines()), 2, out)
 
     def test_big_effect_on_few_samples_is_inconclusive(self):
-        # 2 blocks per side, effects of -29% and +99%: p = 0.245 at best, never significant
+        # 2 blocks per side, effects of -29% and +99%: p = 0.245 (2 vs 2 never goes below 0.19), not significant
         rc, out, err = compare(BASE / "few_cur", BASE / "few_base")
         self.assertEqual(rc, 2, out + err)
         self.assertEqual(set(self.verdicts(out).values()), {INCONCLUSIVE})
@@ -501,6 +501,9 @@ class LiveOnFakes(FakeBuildCase):
     def test_target_cmd(self):
         """The user's server as a command series, at the quick grid's concurrency levels; no deadlock demo."""
         res = Path(self.tmp.name) / "res"
+        stale = res / "target" / "rep-2"  # left by an earlier run under this run id: removed, never pooled
+        stale.mkdir(parents=True)
+        shutil.copy(FIXTURES / "summary_pass.csv", stale / "summary.csv")
         cmd = f"{PY} {HERE / 'fake_server.py'} sync --port {{port}} --store-latency-ms {{latency_ms}} " \
               "--threads {threads}"
         rc, out, err = run_gate("--build-dir", self.build, "--results-dir", res, "--run-id", "target",
@@ -517,6 +520,8 @@ class LiveOnFakes(FakeBuildCase):
                          r"fake_server.py sync --port 0 --store-latency-ms 100 --threads 10\n")
         self.assertRegex(out, r"04-cmd-target-c100 +efficiency \(sync\) .*PASS")
         self.assertEqual(ET.parse(res / "target.xml").getroot().find("testsuite").get("failures"), "0")
+        self.assertFalse(stale.exists())
+        self.assertNotIn("rep-2", out)
 
     def test_server_crash_fails(self):
         with EnvPatch(FAKE_SERVER_CRASH="1"):

@@ -68,10 +68,14 @@ class MannWhitney(unittest.TestCase):
         self.assertAlmostEqual(r.p_value, 0.000939, places=5)
 
     def test_two_vs_two_is_never_significant(self):
-        # the smallest p of 2 vs 2: z = 1.5 / sqrt(20/12) = 1.162, p = 0.245
+        # complete separation of 4 distinct values: z = 1.5 / sqrt(20/12) = 1.162, p = 0.245
         r = mann_whitney_u([1, 2], [5, 6])
         self.assertAlmostEqual(r.p_value, math.erfc(1.5 / math.sqrt(20 / 12) / math.sqrt(2)), places=12)
         self.assertGreater(r.p_value, 0.24)
+        # the extreme with ties, two equal values per side: sigma^2 = 4/12 * (5 - 12/12) = 4/3, p = 0.194
+        r = mann_whitney_u([1, 1], [2, 2])
+        self.assertAlmostEqual(r.p_value, math.erfc(1.5 / math.sqrt(4 / 3) / math.sqrt(2)), places=12)
+        self.assertGreater(r.p_value, 0.19)
 
     def test_all_equal_is_p_one(self):
         r = mann_whitney_u([100.0] * 8, [100.0] * 8)
