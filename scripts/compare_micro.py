@@ -16,26 +16,17 @@ when an input is missing or not Google Benchmark JSON. Standard library only.
 
 from __future__ import annotations
 
-import argparse
 import json
-import math
 import statistics
 import sys
 from pathlib import Path
 from typing import Any
 
 from slowio import InputError, read_json
-from slowio.cli import text_table
+from slowio.cli import OneLineParser, text_table
+from slowio.stats import mann_whitney_u as mann_whitney_test
 
 UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse with a one-line error (no usage dump) and exit code 2."""
-
-    def error(self, message: str):  # noqa: D401 - argparse's hook
-        print(f"{self.prog}: {message} (see --help)", file=sys.stderr)
-        sys.exit(2)
 
 
 def load(path: Path, metric: str) -> dict[str, list[float]]:
@@ -70,36 +61,11 @@ def load(path: Path, metric: str) -> dict[str, list[float]]:
 
 
 def mann_whitney_u(a: list[float], b: list[float]) -> float | None:
-    """Two-sided p-value of the Mann-Whitney U test (normal approximation with tie correction).
-
-    None when either side has fewer than 2 samples.
-    """
-    n1, n2 = len(a), len(b)
-    if n1 < 2 or n2 < 2:
+    """Two-sided p-value of the Mann-Whitney U test (slowio.stats: normal approximation with tie and continuity
+    corrections, the gate's own test). None when either side has fewer than 2 samples."""
+    if len(a) < 2 or len(b) < 2:
         return None
-    combined = sorted([(v, 0) for v in a] + [(v, 1) for v in b])
-    ranks = [0.0] * len(combined)
-    i, tie_term = 0, 0.0
-    while i < len(combined):
-        j = i
-        while j + 1 < len(combined) and combined[j + 1][0] == combined[i][0]:
-            j += 1
-        avg = (i + j) / 2.0 + 1.0
-        for k in range(i, j + 1):
-            ranks[k] = avg
-        t = j - i + 1
-        tie_term += t ** 3 - t
-        i = j + 1
-    r1 = sum(r for r, (_, side) in zip(ranks, combined) if side == 0)
-    u1 = r1 - n1 * (n1 + 1) / 2.0
-    mu = n1 * n2 / 2.0
-    n = n1 + n2
-    sigma2 = n1 * n2 / 12.0 * ((n + 1) - tie_term / (n * (n - 1)))
-    if sigma2 <= 0:
-        return 1.0
-    z = (abs(u1 - mu) - 0.5) / math.sqrt(sigma2)
-    z = max(z, 0.0)
-    return math.erfc(z / math.sqrt(2.0))
+    return mann_whitney_test(a, b).p_value
 
 
 def compare(base: dict[str, list[float]], cur: dict[str, list[float]], threshold: float, alpha: float

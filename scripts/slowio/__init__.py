@@ -1,4 +1,5 @@
-"""slowio: the library under the suite's command lines (sweep.py, check_regression.py, plot.py, report.py).
+"""slowio: the library under the suite's command lines (sweep.py, check_regression.py, plot.py, report.py,
+merge_results.py, soak.py).
 
 Modules:
   cli        repository paths, the one-line argparse parser, m:ss formatting
@@ -17,6 +18,11 @@ Modules:
   fmt        numbers as the report writes them
   plots      the plots (matplotlib: imported only by plot.py)
   nginx      the nginx cross-check's medians (crosscheck_nginx.py's rows, in report.md)
+  stats      the Mann-Whitney U test (the gate's baseline comparison)
+  baseline   the gate's comparison with a previous run: samples per point, pooling, verdicts
+  hlog       HdrHistogram interval logs (loadgen --hlog): decode, merge, write, loadgen's percentile rule
+  merge      several load hosts' loadgen JSON + hlog files merged into one result (merge_results.py)
+  soak       the soak benchmark's traffic and checks (soak.py)
 
 Standard library only, except ``plots``.
 """
