@@ -98,11 +98,16 @@ def _summary_rows(rep_dir: Path) -> dict[str, dict[str, Any]]:
         return {}
 
 
-def point_samples(run_dir: Path, point: str, block_s: float) -> Samples:
-    """The point's samples pooled over the run's repetitions where it was measured."""
+def _repetitions(run_dir: Path) -> list[tuple[Path, dict[str, dict[str, Any]]]]:
+    """Each repetition's directory with its summary rows, read once per run (not once per point)."""
+    return [(rep, _summary_rows(rep)) for rep in repetition_dirs(run_dir)]
+
+
+def point_samples(reps: list[tuple[Path, dict[str, dict[str, Any]]]], point: str, block_s: float) -> Samples:
+    """The point's samples pooled over the run's repetitions (``_repetitions``) where it was measured."""
     out = Samples()
-    for n, rep in enumerate(repetition_dirs(run_dir), start=1):
-        row = _summary_rows(rep).get(point)
+    for n, (rep, rows) in enumerate(reps, start=1):
+        row = rows.get(point)
         if row is None:
             continue
         if row.get("status") not in MEASURED_STATUSES:
@@ -169,9 +174,9 @@ def compare_point(point: str, base_point: str, base: Samples, cur: Samples, cfg:
     return out
 
 
-def _compared_points(run_dir: Path) -> list[str]:
+def _compared_points(reps: list[tuple[Path, dict[str, dict[str, Any]]]]) -> list[str]:
     """The point ids of a run's first repetition that have a steady phase (not the deadlock demo)."""
-    return [p for p, r in _summary_rows(run_dir).items() if r.get("expect") != "deadlock"]
+    return [p for p, r in (reps[0][1] if reps else {}).items() if r.get("expect") != "deadlock"]
 
 
 def compare_runs(current_dir: Path, baseline_dir: Path, cfg: dict[str, float],
@@ -185,18 +190,19 @@ def compare_runs(current_dir: Path, baseline_dir: Path, cfg: dict[str, float],
     except InputError as e:
         raise GateError(f"--baseline {baseline_dir}: not a gate run directory ({e})") from None
     point_map = point_map or {}
-    base_points = _compared_points(baseline_dir)
+    base_reps, cur_reps = _repetitions(baseline_dir), _repetitions(Path(current_dir))
+    base_points = _compared_points(base_reps)
     out: list[Check] = []
     matched: set[str] = set()
-    for point in _compared_points(current_dir):
+    for point in _compared_points(cur_reps):
         base_point = point_map.get(point, point)
         if base_point not in base_points:
             for metric, *_ in METRICS:
                 out.append(Check(point, metric, "point in the baseline", "not in the baseline", INCONCLUSIVE))
             continue
         matched.add(base_point)
-        out += compare_point(point, base_point, point_samples(baseline_dir, base_point, cfg["block_s"]),
-                             point_samples(current_dir, point, cfg["block_s"]), cfg)
+        out += compare_point(point, base_point, point_samples(base_reps, base_point, cfg["block_s"]),
+                             point_samples(cur_reps, point, cfg["block_s"]), cfg)
     for base_point in base_points:
         if base_point not in matched:
             for metric, *_ in METRICS:

@@ -228,12 +228,17 @@ class HlogFile:
         """The tags present, in order of first appearance."""
         return list(dict.fromkeys(iv.tag for iv in self.intervals))
 
+    def inside(self, tag: str, start_s: float = -math.inf, end_s: float = math.inf) -> list[Interval]:
+        """The ``tag`` intervals lying wholly inside [start_s, end_s) (absolute seconds; 1 us of slack for the
+        log's millisecond timestamps)."""
+        return [iv for iv in self.intervals
+                if iv.tag == tag and iv.start_s >= start_s - 1e-6 and iv.start_s + iv.length_s <= end_s + 1e-6]
+
     def total(self, tag: str, start_s: float = -math.inf, end_s: float = math.inf) -> Histogram:
-        """The sum of the ``tag`` intervals lying wholly inside [start_s, end_s) (absolute seconds)."""
+        """The sum of the ``tag`` intervals lying wholly inside [start_s, end_s)."""
         h = Histogram()
-        for iv in self.intervals:
-            if iv.tag == tag and iv.start_s >= start_s - 1e-6 and iv.start_s + iv.length_s <= end_s + 1e-6:
-                h.add(iv.histogram)
+        for iv in self.inside(tag, start_s, end_s):
+            h.add(iv.histogram)
         return h
 
 

@@ -87,11 +87,9 @@ def common_window(runs: list[HostRun]) -> tuple[float, float]:
 
 def _host_rate(run: HostRun, start: float, end: float) -> tuple[float, float]:
     """(completions/s in [start, end) from its corrected intervals, the seconds those intervals cover)."""
-    count, covered = 0, 0.0
-    for iv in run.log.intervals:
-        if iv.tag == "corrected" and iv.start_s >= start - 1e-6 and iv.start_s + iv.length_s <= end + 1e-6:
-            count += iv.histogram.count
-            covered += iv.length_s
+    inside = run.log.inside("corrected", start, end)
+    count = sum(iv.histogram.count for iv in inside)
+    covered = sum(iv.length_s for iv in inside)
     return (count / covered if covered > 0 else 0.0), covered
 
 
