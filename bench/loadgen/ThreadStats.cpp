@@ -29,8 +29,8 @@ void IntervalStats::merge(const IntervalStats& o) {
     latency_uncorrected.merge(o.latency_uncorrected);
 }
 
-ThreadStats::ThreadStats(const Timeline& timeline, std::size_t connections)
-    : per_connection(connections, 0), timeline_(timeline) {}
+ThreadStats::ThreadStats(const Timeline& timeline, std::size_t connections, bool interval_uncorrected)
+    : per_connection(connections, 0), timeline_(timeline), interval_uncorrected_(interval_uncorrected) {}
 
 IntervalStats& ThreadStats::interval_at(Clock::time_point t) {
     const std::size_t idx = timeline_.interval_index(t);
@@ -74,7 +74,7 @@ void ThreadStats::on_response(std::size_t conn, Clock::time_point intended, Cloc
     ++iv.completed;
     if (!ok && status >= 400) ++iv.errors;
     iv.latency.record(ns_between(intended, now));
-    iv.latency_uncorrected.record(ns_between(sent, now));
+    if (interval_uncorrected_) iv.latency_uncorrected.record(ns_between(sent, now));
     if (timeline_.in_window(now)) {
         ++completed_in_window;
         if (ok) ++ok_in_window;
@@ -93,7 +93,7 @@ void ThreadStats::on_timeout(Clock::time_point intended, Clock::time_point sent,
     auto& iv = interval_at(now);
     ++iv.errors;
     iv.latency.record(ns_between(intended, now));
-    iv.latency_uncorrected.record(ns_between(sent, now));
+    if (interval_uncorrected_) iv.latency_uncorrected.record(ns_between(sent, now));
     add_busy(sent, now);
     if (timeline_.in_window(intended)) {
         ++window.timeout;

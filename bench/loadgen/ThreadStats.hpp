@@ -39,7 +39,7 @@ struct IntervalStats {
     std::uint64_t completed = 0;  ///< responses finished in this interval
     std::uint64_t errors = 0;     ///< failures in this interval
     LatencyHistogram latency;     ///< corrected latency of those responses (and timeouts, at their age)
-    LatencyHistogram latency_uncorrected;  ///< the same from the actual send time (equal in closed loop)
+    LatencyHistogram latency_uncorrected;  ///< the same from the actual send time (with --hlog only)
     /// Adds `o` into this.
     void merge(const IntervalStats& o);
 };
@@ -48,8 +48,9 @@ struct IntervalStats {
 class ThreadStats {
   public:
     ThreadStats() = default;
-    /// `connections` sizes the per-connection completion counters.
-    ThreadStats(const Timeline& timeline, std::size_t connections);
+    /// `connections` sizes the per-connection completion counters; `interval_uncorrected` keeps the
+    /// per-interval uncorrected histograms, which only --hlog reads (off: no second record per response).
+    ThreadStats(const Timeline& timeline, std::size_t connections, bool interval_uncorrected = false);
 
     /// A response finished. `intended` is the scheduled send time (== `sent` in closed loop).
     void on_response(std::size_t conn, Clock::time_point intended, Clock::time_point sent,
@@ -86,6 +87,7 @@ class ThreadStats {
     IntervalStats& interval_at(Clock::time_point t);
     void add_busy(Clock::time_point sent, Clock::time_point now);
     Timeline timeline_{};
+    bool interval_uncorrected_ = false;
 };
 
 }  // namespace slowio::loadgen

@@ -12,7 +12,7 @@ Worker::Worker(const Config& config, const RequestFactory& requests, asio::ip::t
       requests_(requests),
       endpoint_(std::move(endpoint)),
       timeline_(timeline),
-      stats_(timeline, globals.size()),
+      stats_(timeline, globals.size(), !config.hlog_file.empty()),
       rng_(seed) {
     connections_.reserve(globals.size());
     for (std::size_t i = 0; i < globals.size(); ++i)
