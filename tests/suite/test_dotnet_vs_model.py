@@ -70,6 +70,21 @@ class GridKeys(unittest.TestCase):
             else:
                 self.assertTrue(cmd[1].startswith("/B/bench/targets/aspnetcore/"), cmd)
 
+    def test_shipped_recovery_grid(self):
+        g = grid.load_grid(REPO / "bench" / "grid_dotnet_recovery.json")
+        self.assertEqual(sorted((s.server, s.pair) for s in g.series),
+                         [("command", "sync-over-async"), ("sync", "sync-over-async")])
+        for s in g.series:
+            # C small enough that ~4 threads/s outgrow the queue inside the window; nothing times out first
+            self.assertEqual((s.concurrency, s.latency_ms, s.warmup_s, s.window_s, s.timeout_s, s.min_threads),
+                             ([100], 2000, 0.0, 40.0, 60.0, 0))
+        self.assertEqual(len(grid.expand_points(g)), 2)
+
+    def test_every_shipped_grid_loads(self):
+        for path in sorted((REPO / "bench").glob("grid_*.json")):
+            with self.subTest(grid=path.name):
+                self.assertTrue(grid.expand_points(grid.load_grid(path)))
+
     def test_no_queue_age_series_left(self):
         for path in sorted((REPO / "bench").glob("grid_*.json")):
             with self.subTest(grid=path.name):
