@@ -28,12 +28,12 @@ import signal
 import subprocess
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from . import loadgen, prometheus
-from .grid import Point, RequestClass, command_argv, usable_cores
+from .grid import CPU_N_RE, Point, RequestClass, command_argv, usable_cores
 
 # Binaries relative to the build directory (the CMake targets' output paths).
 BINARY_PATHS = {
@@ -216,6 +216,7 @@ class PointResult:
     metrics_port: int | None = None  # where /metrics was read (a target's "metrics on" port, else the main one)
     classes: dict[str, ClassResult] = field(default_factory=dict)  # a multi-class point's, by class name
     cpu_work_ms: float | None = None  # median time of one POST /work of the CPU class's n on the idle server
+    cpu_work_n: int | None = None  # the CPU class's n as sent (scaled to its work_ms when it has one)
 
     def fail(self, status: str, detail: str) -> None:
         """Records a failure; the first one (the worst cause, checked first) keeps the status."""
@@ -396,8 +397,9 @@ def _run_loadgens(cmds: list[tuple[list[str], _Files]], hard_limit_s: float, res
     return codes
 
 
-CPU_N_RE = re.compile(r"[?&]n=(\d+)")
 CALIBRATION_CALLS = 5
+# core's bounds on POST /work?n= (CpuWork): a calibrated n stays inside them.
+CPU_N_MIN, CPU_N_MAX = 1, 200_000_000
 
 
 def cpu_class(p: Point) -> RequestClass | None:
@@ -422,6 +424,25 @@ def measure_cpu_work_ms(port: int, n: int, calls: int = CALIBRATION_CALLS) -> fl
             return None
         times.append((time.monotonic() - t) * 1000.0)
     return statistics.median(times)
+
+
+def calibrate_cpu_work(port: int, rc: RequestClass,
+                       measure=measure_cpu_work_ms) -> tuple[RequestClass, int | None, float | None]:
+    """The CPU class as it is sent, its n, and the measured cost of one request on the idle server (ms).
+
+    With ``work_ms`` the path's n is scaled so that one request costs work_ms here (the work is n rounds of
+    the same mix, so its time is linear in n: one measurement at the guess, one at the scaled n to record
+    what it really costs). Without it, or when the server does not answer, the path is sent as written."""
+    m = CPU_N_RE.search(rc.path)
+    if m is None:
+        return rc, None, None
+    n = int(m.group(1))
+    ms = measure(port, n)
+    if rc.work_ms is None or not ms:
+        return rc, n, ms
+    scaled = min(CPU_N_MAX, max(CPU_N_MIN, round(n * rc.work_ms / ms)))
+    path = rc.path[:m.start(1)] + str(scaled) + rc.path[m.end(1):]
+    return replace(rc, path=path), scaled, measure(port, scaled)
 
 
 def _judge_server_exit(code: int | None, died_during_run: bool, killed: bool, grace_s: float, ours: bool,
@@ -493,11 +514,12 @@ def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> Poin
     watcher = threading.Thread(target=lambda: (server.wait(), died_at.append(time.monotonic() - t_load)),
                                daemon=True)
     watcher.start()
+    classes = list(p.series.classes)
     rc = cpu_class(p)
-    n = CPU_N_RE.search(rc.path) if rc else None
-    if n:
-        res.cpu_work_ms = measure_cpu_work_ms(port, int(n.group(1)))
-    runs = [(None, files)] if not p.series.classes else [(c, files.for_class(c.name)) for c in p.series.classes]
+    if rc is not None:
+        sent, res.cpu_work_n, res.cpu_work_ms = calibrate_cpu_work(port, rc)
+        classes = [sent if c is rc else c for c in classes]
+    runs = [(None, files)] if not classes else [(c, files.for_class(c.name)) for c in classes]
     cmds = [(pin.loadgen + loadgen.loadgen_command(binaries.loadgen, p, port, f.json, f.timeseries,
                                                    scrape_port=started.metrics_port, request_class=c), f)
             for c, f in runs]

@@ -2,6 +2,7 @@
 loadgen's JSON, and whole runs on the fake binaries (ok, deadlock, crash, start failure, loadgen failure)."""
 import contextlib
 import csv
+import dataclasses
 import io
 import json
 import tempfile
@@ -65,6 +66,34 @@ class Grid(unittest.TestCase):
         self.assertLess(sum(run.estimate_seconds(p) for p in ours), 9 * 60)
         self.assertLess(sum(run.estimate_seconds(p) for p in pts), 13 * 60)
 
+    def test_cpu_work_calibration(self):
+        rc = grid.RequestClass(name="work", path="/work?n=6000000&x=1", connections=4, method="POST", rate=30,
+                               work_ms=20.0)
+        calls = []
+
+        def measure(port, n):  # this machine: 1 ms per 100,000 rounds
+            calls.append((port, n))
+            return n / 100_000
+
+        sent, n, ms = point.calibrate_cpu_work(7, rc, measure)
+        self.assertEqual((sent.path, n, ms), ("/work?n=2000000&x=1", 2_000_000, 20.0))
+        self.assertEqual(calls, [(7, 6_000_000), (7, 2_000_000)])  # the guess, then the scaled n
+        self.assertEqual((rc.path, sent.rate, sent.name), ("/work?n=6000000&x=1", 30, "work"))  # rc unchanged
+        # within core's bounds on n
+        self.assertEqual(point.calibrate_cpu_work(7, rc, lambda port, n: 1e-9)[1], point.CPU_N_MAX)
+        self.assertEqual(point.calibrate_cpu_work(7, rc, lambda port, n: 1e9)[1], point.CPU_N_MIN)
+        # without work_ms: measured, sent as written
+        plain = dataclasses.replace(rc, work_ms=None)
+        self.assertEqual(point.calibrate_cpu_work(7, plain, measure), (plain, 6_000_000, 60.0))
+        # a server that does not answer: sent as written, no figure
+        self.assertEqual(point.calibrate_cpu_work(7, rc, lambda port, n: None), (rc, 6_000_000, None))
+
+    def test_default_grid_cpu_work_is_calibrated(self):
+        for p in grid.expand_points(grid.load_grid(REPO / "bench" / "grid_default.json")):
+            rc = point.cpu_class(p)
+            if p.series.scenario == "cpu_work":
+                self.assertEqual(rc.work_ms, 20.0, p.id)
+
     def test_quick_grid_fits_three_minutes(self):
         pts = grid.expand_points(grid.load_grid(REPO / "bench" / "grid_quick.json"))
         self.assertLess(sum(run.estimate_seconds(p) for p in pts), 2 * 60)
@@ -89,7 +118,7 @@ class Grid(unittest.TestCase):
                                                 "cpu_work_request_seconds_total": 1.0},
                                 metrics_after={"cpu_work_thread_seconds_total": 9.0,
                                                "cpu_work_request_seconds_total": 5.0}, cpu_work_ms=20.0,
-                                pinned=True)
+                                cpu_work_n=5, pinned=True)
         res.classes = {"work": point.ClassResult(), "users": point.ClassResult()}
         rows = summary.build_rows(cpu, "r", res)
         self.assertEqual([(r["point"], r["request_class"], r["concurrency"]) for r in rows],
@@ -97,6 +126,7 @@ class Grid(unittest.TestCase):
         self.assertEqual(rows[0]["cpu_threads_per_request"], 2.0)
         self.assertEqual(rows[0]["cpu_work_rate_rps"], 7)
         self.assertEqual(rows[0]["cpu_work_bound_rps"], 50.0)  # 1 core (pinned) x 1000 / 20 ms
+        self.assertEqual(rows[0]["cpu_work_n"], 5)
         self.assertIsNone(rows[1]["cpu_threads_per_request"])
         self.assertEqual(summary.thread_growth_per_s([{"t_s": 0, "server_threadpool_threads": 2},
                                                       {"t_s": 5, "server_threadpool_threads": 12}]), 2.0)
@@ -147,6 +177,12 @@ class Grid(unittest.TestCase):
                                                          "method": "PUT"}]}]}, "GET or POST"),
             ({"series": [{"server": "sync", "classes": [{"name": "a", "path": "/", "connections": 2}],
                           "concurrency": [5]}]}, "has no 'concurrency'"),
+            ({"series": [{"server": "sync", "classes": [{"name": "a", "path": "/health", "connections": 1,
+                                                         "work_ms": 20}]}]}, "'work_ms' (a number > 0)"),
+            ({"series": [{"server": "sync", "classes": [{"name": "a", "method": "POST", "path": "/work",
+                                                         "connections": 1, "work_ms": 20}]}]}, "has n=N"),
+            ({"series": [{"server": "sync", "classes": [{"name": "a", "method": "POST", "path": "/jobs?n=5",
+                                                         "connections": 1, "work_ms": 0}]}]}, "a number > 0"),
             ({"series": [{"server": "sync", "model": "thread-per-connection", "antipattern": "sync-over-async",
                           "concurrency": [1]}]}, "applies to model 'pool' only"),
         ]
