@@ -29,9 +29,10 @@ with one thread per usable core (sched_getaffinity), and the sweep does not pass
 Request classes: a series with ``"classes"`` runs one loadgen per class against one server on one timeline
 (same start, warm-up and window), each with its own statistics; summary.csv gets one row per class. A class
 is ``{"name": "work", "method": "POST", "path": "/work?n=6000000", "connections": 8, "rate": 40}`` (rate > 0:
-open loop at that many requests/s; 0: closed loop; a POST /work or /jobs class may add ``"work_ms": 20``, the CPU
-one request should cost here: its n is then scaled on each point's idle server). Such a series has no ``concurrency`` list (its one point's
-concurrency is the classes' connections added up) and may name its ``"cpu_way"`` (inline / offload / jobs).
+open loop at that many requests/s; 0: closed loop; a POST /work or /jobs class may add ``"work_ms": 20``, the
+CPU one request should cost here: its n is then scaled on each point's idle server). Such a series has no
+``concurrency`` list (its one point's concurrency is the classes' connections added up) and may name its
+``"cpu_way"`` (inline / offload / jobs).
 
 Pairs: series with the same ``"pair"`` name are compared in the report and dotnet_vs_model.png; a pair is one
 command series (".NET", the real runtime) and one of our servers ("our model" of it).
@@ -72,6 +73,18 @@ class RequestClass:
     # a first guess that the sweep scales on each point's idle server (point.calibrate_cpu_work), so the CPU
     # load offered is the same fraction of a core on a fast box and a slow one.
     work_ms: float | None = None
+
+    @property
+    def route(self) -> str:
+        """The path without its query."""
+        return self.path.split("?")[0]
+
+    @property
+    def sends_cpu_work(self) -> bool:
+        """POST /work or POST /jobs: the class whose n rounds of CPU work the point is about."""
+        return self.method == "POST" and self.route in ("/work", "/jobs")
+
+
 FORCED_BOUND_MODELS = ("sync", "async", "blocking", "elastic")
 
 
@@ -351,16 +364,15 @@ def _validate_classes(s: dict[str, Any], where: str) -> None:
         if conns < 1 or rate < 0:
             raise InputError(f"{at}: needs connections >= 1 and rate >= 0")
         path = c["path"].replace("USERS", str(s["users"]))
-        work_ms = c.get("work_ms")
-        if work_ms is not None:
-            if (isinstance(work_ms, bool) or not isinstance(work_ms, (int, float)) or work_ms <= 0
-                    or c.get("method") != "POST" or path.split("?")[0] not in ("/work", "/jobs")
-                    or not CPU_N_RE.search(path)):
+        rc = RequestClass(name=c["name"], path=path, connections=conns, method=c.get("method", "GET"),
+                          rate=rate, body=c.get("body"), work_ms=c.get("work_ms"))
+        if rc.work_ms is not None:
+            if (isinstance(rc.work_ms, bool) or not isinstance(rc.work_ms, (int, float)) or rc.work_ms <= 0
+                    or not rc.sends_cpu_work or not CPU_N_RE.search(path)):
                 raise InputError(f"{at}: 'work_ms' (a number > 0) is for a POST /work or /jobs class whose path "
                                  f"has n=N")
-            work_ms = float(work_ms)
-        classes.append(RequestClass(name=c["name"], path=path, connections=conns, method=c.get("method", "GET"),
-                                    rate=rate, body=c.get("body"), work_ms=work_ms))
+            rc.work_ms = float(rc.work_ms)
+        classes.append(rc)
     total = sum(c.connections for c in classes)
     if s["concurrency"] not in ([], [total]):
         raise InputError(f"{where}: a series with 'classes' has no 'concurrency' (it is the classes' "

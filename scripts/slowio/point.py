@@ -404,10 +404,7 @@ CPU_N_MIN, CPU_N_MAX = 1, 200_000_000
 
 def cpu_class(p: Point) -> RequestClass | None:
     """The request class that sends CPU work (POST /work or POST /jobs), if the point has one."""
-    for rc in p.series.classes:
-        if rc.method == "POST" and rc.path.split("?")[0] in ("/work", "/jobs"):
-            return rc
-    return None
+    return next((rc for rc in p.series.classes if rc.sends_cpu_work), None)
 
 
 def measure_cpu_work_ms(port: int, n: int, calls: int = CALIBRATION_CALLS) -> float | None:

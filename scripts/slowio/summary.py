@@ -38,7 +38,8 @@ SUMMARY_COLUMNS = [
     "peak_threads", "peak_busy_threads", "peak_queue_length", "max_loop_lag_ms", "peak_in_flight",
     "peak_connections_open", "deadlock_detected", "store_calls_total",
     "server_rss_base_kb", "server_rss_kb", "rss_delta_kb", "rss_per_conn_kb", "rss_per_inflight_kb",
-    "thread_growth_per_s", "cpu_work_ms", "cpu_work_n", "cpu_work_rate_rps", "cpu_work_bound_rps", "cpu_threads_per_request",
+    "thread_growth_per_s", "cpu_work_ms", "cpu_work_n", "cpu_work_rate_rps", "cpu_work_bound_rps",
+    "cpu_threads_per_request",
     "peak_jobs_queue_length", "jobs_completed", "job_latency_ms",
     "server_died_after_s", "wall_s", "pinned", "extra_server_args",
 ]
@@ -146,7 +147,7 @@ def _cpu_cells(p: Point, res: PointResult, row: dict[str, Any], request_class: s
     rc = next((c for c in p.series.classes if c.name == request_class), None)
     if rc is None or rc.method != "POST":
         return
-    route = rc.path.split("?")[0]
+    route = rc.route
     row["cpu_work_rate_rps"] = rc.rate or None
     if route == "/work":
         row["cpu_threads_per_request"] = _ratio(_delta(res, "cpu_work_thread_seconds_total"),
