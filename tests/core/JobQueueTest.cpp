@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include "core/CpuWork.hpp"
 #include "core/JobQueue.hpp"
@@ -29,19 +30,21 @@ TEST_CASE("jobs complete with the work's digest", "[jobs]") {
 }
 
 TEST_CASE("a full queue refuses and nothing accepted is lost at shutdown", "[jobs]") {
-    std::vector<std::uint64_t> ids;
-    std::optional<JobQueue::Job> last;
+    Metrics metrics;
     {
-        JobQueue q(3, 1);
-        ids.push_back(*q.submit(100'000'000));  // occupies the single worker
+        JobQueue q(3, 1, &metrics);
+        const auto first = q.submit(100'000'000);  // occupies the single worker
+        REQUIRE(first);
         while (q.queued() != 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        CHECK(q.find(ids[0])->status == JobQueue::Status::running);
-        for (int i = 0; i < 3; ++i) ids.push_back(*q.submit(10));
+        CHECK(q.find(*first)->status == JobQueue::Status::running);
+        std::vector<std::uint64_t> queued;
+        for (int i = 0; i < 3; ++i) queued.push_back(*q.submit(10));
         CHECK_FALSE(q.submit(10));
-        CHECK(q.find(ids[3])->status == JobQueue::Status::queued);
-        // The destructor drains: the queued jobs still run.
+        CHECK(q.find(queued.back())->status == JobQueue::Status::queued);
     }
-    SUCCEED("destructor returned after draining");
+    // The destructor drained: the running job and the three queued ones all ran, the refused one did not.
+    CHECK(metrics.jobs_completed().Value() == 4);
+    CHECK(metrics.jobs_queue_length().Value() == 0);
 }
 
 TEST_CASE("finished jobs beyond the retention bound are forgotten", "[jobs]") {
@@ -53,7 +56,7 @@ TEST_CASE("finished jobs beyond the retention bound are forgotten", "[jobs]") {
     CHECK(q.find(ids[9]));
 }
 
-TEST_CASE("cpu work cost grows with n and is deterministic", "[jobs]") {
+TEST_CASE("cpu work is deterministic and its digest depends on n", "[jobs]") {
     CHECK(run_cpu_work(1000) == run_cpu_work(1000));
     CHECK(run_cpu_work(1000) != run_cpu_work(1001));
 }
