@@ -181,33 +181,49 @@ void RequestParser::check_host() {
 std::optional<RequestParser::Fault> RequestParser::scan(const char* data, std::size_t size) {
     // Tight loops over byte classes (a table lookup per byte; values are skipped with memchr): this runs on
     // every request's bytes, the /health fast path included. Every limit and rule is checked at the exact
-    // byte that breaks it, so where a read ends never changes the outcome.
-    const auto* p = reinterpret_cast<const unsigned char*>(data);
-    std::size_t i = 0;
-    // scan_ stays where the fault is: whether the request line ended before it is part of the verdict.
-    const auto fault = [&](std::size_t at, int status, std::string reason) {
-        return std::optional<Fault>(Fault{at, status, std::move(reason)});
-    };
+    // byte that breaks it, so where a read ends never changes the outcome. One state machine per grammar,
+    // as nginx's ngx_http_parse_request_line / ngx_http_parse_header_line: each returns when its grammar
+    // ends, the data runs out, or at a fault.
+    ScanCursor c{reinterpret_cast<const unsigned char*>(data), size};
+    while (c.i < c.size && scan_ != Scan::done) {
+        auto f = scan_ <= Scan::line_cr ? scan_request_line(c) : scan_header_section(c);
+        if (f) return f;  // scan_ stays where the fault is: whether the line ended is part of the verdict
+    }
+    return std::nullopt;
+}
+
+std::optional<RequestParser::Fault> RequestParser::fault(std::size_t at, int status, std::string reason) {
+    return Fault{at, status, std::move(reason)};
+}
+
+std::optional<RequestParser::Fault> RequestParser::bare_cr(std::size_t at) {
+    return fault(at, 400, "CR not followed by LF (RFC 9112 section 2.2)");
+}
+
+std::optional<RequestParser::Fault> RequestParser::line_over(const ScanCursor& c, std::size_t from) {
+    if (line_bytes_ + (c.i - from) <= limits_.max_request_line) {
+        line_bytes_ += c.i - from;
+        return std::nullopt;
+    }
+    return fault(from + (limits_.max_request_line - line_bytes_), 414,
+                 fmt::format("request line longer than {} bytes", limits_.max_request_line));
+}
+
+std::optional<RequestParser::Fault> RequestParser::section_over(std::size_t from, std::size_t to) {
+    if (header_bytes_ + (to - from) <= limits_.max_header_bytes) {
+        header_bytes_ += to - from;
+        return std::nullopt;
+    }
+    return fault(from + (limits_.max_header_bytes - header_bytes_), 431,
+                 fmt::format("header section larger than {} bytes", limits_.max_header_bytes));
+}
+
+std::optional<RequestParser::Fault> RequestParser::scan_request_line(ScanCursor& c) {
+    const unsigned char* p = c.p;
+    const std::size_t size = c.size;
+    std::size_t& i = c.i;
     const auto bad_line = [&] { return fault(i, 400, "malformed request line (RFC 9112 section 3)"); };
-    const auto bare_cr = [&] { return fault(i, 400, "CR not followed by LF (RFC 9112 section 2.2)"); };
-    // Adds the line bytes [from, i); past the limit, the fault is at the first byte beyond it.
-    const auto line_over = [&](std::size_t from) -> std::optional<Fault> {
-        if (line_bytes_ + (i - from) <= limits_.max_request_line) {
-            line_bytes_ += i - from;
-            return std::nullopt;
-        }
-        return fault(from + (limits_.max_request_line - line_bytes_), 414,
-                     fmt::format("request line longer than {} bytes", limits_.max_request_line));
-    };
-    const auto section_over = [&](std::size_t from, std::size_t to) -> std::optional<Fault> {
-        if (header_bytes_ + (to - from) <= limits_.max_header_bytes) {
-            header_bytes_ += to - from;
-            return std::nullopt;
-        }
-        return fault(from + (limits_.max_header_bytes - header_bytes_), 431,
-                     fmt::format("header section larger than {} bytes", limits_.max_header_bytes));
-    };
-    while (i < size) {
+    while (i < size && scan_ <= Scan::line_cr) {
         const std::size_t from = i;
         switch (scan_) {
             case Scan::line_start:
@@ -226,7 +242,7 @@ std::optional<RequestParser::Fault> RequestParser::scan(const char* data, std::s
                 const bool method = scan_ == Scan::method;
                 const unsigned char cls = method ? tchar : target;
                 while (i < size && (byte_class[p[i]] & cls)) ++i;
-                if (auto f = line_over(from)) return f;
+                if (auto f = line_over(c, from)) return f;
                 if (i == size) return std::nullopt;
                 if (p[i] != ' ') return bad_line();
                 scan_ = method ? Scan::target_start : Scan::version;
@@ -248,27 +264,43 @@ std::optional<RequestParser::Fault> RequestParser::scan(const char* data, std::s
                 }
                 break;
             case Scan::line_cr:
-                if (p[i] != '\n') return bare_cr();
+                if (p[i] != '\n') return bare_cr(i);
                 scan_ = Scan::field_start;
                 break;
+            default:  // the header section's states: scan() never calls this there
+                return std::nullopt;
+        }
+        ++i;  // a single-byte step (its loops stop on the byte they judge); the line's LF counts as the
+              // line's
+        if (auto f = line_over(c, i - 1)) return f;
+    }
+    return std::nullopt;
+}
+
+std::optional<RequestParser::Fault> RequestParser::scan_header_section(ScanCursor& c) {
+    const unsigned char* p = c.p;
+    const std::size_t size = c.size;
+    std::size_t& i = c.i;
+    while (i < size) {
+        const std::size_t from = i;
+        switch (scan_) {
             case Scan::field_start:
                 if (p[i] == ' ' || p[i] == '\t')
                     return fault(i, 400,
                                  "obsolete line folding in the header section (RFC 9112 section 5.2)");
-                if (p[i] == '\r') {
-                    scan_ = Scan::end_cr;
-                } else if (p[i] == '\n') {
+                if (p[i] == '\n') {
                     scan_ = Scan::done;
                     return std::nullopt;
+                }
+                if (p[i] == '\r') {
+                    scan_ = Scan::end_cr;
                 } else {
                     if (++fields_ > limits_.max_header_count)
                         return fault(i, 431,
                                      fmt::format("more than {} header fields", limits_.max_header_count));
                     scan_ = Scan::field_name;
                 }
-                if (auto f = section_over(i, i + 1)) return f;
-                ++i;
-                continue;
+                break;
             case Scan::field_name:
                 while (i < size && (byte_class[p[i]] & name_byte)) ++i;
                 if (auto f = section_over(from, i)) return f;
@@ -279,9 +311,7 @@ std::optional<RequestParser::Fault> RequestParser::scan(const char* data, std::s
                         "whitespace in a header field name or before its colon (RFC 9112 section 5.1)");
                 // ':' starts the value; a line without a colon is http-parser's error to report
                 scan_ = p[i] == ':' ? Scan::field_value : p[i] == '\r' ? Scan::field_cr : Scan::field_start;
-                if (auto f = section_over(i, i + 1)) return f;
-                ++i;
-                continue;
+                break;
             case Scan::field_value: {
                 // The bulk of a header section: skip to the next CR or LF (http-parser checks the bytes).
                 const auto* lf = static_cast<const unsigned char*>(std::memchr(p + i, '\n', size - i));
@@ -292,27 +322,21 @@ std::optional<RequestParser::Fault> RequestParser::scan(const char* data, std::s
                 i = stop;
                 if (i == size) return std::nullopt;
                 scan_ = cr ? Scan::field_cr : Scan::field_start;
-                if (auto f = section_over(i, i + 1)) return f;
-                ++i;
-                continue;
+                break;
             }
             case Scan::field_cr:
-                if (p[i] != '\n') return bare_cr();
-                if (auto f = section_over(i, i + 1)) return f;
+                if (p[i] != '\n') return bare_cr(i);
                 scan_ = Scan::field_start;
-                ++i;
-                continue;
+                break;
             case Scan::end_cr:
-                if (p[i] != '\n') return bare_cr();
+                if (p[i] != '\n') return bare_cr(i);
                 scan_ = Scan::done;
                 return std::nullopt;
-            case Scan::done:
+            default:  // done (or the request line's states: scan() never calls this there)
                 return std::nullopt;
         }
-        ++i;  // the request line's single-byte steps (its loops stop on the byte they judge)
-        if (scan_ <= Scan::line_cr || scan_ == Scan::field_start) {
-            if (auto f = line_over(i - 1)) return f;
-        }
+        if (auto f = section_over(i, i + 1)) return f;  // the byte that decided the step
+        ++i;
     }
     return std::nullopt;
 }

@@ -71,6 +71,22 @@ class RequestParser {
     /// Runs the strictness checks and the line and header limits over the raw bytes of the request line
     /// and header section (it stops at the end of the section, or at the first fault, which it returns).
     std::optional<Fault> scan(const char* data, std::size_t size);
+    /// The bytes of one consume() call and how far scan() has read them.
+    struct ScanCursor {
+        const unsigned char* p;
+        std::size_t size;
+        std::size_t i = 0;
+    };
+    /// The request line's state machine (line_start ... line_cr), with its limit (--max-request-line).
+    std::optional<Fault> scan_request_line(ScanCursor& c);
+    /// The header section's state machine (field_start ... end_cr), with its field-count and size limits.
+    std::optional<Fault> scan_header_section(ScanCursor& c);
+    /// Adds the request-line bytes [from, c.i); past the limit, the 414 is at the first byte beyond it.
+    std::optional<Fault> line_over(const ScanCursor& c, std::size_t from);
+    /// Adds the header-section bytes [from, to); past the limit, the 431 is at the first byte beyond it.
+    std::optional<Fault> section_over(std::size_t from, std::size_t to);
+    static std::optional<Fault> fault(std::size_t at, int status, std::string reason);
+    static std::optional<Fault> bare_cr(std::size_t at);
     void check_host();
 
     /// Where scan() stands in the current request's request line and header section.
