@@ -9,8 +9,8 @@
 namespace slowio::loadgen {
 
 namespace {
-constexpr std::size_t kBufferSize = 4096;  // responses are streamed through it; 16k connections cost 64 MiB
-constexpr auto kConnectBackoff = std::chrono::milliseconds(100);
+constexpr std::size_t buffer_size = 4096;  // responses are streamed through it; 16k connections cost 64 MiB
+constexpr auto connect_backoff = std::chrono::milliseconds(100);
 
 std::chrono::nanoseconds seconds_to_ns(double s) {
     return std::chrono::nanoseconds(static_cast<std::int64_t>(s * 1e9));
@@ -22,7 +22,7 @@ Connection::Connection(Worker& worker, std::size_t local, std::size_t global)
       local_(local),
       socket_(worker.io()),
       timer_(worker.io()),
-      buffer_(std::make_unique<char[]>(kBufferSize)) {
+      buffer_(std::make_unique<char[]>(buffer_size)) {
     const auto& cfg = worker.config();
     const auto& tl = worker.timeline();
     connect_at_ = tl.start;
@@ -97,7 +97,7 @@ void Connection::retry_later() {
         return;
     }
     const auto g = generation_;
-    timer_.expires_after(std::min<Clock::duration>(kConnectBackoff, worker_.config().timeout));
+    timer_.expires_after(std::min<Clock::duration>(connect_backoff, worker_.config().timeout));
     timer_.async_wait([this, g](const std::error_code& ec) {
         if (ec || g != generation_ || done_) return;
         if (worker_.config().keepalive)
@@ -171,7 +171,7 @@ void Connection::write_request() {
 
 void Connection::read_response() {
     const auto g = generation_;
-    socket_.async_read_some(asio::buffer(buffer_.get(), kBufferSize),
+    socket_.async_read_some(asio::buffer(buffer_.get(), buffer_size),
                             [this, g](const std::error_code& ec, std::size_t n) {
                                 if (g != generation_ || done_) return;
                                 on_read(ec, n);

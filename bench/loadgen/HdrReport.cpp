@@ -34,7 +34,7 @@ void HdrReport::write(const LatencyHistogram& h, std::ostream& out) {
     out << fmt::format("#[Mean    = {:12.3f}, StdDeviation   = {:12.3f}]\n", h.mean() / 1e6, h.stdev() / 1e6);
     out << fmt::format("#[Max     = {:12.3f}, Total count    = {:12d}]\n", ms(h.max()), h.count());
     out << fmt::format("#[Buckets = {:12d}, SubBuckets     = {:12d}]\n", h.bucket_count(),
-                       1u << LatencyHistogram::kSubBucketBits);
+                       1u << LatencyHistogram::sub_bucket_bits);
 }
 
 std::error_code HdrReport::write(const LatencyHistogram& h, const std::string& path) {

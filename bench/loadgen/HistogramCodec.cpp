@@ -9,7 +9,7 @@
 namespace slowio::loadgen {
 
 namespace {
-constexpr std::size_t kHeaderBytes = 40;
+constexpr std::size_t header_bytes = 40;
 
 void put_u32(std::vector<std::uint8_t>& out, std::uint32_t v) {
     for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
@@ -55,7 +55,7 @@ bool get_zigzag(const std::uint8_t*& p, const std::uint8_t* end, std::int64_t& v
     return true;
 }
 
-constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 }  // namespace
 
 std::vector<std::uint8_t> HistogramCodec::encode(const LatencyHistogram& h) {
@@ -74,13 +74,13 @@ std::vector<std::uint8_t> HistogramCodec::encode(const LatencyHistogram& h) {
         put_zigzag(payload, zeros > 1 ? -zeros : 0);
     }
     std::vector<std::uint8_t> out;
-    out.reserve(kHeaderBytes + payload.size());
-    put_u32(out, kEncodingCookie);
+    out.reserve(header_bytes + payload.size());
+    put_u32(out, encoding_cookie);
     put_u32(out, static_cast<std::uint32_t>(payload.size()));
     put_u32(out, 0);  // normalizingIndexOffset
-    put_u32(out, kSignificantDigits);
+    put_u32(out, significant_digits);
     put_u64(out, 1);  // lowestDiscernibleValue: 1 ns
-    put_u64(out, LatencyHistogram::kMaxValueNs);
+    put_u64(out, LatencyHistogram::max_value_ns);
     put_u64(out, std::bit_cast<std::uint64_t>(1.0));  // integerToDoubleValueConversionRatio
     out.insert(out.end(), payload.begin(), payload.end());
     return out;
@@ -96,7 +96,7 @@ std::string HistogramCodec::encode_compressed_base64(const LatencyHistogram& h) 
         throw std::bad_alloc();
     out.resize(8 + deflated_size);
     std::vector<std::uint8_t> head;
-    put_u32(head, kCompressedEncodingCookie);
+    put_u32(head, compressed_encoding_cookie);
     put_u32(head, static_cast<std::uint32_t>(deflated_size));
     std::memcpy(out.data(), head.data(), 8);
     return base64_encode(out);
@@ -106,33 +106,33 @@ std::optional<LatencyHistogram> HistogramCodec::decode_compressed_base64(std::st
                                                                          std::string& error) {
     const auto bytes = base64_decode(text);
     if (!bytes) return error = "not base64", std::nullopt;
-    if (bytes->size() < 8 || get_u32(bytes->data()) != kCompressedEncodingCookie)
+    if (bytes->size() < 8 || get_u32(bytes->data()) != compressed_encoding_cookie)
         return error = "not a compressed V2 HdrHistogram (cookie)", std::nullopt;
     const std::uint32_t length = get_u32(bytes->data() + 4);
     if (length != bytes->size() - 8) return error = "compressed length does not match", std::nullopt;
     // The header says how long the payload is, so inflate the header first, then exactly that much more.
-    std::vector<std::uint8_t> raw(kHeaderBytes);
-    uLongf raw_size = kHeaderBytes;
+    std::vector<std::uint8_t> raw(header_bytes);
+    uLongf raw_size = header_bytes;
     uLong src_size = length;
     int rc = uncompress2(raw.data(), &raw_size, bytes->data() + 8, &src_size);
-    if ((rc != Z_OK && rc != Z_BUF_ERROR) || raw_size < kHeaderBytes ||
-        get_u32(raw.data()) != kEncodingCookie)
+    if ((rc != Z_OK && rc != Z_BUF_ERROR) || raw_size < header_bytes ||
+        get_u32(raw.data()) != encoding_cookie)
         return error = "zlib data does not hold a V2 HdrHistogram", std::nullopt;
     const std::uint32_t payload = get_u32(raw.data() + 4);
-    if (get_u32(raw.data() + 8) != 0 || get_u32(raw.data() + 12) != kSignificantDigits ||
+    if (get_u32(raw.data() + 8) != 0 || get_u32(raw.data() + 12) != significant_digits ||
         get_u64(raw.data() + 16) != 1)
         return error = "histogram layout differs from loadgen's (offset 0, 2 digits, lowest 1)", std::nullopt;
     if (payload > 64u * 1024 * 1024) return error = "payload length implausible", std::nullopt;
-    raw.resize(kHeaderBytes + payload);
+    raw.resize(header_bytes + payload);
     raw_size = static_cast<uLongf>(raw.size());
     src_size = length;
     rc = uncompress2(raw.data(), &raw_size, bytes->data() + 8, &src_size);
     if (rc != Z_OK || raw_size != raw.size()) return error = "truncated zlib payload", std::nullopt;
     LatencyHistogram h;
-    const std::uint8_t* p = raw.data() + kHeaderBytes;
+    const std::uint8_t* p = raw.data() + header_bytes;
     const std::uint8_t* end = raw.data() + raw.size();
     std::size_t index = 0;
-    const std::size_t max_index = LatencyHistogram::index_of(LatencyHistogram::kMaxValueNs);
+    const std::size_t max_index = LatencyHistogram::index_of(LatencyHistogram::max_value_ns);
     while (p < end) {
         std::int64_t v = 0;
         if (!get_zigzag(p, end, v)) return error = "truncated count", std::nullopt;
@@ -156,7 +156,7 @@ std::string HistogramCodec::base64_encode(const std::vector<std::uint8_t>& bytes
         if (n > 1) chunk |= std::uint32_t{bytes[i + 1]} << 8;
         if (n > 2) chunk |= bytes[i + 2];
         for (std::size_t k = 0; k < 4; ++k)
-            out.push_back(k <= n ? kAlphabet[(chunk >> (18 - 6 * k)) & 0x3F] : '=');
+            out.push_back(k <= n ? alphabet[(chunk >> (18 - 6 * k)) & 0x3F] : '=');
     }
     return out;
 }
@@ -165,8 +165,8 @@ std::optional<std::vector<std::uint8_t>> HistogramCodec::base64_decode(std::stri
     if (text.size() % 4 != 0) return std::nullopt;
     std::array<int, 256> value{};
     value.fill(-1);
-    for (std::size_t i = 0; i < kAlphabet.size(); ++i)
-        value[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int>(i);
+    for (std::size_t i = 0; i < alphabet.size(); ++i)
+        value[static_cast<unsigned char>(alphabet[i])] = static_cast<int>(i);
     std::vector<std::uint8_t> out;
     out.reserve(text.size() / 4 * 3);
     for (std::size_t i = 0; i < text.size(); i += 4) {

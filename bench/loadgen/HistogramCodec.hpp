@@ -18,10 +18,10 @@ namespace slowio::loadgen {
 /// buckets, then 128 per power of two).
 class HistogramCodec {
   public:
-    static constexpr std::uint32_t kEncodingCookie = 0x1c849313;  ///< V2, uncompressed
-    static constexpr std::uint32_t kCompressedEncodingCookie =
+    static constexpr std::uint32_t encoding_cookie = 0x1c849313;  ///< V2, uncompressed
+    static constexpr std::uint32_t compressed_encoding_cookie =
         0x1c849314;                               ///< V2, zlib ("HISTF..." in base64)
-    static constexpr int kSignificantDigits = 2;  ///< what our layout corresponds to
+    static constexpr int significant_digits = 2;  ///< what our layout corresponds to
 
     /// The uncompressed V2 encoding (header + payload).
     static std::vector<std::uint8_t> encode(const LatencyHistogram& h);

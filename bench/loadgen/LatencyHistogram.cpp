@@ -7,37 +7,37 @@
 namespace slowio::loadgen {
 
 namespace {
-constexpr std::uint64_t kLinearLimit = 1ULL << (LatencyHistogram::kSubBucketBits + 1);  // 256
-constexpr std::uint64_t kSubBuckets = 1ULL << LatencyHistogram::kSubBucketBits;         // 128
+constexpr std::uint64_t linear_limit = 1ULL << (LatencyHistogram::sub_bucket_bits + 1);  // 256
+constexpr std::uint64_t sub_buckets = 1ULL << LatencyHistogram::sub_bucket_bits;         // 128
 }  // namespace
 
 std::size_t LatencyHistogram::index_of(std::uint64_t v) {
-    if (v < kLinearLimit) return static_cast<std::size_t>(v);
-    const int exponent = 63 - std::countl_zero(v);  // >= kSubBucketBits + 1
-    const int shift = exponent - kSubBucketBits;
+    if (v < linear_limit) return static_cast<std::size_t>(v);
+    const int exponent = 63 - std::countl_zero(v);  // >= sub_bucket_bits + 1
+    const int shift = exponent - sub_bucket_bits;
     const std::uint64_t mantissa = v >> shift;  // in [128, 256)
-    return static_cast<std::size_t>(kLinearLimit +
-                                    static_cast<std::uint64_t>(exponent - kSubBucketBits - 1) * kSubBuckets +
-                                    (mantissa - kSubBuckets));
+    return static_cast<std::size_t>(linear_limit +
+                                    static_cast<std::uint64_t>(exponent - sub_bucket_bits - 1) * sub_buckets +
+                                    (mantissa - sub_buckets));
 }
 
 std::uint64_t LatencyHistogram::lower_bound_of(std::size_t index) {
-    if (index < kLinearLimit) return index;
-    const std::uint64_t rel = index - kLinearLimit;
-    const std::uint64_t octave = rel / kSubBuckets;  // 0 for [256, 512)
-    const std::uint64_t mantissa = kSubBuckets + rel % kSubBuckets;
+    if (index < linear_limit) return index;
+    const std::uint64_t rel = index - linear_limit;
+    const std::uint64_t octave = rel / sub_buckets;  // 0 for [256, 512)
+    const std::uint64_t mantissa = sub_buckets + rel % sub_buckets;
     return mantissa << (octave + 1);
 }
 
 std::uint64_t LatencyHistogram::width_of(std::size_t index) {
-    if (index < kLinearLimit) return 1;
-    return 1ULL << ((index - kLinearLimit) / kSubBuckets + 1);
+    if (index < linear_limit) return 1;
+    return 1ULL << ((index - linear_limit) / sub_buckets + 1);
 }
 
 void LatencyHistogram::record(std::uint64_t value_ns, std::uint64_t count) {
     if (count == 0) return;
-    if (value_ns > kMaxValueNs) {
-        value_ns = kMaxValueNs;
+    if (value_ns > max_value_ns) {
+        value_ns = max_value_ns;
         saturated_ += count;
     }
     const std::size_t idx = index_of(value_ns);
@@ -98,7 +98,7 @@ std::uint64_t LatencyHistogram::value_at_percentile(double pct) const {
 }
 
 std::uint64_t LatencyHistogram::count_at_or_below(std::uint64_t value_ns) const {
-    const std::size_t last = std::min(index_of(std::min(value_ns, kMaxValueNs)) + 1, counts_.size());
+    const std::size_t last = std::min(index_of(std::min(value_ns, max_value_ns)) + 1, counts_.size());
     std::uint64_t seen = 0;
     for (std::size_t i = 0; i < last; ++i) seen += counts_[i];
     return seen;

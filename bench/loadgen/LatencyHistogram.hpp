@@ -14,8 +14,8 @@ namespace slowio::loadgen {
 /// how per-thread statistics are combined after join.
 class LatencyHistogram {
   public:
-    static constexpr int kSubBucketBits = 7;                            ///< 128 buckets per octave
-    static constexpr std::uint64_t kMaxValueNs = 3'600'000'000'000ULL;  ///< 1 hour
+    static constexpr int sub_bucket_bits = 7;                            ///< 128 buckets per octave
+    static constexpr std::uint64_t max_value_ns = 3'600'000'000'000ULL;  ///< 1 hour
 
     /// Records `count` occurrences of `value_ns`.
     void record(std::uint64_t value_ns, std::uint64_t count = 1);
@@ -34,7 +34,7 @@ class LatencyHistogram {
     double mean() const;
     /// Exact population standard deviation.
     double stdev() const;
-    /// Values that exceeded kMaxValueNs and were clamped.
+    /// Values that exceeded max_value_ns and were clamped.
     std::uint64_t saturated() const { return saturated_; }
 
     /// The value at percentile `pct` (0..100): the smallest recorded value v such that at least pct% of

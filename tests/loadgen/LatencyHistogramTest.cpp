@@ -66,7 +66,7 @@ TEST_CASE("histogram mean and stdev are exact", "[loadgen][histogram]") {
 }
 
 TEST_CASE("every bucket is narrower than 1% of its values", "[loadgen][histogram]") {
-    for (std::uint64_t v = 1000; v < LatencyHistogram::kMaxValueNs; v = v * 3 / 2 + 7) {
+    for (std::uint64_t v = 1000; v < LatencyHistogram::max_value_ns; v = v * 3 / 2 + 7) {
         const auto idx = LatencyHistogram::index_of(v);
         const auto lo = LatencyHistogram::lower_bound_of(idx);
         const auto w = LatencyHistogram::width_of(idx);
@@ -94,10 +94,10 @@ TEST_CASE("merged histograms equal one histogram of all samples", "[loadgen][his
 
 TEST_CASE("values beyond one hour are clamped and counted", "[loadgen][histogram]") {
     LatencyHistogram h;
-    h.record(LatencyHistogram::kMaxValueNs * 2);
+    h.record(LatencyHistogram::max_value_ns * 2);
     h.record(5);
     CHECK(h.saturated() == 1);
-    CHECK(h.max() == LatencyHistogram::kMaxValueNs);
+    CHECK(h.max() == LatencyHistogram::max_value_ns);
     CHECK(h.value_at_percentile(0) == 5);
     LatencyHistogram empty;
     CHECK(empty.value_at_percentile(99) == 0);
