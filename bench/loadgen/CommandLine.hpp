@@ -3,14 +3,17 @@
 #include <string>
 
 #include "Config.hpp"
+#include "RequestFactory.hpp"
 
 namespace slowio::loadgen {
 
 /// What parsing the command line decided: a runnable Config, or an exit code with the text to print.
 struct ParsedCommandLine {
     std::optional<Config> config;  ///< set when the run should go ahead
-    int exit_code = 0;             ///< 0 for --help, 2 for bad arguments
-    std::string message;           ///< --help text (stdout) or a one-line reason (stderr)
+    /// the request bytes for `config`, built once while validating its --path templates
+    std::optional<RequestFactory> requests;
+    int exit_code = 0;    ///< 0 for --help, 2 for bad arguments
+    std::string message;  ///< --help text (stdout) or a one-line reason (stderr)
 };
 
 /// The wrk-like flag surface (-c -t -d -R, --warmup, --timeout, --path, ...) turned into a validated Config.

@@ -74,7 +74,7 @@ void HumanReport::write(const RunResult& r, std::ostream& out) {
     out << fmt::format(
         "  Little's law: X {:.1f} req/s x mean {} = {:.2f} in flight; measured {:.2f} (ratio {:.3f})\n",
         ll.throughput_rps, time_us(ll.mean_latency_us), ll.predicted_in_flight, ll.concurrency, ll.ratio);
-    if (r.scraped) {
+    if (r.scrape_requested) {
         out << fmt::format("  Server peaks ({} samples, {} failed):", r.server_samples.size(),
                            r.scrape_failures);
         if (r.server_peaks.empty()) out << " none";

@@ -85,8 +85,8 @@ nlohmann::json JsonReport::build(const RunResult& r) {
                            {"median", r.per_connection.median},
                            {"max", r.per_connection.max},
                            {"connections", s.per_connection.size()}};
-    nlohmann::json server = {{"scraped", r.scraped}};
-    if (r.scraped) {
+    nlohmann::json server = {{"scraped", r.scrape_requested}};
+    if (r.scrape_requested) {
         server["url"] = c.scrape_url;
         server["samples"] = r.server_samples.size();
         server["failures"] = r.scrape_failures;

@@ -31,7 +31,8 @@ std::optional<asio::ip::tcp::endpoint> resolve_endpoint(const Url& url, std::str
     return results.begin()->endpoint();
 }
 
-LoadGenerator::LoadGenerator(Config config) : config_(std::move(config)) {}
+LoadGenerator::LoadGenerator(Config config, RequestFactory requests)
+    : config_(std::move(config)), requests_(std::move(requests)) {}
 
 bool LoadGenerator::probe(std::string& reason) {
     auto ep = resolve_endpoint(config_.target, reason);
@@ -103,12 +104,7 @@ void LoadGenerator::show_progress(const std::vector<std::unique_ptr<Worker>>& wo
     }
 }
 
-RunResult LoadGenerator::run() {
-    std::string error;
-    auto factory = RequestFactory::create(config_, error);  // validated by CommandLine; cannot fail here
-    if (!factory) throw std::invalid_argument(error);
-
-    Timeline tl;
+LoadGenerator::StartedTimeline LoadGenerator::make_timeline() const {
     // t = 0 on both clocks: steady for every measurement, the wall clock only to name it (hlog StartTime,
     // JSON).
     const auto steady_now = Clock::now();
@@ -116,22 +112,30 @@ RunResult LoadGenerator::run() {
         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     // 20 ms lets every thread get going before t = 0; --start-at (validated to lie ahead) puts t = 0 there.
     const double lead_s = config_.start_at > 0 ? std::max(0.0, config_.start_at - wall_now) : 0.020;
+    Timeline tl;
     tl.start =
         steady_now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(lead_s));
     tl.warmup_end = tl.start + config_.warmup;
     tl.end = tl.start + config_.duration;
     tl.drain_end = tl.end + config_.timeout + std::chrono::seconds(1);
     tl.interval = config_.interval;
+    return {tl, wall_now + lead_s};
+}
 
+std::vector<std::unique_ptr<Worker>> LoadGenerator::make_workers(const Timeline& tl) const {
     // wrk's layout: connection g belongs to thread g % t; each thread has its own everything.
     const unsigned threads = std::max(1u, std::min(config_.threads, config_.connections));
     std::vector<std::vector<std::size_t>> owned(threads);
     for (std::size_t g = 0; g < config_.connections; ++g) owned[g % threads].push_back(g);
     std::vector<std::unique_ptr<Worker>> workers;
     for (unsigned i = 0; i < threads; ++i)
-        workers.push_back(std::make_unique<Worker>(config_, *factory, endpoint_, tl, std::move(owned[i]),
+        workers.push_back(std::make_unique<Worker>(config_, requests_, endpoint_, tl, std::move(owned[i]),
                                                    0x5eed0000ULL + i));
+    return workers;
+}
 
+Clock::time_point LoadGenerator::drive(const std::vector<std::unique_ptr<Worker>>& workers,
+                                       const Timeline& tl, std::unique_ptr<Scraper>& scraper) {
     // Watchdog: the promise is "never past duration + timeout + 5 s", whatever the server does.
     std::mutex mu;
     std::condition_variable cv;
@@ -147,14 +151,12 @@ RunResult LoadGenerator::run() {
             }
         });
     }
-
-    std::unique_ptr<Scraper> scraper;
     if (scrape_endpoint_) {
         scraper = std::make_unique<Scraper>(*scrape_url_, *scrape_endpoint_, tl);
         scraper->start();
     }
     std::vector<std::thread> pool;
-    for (auto& w : workers) pool.emplace_back([&w] { w->run(); });
+    for (const auto& w : workers) pool.emplace_back([&w] { w->run(); });
     show_progress(workers, tl);
     for (auto& t : pool) t.join();
     const auto finished = Clock::now();
@@ -165,13 +167,19 @@ RunResult LoadGenerator::run() {
     }
     cv.notify_all();
     if (watchdog.joinable()) watchdog.join();
+    return finished;
+}
 
+RunResult LoadGenerator::summarize(const std::vector<std::unique_ptr<Worker>>& workers,
+                                   const StartedTimeline& started, Clock::time_point finished,
+                                   const Scraper* scraper) const {
+    const Timeline& tl = started.timeline;
     RunResult r;
     r.config = config_;
     r.machine = MachineInfo::collect();
     r.stats = ThreadStats(tl, 0);
-    for (auto& w : workers) r.stats.merge(w->stats());
-    r.start_epoch_s = wall_now + lead_s;
+    for (const auto& w : workers) r.stats.merge(w->stats());
+    r.start_epoch_s = started.start_epoch_s;
     r.window_s = to_seconds(config_.window());
     r.elapsed_s = std::chrono::duration<double>(finished - tl.start).count();
     const auto& s = r.stats;
@@ -189,16 +197,23 @@ RunResult LoadGenerator::run() {
         std::sort(counts.begin(), counts.end());
         r.per_connection = {counts.front(), counts[counts.size() / 2], counts.back()};
     }
+    r.scrape_requested = !config_.scrape_url.empty();  // an unresolvable target shows as zero samples
     if (scraper) {
-        r.scraped = true;
         r.server_samples = scraper->samples();
         r.scrape_failures = scraper->failures();
         r.server_peaks = scraper->peaks(tl.interval_index(tl.warmup_end), tl.interval_index(tl.end));
         if (r.server_peaks.empty()) r.server_peaks = scraper->peaks(0, r.server_samples.size());
-    } else if (!config_.scrape_url.empty()) {
-        r.scraped = true;  // asked for but unresolvable: say so through zero samples
     }
     return r;
+}
+
+RunResult LoadGenerator::run() {
+    // The timeline first, so that every worker and the scraper share one t = 0.
+    const StartedTimeline started = make_timeline();
+    const auto workers = make_workers(started.timeline);
+    std::unique_ptr<Scraper> scraper;
+    const auto finished = drive(workers, started.timeline, scraper);
+    return summarize(workers, started, finished, scraper.get());
 }
 
 }  // namespace slowio::loadgen

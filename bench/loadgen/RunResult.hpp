@@ -44,7 +44,8 @@ struct RunResult {
     double throughput_rps = 0;     ///< 2xx-3xx completing in the window / window_s
     LittlesLaw littles_law;        ///< cross-check
     PerConnection per_connection;  ///< spread
-    bool scraped = false;          ///< --scrape was given
+    bool scrape_requested =
+        false;  ///< --scrape was given (samples may still be empty: unresolvable or failing)
     std::vector<ServerSample> server_samples;    ///< one per interval boundary
     std::map<std::string, double> server_peaks;  ///< peaks over the steady window's samples
     std::uint64_t scrape_failures = 0;           ///< scrapes that failed or timed out

@@ -14,7 +14,7 @@ namespace slowio::loadgen {
 void TimeseriesReport::write(const RunResult& r, std::ostream& out) {
     const auto& cols = Scraper::columns();
     out << "t_s,phase,rps,p50_us,p99_us,errors";
-    if (r.scraped)
+    if (r.scrape_requested)
         for (const auto& c : cols) out << ",server_" << c.column;
     out << '\n';
     const double iv = to_seconds(r.config.interval);
@@ -29,7 +29,7 @@ void TimeseriesReport::write(const RunResult& r, std::ostream& out) {
                            static_cast<double>(s.completed) / iv,
                            static_cast<double>(s.latency.value_at_percentile(50)) / 1e3,
                            static_cast<double>(s.latency.value_at_percentile(99)) / 1e3, s.errors);
-        if (r.scraped) {
+        if (r.scrape_requested) {
             const ServerSample* sample = i + 1 < r.server_samples.size() ? &r.server_samples[i + 1] : nullptr;
             for (const auto& c : cols) {
                 out << ',';

@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
         return 2;
     }
 
-    LoadGenerator generator(cfg);
+    LoadGenerator generator(cfg, std::move(*parsed.requests));
     generator.set_hard_deadline(true);
     std::string reason;
     if (!generator.probe(reason)) {

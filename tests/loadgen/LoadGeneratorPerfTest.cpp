@@ -25,7 +25,10 @@ TEST_CASE("closed loop against a fixed latency: X = C/L, p50 = L, Little's law h
     c.warmup = 500ms;
     c.timeout = 5s;
     c.progress = false;
-    LoadGenerator g(c);
+    std::string error;
+    auto requests = RequestFactory::create(c, error);
+    REQUIRE(requests);
+    LoadGenerator g(c, std::move(*requests));
     std::string reason;
     REQUIRE(g.probe(reason));
     const auto r = g.run();

@@ -26,7 +26,10 @@ Config config_for(const TestServer& server, unsigned connections, std::chrono::n
 }
 
 RunResult run(const Config& c) {
-    LoadGenerator g(c);
+    std::string error;
+    auto requests = RequestFactory::create(c, error);
+    REQUIRE(requests);
+    LoadGenerator g(c, std::move(*requests));
     std::string reason;
     REQUIRE(g.probe(reason));
     return g.run();
@@ -214,7 +217,7 @@ TEST_CASE("scraping samples the server's /metrics on its own connection", "[load
     c.scrape_url = server.url("/metrics");
     c.interval = 100ms;
     const auto r = run(c);
-    REQUIRE(r.scraped);
+    REQUIRE(r.scrape_requested);
     CHECK(r.server_samples.size() == 13);  // t = 0, 0.1, ... 1.2 s
     CHECK(server.scrapes() >= 10);
     CHECK(r.scrape_failures <= 2);
@@ -222,4 +225,15 @@ TEST_CASE("scraping samples the server's /metrics on its own connection", "[load
     CHECK(r.server_peaks.at("process_resident_memory_bytes") == 2097152);
     CHECK(r.server_peaks.count("threadpool_busy_threads") == 0);  // absent, never faked
     CHECK(r.stats.total.completed == server.responses());         // scrapes are not load
+}
+
+TEST_CASE("scrape_requested says whether --scrape was given and not whether a sample came",
+          "[loadgen][run]") {
+    TestServer server;
+    auto c = config_for(server, 1, 600ms, 200ms);
+    CHECK_FALSE(run(c).scrape_requested);
+    c.scrape_url = "http://no-such-host.invalid:9/metrics";  // parses, never resolves
+    const auto r = run(c);
+    CHECK(r.scrape_requested);
+    CHECK(r.server_samples.empty());
 }

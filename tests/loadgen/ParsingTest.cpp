@@ -163,6 +163,10 @@ TEST_CASE("command line: defaults and validation", "[loadgen][parse]") {
     };
     auto ok = parse({"http://127.0.0.1:9/x"});
     REQUIRE(ok.config);
+    REQUIRE(ok.requests);  // built once here and carried to the LoadGenerator
+    std::mt19937_64 rng(1);
+    std::string scratch;
+    CHECK(ok.requests->next(rng, scratch).rfind("GET /x HTTP/1.1\r\n", 0) == 0);
     CHECK(ok.config->connections == 10);
     CHECK(ok.config->threads == 1);
     CHECK(ok.config->duration == std::chrono::nanoseconds(10s));
