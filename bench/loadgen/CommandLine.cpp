@@ -19,7 +19,10 @@ ParsedCommandLine bad(std::string reason) {
 /// The flags CLI11 fills in as text or switches, before they become a Config's typed fields.
 struct RawFlags {
     std::string url, duration = "10s", warmup = "5s", timeout = "30s", interval = "250ms";
+    std::string retry_backoff = "none", stages;
     bool no_keepalive = false, no_progress = false;
+    bool duration_given = false,
+         connections_given = false;  ///< -d / -c on the command line (--stages sets them)
 };
 
 /// Declares every flag (names, help, defaults): the one place --help is written.
@@ -60,23 +63,25 @@ void add_flags(CLI::App& app, Config& cfg, RawFlags& raw) {
                    "start the run (t = 0) at this time, seconds since the epoch, so several load hosts share "
                    "one timeline (at most 1 h ahead)");
     app.add_flag("--no-progress", raw.no_progress, "no live progress line even on a terminal");
+    app.add_option(
+           "--retries", cfg.retry.retries,
+           "resend a request that timed out or got a 503, up to N times (it counts once, by its final "
+           "outcome, its latency from its first intended send)")
+        ->capture_default_str();
+    app.add_option("--retry-backoff", raw.retry_backoff, std::string(RetryPolicy::help))
+        ->capture_default_str();
+    app.add_option(
+        "--stages", raw.stages,
+        "the load over time, DURATION:TARGET,...: connections (closed loop) or requests/s (with -R), "
+        "each held for its duration, e.g. 10s:5,20s:1000,30s:5; sets -d (and -c)");
 }
 
-/// Turns the raw flags into `cfg`'s typed fields and checks every rule; the one-line reason of the first
-/// broken one, or nullopt.
-std::optional<std::string> validate(Config& cfg, const RawFlags& raw) {
-    const auto reject = [](std::string reason) { return std::optional<std::string>(std::move(reason)); };
-    auto target = parse_url(raw.url);
-    if (!target) return reject(fmt::format("bad URL '{}' (expected http://HOST[:PORT][/PATH])", raw.url));
-    cfg.target = *target;
-    if (cfg.connections < 1) return reject("-c/--connections must be at least 1");
-    if (cfg.threads < 1) return reject("-t/--threads must be at least 1");
-    if (cfg.threads > cfg.connections)
-        return reject(fmt::format("-t {} exceeds -c {}: every thread needs at least one connection",
-                                  cfg.threads, cfg.connections));
-    if (cfg.rate < 0) return reject("-R/--rate must not be negative");
-    if (cfg.connect_rate < 0) return reject("--connect-rate must not be negative");
+std::optional<std::string> reject(std::string reason) {
+    return reason;
+}
 
+/// -d, --warmup, --timeout, --scrape-interval into `cfg` (with --stages, -d is their sum).
+std::optional<std::string> validate_durations(Config& cfg, const RawFlags& raw) {
     const std::pair<const char*, const std::string*> durations[] = {{"-d/--duration", &raw.duration},
                                                                     {"--warmup", &raw.warmup},
                                                                     {"--timeout", &raw.timeout},
@@ -89,7 +94,7 @@ std::optional<std::string> validate(Config& cfg, const RawFlags& raw) {
                                       *durations[i].second));
         values[i] = *d;
     }
-    cfg.duration = values[0];
+    cfg.duration = cfg.stages.empty() ? values[0] : total_duration(cfg.stages);
     cfg.warmup = values[1];
     cfg.timeout = values[2];
     cfg.interval = values[3];
@@ -102,6 +107,40 @@ std::optional<std::string> validate(Config& cfg, const RawFlags& raw) {
     if (cfg.timeout < std::chrono::milliseconds(1)) return reject("--timeout must be at least 1ms");
     if (cfg.interval < std::chrono::milliseconds(10))
         return reject("--scrape-interval must be at least 10ms");
+    return std::nullopt;
+}
+
+/// The client model: --stages (which set -d and -c / the peak -R), --retries and --retry-backoff.
+std::optional<std::string> validate_clients(Config& cfg, const RawFlags& raw) {
+    std::string error;
+    if (!cfg.retry.parse_backoff(raw.retry_backoff, error)) return reject(error);
+    if (raw.stages.empty()) return std::nullopt;
+    if (raw.duration_given) return reject("--stages sets the duration (their sum): drop -d");
+    if (cfg.rate < 0) return reject("-R/--rate must not be negative");
+    const bool open_loop = cfg.rate > 0;  // -R selects the open loop; the stages give its rates
+    auto stages = parse_stages(raw.stages, open_loop, error);
+    if (!stages) return reject(error);
+    cfg.stages = std::move(*stages);
+    if (open_loop) {
+        cfg.rate = peak_target(cfg.stages);
+    } else {
+        if (raw.connections_given) return reject("--stages sets the connections of a closed loop: drop -c");
+        cfg.connections = static_cast<unsigned>(peak_target(cfg.stages));
+    }
+    return std::nullopt;
+}
+
+/// What each request carries and where the server's metrics are: --method, -H, --scrape, --start-at.
+std::optional<std::string> validate_requests(const Config& cfg) {
+    if (cfg.method.empty() ||
+        !std::all_of(cfg.method.begin(), cfg.method.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
+        return reject(fmt::format("--method '{}' is not an HTTP method token (e.g. GET, POST)", cfg.method));
+    for (const auto& h : cfg.headers)
+        if (h.find(':') == std::string::npos || h.find_first_of("\r\n") != std::string::npos)
+            return reject(fmt::format("-H '{}' is not a \"Name: value\" header", h));
+    if (!cfg.scrape_url.empty() && !parse_url(cfg.scrape_url))
+        return reject(
+            fmt::format("--scrape: bad URL '{}' (expected http://HOST[:PORT]/metrics)", cfg.scrape_url));
     if (cfg.start_at != 0) {
         const double now =
             std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -112,19 +151,27 @@ std::optional<std::string> validate(Config& cfg, const RawFlags& raw) {
             return reject(fmt::format("--start-at {:.3f} is more than 1 h ahead ({:.0f} s)", cfg.start_at,
                                       cfg.start_at - now));
     }
+    return std::nullopt;
+}
+
+/// Turns the raw flags into `cfg`'s typed fields and checks every rule; the one-line reason of the first
+/// broken one, or nullopt.
+std::optional<std::string> validate(Config& cfg, const RawFlags& raw) {
+    auto target = parse_url(raw.url);
+    if (!target) return reject(fmt::format("bad URL '{}' (expected http://HOST[:PORT][/PATH])", raw.url));
+    cfg.target = *target;
+    if (auto reason = validate_clients(cfg, raw)) return reason;
+    if (cfg.connections < 1) return reject("-c/--connections must be at least 1");
+    if (cfg.threads < 1) return reject("-t/--threads must be at least 1");
+    if (cfg.threads > cfg.connections)
+        return reject(fmt::format("-t {} exceeds -c {}: every thread needs at least one connection",
+                                  cfg.threads, cfg.connections));
+    if (cfg.rate < 0) return reject("-R/--rate must not be negative");
+    if (cfg.connect_rate < 0) return reject("--connect-rate must not be negative");
+    if (auto reason = validate_durations(cfg, raw)) return reason;
     cfg.keepalive = !raw.no_keepalive;
     cfg.progress = !raw.no_progress;
-
-    if (cfg.method.empty() ||
-        !std::all_of(cfg.method.begin(), cfg.method.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
-        return reject(fmt::format("--method '{}' is not an HTTP method token (e.g. GET, POST)", cfg.method));
-    for (const auto& h : cfg.headers)
-        if (h.find(':') == std::string::npos || h.find_first_of("\r\n") != std::string::npos)
-            return reject(fmt::format("-H '{}' is not a \"Name: value\" header", h));
-    if (!cfg.scrape_url.empty() && !parse_url(cfg.scrape_url))
-        return reject(
-            fmt::format("--scrape: bad URL '{}' (expected http://HOST[:PORT]/metrics)", cfg.scrape_url));
-    return std::nullopt;
+    return validate_requests(cfg);
 }
 }  // namespace
 
@@ -143,6 +190,8 @@ ParsedCommandLine CommandLine::parse(int argc, const char* const* argv) {
     } catch (const CLI::ParseError& e) {
         return bad(std::string(e.what()) + " (see --help)");
     }
+    raw.duration_given = app.count("--duration") > 0;
+    raw.connections_given = app.count("--connections") > 0;
     if (auto reason = validate(cfg, raw)) return bad(std::move(*reason));
     std::string error;
     auto requests = RequestFactory::create(cfg, error);

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "RetryPolicy.hpp"
+#include "Stages.hpp"
 #include "Url.hpp"
 
 namespace slowio::loadgen {
@@ -31,6 +33,10 @@ struct Config {
     /// timeline
     double start_at = 0;
     bool progress = true;  ///< live progress line (only when stderr is a terminal)
+    RetryPolicy retry;     ///< --retries, --retry-backoff
+    /// --stages: the load level over time (then `duration` is their sum and `connections` / `rate` their
+    /// peak)
+    std::vector<Stage> stages;
 
     /// The steady (reported) window's length.
     std::chrono::nanoseconds window() const { return duration - warmup; }

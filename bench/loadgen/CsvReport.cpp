@@ -69,6 +69,7 @@ std::vector<std::pair<std::string, std::string>> CsvReport::columns(const RunRes
     add("requests_late", num(w.late));
     add("requests_unsent", num(w.unsent));
     add("requests_total_completed", num(s.total.completed));
+    add("requests_retries", num(w.retries));
     for (const auto& [prefix, hist] : {std::pair<std::string, const LatencyHistogram*>{"latency", &s.latency},
                                        {"latency_uncorrected", &s.latency_uncorrected}}) {
         const auto l = LatencySummary::of(*hist);

@@ -25,7 +25,31 @@ nlohmann::json counts_json(const RequestCounts& c) {
             {"late", c.late},
             {"unsent", c.unsent},
             {"reconnects", c.reconnects},
-            {"sent", c.sent}};
+            {"sent", c.sent},
+            {"retries", c.retries},
+            {"retries_after_timeout", c.retries_after_timeout},
+            {"retries_after_503", c.retries_after_503}};
+}
+
+/// --stages: one object per step, its requests by first intended send and its goodput by completion.
+nlohmann::json stages_json(const RunResult& r) {
+    nlohmann::json out = nlohmann::json::array();
+    const auto& stages = r.config.stages;
+    double start_s = 0;
+    for (std::size_t i = 0; i < stages.size() && i < r.stats.stages.size(); ++i) {
+        const auto& st = r.stats.stages[i];
+        const double length_s = to_seconds(stages[i].duration);
+        const auto l = LatencySummary::of(st.latency);
+        nlohmann::json j = {{"start_s", start_s},
+                            {"end_s", start_s + length_s},
+                            {"target", stages[i].target},
+                            {"goodput_rps", length_s > 0 ? static_cast<double>(st.ok_done) / length_s : 0},
+                            {"requests", counts_json(st.counts)},
+                            {"latency_us", {{"p50", l.p50}, {"p99", l.p99}, {"max", l.max}}}};
+        out.push_back(std::move(j));
+        start_s += length_s;
+    }
+    return out;
 }
 
 nlohmann::json latency_json(const LatencyHistogram& h) {
@@ -57,7 +81,14 @@ nlohmann::json JsonReport::build(const RunResult& r) {
                    {"connect_rate", c.connect_rate},
                    {"scrape_url", c.scrape_url},
                    {"interval_s", to_seconds(c.interval)},
-                   {"start_at", c.start_at}};
+                   {"start_at", c.start_at},
+                   {"retries", c.retry.retries},
+                   {"retry_backoff", c.retry.backoff_spec()}};
+    if (!c.stages.empty()) {
+        j["config"]["stages"] = nlohmann::json::array();
+        for (const auto& st : c.stages)
+            j["config"]["stages"].push_back({{"duration_s", to_seconds(st.duration)}, {"target", st.target}});
+    }
     j["machine"] = {{"cores", r.machine.cores},
                     {"kernel", r.machine.kernel},
                     {"build_type", r.machine.build_type},
@@ -71,6 +102,7 @@ nlohmann::json JsonReport::build(const RunResult& r) {
     j["requests"]["ok_in_window"] = s.ok_in_window;
     j["requests"]["total"] = counts_json(s.total);
     j["requests"]["total"]["bytes_read"] = s.total.bytes_read;
+    if (!c.stages.empty()) j["stages"] = stages_json(r);
     j["latency_us"] = latency_json(s.latency);
     j["latency_us"]["saturated"] = s.latency.saturated();
     j["latency_uncorrected_us"] = latency_json(s.latency_uncorrected);

@@ -119,6 +119,12 @@ LoadGenerator::StartedTimeline LoadGenerator::make_timeline() const {
     tl.end = tl.start + config_.duration;
     tl.drain_end = tl.end + config_.timeout + std::chrono::seconds(1);
     tl.interval = config_.interval;
+    auto from = tl.start;
+    for (const auto& stage : config_.stages) {
+        const auto to = from + std::chrono::duration_cast<Clock::duration>(stage.duration);
+        tl.stages.push_back({from, to, stage.target});
+        from = to;
+    }
     return {tl, wall_now + lead_s};
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 #include <http_parser.h>
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 
@@ -32,12 +33,16 @@ class ResponseParser {
     unsigned status_code() const { return parser_.status_code; }
     /// Whether the connection may be reused after this response (HTTP/1.1 default, Connection headers).
     bool keep_alive() const { return keep_alive_; }
+    /// The response's `Retry-After` in delta-seconds (0 when absent or an HTTP-date, which we do not read).
+    std::chrono::seconds retry_after() const { return retry_after_; }
     /// Body bytes, when capturing.
     const std::string& body() const { return body_; }
     /// Why the response was refused: http-parser's description of the last error, or ours.
     const char* error_text() const;
 
   private:
+    static int on_header_field(http_parser* p, const char* at, std::size_t len);
+    static int on_header_value(http_parser* p, const char* at, std::size_t len);
     static int on_headers_complete(http_parser* p);
     static int on_body(http_parser* p, const char* at, std::size_t len);
     static int on_message_complete(http_parser* p);
@@ -50,6 +55,12 @@ class ResponseParser {
     bool complete_ = false;
     bool keep_alive_ = true;
     std::string body_;
+    // Retry-After: a field name or value may arrive split over reads; names longer than ours are not kept.
+    std::string field_;
+    std::string value_;
+    bool in_value_ = false;
+    std::chrono::seconds retry_after_{0};
+    void end_field();
 };
 
 }  // namespace slowio::loadgen

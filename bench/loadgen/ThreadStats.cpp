@@ -20,17 +20,37 @@ void RequestCounts::merge(const RequestCounts& o) {
     reconnects += o.reconnects;
     sent += o.sent;
     bytes_read += o.bytes_read;
+    retries += o.retries;
+    retries_after_timeout += o.retries_after_timeout;
+    retries_after_503 += o.retries_after_503;
 }
 
 void IntervalStats::merge(const IntervalStats& o) {
     completed += o.completed;
     errors += o.errors;
+    ok += o.ok;
+    timeouts += o.timeouts;
+    shed += o.shed;
+    retries += o.retries;
     latency.merge(o.latency);
     latency_uncorrected.merge(o.latency_uncorrected);
 }
 
+void StageStats::merge(const StageStats& o) {
+    counts.merge(o.counts);
+    ok_done += o.ok_done;
+    latency.merge(o.latency);
+}
+
 ThreadStats::ThreadStats(const Timeline& timeline, std::size_t connections, bool interval_uncorrected)
-    : per_connection(connections, 0), timeline_(timeline), interval_uncorrected_(interval_uncorrected) {}
+    : per_connection(connections, 0),
+      stages(timeline.stages.size()),
+      timeline_(timeline),
+      interval_uncorrected_(interval_uncorrected) {}
+
+RequestCounts* ThreadStats::stage_counts(Clock::time_point intended) {
+    return stages.empty() ? nullptr : &stages[timeline_.stage_index(intended)].counts;
+}
 
 IntervalStats& ThreadStats::interval_at(Clock::time_point t) {
     const std::size_t idx = timeline_.interval_index(t);
@@ -73,6 +93,14 @@ void ThreadStats::on_response(std::size_t conn, Clock::time_point intended, Cloc
     auto& iv = interval_at(now);
     ++iv.completed;
     if (!ok && status >= 400) ++iv.errors;
+    if (ok) ++iv.ok;
+    if (status == 503) ++iv.shed;
+    if (!stages.empty()) {
+        auto& st = stages[timeline_.stage_index(intended)];
+        count_status(st.counts, status);
+        st.latency.record(ns_between(intended, now));
+        if (ok) ++stages[timeline_.stage_index(now)].ok_done;
+    }
     iv.latency.record(ns_between(intended, now));
     if (interval_uncorrected_) iv.latency_uncorrected.record(ns_between(sent, now));
     if (timeline_.in_window(now)) {
@@ -92,6 +120,12 @@ void ThreadStats::on_timeout(Clock::time_point intended, Clock::time_point sent,
     ++total.timeout;
     auto& iv = interval_at(now);
     ++iv.errors;
+    ++iv.timeouts;
+    if (!stages.empty()) {
+        auto& st = stages[timeline_.stage_index(intended)];
+        ++st.counts.timeout;
+        st.latency.record(ns_between(intended, now));
+    }
     iv.latency.record(ns_between(intended, now));
     if (interval_uncorrected_) iv.latency_uncorrected.record(ns_between(sent, now));
     add_busy(sent, now);
@@ -105,6 +139,7 @@ void ThreadStats::on_timeout(Clock::time_point intended, Clock::time_point sent,
 void ThreadStats::on_io_error(bool write, Clock::time_point intended, Clock::time_point now) {
     ++(write ? total.write : total.read);
     ++interval_at(now).errors;
+    if (auto* st = stage_counts(intended)) ++(write ? st->write : st->read);
     if (timeline_.in_window(intended)) ++(write ? window.write : window.read);
 }
 
@@ -114,9 +149,24 @@ void ThreadStats::on_connect_error(Clock::time_point now) {
     if (timeline_.in_window(now)) ++window.connect;
 }
 
+void ThreadStats::on_retry(Clock::time_point intended, Clock::time_point now, bool after_timeout) {
+    const auto count = [after_timeout](RequestCounts& c) {
+        ++c.retries;
+        ++(after_timeout ? c.retries_after_timeout : c.retries_after_503);
+    };
+    count(total);
+    ++interval_at(now).retries;
+    if (auto* st = stage_counts(intended)) count(*st);
+    if (timeline_.in_window(intended)) count(window);
+}
+
 void ThreadStats::on_sent(Clock::time_point intended, bool late) {
     ++total.sent;
     if (late) ++total.late;
+    if (auto* st = stage_counts(intended)) {
+        ++st->sent;
+        if (late) ++st->late;
+    }
     if (timeline_.in_window(intended)) {
         ++window.sent;
         if (late) ++window.late;
@@ -144,6 +194,8 @@ void ThreadStats::merge(const ThreadStats& o) {
     per_connection.insert(per_connection.end(), o.per_connection.begin(), o.per_connection.end());
     if (o.intervals.size() > intervals.size()) intervals.resize(o.intervals.size());
     for (std::size_t i = 0; i < o.intervals.size(); ++i) intervals[i].merge(o.intervals[i]);
+    if (o.stages.size() > stages.size()) stages.resize(o.stages.size());
+    for (std::size_t i = 0; i < o.stages.size(); ++i) stages[i].merge(o.stages[i]);
     if (timeline_.interval == Clock::duration::zero()) timeline_ = o.timeline_;
 }
 

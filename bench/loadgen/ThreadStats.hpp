@@ -25,6 +25,11 @@ struct RequestCounts {
     std::uint64_t reconnects = 0;  ///< connections reopened after a close, error or timeout
     std::uint64_t sent = 0;        ///< requests written (or attempted)
     std::uint64_t bytes_read = 0;  ///< response bytes
+    /// --retries: resends (each request above counts once, by its final outcome; these are the attempts
+    /// before it)
+    std::uint64_t retries = 0;
+    std::uint64_t retries_after_timeout = 0;  ///< resends of an attempt that timed out
+    std::uint64_t retries_after_503 = 0;  ///< resends of an attempt the server shed (its 503 is not above)
 
     /// Every failure category (connect, read, write, timeout, 4xx, 5xx, 503).
     std::uint64_t errors() const {
@@ -38,10 +43,23 @@ struct RequestCounts {
 struct IntervalStats {
     std::uint64_t completed = 0;  ///< responses finished in this interval
     std::uint64_t errors = 0;     ///< failures in this interval
+    std::uint64_t ok = 0;         ///< 2xx-3xx responses in this interval: the goodput
+    std::uint64_t timeouts = 0;   ///< requests that timed out for good in this interval
+    std::uint64_t shed = 0;       ///< final 503s in this interval
+    std::uint64_t retries = 0;    ///< resends decided in this interval
     LatencyHistogram latency;     ///< corrected latency of those responses (and timeouts, at their age)
     LatencyHistogram latency_uncorrected;  ///< the same from the actual send time (with --hlog only)
     /// Adds `o` into this.
     void merge(const IntervalStats& o);
+};
+
+/// One --stages step's figures: requests by first intended send time in the step, goodput by completion time.
+struct StageStats {
+    RequestCounts counts;       ///< requests intended in the step, by final outcome
+    std::uint64_t ok_done = 0;  ///< 2xx-3xx responses completing in the step (goodput = ok_done / length)
+    LatencyHistogram latency;   ///< corrected latency of the requests intended in the step
+    /// Adds `o` into this.
+    void merge(const StageStats& o);
 };
 
 /// Everything one worker thread measures. Owned by the thread (no locks on the hot path); merged after join.
@@ -61,6 +79,9 @@ class ThreadStats {
     void on_io_error(bool write, Clock::time_point intended, Clock::time_point now);
     /// A failed connect attempt at `now`.
     void on_connect_error(Clock::time_point now);
+    /// The attempt of the request first intended at `intended` failed (timed out, or shed with a 503) and
+    /// will be resent.
+    void on_retry(Clock::time_point intended, Clock::time_point now, bool after_timeout);
     /// A request was written.
     void on_sent(Clock::time_point intended, bool late);
     /// `window` of the `total` never-sent requests had intended times in the steady window.
@@ -82,9 +103,12 @@ class ThreadStats {
     double busy_ns = 0;                     ///< request-in-flight time inside the window (Little's law)
     std::vector<std::uint64_t> per_connection;  ///< steady-window responses per connection
     std::vector<IntervalStats> intervals;       ///< time series, by completion time
+    std::vector<StageStats> stages;             ///< one per --stages step (empty without)
 
   private:
     IntervalStats& interval_at(Clock::time_point t);
+    /// The counts of the step `intended` lies in, or nullptr without --stages.
+    RequestCounts* stage_counts(Clock::time_point intended);
     void add_busy(Clock::time_point sent, Clock::time_point now);
     Timeline timeline_{};
     bool interval_uncorrected_ = false;

@@ -13,7 +13,7 @@ namespace slowio::loadgen {
 
 void TimeseriesReport::write(const RunResult& r, std::ostream& out) {
     const auto& cols = Scraper::columns();
-    out << "t_s,phase,rps,p50_us,p99_us,errors";
+    out << "t_s,phase,rps,p50_us,p99_us,errors,goodput_rps,timeouts,status_503,retries";
     if (r.scrape_requested)
         for (const auto& c : cols) out << ",server_" << c.column;
     out << '\n';
@@ -25,10 +25,11 @@ void TimeseriesReport::write(const RunResult& r, std::ostream& out) {
         const char* phase = t <= warmup + 1e-9 ? "warmup" : t <= end + 1e-9 ? "steady" : "drain";
         const IntervalStats empty;
         const auto& s = i < intervals.size() ? intervals[i] : empty;
-        out << fmt::format("{:.3f},{},{:.1f},{:.1f},{:.1f},{}", t, phase,
+        out << fmt::format("{:.3f},{},{:.1f},{:.1f},{:.1f},{},{:.1f},{},{},{}", t, phase,
                            static_cast<double>(s.completed) / iv,
                            static_cast<double>(s.latency.value_at_percentile(50)) / 1e3,
-                           static_cast<double>(s.latency.value_at_percentile(99)) / 1e3, s.errors);
+                           static_cast<double>(s.latency.value_at_percentile(99)) / 1e3, s.errors,
+                           static_cast<double>(s.ok) / iv, s.timeouts, s.shed, s.retries);
         if (r.scrape_requested) {
             const ServerSample* sample = i + 1 < r.server_samples.size() ? &r.server_samples[i + 1] : nullptr;
             for (const auto& c : cols) {

@@ -40,7 +40,19 @@ void Worker::run() {
         if (!ec) io_.stop();
     });
     arm_sweep();
+    arm_stage(1);
     io_.run();
+}
+
+void Worker::arm_stage(std::size_t next) {
+    if (next >= timeline_.stages.size()) return;
+    stage_timer_.expires_at(timeline_.stages[next].start);
+    stage_timer_.async_wait([this, next](const std::error_code& ec) {
+        if (ec) return;
+        const auto now = Clock::now();
+        for (auto& c : connections_) c->on_stage_change(now);
+        arm_stage(next + 1);
+    });
 }
 
 void Worker::arm_sweep() {
@@ -59,6 +71,7 @@ void Worker::connection_finished() {
         sweep_timer_.cancel();
         end_timer_.cancel();
         drain_timer_.cancel();
+        stage_timer_.cancel();
     }
 }
 

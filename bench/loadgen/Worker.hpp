@@ -52,6 +52,7 @@ class Worker {
 
   private:
     void arm_sweep();
+    void arm_stage(std::size_t next);
 
     const Config& config_;
     const RequestFactory& requests_;
@@ -61,6 +62,7 @@ class Worker {
     asio::steady_timer sweep_timer_{io_};
     asio::steady_timer end_timer_{io_};
     asio::steady_timer drain_timer_{io_};
+    asio::steady_timer stage_timer_{io_};  // --stages: the next step's start
     std::vector<std::unique_ptr<Connection>> connections_;
     std::size_t active_ = 0;
     Clock::duration sweep_period_{};

@@ -140,7 +140,9 @@ TEST_CASE("a real run writes the human summary and every report file", "[loadgen
     CHECK(csv_text.find("server_peak_threadpool_threads") != std::string::npos);
 
     const auto ts_text = slurp(ts);
-    CHECK(ts_text.rfind("t_s,phase,rps,p50_us,p99_us,errors,server_threadpool_threads", 0) == 0);
+    CHECK(ts_text.rfind("t_s,phase,rps,p50_us,p99_us,errors,goodput_rps,timeouts,status_503,retries,server_"
+                        "threadpool_threads",
+                        0) == 0);
     CHECK(lines(ts_text) >= 13);
     CHECK(ts_text.find("\n0.100,warmup,") != std::string::npos);
     CHECK(ts_text.find(",steady,") != std::string::npos);

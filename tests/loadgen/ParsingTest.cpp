@@ -242,3 +242,36 @@ TEST_CASE("command line: --start-at must lie ahead, by at most an hour", "[loadg
     }
     CHECK(parse(std::to_string(now - 1)).message.find("in the past") != std::string::npos);
 }
+
+TEST_CASE("command line: the client model (stages set -d and -c, retries and their backoff)",
+          "[loadgen][parse]") {
+    auto parse = [](std::vector<const char*> args) {
+        args.insert(args.begin(), "loadgen");
+        args.push_back("http://127.0.0.1:9/x");
+        return CommandLine::parse(static_cast<int>(args.size()), args.data());
+    };
+    auto closed = parse({"--stages", "2s:5,3s:100,1s:5", "--warmup", "1s", "--retries", "3",
+                         "--retry-backoff", "exponential:50:800"});
+    REQUIRE(closed.config);
+    CHECK(closed.config->duration == std::chrono::nanoseconds(6s));
+    CHECK(closed.config->connections == 100);
+    CHECK(closed.config->stages.size() == 3);
+    CHECK(closed.config->retry.retries == 3);
+    CHECK(closed.config->retry.backoff_spec() == "exponential:50:800");
+    auto open = parse({"-R", "1", "-c", "8", "--stages", "2s:50,2s:400", "--warmup", "1s"});
+    REQUIRE(open.config);
+    CHECK(open.config->rate == 400);  // the peak; each step sends at its own
+    CHECK(open.config->connections == 8);
+    CHECK(parse({}).config->retry.retries == 0);  // a failure is final unless asked
+    for (auto args : std::vector<std::vector<const char*>>{{"--stages", "2s:5", "-d", "2s", "--warmup", "1s"},
+                                                           {"--stages", "2s:5", "-c", "5", "--warmup", "1s"},
+                                                           {"--stages", "2s:5"},  // the warm-up fills the run
+                                                           {"--stages", "2s:0", "--warmup", "1s"},
+                                                           {"--retry-backoff", "linear"},
+                                                           {"--retries", "-1"}}) {
+        auto r = parse(args);
+        CHECK_FALSE(r.config);
+        CHECK(r.exit_code == 2);
+        CHECK(r.message.find('\n') == std::string::npos);
+    }
+}

@@ -24,6 +24,7 @@ struct Reply {
     bool never = false;         ///< never answer this request
     bool close = false;         ///< answer with Connection: close and close
     std::string body = "ok\n";  ///< response body
+    std::string headers;        ///< extra header lines, each ending in CRLF (e.g. "Retry-After: 1\r\n")
 };
 
 /// Decides the reply to the n-th request (0-based, counted across connections; /metrics excluded).
@@ -105,7 +106,7 @@ class TestServer {
                     text = server.metrics_;
                 }
                 ++server.scrapes_;
-                return respond(Reply{200, {}, {}, false, client_close, text}, false);
+                return respond(Reply{200, {}, {}, false, client_close, text, {}}, false);
             }
             const std::uint64_t n = server.requests_++;
             {
@@ -130,7 +131,7 @@ class TestServer {
         void respond(const Reply& r, bool counted) {
             out = "HTTP/1.1 " + std::to_string(r.status) +
                   " X\r\nContent-Length: " + std::to_string(r.body.size()) + "\r\n" +
-                  (r.close ? "Connection: close\r\n" : "") + "\r\n" + r.body;
+                  (r.close ? "Connection: close\r\n" : "") + r.headers + "\r\n" + r.body;
             if (counted) ++server.responses_;
             auto self = shared_from_this();
             asio::async_write(socket, asio::buffer(out),
