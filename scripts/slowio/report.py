@@ -134,6 +134,12 @@ def _elastic_growth(run_dir: Path, r) -> tuple[float, float, float] | None:
     return pts[0][1], pts[-1][1], (pts[-1][1] - pts[0][1]) / (pts[-1][0] - pts[0][0])
 
 
+# The rule of server_sync's WorkerPool.hpp (and .NET's PortableThreadPool.Blocking.cs), for the elastic finding.
+BLOCKING_ADJUSTMENT_RATE = ("blocking adjustment jumps to min + cores threads at once, then adds one thread per "
+                            "min((1 + (goal − min − cores) / cores) × 25 ms, 250 ms): 4/s, one per 250 ms, is "
+                            "where it ends up, not a ceiling")
+
+
 def finding_elastic(rows, run_dir: Path) -> str | None:
     """How fast the elastic pool grew and what that bought."""
     out = []
@@ -159,8 +165,8 @@ def finding_elastic(rows, run_dir: Path) -> str | None:
                 f"{rule}.")
         if g:
             text += (f" At C = {f(top['concurrency'], 0)} it went from {f(g[0], 0)} to {f(g[1], 0)} threads in the "
-                     f"run, {f(g[2], 2)} threads/s (the " + ("blocking adjustment's ceiling is 4/s, one per 250 ms"
-                                                       if blocking else "starvation gate's ceiling is 2/s") + ")")
+                     f"run, {f(g[2], 2)} threads/s (the " + (BLOCKING_ADJUSTMENT_RATE if blocking
+                                                            else "starvation gate's ceiling is 2/s") + ")")
         elif top.get("peak_threads") is not None:
             text += f" At C = {f(top['concurrency'], 0)} it peaked at {f(top['peak_threads'], 0)} threads"
         text += (f"; its throughput, {f(top.get('throughput_rps'), 2)} req/s, is {pct(top.get('efficiency'))} "

@@ -333,6 +333,15 @@ class Section(unittest.TestCase):
         # the blocking adjustment, not hill climbing, drives the sync-over-async pair: no hill-climbing cause
         self.assertNotIn(report.HILL_CLIMBING_CAUSE, self.md)
 
+    def test_blocking_adjustment_rate_is_where_it_ends_up(self):
+        # the elastic finding of the sync-over-async model states WorkerPool.hpp's rule: a jump to min + cores,
+        # then one thread per a delay growing from 25 ms to 250 ms; 4/s is the last rate, not a ceiling
+        para = next(p for p in self.md.split("\n\n") if p.startswith("**sync elastic sync-over-async"))
+        self.assertIn("0.66 threads/s (the blocking adjustment jumps to min + cores threads at once, then adds one "
+                      "thread per min((1 + (goal − min − cores) / cores) × 25 ms, 250 ms): 4/s, one per 250 ms, is "
+                      "where it ends up, not a ceiling)", para)
+        self.assertNotIn("ceiling is 4/s", self.md)
+
     def test_throughput_cause_from_the_numbers(self):
         pair = types.SimpleNamespace(model={"timeout_s": 11})
         few = report.throughput_cause(pairs.ThroughputVerdict(0.35, 0.27, 60), pair)
