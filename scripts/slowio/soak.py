@@ -114,14 +114,15 @@ def responses_by_code(port: int) -> dict[str, int]:
     return out
 
 
-class Counter:
-    """Responses seen by status code, thread-safe."""
+class ResponsesReceived:
+    """The responses the soak's own client threads received, by status code (thread-safe)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.by_code: dict[str, int] = {}
 
     def add(self, code: str, n: int = 1) -> None:
+        """Counts ``n`` more responses with status ``code``."""
         with self._lock:
             self.by_code[code] = self.by_code.get(code, 0) + n
 
@@ -152,7 +153,7 @@ def _read_responses(sock: socket.socket, count: int) -> list[str]:
     return codes
 
 
-def _pipelined(port: int, stop: threading.Event, seen: Counter, errors: list[str]) -> None:
+def _pipelined(port: int, stop: threading.Event, seen: ResponsesReceived, errors: list[str]) -> None:
     while not stop.is_set():
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=10.0) as s:
@@ -172,7 +173,7 @@ def _pipelined(port: int, stop: threading.Event, seen: Counter, errors: list[str
             time.sleep(0.1)
 
 
-def _bad(port: int, stop: threading.Event, seen: Counter, errors: list[str]) -> None:
+def _bad(port: int, stop: threading.Event, seen: ResponsesReceived, errors: list[str]) -> None:
     i = 0
     while not stop.is_set():
         req = BAD_REQUESTS[i % len(BAD_REQUESTS)]
@@ -249,7 +250,7 @@ def run_soak(cfg: SoakConfig, log=print) -> SoakResult:
         time.sleep(0.5)
         res.fd_idle = _proc_fds(proc.pid)
         stop = threading.Event()
-        seen, errors, resets = Counter(), [], [0]
+        seen, errors, resets = ResponsesReceived(), [], [0]
         threads = [threading.Thread(target=_pipelined, args=(port, stop, seen, errors), daemon=True),
                    threading.Thread(target=_bad, args=(port, stop, seen, errors), daemon=True),
                    threading.Thread(target=_resets, args=(port, stop, errors, resets), daemon=True)]
