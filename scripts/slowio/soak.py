@@ -205,10 +205,12 @@ def _resets(port: int, stop: threading.Event, errors: list[str], made: list[int]
 
 
 def _loadgen(cfg: SoakConfig, port: int, name: str, args: list[str], duration_s: float) -> subprocess.Popen:
+    """Starts one loadgen against the server, its stdout and stderr in ``<name>.out`` / ``<name>.err``."""
     cmd = [str(cfg.loadgen), "-d", f"{int(duration_s * 1000)}ms", "--warmup", "0s", "--timeout", "30s",
            "--no-progress", "--json", str(cfg.out_dir / f"{name}.json"), *args, f"http://127.0.0.1:{port}/"]
-    return subprocess.Popen(cmd, stdout=open(cfg.out_dir / f"{name}.out", "wb"),
-                            stderr=open(cfg.out_dir / f"{name}.err", "wb"))
+    # the child has its own copies of the descriptors once started: ours are closed on leaving the block
+    with open(cfg.out_dir / f"{name}.out", "wb") as out, open(cfg.out_dir / f"{name}.err", "wb") as err:
+        return subprocess.Popen(cmd, stdout=out, stderr=err)
 
 
 def _loadgen_counts(path: Path) -> tuple[dict[str, int], dict[str, Any]]:
@@ -220,8 +222,9 @@ def _loadgen_counts(path: Path) -> tuple[dict[str, int], dict[str, Any]]:
 
 
 def _start(cfg: SoakConfig, name: str) -> tuple[subprocess.Popen, int, LineReader]:
-    proc = subprocess.Popen(cfg.server_cmd, stdout=subprocess.PIPE,
-                            stderr=open(cfg.out_dir / f"{name}.server.err", "wb"))
+    """Starts the server (stderr in ``<name>.server.err``); (process, its port, the reader of its stdout)."""
+    with open(cfg.out_dir / f"{name}.server.err", "wb") as err:
+        proc = subprocess.Popen(cfg.server_cmd, stdout=subprocess.PIPE, stderr=err)
     reader = LineReader(proc.stdout, cfg.out_dir / f"{name}.server.out")
     reader.start()
     line = reader.line(0, 15.0)

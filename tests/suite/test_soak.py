@@ -1,8 +1,13 @@
-"""slowio.soak's pieces that run without a server: the responses its own client threads count by status code."""
+"""slowio.soak's pieces, without the real binaries: the responses its own client threads count by status code,
+and the files it gives the server and loadgen (fake_server.py and a shell script stand in)."""
+import gc
+import tempfile
 import threading
 import unittest
+import warnings
+from pathlib import Path
 
-import fakes  # noqa: F401 - puts scripts/ on sys.path
+from fakes import HERE, PY
 from slowio import soak  # noqa: E402
 
 
@@ -25,6 +30,31 @@ class ResponsesReceived(unittest.TestCase):
         for t in threads:
             t.join()
         self.assertEqual(seen.by_code, {"200": 4000, "400": 20})
+
+
+
+class OutputFiles(unittest.TestCase):
+    def test_closed_in_this_process(self):
+        # the server's stderr and loadgen's stdout/stderr files are the children's: this process keeps none open
+        with tempfile.TemporaryDirectory() as d, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ResourceWarning)
+            out = Path(d)
+            loadgen = out / "loadgen.sh"
+            loadgen.write_text("#!/bin/sh\necho out\necho err >&2\n")
+            loadgen.chmod(0o755)
+            cfg = soak.SoakConfig(server_cmd=[PY, str(HERE / "fake_server.py"), "sync", "--port", "0"],
+                                  loadgen=loadgen, out_dir=out)
+            server, port, reader = soak._start(cfg, "s")
+            lg = soak._loadgen(cfg, port, "lg", [], 1.0)
+            self.assertEqual(lg.wait(timeout=30), 0)
+            server.terminate()
+            server.wait(timeout=30)
+            reader.join(timeout=30)
+            server.stdout.close()
+            gc.collect()
+            self.assertEqual(((out / "lg.out").read_text(), (out / "lg.err").read_text()), ("out\n", "err\n"))
+        unclosed = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning) and d in str(w.message)]
+        self.assertEqual(unclosed, [])
 
 
 if __name__ == "__main__":
