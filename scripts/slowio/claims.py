@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from .fmt import f, ms, pct
+from .fmt import efficiency, f, ms, pct
 from .loadgen import number
 from .summary import measured
 
@@ -241,8 +241,8 @@ def claim_exponential(rows: list[Row]) -> Claim:
     slope, used = fit
     figures = [f"async K=1: slope {slope:.2f} over C = {f(val(used[0], 'concurrency'), 0)}…"
                f"{f(val(used[-1], 'concurrency'), 0)} ({len(used)} points), "
-               f"{f(val(used[-1], 'throughput_rps'), 1)} req/s at the top = {pct(val(used[-1], 'efficiency'))} of "
-               "C / L"]
+               f"{f(val(used[-1], 'throughput_rps'), 1)} req/s at the top = "
+               f"{efficiency(val(used[-1], 'efficiency'), 'C / L')}"]
     note, sync = _sync_plateau(rows)
     if note:
         figures.append(note)
@@ -305,8 +305,8 @@ def claim_thousands(rows: list[Row]) -> Claim:
     for r in used:
         good = measured(r) and (val(r, "efficiency") or 0) >= EFFICIENCY_MIN and not val(r, "errors_timeout")
         ok.append(good)
-        figures.append(f"{c_of(r)}: {f(val(r, 'throughput_rps'), 1)} req/s = {pct(val(r, 'efficiency'))} of C / L, "
-                       f"timeouts {f(val(r, 'errors_timeout'), 0)}, p99 {ms(val(r, 'p99_ms'))}, max loop lag "
+        figures.append(f"{c_of(r)}: {f(val(r, 'throughput_rps'), 1)} req/s = "
+                       f"{efficiency(val(r, 'efficiency'), 'C / L')}, timeouts {f(val(r, 'errors_timeout'), 0)}, p99 {ms(val(r, 'p99_ms'))}, max loop lag "
                        f"{ms(val(r, 'max_loop_lag_ms'))}" + ("" if measured(r) else f", status {text(r, 'status')}"))
     kind = HOLDS if all(ok) else DOES_NOT_HOLD
     why = ": one io thread, the waits cost no thread" if kind == HOLDS else ": below the efficiency or with timeouts"
@@ -352,8 +352,8 @@ def claim_deadlock(rows: list[Row]) -> Claim:
         if r is not None:
             figures.append(_pool_figure(r, side))
     if rec is not None:
-        figures.append(f"recovery (elastic, {c_of(rec)}, L = {lat(rec)}): efficiency {pct(val(rec, 'efficiency'))}, "
-                       f"threads +{f(val(rec, 'thread_growth_per_s'), 2)}/s, peak {f(val(rec, 'peak_threads'), 0)}")
+        figures.append(f"recovery (elastic, {c_of(rec)}, L = {lat(rec)}): efficiency "
+                       f"{efficiency(val(rec, 'efficiency'))}, threads +{f(val(rec, 'thread_growth_per_s'), 2)}/s, peak {f(val(rec, 'peak_threads'), 0)}")
     kind, verdict = _deadlock_verdict(demo, fixed, [r for r in (model, net) if r is not None], rec)
     return Claim(5, statement, rule, kind, verdict, figures, points([demo, fixed, model, net, rec]))
 
@@ -557,7 +557,7 @@ def worst_cell_line(rows: list[Row]) -> str | None:
     return (f"**The worst Little's-law cell of the pool-size axis** (of {n} heatmap/pool_size points): "
             f"{who(r)}, {c_of(r)}, L = {lat(r)}: {f(val(r, 'throughput_rps'), 2)} req/s against the bound "
             f"min(C, capacity) / L = {f(val(r, 'bound_rps'), 2)} req/s, efficiency "
-            f"**{pct(val(r, 'efficiency'))}** (point `{text(r, 'point')}`).")
+            f"**{efficiency(val(r, 'efficiency'))}** (point `{text(r, 'point')}`).")
 
 
 # ---------------------------------------------------------------------------------------------------------------

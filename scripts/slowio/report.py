@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import claims as claims_
 from . import pairs as pairs_
-from .fmt import f, ms, pct
+from .fmt import BOUND_WRONG_ABOVE, bound_wrong, efficiency, f, ms, pct
 from .loadgen import read_timeseries
 from .nginx import medians
 from .summary import ERROR_COLUMNS, measured, read_summary
@@ -32,30 +32,52 @@ def _lat(r) -> str:
 # Findings: each returns a paragraph (markdown) or None when the run has no data for it
 # ---------------------------------------------------------------------------------------------------------------
 
+def _efficiency_range(label: str, ok: list) -> str:
+    """'**label**: 3 point(s), efficiency 98.0% to 100.0% (median 99.0%)', points above their bound counted apart."""
+    effs = [r["efficiency"] for r in ok if not bound_wrong(r["efficiency"])]
+    text = f"**{label}**: "
+    if effs:
+        text += (f"{len(effs)} point(s), efficiency {pct(min(effs))} to {pct(max(effs))} "
+                 f"(median {pct(statistics.median(effs))})")
+    if len(effs) < len(ok):
+        text += (", and " if effs else "") + f"{len(ok) - len(effs)} point(s) above the bound"
+    return text
+
+
+def _off_bound(r) -> str:
+    """'label C = 100 (88.8%, timeout 25)': a point off its bound, with its errors and, where they explain it, its
+    capacity model (elastic: the scraped curve; above the bound: the model that is wrong)."""
+    wrong = bound_wrong(r["efficiency"])
+    model = f", bound_model {r.get('bound_model') or '-'}" if wrong else ""
+    basis = f", capacity = {r['capacity_basis']}" if wrong or r.get("bound_model") == "elastic" else ""
+    return (f"{r['label']} C = {f(r['concurrency'], 0)} ({efficiency(r['efficiency'])}"
+            + (f", {_err_breakdown(r)}" if r.get("errors_total") else "") + model + basis + ")")
+
+
 def finding_littles_law(rows) -> str | None:
-    """How close each series came to its Little's-law bound, and which points did not (with their errors)."""
-    parts, off = [], []
+    """How close each series came to its Little's-law bound, and which points did not (with their errors); a point
+    above its bound by more than 5% says the bound is wrong, not the server fast, and is flagged, not averaged."""
+    parts, off, wrong = [], [], []
     for label, rs in _series(rows).items():
         ok = [r for r in rs if measured(r) and r.get("efficiency") is not None]
         if not ok:
             continue
-        effs = [r["efficiency"] for r in ok]
-        parts.append(f"**{label}**: {len(effs)} point(s), efficiency {pct(min(effs))} to {pct(max(effs))} "
-                     f"(median {pct(statistics.median(effs))})")
-        off += [r for r in ok if abs(r["efficiency"] - 1.0) > 0.05]
+        parts.append(_efficiency_range(label, ok))
+        wrong += [r for r in ok if bound_wrong(r["efficiency"])]
+        off += [r for r in ok if abs(r["efficiency"] - 1.0) > 0.05 and not bound_wrong(r["efficiency"])]
     if not parts:
         return None
-    head = "Little's law holds" if not off else "Little's law, point by point"
+    head = "Little's law holds" if not off and not wrong else "Little's law, point by point"
     text = (f"**{head}.** A closed loop of C connections against a server that can hold `capacity` requests in "
             "the slow store at once completes at most min(C, capacity) / L requests per second. Measured "
             "throughput against that bound: " + "; ".join(parts) + ".")
     if off:
-        text += (f" {len(off)} point(s) are more than 5% off the bound: "
-                 + "; ".join(f"{r['label']} C = {f(r['concurrency'], 0)} ({pct(r['efficiency'])}"
-                             + (f", {_err_breakdown(r)}" if r.get("errors_total") else "")
-                             + (f", capacity = {r['capacity_basis']}" if r.get("bound_model") == "elastic"
-                                else "") + ")" for r in off)
+        text += (f" {len(off)} point(s) are more than 5% off the bound: " + "; ".join(_off_bound(r) for r in off)
                  + ". A growing pool's capacity changes during the window, so its bound is an average.")
+    if wrong:
+        text += (f" {len(wrong)} point(s) are above their bound, which no server can be: the capacity model "
+                 "(`bound_model`) is wrong for them, so no efficiency is given: "
+                 + "; ".join(_off_bound(r) for r in wrong) + ".")
     return text
 
 
@@ -111,7 +133,7 @@ def finding_async(rows) -> str | None:
         k = int(top["threads"])
         text = (f"**{label} scales with C, not with threads.** With {k} io thread(s), C = "
                 f"{f(top['concurrency'], 0)} connections gave {f(top['throughput_rps'], 1)} req/s, "
-                f"{pct(top.get('efficiency'))} of C / L = {f(top.get('bound_rps'), 1)} req/s; p50 "
+                f"{efficiency(top.get('efficiency'), 'C / L')} = {f(top.get('bound_rps'), 1)} req/s; p50 "
                 f"{ms(top.get('p50_ms'))} and p99 {ms(top.get('p99_ms'))} against L = {_lat(top)}")
         if top.get("p99_ms") is not None and top.get("latency_ms"):
             text += f" (p99 − L = {ms(top['p99_ms'] - top['latency_ms'])})"
@@ -169,10 +191,11 @@ def finding_elastic(rows, run_dir: Path) -> str | None:
                                                             else "starvation gate's ceiling is 2/s") + ")")
         elif top.get("peak_threads") is not None:
             text += f" At C = {f(top['concurrency'], 0)} it peaked at {f(top['peak_threads'], 0)} threads"
-        text += (f"; its throughput, {f(top.get('throughput_rps'), 2)} req/s, is {pct(top.get('efficiency'))} "
-                 f"of the bound computed from the threads it actually had over time (each thread completes one "
-                 f"request per L from the moment it is injected: the equivalent of a constant pool of "
-                 f"{f(top.get('capacity'), 1)} threads over the steady window).")
+        eff = top.get("efficiency")
+        text += (f"; its throughput, {f(top.get('throughput_rps'), 2)} req/s, {'' if bound_wrong(eff) else 'is '}"
+                 + efficiency(eff, "the bound computed from the threads it actually had over time") +
+                 f" (each thread completes one request per L from the moment it is injected: the equivalent of a "
+                 f"constant pool of {f(top.get('capacity'), 1)} threads over the steady window).")
         if top.get("errors_timeout"):
             text += f" {f(top['errors_timeout'], 0)} requests still timed out at {f(top['timeout_s'], 0)} s."
         out.append(text)
@@ -488,7 +511,7 @@ def section_dotnet_vs_model(rows, run_dir: Path) -> list[str]:
 
 TABLE = [("series", lambda r: r["label"]), ("C", lambda r: f(r["concurrency"], 0)),
          ("status", lambda r: r["status"]), ("req/s", lambda r: f(r.get("throughput_rps"), 2)),
-         ("bound req/s", lambda r: f(r.get("bound_rps"), 2)), ("efficiency", lambda r: pct(r.get("efficiency"))),
+         ("bound req/s", lambda r: f(r.get("bound_rps"), 2)), ("efficiency", lambda r: efficiency(r.get("efficiency"))),
          ("p50", lambda r: ms(r.get("p50_ms"))), ("p99", lambda r: ms(r.get("p99_ms"))),
          ("errors", lambda r: f(r.get("errors_total"), 0) + (f" ({_err_breakdown(r)})" if r.get("errors_total")
                                                             else "")),
@@ -531,8 +554,10 @@ def generate(run_dir: Path) -> str:
            "server whose store call takes L. The **bound** is Little's law: min(C, capacity) / L requests per "
            "second, where capacity is N worker threads for the sync fixed pool, the threads the elastic pool "
            "actually had over time (scraped; each completes one request per L from its injection), and C for async (awaiting holds no "
-           "thread). **Efficiency** = measured / bound. Latency is measured from the intended send time; a "
-           "request past the client timeout is an error in the table, never dropped.", ""]
+           f"thread). **Efficiency** = measured / bound; above {BOUND_WRONG_ABOVE:.0%} it is not an efficiency but "
+           "a wrong bound (a capacity model that does not fit the server), flagged as such. Latency is measured "
+           "from the intended send time; a request past the client timeout is an error in the table, never "
+           "dropped.", ""]
     md += claims_.section(rows)
     main = [r for r in rows if claims_.scenario(r) == ""]  # the other scenarios: the claims and their plots
     findings = [finding_littles_law(main), finding_sync_plateau(main), finding_async(main),

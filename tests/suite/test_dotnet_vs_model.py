@@ -80,6 +80,18 @@ class GridKeys(unittest.TestCase):
                              ([100], 2000, 0.0, 40.0, 60.0, 0))
         self.assertEqual(len(grid.expand_points(g)), 2)
 
+    def test_aspnetcore_sync_judged_by_the_threads_it_had(self):
+        # .NET's pool grows past --min-threads: a fixed-pool bound of 10 gave it 110% and 125% "efficiency"
+        for name in ("grid_default.json", "grid_aspnetcore.json"):
+            with self.subTest(grid=name):
+                g = grid.load_grid(REPO / "bench" / name)
+                [s] = [s for s in g.series if s.label == "aspnetcore sync min=10"]
+                self.assertEqual((bound_model(s), s.min_threads), ("elastic", 10))
+                p = next(p for p in grid.expand_points(g) if p.series is s)
+                b = point.Binaries(Path("/b/ss"), Path("/b/sa"), Path("/b/lg"), build_dir=Path("/B"))
+                cmd = point.server_command(p, b)
+                self.assertEqual(cmd[cmd.index("--min-threads") + 1], "10")  # the runtime starts from 10 threads
+
     def test_every_shipped_grid_loads(self):
         for path in sorted((REPO / "bench").glob("grid_*.json")):
             with self.subTest(grid=path.name):
