@@ -3,9 +3,9 @@
 One Claim per folklore statement (written in our own words): the measured figures, the points they come from,
 the rule (thresholds, constants of this module, printed beside the verdict) and the verdict the rule gives:
 ``holds``, ``does not hold``, ``holds only …`` or, when the run has none of the points the claim needs,
-``not measured in this run``. Nothing is typed by hand: every number is read from summary rows (as
-slowio.summary.read_summary returns them; a column this version of summary.py does not know yet is read as
-text, so every number goes through ``val``). After the table: the worst Little's-law cell of the heatmap.
+``not measured in this run``. Nothing is typed by hand: every number is read from summary rows (slowio.rows
+reads them and answers the questions asked of a row: ``val``, ``is_sync_fixed``, ``at`` ...). After the table:
+the worst Little's-law cell of the heatmap.
 
 Row selection, by summary.csv columns: the main comparison is ``scenario`` "" (also the .NET pairs); the other
 scenarios are ``pool_size``, ``heatmap``, ``queue_limit``, ``recovery`` and ``cpu_work`` (one row per
@@ -16,13 +16,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 from .fmt import efficiency, f, ms, pct
-from .loadgen import number
-from .summary import measured
-
-Row = dict[str, Any]
+from .rows import Row, at, c_of, first, is_async, is_elastic, is_sync_fixed, lat, measured, scenario, text, val
 
 HOLDS, DOES_NOT_HOLD, HOLDS_ONLY, NOT_MEASURED = "holds", "does not hold", "holds only", "not measured in this run"
 
@@ -54,56 +51,8 @@ class Claim:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Reading rows
+# What the claims ask of a row beyond slowio.rows
 # ---------------------------------------------------------------------------------------------------------------
-
-def val(r: Row, key: str) -> float | None:
-    """A numeric cell as a float (None when empty), whether read_summary typed it or left it as text."""
-    return number(r.get(key))
-
-
-def text(r: Row, key: str) -> str:
-    """A text cell ('' when empty)."""
-    v = r.get(key)
-    return "" if v is None else str(v)
-
-
-def scenario(r: Row) -> str:
-    """The row's scenario ('' for the main comparison, and for a summary.csv older than the column)."""
-    return text(r, "scenario")
-
-
-def plain(r: Row) -> bool:
-    """No anti-pattern."""
-    return text(r, "antipattern") in ("", "none")
-
-
-def is_sync_fixed(r: Row, n: float | None = None) -> bool:
-    """server_sync, fixed pool, no anti-pattern (and N = n when given)."""
-    return (text(r, "server") == "sync" and text(r, "pool") != "elastic" and plain(r)
-            and (n is None or val(r, "threads") == n))
-
-
-def is_async(r: Row, k: float | None = None) -> bool:
-    """server_async, no anti-pattern (and K = k when given)."""
-    return text(r, "server") == "async" and plain(r) and (k is None or val(r, "threads") == k)
-
-
-def is_elastic(r: Row) -> bool:
-    """An elastic pool: server_sync's (our model of .NET's) or a command series judged as elastic (.NET's)."""
-    return ((text(r, "server") == "sync" and text(r, "pool") == "elastic")
-            or (text(r, "server") == "command" and text(r, "bound_model") == "elastic"))
-
-
-def first(rows: Iterable[Row], pred: Callable[[Row], bool]) -> Row | None:
-    """The first row matching ``pred``."""
-    return next((r for r in rows if pred(r)), None)
-
-
-def at(r: Row, c: float, latency_ms: float | None = None) -> bool:
-    """The row is at concurrency c (and latency_ms when given)."""
-    return val(r, "concurrency") == c and (latency_ms is None or val(r, "latency_ms") == latency_ms)
-
 
 def crashed(r: Row) -> bool:
     """The server crashed: status crash, or it was ended by a signal (a negative exit code)."""
@@ -114,17 +63,6 @@ def crashed(r: Row) -> bool:
 def deadlocked(r: Row) -> bool:
     """Status deadlock, or the server reported deadlock_detected."""
     return text(r, "status") == "deadlock" or (val(r, "deadlock_detected") or 0) > 0
-
-
-def lat(r: Row) -> str:
-    """L of a row for prose: '2 s' or '200 ms'."""
-    v = val(r, "latency_ms") or 0.0
-    return f"{v / 1000:g} s" if v >= 1000 else f"{v:g} ms"
-
-
-def c_of(r: Row) -> str:
-    """'C = 1,000'."""
-    return f"C = {f(val(r, 'concurrency'), 0)}"
 
 
 def who(r: Row) -> str:

@@ -40,6 +40,11 @@ def efficiency(v: float | None, of: str = "") -> str:
     return pct(v) + (f" of {of}" if of else "")
 
 
+def latency(latency_ms: float) -> str:
+    """A store latency L for prose and titles: '2 s' from 1 s up, else '200 ms'."""
+    return f"{latency_ms / 1000:g} s" if latency_ms >= 1000 else f"{latency_ms:g} ms"
+
+
 def ms(v: float | None) -> str:
     """Milliseconds, switching to seconds past 10 s."""
     if v is None:

@@ -19,13 +19,7 @@ from . import pairs as pairs_
 from .fmt import BOUND_WRONG_ABOVE, bound_wrong, efficiency, f, ms, pct
 from .loadgen import read_timeseries
 from .nginx import medians
-from .summary import ERROR_COLUMNS, measured, read_summary
-from .summary import series_of as _series
-
-
-def _lat(r) -> str:
-    l = r.get("latency_ms") or 0
-    return f"{l / 1000:g} s" if l >= 1000 else f"{l:g} ms"
+from .rows import ERROR_COLUMNS, idle_rss_kb, lat, measured, read_summary, rss_per_request_kb, scenario, series_of
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -58,7 +52,7 @@ def finding_littles_law(rows) -> str | None:
     """How close each series came to its Little's-law bound, and which points did not (with their errors); a point
     above its bound by more than 5% says the bound is wrong, not the server fast, and is flagged, not averaged."""
     parts, off, wrong = [], [], []
-    for label, rs in _series(rows).items():
+    for label, rs in series_of(rows).items():
         ok = [r for r in rs if measured(r) and r.get("efficiency") is not None]
         if not ok:
             continue
@@ -84,7 +78,7 @@ def finding_littles_law(rows) -> str | None:
 def finding_sync_plateau(rows) -> str | None:
     """The fixed pool's plateau at N/L and its queue."""
     out = []
-    for label, rs in _series(rows).items():
+    for label, rs in series_of(rows).items():
         if rs[0]["server"] != "sync" or rs[0].get("pool") == "elastic" or \
                 rs[0].get("antipattern") not in ("none", "", None):
             continue
@@ -95,7 +89,7 @@ def finding_sync_plateau(rows) -> str | None:
         tputs = [r["throughput_rps"] for r in over]
         bound = n / (rs[0]["latency_ms"] / 1000.0)
         top = max(over, key=lambda r: r["concurrency"])
-        text = (f"**{label} plateaus at N / L.** With N = {n} worker threads and L = {_lat(top)}, every C above "
+        text = (f"**{label} plateaus at N / L.** With N = {n} worker threads and L = {lat(top)}, every C above "
                 f"{n} gives the same throughput: "
                 f"{f(min(tputs), 2) if abs(max(tputs) - min(tputs)) < 0.005 else f(min(tputs), 2) + '–' + f(max(tputs), 2)}"
                 f" req/s against N / L = "
@@ -123,7 +117,7 @@ def finding_sync_plateau(rows) -> str | None:
 def finding_async(rows) -> str | None:
     """Async scaling with K threads."""
     out = []
-    for label, rs in _series(rows).items():
+    for label, rs in series_of(rows).items():
         if rs[0]["server"] != "async" or rs[0].get("antipattern") not in ("none", "", None):
             continue
         ok = [r for r in rs if measured(r) and r.get("throughput_rps")]
@@ -134,7 +128,7 @@ def finding_async(rows) -> str | None:
         text = (f"**{label} scales with C, not with threads.** With {k} io thread(s), C = "
                 f"{f(top['concurrency'], 0)} connections gave {f(top['throughput_rps'], 1)} req/s, "
                 f"{efficiency(top.get('efficiency'), 'C / L')} = {f(top.get('bound_rps'), 1)} req/s; p50 "
-                f"{ms(top.get('p50_ms'))} and p99 {ms(top.get('p99_ms'))} against L = {_lat(top)}")
+                f"{ms(top.get('p50_ms'))} and p99 {ms(top.get('p99_ms'))} against L = {lat(top)}")
         if top.get("p99_ms") is not None and top.get("latency_ms"):
             text += f" (p99 − L = {ms(top['p99_ms'] - top['latency_ms'])})"
         text += "."
@@ -147,13 +141,15 @@ def finding_async(rows) -> str | None:
 
 
 def _elastic_growth(run_dir: Path, r) -> tuple[float, float, float] | None:
-    """(first threads, last threads, threads/s over the run) from a point's time series."""
+    """(first threads, last threads, threads/s over the run): the ends of a point's scraped thread curve, and the
+    row's thread_growth_per_s (the same curve's (last - first) / time, computed once, by slowio.summary)."""
+    rate = r.get("thread_growth_per_s")
     ts = read_timeseries(run_dir / "timeseries" / f"{r['point']}.csv")
-    pts = [(x["t_s"], x["server_threadpool_threads"]) for x in ts
-           if x.get("t_s") is not None and x.get("server_threadpool_threads") is not None]
-    if len(pts) < 2 or pts[-1][0] <= pts[0][0]:
+    threads = [x["server_threadpool_threads"] for x in ts
+               if x.get("t_s") is not None and x.get("server_threadpool_threads") is not None]
+    if rate is None or len(threads) < 2:
         return None
-    return pts[0][1], pts[-1][1], (pts[-1][1] - pts[0][1]) / (pts[-1][0] - pts[0][0])
+    return threads[0], threads[-1], rate
 
 
 # The rule of server_sync's WorkerPool.hpp (and .NET's PortableThreadPool.Blocking.cs), for the elastic finding.
@@ -165,7 +161,7 @@ BLOCKING_ADJUSTMENT_RATE = ("blocking adjustment jumps to min + cores threads at
 def finding_elastic(rows, run_dir: Path) -> str | None:
     """How fast the elastic pool grew and what that bought."""
     out = []
-    for label, rs in _series(rows).items():
+    for label, rs in series_of(rows).items():
         if rs[0]["server"] != "sync" or rs[0].get("pool") != "elastic":
             continue
         ok = [r for r in rs if measured(r)]
@@ -202,35 +198,11 @@ def finding_elastic(rows, run_dir: Path) -> str | None:
     return "\n\n".join(out) if out else None
 
 
-def binary_of(r) -> str:
-    """Which program a row ran: server_sync / server_async by kind, a command series by its label."""
-    return r["label"] if r["server"] == "command" else r["server"]
-
-
-def idle_rss_kb(rows) -> dict[str, float]:
-    """Per program (binary_of): the smallest RSS measured at start, before any load - the idle server."""
-    out: dict[str, float] = {}
-    for r in rows:
-        b = r.get("server_rss_base_kb")
-        if b:
-            out[binary_of(r)] = min(out.get(binary_of(r), b), b)
-    return out
-
-
-def rss_per_request_kb(r, idle: dict[str, float]) -> float | None:
-    """(peak RSS - idle RSS of the same binary) / C: memory per in-flight request, thread stacks included even
-    when the pool created its threads before the load."""
-    base = idle.get(binary_of(r))
-    if not base or not r.get("server_rss_kb") or not r.get("concurrency"):
-        return None
-    return max(0.0, r["server_rss_kb"] - base) / r["concurrency"]
-
-
 def finding_memory(rows) -> str | None:
     """RSS per in-flight request: a blocked thread (sync) vs a coroutine (async)."""
     idle = idle_rss_kb(rows)
     parts = []
-    for label, rs in _series(rows).items():
+    for label, rs in series_of(rows).items():
         ok = [r for r in rs if measured(r) and rss_per_request_kb(r, idle) is not None]
         if not ok:
             continue
@@ -559,7 +531,7 @@ def generate(run_dir: Path) -> str:
            "from the intended send time; a request past the client timeout is an error in the table, never "
            "dropped.", ""]
     md += claims_.section(rows)
-    main = [r for r in rows if claims_.scenario(r) == ""]  # the other scenarios: the claims and their plots
+    main = [r for r in rows if scenario(r) == ""]  # the other scenarios: the claims and their plots
     findings = [finding_littles_law(main), finding_sync_plateau(main), finding_async(main),
                 finding_elastic(main, run_dir), finding_memory(main), finding_deadlock(rows),
                 finding_nginx(run_dir), finding_failures(rows)]

@@ -18,6 +18,7 @@ from fakes import FIXTURES, HERE, PY, REPO, EnvPatch, FakeBuildCase
 import sweep  # noqa: E402
 from slowio import InputError, grid, pairs, point, prometheus, report, summary  # noqa: E402
 from slowio.bound import bound_model, compute_capacity  # noqa: E402
+from slowio.rows import SUMMARY_COLUMNS, TEXT_COLUMNS, read_summary  # noqa: E402
 
 RUN = FIXTURES / "run_pairs"
 FAKE = f"{PY} {HERE / 'fake_server.py'} sync"
@@ -183,8 +184,8 @@ class GridKeys(unittest.TestCase):
         fixed = grid.Series(server="sync", threads=10)
         row = summary.build_row(grid.Point(1, fixed, 10, "y"), "r", point.PointResult())
         self.assertEqual((row["pair"], row["antipattern"], row["min_threads"]), ("", "none", None))
-        self.assertIn("pair", summary.TEXT_COLUMNS)
-        self.assertEqual(summary.SUMMARY_COLUMNS.index("pair"), summary.SUMMARY_COLUMNS.index("label") + 1)
+        self.assertIn("pair", TEXT_COLUMNS)
+        self.assertEqual(SUMMARY_COLUMNS.index("pair"), SUMMARY_COLUMNS.index("label") + 1)
 
 
 class MetricsLine(FakeBuildCase):
@@ -256,7 +257,7 @@ class MetricsLine(FakeBuildCase):
                                  str(Path(self.tmp.name) / "res"), "--run-id", "ml", "--latest", ""])
         self.assertEqual(rc, 0, err.getvalue())
         run_dir = Path(self.tmp.name) / "res" / "ml"
-        [r] = summary.read_summary(run_dir / "summary.csv")
+        [r] = read_summary(run_dir / "summary.csv")
         self.assertEqual(r["status"], "ok", r["detail"])
         self.assertAlmostEqual(r["efficiency"], 1.0, places=2)
         self.assertIsNotNone(r["server_rss_base_kb"])  # the scrape before the load, on the metrics port
@@ -285,7 +286,7 @@ class SyncOverAsyncOnFakes(FakeBuildCase):
                                  str(Path(self.tmp.name) / "res"), "--run-id", "soa", "--latest", ""])
         self.assertEqual(rc, 0, err.getvalue())
         run_dir = Path(self.tmp.name) / "res" / "soa"
-        [r] = summary.read_summary(run_dir / "summary.csv")
+        [r] = read_summary(run_dir / "summary.csv")
         self.assertEqual((r["status"], r["server_exit_code"], r["antipattern"]), ("deadlock", 4, "sync-over-async"))
         self.assertEqual((r["bound_model"], r["capacity"], r["capacity_basis"]),
                          ("sync-over-async", 1, "N-1 (sync-over-async)"))
@@ -302,7 +303,7 @@ class Section(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.md = report.generate(RUN)
-        cls.rows = summary.read_summary(RUN / "summary.csv")
+        cls.rows = read_summary(RUN / "summary.csv")
 
     def pair_text(self, name: str) -> str:
         start = self.md.index(f"### Pair `{name}`")
@@ -406,7 +407,7 @@ class Section(unittest.TestCase):
                 cells[col] = str(int(cells[col]) + 10)  # .NET 10 threads higher everywhere: every mark misses
                 out.append(",".join(cells))
             ts.write_text("\n".join(out) + "\n")
-            rows = summary.read_summary(run / "summary.csv")
+            rows = read_summary(run / "summary.csv")
             next(r for r in rows if r["point"] == net["point"])["throughput_rps"] = 7.5
             summary.write_summary(rows, run / "summary.csv")
             md = report.generate(run)
@@ -441,7 +442,7 @@ class NoPairs(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             run = Path(d) / "run"
             shutil.copytree(RUN, run)
-            rows = summary.read_summary(run / "summary.csv")
+            rows = read_summary(run / "summary.csv")
             for r in rows:
                 r["pair"] = ""
             summary.write_summary(rows, run / "summary.csv")
@@ -454,7 +455,7 @@ class NoPairs(unittest.TestCase):
             # a pair with one half only (e.g. a sweep run with --only) is no pair either
             rows[0]["pair"] = "sync"
             summary.write_summary(rows, run / "summary.csv")
-            self.assertEqual(pairs.find_pairs(summary.read_summary(run / "summary.csv")), [])
+            self.assertEqual(pairs.find_pairs(read_summary(run / "summary.csv")), [])
             self.assertNotIn(".NET's thread pool vs our model", report.generate(run))
 
 

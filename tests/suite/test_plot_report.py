@@ -11,7 +11,7 @@ from pathlib import Path
 from fakes import FIXTURES, REPO, make_fake_build
 
 import sweep  # noqa: E402
-from slowio.summary import read_summary  # noqa: E402
+from slowio.rows import read_summary  # noqa: E402
 # Not a skip when missing: scripts/setup.sh installs python3-matplotlib and ctest runs /usr/bin/python3, so an
 # ImportError here is a broken set-up and fails the test.
 import matplotlib  # noqa: E402,F401
