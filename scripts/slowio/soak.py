@@ -33,12 +33,12 @@ import statistics
 import subprocess
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .point import LISTEN_RE, LineReader
+from .prometheus import by_label, read_metrics_text
 
 PIPELINE_DEPTH = 16
 BAD_REQUESTS = (b"GARBAGE\r\n\r\n", b"GET /health HTTP/1.1\r\n\r\n",
@@ -101,17 +101,9 @@ def _proc_rss_kb(pid: int) -> int | None:
 
 def responses_by_code(port: int) -> dict[str, int]:
     """The server's http_responses_total{code} as {code: count} ({} when /metrics does not answer)."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5.0) as r:
-            text = r.read().decode()
-    except Exception:  # noqa: BLE001 - a failed read is an absent figure
-        return {}
-    out: dict[str, int] = {}
-    for line in text.splitlines():
-        if line.startswith('http_responses_total{code="'):
-            code = line.split('"')[1]
-            out[code] = out.get(code, 0) + int(float(line.split()[-1]))
-    return out
+    text = read_metrics_text(port, timeout=5.0)
+    counts = {} if text is None else by_label(text, "http_responses_total", "code")
+    return {code: int(n) for code, n in counts.items()}
 
 
 class ResponsesReceived:
