@@ -44,8 +44,8 @@ from slowio.gate import (EXIT, FAIL, INCONCLUSIVE, PASS, TARGET_MODELS, Check, G
                          plant_regression, point_id_map, target_grid)
 from slowio.grid import Grid, expand_points, load_grid  # noqa: E402
 from slowio.point import Binaries, pinning_plan  # noqa: E402
+from slowio.rows import read_summary  # noqa: E402
 from slowio.run import estimate_seconds, run_grid  # noqa: E402
-from slowio.summary import read_summary  # noqa: E402
 
 
 @dataclass

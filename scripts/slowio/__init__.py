@@ -8,14 +8,16 @@ Modules:
   loadgen    loadgen's command line and the outputs it writes (JSON report, time series)
   prometheus reading a server's /metrics
   point      running one point: server, loadgen, SIGTERM, and its typed PointResult
-  summary    summary.csv: its columns, the row of a point, reading and writing it
+  summary    summary.csv: the row of a point, building and writing it
+  rows       reading summary.csv rows: the columns, read_summary and what every reader asks of a row
+             (measured, which server, at which C, memory per request); imports nothing that runs processes
   machine    machine.json: what a number needs to be comparable
   run        the grid runner shared by the sweep and the regression gate
   gate       the regression gate's checks and verdicts
   pairs      .NET's thread pool vs our model: paired series, their thread and throughput targets
   report     report.md's findings and tables
   claims     report.md's first section: each folklore claim, its figures, its rule and the computed verdict
-  fmt        numbers as the report writes them
+  fmt        numbers (and L) as the report writes them
   plots      the plots (matplotlib: imported only by plot.py)
   nginx      the nginx cross-check's medians (crosscheck_nginx.py's rows, in report.md)
   stats      the Mann-Whitney U test (the gate's baseline comparison)

@@ -37,9 +37,8 @@ from typing import Any
 from . import InputError
 from .gate import FAIL, INCONCLUSIVE, PASS, Check, GateError
 from .loadgen import read_timeseries
-from .point import MEASURED_STATUSES
+from .rows import measured, read_summary
 from .stats import mann_whitney_u, median, relative_change
-from .summary import read_summary
 
 DEFAULT_INTERVAL_S = 0.25  # loadgen's --scrape-interval default: the time series' row period
 REP_RE = re.compile(r"^rep-(\d+)$")
@@ -110,7 +109,7 @@ def point_samples(reps: list[tuple[Path, dict[str, dict[str, Any]]]], point: str
         row = rows.get(point)
         if row is None:
             continue
-        if row.get("status") not in MEASURED_STATUSES:
+        if not measured(row):
             out.skipped.append(f"repetition {n}: {row.get('status')}")
             continue
         tput, p99 = steady_blocks(read_timeseries(rep / "timeseries" / f"{point}.csv"), block_s)
@@ -160,17 +159,17 @@ def compare_point(point: str, base_point: str, base: Samples, cur: Samples, cfg:
         if p is None:
             side = "baseline" if not b else "current run"
             skipped = (base.skipped if not b else cur.skipped)
-            measured = f"no samples in the {side}" + (f" ({', '.join(skipped)})" if skipped else "")
+            what_measured = f"no samples in the {side}" + (f" ({', '.join(skipped)})" if skipped else "")
         else:
             change = relative_change(median(b), median(c))
             pct = "inf" if change in (float("inf"), float("-inf")) else f"{change * 100:+.1f}%"
-            measured = (f"{_fmt(median(b))} -> {_fmt(median(c))} {unit} ({pct}), p={p:.2g}, "
-                        f"n={len(b)}/{len(c)}")
+            what_measured = (f"{_fmt(median(b))} -> {_fmt(median(c))} {unit} ({pct}), p={p:.2g}, "
+                             f"n={len(b)}/{len(c)}")
             if verdict == INCONCLUSIVE:
-                measured += " - not significant"
+                what_measured += " - not significant"
         if base_point != point:
-            measured += f" [baseline point {base_point}]"
-        out.append(Check(point, metric, expected, measured, verdict))
+            what_measured += f" [baseline point {base_point}]"
+        out.append(Check(point, metric, expected, what_measured, verdict))
     return out
 
 

@@ -3,9 +3,9 @@
 One Claim per folklore statement (written in our own words): the measured figures, the points they come from,
 the rule (thresholds, constants of this module, printed beside the verdict) and the verdict the rule gives:
 ``holds``, ``does not hold``, ``holds only …`` or, when the run has none of the points the claim needs,
-``not measured in this run``. Nothing is typed by hand: every number is read from summary rows (as
-slowio.summary.read_summary returns them; a column this version of summary.py does not know yet is read as
-text, so every number goes through ``val``). After the table: the worst Little's-law cell of the heatmap.
+``not measured in this run``. Nothing is typed by hand: every number is read from summary rows (slowio.rows
+reads them and answers the questions asked of a row: ``val``, ``is_sync_fixed``, ``at`` ...). After the table:
+the worst Little's-law cell of the heatmap.
 
 Row selection, by summary.csv columns: the main comparison is ``scenario`` "" (also the .NET pairs); the other
 scenarios are ``pool_size``, ``heatmap``, ``queue_limit``, ``recovery`` and ``cpu_work`` (one row per
@@ -16,13 +16,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
-from .fmt import f, ms, pct
-from .loadgen import number
-from .summary import measured
-
-Row = dict[str, Any]
+from .fmt import efficiency, f, ms, pct
+from .rows import Row, at, c_of, first, is_async, is_elastic, is_sync_fixed, lat, measured, scenario, text, val
 
 HOLDS, DOES_NOT_HOLD, HOLDS_ONLY, NOT_MEASURED = "holds", "does not hold", "holds only", "not measured in this run"
 
@@ -54,56 +51,8 @@ class Claim:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Reading rows
+# What the claims ask of a row beyond slowio.rows
 # ---------------------------------------------------------------------------------------------------------------
-
-def val(r: Row, key: str) -> float | None:
-    """A numeric cell as a float (None when empty), whether read_summary typed it or left it as text."""
-    return number(r.get(key))
-
-
-def text(r: Row, key: str) -> str:
-    """A text cell ('' when empty)."""
-    v = r.get(key)
-    return "" if v is None else str(v)
-
-
-def scenario(r: Row) -> str:
-    """The row's scenario ('' for the main comparison, and for a summary.csv older than the column)."""
-    return text(r, "scenario")
-
-
-def plain(r: Row) -> bool:
-    """No anti-pattern."""
-    return text(r, "antipattern") in ("", "none")
-
-
-def is_sync_fixed(r: Row, n: float | None = None) -> bool:
-    """server_sync, fixed pool, no anti-pattern (and N = n when given)."""
-    return (text(r, "server") == "sync" and text(r, "pool") != "elastic" and plain(r)
-            and (n is None or val(r, "threads") == n))
-
-
-def is_async(r: Row, k: float | None = None) -> bool:
-    """server_async, no anti-pattern (and K = k when given)."""
-    return text(r, "server") == "async" and plain(r) and (k is None or val(r, "threads") == k)
-
-
-def is_elastic(r: Row) -> bool:
-    """An elastic pool: server_sync's (our model of .NET's) or a command series judged as elastic (.NET's)."""
-    return ((text(r, "server") == "sync" and text(r, "pool") == "elastic")
-            or (text(r, "server") == "command" and text(r, "bound_model") == "elastic"))
-
-
-def first(rows: Iterable[Row], pred: Callable[[Row], bool]) -> Row | None:
-    """The first row matching ``pred``."""
-    return next((r for r in rows if pred(r)), None)
-
-
-def at(r: Row, c: float, latency_ms: float | None = None) -> bool:
-    """The row is at concurrency c (and latency_ms when given)."""
-    return val(r, "concurrency") == c and (latency_ms is None or val(r, "latency_ms") == latency_ms)
-
 
 def crashed(r: Row) -> bool:
     """The server crashed: status crash, or it was ended by a signal (a negative exit code)."""
@@ -114,17 +63,6 @@ def crashed(r: Row) -> bool:
 def deadlocked(r: Row) -> bool:
     """Status deadlock, or the server reported deadlock_detected."""
     return text(r, "status") == "deadlock" or (val(r, "deadlock_detected") or 0) > 0
-
-
-def lat(r: Row) -> str:
-    """L of a row for prose: '2 s' or '200 ms'."""
-    v = val(r, "latency_ms") or 0.0
-    return f"{v / 1000:g} s" if v >= 1000 else f"{v:g} ms"
-
-
-def c_of(r: Row) -> str:
-    """'C = 1,000'."""
-    return f"C = {f(val(r, 'concurrency'), 0)}"
 
 
 def who(r: Row) -> str:
@@ -241,8 +179,8 @@ def claim_exponential(rows: list[Row]) -> Claim:
     slope, used = fit
     figures = [f"async K=1: slope {slope:.2f} over C = {f(val(used[0], 'concurrency'), 0)}…"
                f"{f(val(used[-1], 'concurrency'), 0)} ({len(used)} points), "
-               f"{f(val(used[-1], 'throughput_rps'), 1)} req/s at the top = {pct(val(used[-1], 'efficiency'))} of "
-               "C / L"]
+               f"{f(val(used[-1], 'throughput_rps'), 1)} req/s at the top = "
+               f"{efficiency(val(used[-1], 'efficiency'), 'C / L')}"]
     note, sync = _sync_plateau(rows)
     if note:
         figures.append(note)
@@ -305,8 +243,8 @@ def claim_thousands(rows: list[Row]) -> Claim:
     for r in used:
         good = measured(r) and (val(r, "efficiency") or 0) >= EFFICIENCY_MIN and not val(r, "errors_timeout")
         ok.append(good)
-        figures.append(f"{c_of(r)}: {f(val(r, 'throughput_rps'), 1)} req/s = {pct(val(r, 'efficiency'))} of C / L, "
-                       f"timeouts {f(val(r, 'errors_timeout'), 0)}, p99 {ms(val(r, 'p99_ms'))}, max loop lag "
+        figures.append(f"{c_of(r)}: {f(val(r, 'throughput_rps'), 1)} req/s = "
+                       f"{efficiency(val(r, 'efficiency'), 'C / L')}, timeouts {f(val(r, 'errors_timeout'), 0)}, p99 {ms(val(r, 'p99_ms'))}, max loop lag "
                        f"{ms(val(r, 'max_loop_lag_ms'))}" + ("" if measured(r) else f", status {text(r, 'status')}"))
     kind = HOLDS if all(ok) else DOES_NOT_HOLD
     why = ": one io thread, the waits cost no thread" if kind == HOLDS else ": below the efficiency or with timeouts"
@@ -352,8 +290,8 @@ def claim_deadlock(rows: list[Row]) -> Claim:
         if r is not None:
             figures.append(_pool_figure(r, side))
     if rec is not None:
-        figures.append(f"recovery (elastic, {c_of(rec)}, L = {lat(rec)}): efficiency {pct(val(rec, 'efficiency'))}, "
-                       f"threads +{f(val(rec, 'thread_growth_per_s'), 2)}/s, peak {f(val(rec, 'peak_threads'), 0)}")
+        figures.append(f"recovery (elastic, {c_of(rec)}, L = {lat(rec)}): efficiency "
+                       f"{efficiency(val(rec, 'efficiency'))}, threads +{f(val(rec, 'thread_growth_per_s'), 2)}/s, peak {f(val(rec, 'peak_threads'), 0)}")
     kind, verdict = _deadlock_verdict(demo, fixed, [r for r in (model, net) if r is not None], rec)
     return Claim(5, statement, rule, kind, verdict, figures, points([demo, fixed, model, net, rec]))
 
@@ -557,7 +495,7 @@ def worst_cell_line(rows: list[Row]) -> str | None:
     return (f"**The worst Little's-law cell of the pool-size axis** (of {n} heatmap/pool_size points): "
             f"{who(r)}, {c_of(r)}, L = {lat(r)}: {f(val(r, 'throughput_rps'), 2)} req/s against the bound "
             f"min(C, capacity) / L = {f(val(r, 'bound_rps'), 2)} req/s, efficiency "
-            f"**{pct(val(r, 'efficiency'))}** (point `{text(r, 'point')}`).")
+            f"**{efficiency(val(r, 'efficiency'))}** (point `{text(r, 'point')}`).")
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -29,8 +29,7 @@ from typing import Any
 from . import InputError, read_json
 from .cli import text_table
 from .grid import Grid, Point, make_series
-from .point import MEASURED_STATUSES
-from .summary import ERROR_COLUMNS
+from .rows import ERROR_COLUMNS, measured
 
 PASS, FAIL, INCONCLUSIVE, INFO = "PASS", "FAIL", "INCONCLUSIVE", "INFO"
 EXIT = {PASS: 0, FAIL: 1, INCONCLUSIVE: 2}
@@ -304,7 +303,7 @@ def benchmark_entries(repetitions: list[list[dict[str, Any]]], which: str) -> li
     for rows in repetitions:
         for r in rows:
             point, v = str(r.get("point") or ""), r.get(column)
-            if not point or r.get("expect") == "deadlock" or r.get("status") not in MEASURED_STATUSES or v is None:
+            if not point or r.get("expect") == "deadlock" or not measured(r) or v is None:
                 continue
             by_point.setdefault(point, []).append(float(v))
             first.setdefault(point, r)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .loadgen import TS_PREFIX, read_timeseries
-from .summary import measured
+from .rows import measured
 
 THREADS_ABS, THREADS_REL = 2.0, 0.2
 THROUGHPUT_REL = 0.05

@@ -27,9 +27,10 @@ from typing import Any
 
 from . import claims as claims_
 from . import pairs as pairs_
+from .fmt import latency
 from .loadgen import TS_PREFIX, read_timeseries
-from .report import idle_rss_kb, rss_per_request_kb
-from .summary import measured, read_summary, series_of
+from .rows import (at, first, idle_rss_kb, is_async, is_sync_fixed, lat, measured, read_summary, rss_per_request_kb,
+                   scenario, series_of, val)
 
 try:
     import matplotlib
@@ -125,8 +126,8 @@ def _log_axes(ax, xlabel: str, ylabel: str) -> None:
 
 
 def _latency_title(rows) -> str:
-    lats = sorted({int(r["latency_ms"]) for r in rows if r.get("latency_ms") is not None})
-    return ", ".join(f"L = {l:g} ms" if l < 1000 else f"L = {l / 1000:g} s" for l in lats)
+    """'L = 2 s, L = 200 ms': the run's store latencies, for a title."""
+    return ", ".join(f"L = {latency(v)}" for v in sorted({val(r, "latency_ms") for r in rows} - {None}))
 
 
 def plot_throughput(rows, run_dir: Path, formats: list[str]) -> list[Path]:
@@ -164,7 +165,7 @@ def _slope_line(ax, rows) -> None:
     if fit is None:
         return
     _, used = fit
-    xy = [(claims_.val(r, "concurrency"), claims_.val(r, "throughput_rps")) for r in used]
+    xy = [(val(r, "concurrency"), val(r, "throughput_rps")) for r in used]
     slope, intercept = claims_.loglog_fit(xy)
     xs = [xy[0][0], xy[-1][0]]
     ax.plot(xs, [10 ** intercept * x ** slope for x in xs], ":", color="black", lw=1.5,
@@ -343,7 +344,7 @@ TIMELINE_SCENARIOS = ("", "queue_limit", "recovery")  # the pool-size axis and c
 def plot_timelines(rows, run_dir: Path, formats: list[str]) -> dict[str, list[Path]]:
     """One timeline figure per overloaded/failed point with a time series, plus starvation.png for a selection."""
     made: dict[str, list[Path]] = {}
-    rows = [r for r in rows if claims_.scenario(r) in TIMELINE_SCENARIOS]
+    rows = [r for r in rows if scenario(r) in TIMELINE_SCENARIOS]
     picks = starvation_picks(rows)
     loaded = {}
     for r in rows:
@@ -499,29 +500,27 @@ def plot_dotnet_vs_model(rows, run_dir: Path, formats: list[str]) -> list[Path]:
 
 def _per_l(r: dict[str, Any]) -> float | None:
     """Throughput × L: the requests a point kept in the store at once (Little's law), comparable across L."""
-    x, l_ms = claims_.val(r, "throughput_rps"), claims_.val(r, "latency_ms")
+    x, l_ms = val(r, "throughput_rps"), val(r, "latency_ms")
     return None if x is None or not l_ms else x * l_ms / 1000.0
 
 
 def _pool_rows(rows) -> list[dict[str, Any]]:
     """Measured sync fixed rows of scenario pool_size with a throughput, sorted by N."""
-    out = [r for r in rows if claims_.scenario(r) == "pool_size" and claims_.is_sync_fixed(r) and measured(r)
-           and _per_l(r)]
-    return sorted(out, key=lambda r: claims_.val(r, "threads"))
+    out = [r for r in rows if scenario(r) == "pool_size" and is_sync_fixed(r) and measured(r) and _per_l(r)]
+    return sorted(out, key=lambda r: val(r, "threads"))
 
 
 def _pool_references(ax, rows, c: float) -> None:
     """Async K=1/2 at the same C (horizontal lines) and the main run's sync fixed points at that C (markers)."""
-    refs = [r for r in rows if claims_.scenario(r) in ("pool_size", "heatmap") and claims_.is_async(r)
-            and claims_.val(r, "threads") in (1, 2) and claims_.at(r, c) and measured(r) and _per_l(r)]
-    for i, r in enumerate(sorted(refs, key=lambda r: claims_.val(r, "threads"))):
+    refs = [r for r in rows if scenario(r) in ("pool_size", "heatmap") and is_async(r)
+            and val(r, "threads") in (1, 2) and at(r, c) and measured(r) and _per_l(r)]
+    for i, r in enumerate(sorted(refs, key=lambda r: val(r, "threads"))):
         ax.axhline(_per_l(r), color=COLORS[2 + i], ls="-.", lw=1.3,
-                   label=f"async K={claims_.val(r, 'threads'):g}, L = {claims_.lat(r)}: {_per_l(r):,.0f} per L")
-    main = [r for r in rows if claims_.scenario(r) == "" and claims_.is_sync_fixed(r) and claims_.at(r, c)
-            and measured(r) and _per_l(r)]
+                   label=f"async K={val(r, 'threads'):g}, L = {lat(r)}: {_per_l(r):,.0f} per L")
+    main = [r for r in rows if scenario(r) == "" and is_sync_fixed(r) and at(r, c) and measured(r) and _per_l(r)]
     for r in main:
-        ax.plot([claims_.val(r, "threads")], [_per_l(r)], "D", color=COLORS[1], ms=9, mfc="none", mew=2,
-                label=f"main run, sync N={claims_.val(r, 'threads'):g}, L = {claims_.lat(r)}")
+        ax.plot([val(r, "threads")], [_per_l(r)], "D", color=COLORS[1], ms=9, mfc="none", mew=2,
+                label=f"main run, sync N={val(r, 'threads'):g}, L = {lat(r)}")
 
 
 def plot_pool_size(rows, run_dir: Path, formats: list[str]) -> list[Path]:
@@ -529,12 +528,12 @@ def plot_pool_size(rows, run_dir: Path, formats: list[str]) -> list[Path]:
     sync = _pool_rows(rows)
     if not sync:
         return []
-    c = claims_.val(sync[-1], "concurrency")
-    sync = [r for r in sync if claims_.at(r, c)]
+    c = val(sync[-1], "concurrency")
+    sync = [r for r in sync if at(r, c)]
     fig, ax = plt.subplots(figsize=(8.5, 5.5))
-    ns = [claims_.val(r, "threads") for r in sync]
+    ns = [val(r, "threads") for r in sync]
     ax.plot(ns, [_per_l(r) for r in sync], "o-", color=COLORS[0], lw=2, ms=6,
-            label=f"sync fixed pool, L = {claims_.lat(sync[0])}: measured")
+            label=f"sync fixed pool, L = {lat(sync[0])}: measured")
     grid = sorted(set(ns) | ({c} if ns[0] < c < ns[-1] else set()))
     ax.plot(grid, [min(n, c) for n in grid], "--", color=COLORS[0], lw=1.3, alpha=0.8,
             label="bound min(N, C) (Little's law)")
@@ -552,10 +551,9 @@ HEATMAP_C = [1, 10, 100, 1000]
 
 def _heat_cell(rows, server: str, n: int, c: int) -> dict[str, Any] | None:
     """The heatmap/pool_size row of one cell (measured, with an efficiency), or None."""
-    pick = claims_.is_sync_fixed if server == "sync" else claims_.is_async
-    return claims_.first(rows, lambda r: claims_.scenario(r) in ("heatmap", "pool_size") and pick(r, n)
-                         and claims_.at(r, c, HEATMAP_LATENCY_MS) and measured(r)
-                         and claims_.val(r, "efficiency") is not None)
+    pick = is_sync_fixed if server == "sync" else is_async
+    return first(rows, lambda r: scenario(r) in ("heatmap", "pool_size") and pick(r, n)
+                 and at(r, c, HEATMAP_LATENCY_MS) and measured(r) and val(r, "efficiency") is not None)
 
 
 def plot_heatmap(rows, run_dir: Path, formats: list[str]) -> list[Path]:
@@ -563,13 +561,13 @@ def plot_heatmap(rows, run_dir: Path, formats: list[str]) -> list[Path]:
     cells = [[_heat_cell(rows, s, n, c) for c in HEATMAP_C] for s, n in HEATMAP_ROWS]
     if not any(x for line in cells for x in line):
         return []
-    eff = [[float("nan") if x is None else claims_.val(x, "efficiency") for x in line] for line in cells]
+    eff = [[float("nan") if x is None else val(x, "efficiency") for x in line] for line in cells]
     fig, ax = plt.subplots(figsize=(8, 6))
     im = ax.imshow(eff, cmap="RdYlGn", vmin=0.0, vmax=1.05, aspect="auto")
     for i, line in enumerate(cells):
         for j, x in enumerate(line):
-            txt = "-" if x is None else (f"{100 * claims_.val(x, 'efficiency'):.1f}%\n"
-                                         f"{claims_.val(x, 'throughput_rps'):,.1f} req/s")
+            txt = "-" if x is None else (f"{100 * val(x, 'efficiency'):.1f}%\n"
+                                         f"{val(x, 'throughput_rps'):,.1f} req/s")
             ax.text(j, i, txt, ha="center", va="center", fontsize=8)
     ax.set_xticks(range(len(HEATMAP_C)), [f"{c:,}" for c in HEATMAP_C])
     ax.set_yticks(range(len(HEATMAP_ROWS)), [f"sync N={n:,}" if s == "sync" else f"async K={n}"
@@ -589,18 +587,18 @@ def _cpu_value(rows, server: str, way: str, what: str) -> float | None:
     'threads' (threads per in-flight CPU request)."""
     if what in ("health", "users"):
         r = claims_.cpu_row(rows, what, server, way)
-        return None if r is None else claims_.val(r, "p99_ms")
+        return None if r is None else val(r, "p99_ms")
     r = claims_.cpu_row(rows, "jobs" if way == "jobs" else "work", server, way)
     if r is None:
         return None
     if what == "threads":
-        return claims_.val(r, "cpu_threads_per_request")
+        return val(r, "cpu_threads_per_request")
     if way == "jobs":
         # jobs_completed counts the whole load (warm-up included: the counters are read before and after it)
-        done = claims_.val(r, "jobs_completed")
-        load = (claims_.val(r, "warmup_s") or 0.0) + (claims_.val(r, "window_s") or 0.0)
+        done = val(r, "jobs_completed")
+        load = (val(r, "warmup_s") or 0.0) + (val(r, "window_s") or 0.0)
         return None if done is None or not load else done / load
-    return claims_.val(r, "throughput_rps")
+    return val(r, "throughput_rps")
 
 
 def _cpu_bars(ax, rows, servers: list[str], what: str) -> None:
@@ -622,7 +620,7 @@ def _cpu_limits(ax, rows) -> None:
     cpu = claims_.cpu_rows(rows, "work") + claims_.cpu_rows(rows, "jobs")
     for key, ls, name in (("cpu_work_bound_rps", "--", "bound: cores × 1000 / work_ms"),
                           ("cpu_work_rate_rps", ":", "offered rate")):
-        v = max((claims_.val(r, key) for r in cpu if claims_.val(r, key) is not None), default=None)
+        v = max((val(r, key) for r in cpu if val(r, key) is not None), default=None)
         if v is not None:
             ax.axhline(v, color="black", ls=ls, lw=1, label=f"{name} ({v:,.0f}/s)")
 
@@ -655,7 +653,7 @@ def plot_cpu_work(rows, run_dir: Path, formats: list[str]) -> list[Path]:
 def make_plots(run_dir: Path, formats: list[str]) -> list[Path]:
     """All plots of a run; returns the files written."""
     rows, _ = load_run(run_dir)
-    main = [r for r in rows if claims_.scenario(r) == ""]
+    main = [r for r in rows if scenario(r) == ""]
     written = []
     written += plot_throughput(main, run_dir, formats)
     written += plot_latency(main, run_dir, formats)

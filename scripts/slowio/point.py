@@ -59,8 +59,7 @@ STATUSES = (
     "shutdown_timeout",  # server ignored SIGTERM past its grace period and was killed
     "drain_expired",     # server exited 5 after SIGTERM: its drain bound expired, in-flight requests were lost
 )
-# The load ran to its end and the numbers are complete; only the server's exit after SIGTERM was wrong.
-MEASURED_STATUSES = ("ok", "drain_expired")
+# (rows.MEASURED_STATUSES: those whose numbers are complete, the load having run to its end.)
 
 START_TIMEOUT_S = 15.0   # from exec to the listening line
 SHUTDOWN_EXTRA_S = 6.0   # SIGTERM grace beyond L: the servers' default drain bound (L + 1 s) plus margin

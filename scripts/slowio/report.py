@@ -16,53 +16,69 @@ from pathlib import Path
 
 from . import claims as claims_
 from . import pairs as pairs_
-from .fmt import f, ms, pct
+from .fmt import BOUND_WRONG_ABOVE, bound_wrong, efficiency, f, ms, pct
 from .loadgen import read_timeseries
 from .nginx import medians
-from .summary import ERROR_COLUMNS, measured, read_summary
-from .summary import series_of as _series
-
-
-def _lat(r) -> str:
-    l = r.get("latency_ms") or 0
-    return f"{l / 1000:g} s" if l >= 1000 else f"{l:g} ms"
+from .rows import ERROR_COLUMNS, idle_rss_kb, lat, measured, read_summary, rss_per_request_kb, scenario, series_of
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Findings: each returns a paragraph (markdown) or None when the run has no data for it
 # ---------------------------------------------------------------------------------------------------------------
 
+def _efficiency_range(label: str, ok: list) -> str:
+    """'**label**: 3 point(s), efficiency 98.0% to 100.0% (median 99.0%)', points above their bound counted apart."""
+    effs = [r["efficiency"] for r in ok if not bound_wrong(r["efficiency"])]
+    text = f"**{label}**: "
+    if effs:
+        text += (f"{len(effs)} point(s), efficiency {pct(min(effs))} to {pct(max(effs))} "
+                 f"(median {pct(statistics.median(effs))})")
+    if len(effs) < len(ok):
+        text += (", and " if effs else "") + f"{len(ok) - len(effs)} point(s) above the bound"
+    return text
+
+
+def _off_bound(r) -> str:
+    """'label C = 100 (88.8%, timeout 25)': a point off its bound, with its errors and, where they explain it, its
+    capacity model (elastic: the scraped curve; above the bound: the model that is wrong)."""
+    wrong = bound_wrong(r["efficiency"])
+    model = f", bound_model {r.get('bound_model') or '-'}" if wrong else ""
+    basis = f", capacity = {r['capacity_basis']}" if wrong or r.get("bound_model") == "elastic" else ""
+    return (f"{r['label']} C = {f(r['concurrency'], 0)} ({efficiency(r['efficiency'])}"
+            + (f", {_err_breakdown(r)}" if r.get("errors_total") else "") + model + basis + ")")
+
+
 def finding_littles_law(rows) -> str | None:
-    """How close each series came to its Little's-law bound, and which points did not (with their errors)."""
-    parts, off = [], []
-    for label, rs in _series(rows).items():
+    """How close each series came to its Little's-law bound, and which points did not (with their errors); a point
+    above its bound by more than 5% says the bound is wrong, not the server fast, and is flagged, not averaged."""
+    parts, off, wrong = [], [], []
+    for label, rs in series_of(rows).items():
         ok = [r for r in rs if measured(r) and r.get("efficiency") is not None]
         if not ok:
             continue
-        effs = [r["efficiency"] for r in ok]
-        parts.append(f"**{label}**: {len(effs)} point(s), efficiency {pct(min(effs))} to {pct(max(effs))} "
-                     f"(median {pct(statistics.median(effs))})")
-        off += [r for r in ok if abs(r["efficiency"] - 1.0) > 0.05]
+        parts.append(_efficiency_range(label, ok))
+        wrong += [r for r in ok if bound_wrong(r["efficiency"])]
+        off += [r for r in ok if abs(r["efficiency"] - 1.0) > 0.05 and not bound_wrong(r["efficiency"])]
     if not parts:
         return None
-    head = "Little's law holds" if not off else "Little's law, point by point"
+    head = "Little's law holds" if not off and not wrong else "Little's law, point by point"
     text = (f"**{head}.** A closed loop of C connections against a server that can hold `capacity` requests in "
             "the slow store at once completes at most min(C, capacity) / L requests per second. Measured "
             "throughput against that bound: " + "; ".join(parts) + ".")
     if off:
-        text += (f" {len(off)} point(s) are more than 5% off the bound: "
-                 + "; ".join(f"{r['label']} C = {f(r['concurrency'], 0)} ({pct(r['efficiency'])}"
-                             + (f", {_err_breakdown(r)}" if r.get("errors_total") else "")
-                             + (f", capacity = {r['capacity_basis']}" if r.get("bound_model") == "elastic"
-                                else "") + ")" for r in off)
+        text += (f" {len(off)} point(s) are more than 5% off the bound: " + "; ".join(_off_bound(r) for r in off)
                  + ". A growing pool's capacity changes during the window, so its bound is an average.")
+    if wrong:
+        text += (f" {len(wrong)} point(s) are above their bound, which no server can be: the capacity model "
+                 "(`bound_model`) is wrong for them, so no efficiency is given: "
+                 + "; ".join(_off_bound(r) for r in wrong) + ".")
     return text
 
 
 def finding_sync_plateau(rows) -> str | None:
     """The fixed pool's plateau at N/L and its queue."""
     out = []
-    for label, rs in _series(rows).items():
+    for label, rs in series_of(rows).items():
         if rs[0]["server"] != "sync" or rs[0].get("pool") == "elastic" or \
                 rs[0].get("antipattern") not in ("none", "", None):
             continue
@@ -73,7 +89,7 @@ def finding_sync_plateau(rows) -> str | None:
         tputs = [r["throughput_rps"] for r in over]
         bound = n / (rs[0]["latency_ms"] / 1000.0)
         top = max(over, key=lambda r: r["concurrency"])
-        text = (f"**{label} plateaus at N / L.** With N = {n} worker threads and L = {_lat(top)}, every C above "
+        text = (f"**{label} plateaus at N / L.** With N = {n} worker threads and L = {lat(top)}, every C above "
                 f"{n} gives the same throughput: "
                 f"{f(min(tputs), 2) if abs(max(tputs) - min(tputs)) < 0.005 else f(min(tputs), 2) + '–' + f(max(tputs), 2)}"
                 f" req/s against N / L = "
@@ -101,7 +117,7 @@ def finding_sync_plateau(rows) -> str | None:
 def finding_async(rows) -> str | None:
     """Async scaling with K threads."""
     out = []
-    for label, rs in _series(rows).items():
+    for label, rs in series_of(rows).items():
         if rs[0]["server"] != "async" or rs[0].get("antipattern") not in ("none", "", None):
             continue
         ok = [r for r in rs if measured(r) and r.get("throughput_rps")]
@@ -111,8 +127,8 @@ def finding_async(rows) -> str | None:
         k = int(top["threads"])
         text = (f"**{label} scales with C, not with threads.** With {k} io thread(s), C = "
                 f"{f(top['concurrency'], 0)} connections gave {f(top['throughput_rps'], 1)} req/s, "
-                f"{pct(top.get('efficiency'))} of C / L = {f(top.get('bound_rps'), 1)} req/s; p50 "
-                f"{ms(top.get('p50_ms'))} and p99 {ms(top.get('p99_ms'))} against L = {_lat(top)}")
+                f"{efficiency(top.get('efficiency'), 'C / L')} = {f(top.get('bound_rps'), 1)} req/s; p50 "
+                f"{ms(top.get('p50_ms'))} and p99 {ms(top.get('p99_ms'))} against L = {lat(top)}")
         if top.get("p99_ms") is not None and top.get("latency_ms"):
             text += f" (p99 − L = {ms(top['p99_ms'] - top['latency_ms'])})"
         text += "."
@@ -125,19 +141,27 @@ def finding_async(rows) -> str | None:
 
 
 def _elastic_growth(run_dir: Path, r) -> tuple[float, float, float] | None:
-    """(first threads, last threads, threads/s over the run) from a point's time series."""
+    """(first threads, last threads, threads/s over the run): the ends of a point's scraped thread curve, and the
+    row's thread_growth_per_s (the same curve's (last - first) / time, computed once, by slowio.summary)."""
+    rate = r.get("thread_growth_per_s")
     ts = read_timeseries(run_dir / "timeseries" / f"{r['point']}.csv")
-    pts = [(x["t_s"], x["server_threadpool_threads"]) for x in ts
-           if x.get("t_s") is not None and x.get("server_threadpool_threads") is not None]
-    if len(pts) < 2 or pts[-1][0] <= pts[0][0]:
+    threads = [x["server_threadpool_threads"] for x in ts
+               if x.get("t_s") is not None and x.get("server_threadpool_threads") is not None]
+    if rate is None or len(threads) < 2:
         return None
-    return pts[0][1], pts[-1][1], (pts[-1][1] - pts[0][1]) / (pts[-1][0] - pts[0][0])
+    return threads[0], threads[-1], rate
+
+
+# The rule of server_sync's WorkerPool.hpp (and .NET's PortableThreadPool.Blocking.cs), for the elastic finding.
+BLOCKING_ADJUSTMENT_RATE = ("blocking adjustment jumps to min + cores threads at once, then adds one thread per "
+                            "min((1 + (goal − min − cores) / cores) × 25 ms, 250 ms): 4/s, one per 250 ms, is "
+                            "where it ends up, not a ceiling")
 
 
 def finding_elastic(rows, run_dir: Path) -> str | None:
     """How fast the elastic pool grew and what that bought."""
     out = []
-    for label, rs in _series(rows).items():
+    for label, rs in series_of(rows).items():
         if rs[0]["server"] != "sync" or rs[0].get("pool") != "elastic":
             continue
         ok = [r for r in rs if measured(r)]
@@ -159,49 +183,26 @@ def finding_elastic(rows, run_dir: Path) -> str | None:
                 f"{rule}.")
         if g:
             text += (f" At C = {f(top['concurrency'], 0)} it went from {f(g[0], 0)} to {f(g[1], 0)} threads in the "
-                     f"run, {f(g[2], 2)} threads/s (the " + ("blocking adjustment's ceiling is 4/s, one per 250 ms"
-                                                       if blocking else "starvation gate's ceiling is 2/s") + ")")
+                     f"run, {f(g[2], 2)} threads/s (the " + (BLOCKING_ADJUSTMENT_RATE if blocking
+                                                            else "starvation gate's ceiling is 2/s") + ")")
         elif top.get("peak_threads") is not None:
             text += f" At C = {f(top['concurrency'], 0)} it peaked at {f(top['peak_threads'], 0)} threads"
-        text += (f"; its throughput, {f(top.get('throughput_rps'), 2)} req/s, is {pct(top.get('efficiency'))} "
-                 f"of the bound computed from the threads it actually had over time (each thread completes one "
-                 f"request per L from the moment it is injected: the equivalent of a constant pool of "
-                 f"{f(top.get('capacity'), 1)} threads over the steady window).")
+        eff = top.get("efficiency")
+        text += (f"; its throughput, {f(top.get('throughput_rps'), 2)} req/s, {'' if bound_wrong(eff) else 'is '}"
+                 + efficiency(eff, "the bound computed from the threads it actually had over time") +
+                 f" (each thread completes one request per L from the moment it is injected: the equivalent of a "
+                 f"constant pool of {f(top.get('capacity'), 1)} threads over the steady window).")
         if top.get("errors_timeout"):
             text += f" {f(top['errors_timeout'], 0)} requests still timed out at {f(top['timeout_s'], 0)} s."
         out.append(text)
     return "\n\n".join(out) if out else None
 
 
-def binary_of(r) -> str:
-    """Which program a row ran: server_sync / server_async by kind, a command series by its label."""
-    return r["label"] if r["server"] == "command" else r["server"]
-
-
-def idle_rss_kb(rows) -> dict[str, float]:
-    """Per program (binary_of): the smallest RSS measured at start, before any load - the idle server."""
-    out: dict[str, float] = {}
-    for r in rows:
-        b = r.get("server_rss_base_kb")
-        if b:
-            out[binary_of(r)] = min(out.get(binary_of(r), b), b)
-    return out
-
-
-def rss_per_request_kb(r, idle: dict[str, float]) -> float | None:
-    """(peak RSS - idle RSS of the same binary) / C: memory per in-flight request, thread stacks included even
-    when the pool created its threads before the load."""
-    base = idle.get(binary_of(r))
-    if not base or not r.get("server_rss_kb") or not r.get("concurrency"):
-        return None
-    return max(0.0, r["server_rss_kb"] - base) / r["concurrency"]
-
-
 def finding_memory(rows) -> str | None:
     """RSS per in-flight request: a blocked thread (sync) vs a coroutine (async)."""
     idle = idle_rss_kb(rows)
     parts = []
-    for label, rs in _series(rows).items():
+    for label, rs in series_of(rows).items():
         ok = [r for r in rs if measured(r) and rss_per_request_kb(r, idle) is not None]
         if not ok:
             continue
@@ -482,7 +483,7 @@ def section_dotnet_vs_model(rows, run_dir: Path) -> list[str]:
 
 TABLE = [("series", lambda r: r["label"]), ("C", lambda r: f(r["concurrency"], 0)),
          ("status", lambda r: r["status"]), ("req/s", lambda r: f(r.get("throughput_rps"), 2)),
-         ("bound req/s", lambda r: f(r.get("bound_rps"), 2)), ("efficiency", lambda r: pct(r.get("efficiency"))),
+         ("bound req/s", lambda r: f(r.get("bound_rps"), 2)), ("efficiency", lambda r: efficiency(r.get("efficiency"))),
          ("p50", lambda r: ms(r.get("p50_ms"))), ("p99", lambda r: ms(r.get("p99_ms"))),
          ("errors", lambda r: f(r.get("errors_total"), 0) + (f" ({_err_breakdown(r)})" if r.get("errors_total")
                                                             else "")),
@@ -525,10 +526,12 @@ def generate(run_dir: Path) -> str:
            "server whose store call takes L. The **bound** is Little's law: min(C, capacity) / L requests per "
            "second, where capacity is N worker threads for the sync fixed pool, the threads the elastic pool "
            "actually had over time (scraped; each completes one request per L from its injection), and C for async (awaiting holds no "
-           "thread). **Efficiency** = measured / bound. Latency is measured from the intended send time; a "
-           "request past the client timeout is an error in the table, never dropped.", ""]
+           f"thread). **Efficiency** = measured / bound; above {BOUND_WRONG_ABOVE:.0%} it is not an efficiency but "
+           "a wrong bound (a capacity model that does not fit the server), flagged as such. Latency is measured "
+           "from the intended send time; a request past the client timeout is an error in the table, never "
+           "dropped.", ""]
     md += claims_.section(rows)
-    main = [r for r in rows if claims_.scenario(r) == ""]  # the other scenarios: the claims and their plots
+    main = [r for r in rows if scenario(r) == ""]  # the other scenarios: the claims and their plots
     findings = [finding_littles_law(main), finding_sync_plateau(main), finding_async(main),
                 finding_elastic(main, run_dir), finding_memory(main), finding_deadlock(rows),
                 finding_nginx(run_dir), finding_failures(rows)]

@@ -33,12 +33,12 @@ import statistics
 import subprocess
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .point import LISTEN_RE, LineReader
+from .prometheus import by_label, read_metrics_text
 
 PIPELINE_DEPTH = 16
 BAD_REQUESTS = (b"GARBAGE\r\n\r\n", b"GET /health HTTP/1.1\r\n\r\n",
@@ -101,27 +101,20 @@ def _proc_rss_kb(pid: int) -> int | None:
 
 def responses_by_code(port: int) -> dict[str, int]:
     """The server's http_responses_total{code} as {code: count} ({} when /metrics does not answer)."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5.0) as r:
-            text = r.read().decode()
-    except Exception:  # noqa: BLE001 - a failed read is an absent figure
-        return {}
-    out: dict[str, int] = {}
-    for line in text.splitlines():
-        if line.startswith('http_responses_total{code="'):
-            code = line.split('"')[1]
-            out[code] = out.get(code, 0) + int(float(line.split()[-1]))
-    return out
+    text = read_metrics_text(port, timeout=5.0)
+    counts = {} if text is None else by_label(text, "http_responses_total", "code")
+    return {code: int(n) for code, n in counts.items()}
 
 
-class Counter:
-    """Responses seen by status code, thread-safe."""
+class ResponsesReceived:
+    """The responses the soak's own client threads received, by status code (thread-safe)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.by_code: dict[str, int] = {}
 
     def add(self, code: str, n: int = 1) -> None:
+        """Counts ``n`` more responses with status ``code``."""
         with self._lock:
             self.by_code[code] = self.by_code.get(code, 0) + n
 
@@ -152,7 +145,7 @@ def _read_responses(sock: socket.socket, count: int) -> list[str]:
     return codes
 
 
-def _pipelined(port: int, stop: threading.Event, seen: Counter, errors: list[str]) -> None:
+def _pipelined(port: int, stop: threading.Event, seen: ResponsesReceived, errors: list[str]) -> None:
     while not stop.is_set():
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=10.0) as s:
@@ -172,7 +165,7 @@ def _pipelined(port: int, stop: threading.Event, seen: Counter, errors: list[str
             time.sleep(0.1)
 
 
-def _bad(port: int, stop: threading.Event, seen: Counter, errors: list[str]) -> None:
+def _bad(port: int, stop: threading.Event, seen: ResponsesReceived, errors: list[str]) -> None:
     i = 0
     while not stop.is_set():
         req = BAD_REQUESTS[i % len(BAD_REQUESTS)]
@@ -204,10 +197,12 @@ def _resets(port: int, stop: threading.Event, errors: list[str], made: list[int]
 
 
 def _loadgen(cfg: SoakConfig, port: int, name: str, args: list[str], duration_s: float) -> subprocess.Popen:
+    """Starts one loadgen against the server, its stdout and stderr in ``<name>.out`` / ``<name>.err``."""
     cmd = [str(cfg.loadgen), "-d", f"{int(duration_s * 1000)}ms", "--warmup", "0s", "--timeout", "30s",
            "--no-progress", "--json", str(cfg.out_dir / f"{name}.json"), *args, f"http://127.0.0.1:{port}/"]
-    return subprocess.Popen(cmd, stdout=open(cfg.out_dir / f"{name}.out", "wb"),
-                            stderr=open(cfg.out_dir / f"{name}.err", "wb"))
+    # the child has its own copies of the descriptors once started: ours are closed on leaving the block
+    with open(cfg.out_dir / f"{name}.out", "wb") as out, open(cfg.out_dir / f"{name}.err", "wb") as err:
+        return subprocess.Popen(cmd, stdout=out, stderr=err)
 
 
 def _loadgen_counts(path: Path) -> tuple[dict[str, int], dict[str, Any]]:
@@ -219,8 +214,9 @@ def _loadgen_counts(path: Path) -> tuple[dict[str, int], dict[str, Any]]:
 
 
 def _start(cfg: SoakConfig, name: str) -> tuple[subprocess.Popen, int, LineReader]:
-    proc = subprocess.Popen(cfg.server_cmd, stdout=subprocess.PIPE,
-                            stderr=open(cfg.out_dir / f"{name}.server.err", "wb"))
+    """Starts the server (stderr in ``<name>.server.err``); (process, its port, the reader of its stdout)."""
+    with open(cfg.out_dir / f"{name}.server.err", "wb") as err:
+        proc = subprocess.Popen(cfg.server_cmd, stdout=subprocess.PIPE, stderr=err)
     reader = LineReader(proc.stdout, cfg.out_dir / f"{name}.server.out")
     reader.start()
     line = reader.line(0, 15.0)
@@ -249,7 +245,7 @@ def run_soak(cfg: SoakConfig, log=print) -> SoakResult:
         time.sleep(0.5)
         res.fd_idle = _proc_fds(proc.pid)
         stop = threading.Event()
-        seen, errors, resets = Counter(), [], [0]
+        seen, errors, resets = ResponsesReceived(), [], [0]
         threads = [threading.Thread(target=_pipelined, args=(port, stop, seen, errors), daemon=True),
                    threading.Thread(target=_bad, args=(port, stop, seen, errors), daemon=True),
                    threading.Thread(target=_resets, args=(port, stop, errors, resets), daemon=True)]

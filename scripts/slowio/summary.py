@@ -1,4 +1,5 @@
-"""summary.csv: one row per point (units in the column names), built from a PointResult; read back typed.
+"""summary.csv: one row per point (units in the column names), built from a PointResult and written; slowio.rows
+has the columns (SUMMARY_COLUMNS) and reads the rows back.
 
 The README's column table documents every column; ``status`` is one of point.STATUSES and ``bound_model`` one
 of bound.BOUND_MODELS (the capacity model that ``capacity``, ``bound_rps`` and ``efficiency`` were computed
@@ -20,44 +21,18 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from . import InputError
 from .bound import bound_model, bound_rps, compute_capacity, default_min_threads
 from .grid import Point
-from .loadgen import ERROR_KEYS, LoadgenReport, number, server_peak
-from .point import MEASURED_STATUSES, PointResult, server_cores
+from .loadgen import ERROR_KEYS, LoadgenReport, server_peak
+from .point import PointResult, server_cores
+from .rows import SUMMARY_COLUMNS
 
-SUMMARY_COLUMNS = [
-    "run_id", "point", "label", "pair", "scenario", "request_class", "cpu_way", "server", "model", "pool", "antipattern", "threads", "min_threads",
-    "max_threads", "queue_limit", "concurrency", "latency_ms", "warmup_s", "window_s", "timeout_s",
-    "expect", "status", "detail", "server_exit_code", "loadgen_exit_code",
-    "throughput_rps", "capacity", "capacity_basis", "bound_model", "bound_rps", "efficiency",
-    "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "mean_ms",
-    "completed", "ok", "errors_total", "errors_connect", "errors_read", "errors_write", "errors_timeout",
-    "errors_4xx", "errors_5xx", "errors_503", "littles_law_ratio",
-    "per_conn_min", "per_conn_median", "per_conn_max",
-    "peak_threads", "peak_busy_threads", "peak_queue_length", "max_loop_lag_ms", "peak_in_flight",
-    "peak_connections_open", "deadlock_detected", "store_calls_total",
-    "server_rss_base_kb", "server_rss_kb", "rss_delta_kb", "rss_per_conn_kb", "rss_per_inflight_kb",
-    "thread_growth_per_s", "cpu_work_ms", "cpu_work_n", "cpu_work_rate_rps", "cpu_work_bound_rps",
-    "cpu_threads_per_request",
-    "peak_jobs_queue_length", "jobs_completed", "job_latency_ms",
-    "server_died_after_s", "wall_s", "pinned", "extra_server_args",
-]
-TEXT_COLUMNS = {"run_id", "point", "label", "pair", "scenario", "request_class", "cpu_way", "server", "model", "pool", "antipattern", "expect", "status",
-                "detail", "capacity_basis", "bound_model", "extra_server_args"}
-NUMERIC_COLUMNS = set(SUMMARY_COLUMNS) - TEXT_COLUMNS  # any other column of a CSV is read as text
-ERROR_COLUMNS = [f"errors_{suffix}" for suffix in ERROR_KEYS.values()]
 
 # summary column -> the loadgen server column (loadgen.SERVER_COLUMNS) whose peak it is
 PEAK_COLUMNS = {"peak_threads": "threadpool_threads", "peak_busy_threads": "threadpool_busy_threads",
                 "peak_queue_length": "threadpool_queue_length", "max_loop_lag_ms": "eventloop_lag_max_ms",
                 "peak_in_flight": "http_requests_in_flight", "peak_connections_open": "http_connections_open",
                 "peak_jobs_queue_length": "jobs_queue_length"}
-
-
-def measured(row: dict[str, Any]) -> bool:
-    """Whether a row's load ran to its end, so its numbers are complete (status ok or drain_expired)."""
-    return row.get("status") in MEASURED_STATUSES
 
 
 def _config_cells(p: Point, run_id: str, cores: int) -> dict[str, Any]:
@@ -218,27 +193,3 @@ def write_summary(rows: list[dict[str, Any]], path: Path) -> None:
         for r in rows:
             w.writerow({k: ("" if r.get(k) is None else _fmt(r.get(k))) for k in SUMMARY_COLUMNS})
     tmp.replace(path)
-
-
-def read_summary(path: Path) -> list[dict[str, Any]]:
-    """summary.csv as typed rows (numbers as float, empty as None). Raises InputError when unreadable."""
-    try:
-        with open(path, newline="") as f:
-            reader = csv.DictReader(f)
-            if not reader.fieldnames or "status" not in reader.fieldnames:
-                raise InputError(f"{path}: not a summary.csv (no 'status' column)")
-            return [{k: number(v) if k in NUMERIC_COLUMNS else (v or "") for k, v in r.items() if k} for r in reader]
-    except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror}") from None
-    except csv.Error as e:
-        raise InputError(f"{path}: malformed CSV: {e}") from None
-
-
-def series_of(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Rows grouped by series label, in first-seen order, each sorted by concurrency."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for r in rows:
-        out.setdefault(r["label"], []).append(r)
-    for v in out.values():
-        v.sort(key=lambda r: r["concurrency"] or 0)
-    return out

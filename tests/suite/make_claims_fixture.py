@@ -21,7 +21,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent / "scripts"))
-from slowio.summary import SUMMARY_COLUMNS  # noqa: E402
+from slowio.rows import SUMMARY_COLUMNS  # noqa: E402
 
 FIXTURES = HERE / "fixtures"
 NEW_COLUMNS = ["scenario", "request_class", "cpu_way", "cpu_threads_per_request", "peak_jobs_queue_length",

@@ -15,7 +15,8 @@ sys.path.insert(0, str(HERE.parent.parent / "scripts"))
 from slowio.bound import bound_rps, compute_capacity  # noqa: E402
 from slowio.grid import Series  # noqa: E402
 from slowio.loadgen import read_timeseries  # noqa: E402
-from slowio.summary import SUMMARY_COLUMNS, write_summary  # noqa: E402
+from slowio.rows import SUMMARY_COLUMNS  # noqa: E402
+from slowio.summary import thread_growth_per_s, write_summary  # noqa: E402
 
 OUT = HERE / "fixtures" / "run_pairs"
 L_S, C, WINDOW = 2.0, 1000, 60
@@ -77,10 +78,12 @@ def main() -> None:
                  deadlock_detected=0, server_rss_base_kb=30000, server_rss_kb=30000 + 256 * peak, pinned=True,
                  extra_server_args="", wall_s=75.0)
         elastic = Series(server="sync", pool="elastic", min_threads=1, max_threads=1000, latency_ms=2000)
-        cap, _ = compute_capacity(elastic, C, read_timeseries(OUT / "timeseries" / f"{point}.csv"), 0.0, WINDOW)
+        scraped = read_timeseries(OUT / "timeseries" / f"{point}.csv")
+        cap, _ = compute_capacity(elastic, C, scraped, 0.0, WINDOW)
         bound = bound_rps(cap, C, 2000)
         r.update(capacity=round(cap, 3), bound_rps=round(bound, 4), efficiency=round(r["throughput_rps"] / bound, 4),
-                 p50_ms=5500.0, p90_ms=10000.0, p99_ms=11000.0, p999_ms=11000.0, max_ms=11000.0, mean_ms=5800.0)
+                 p50_ms=5500.0, p90_ms=10000.0, p99_ms=11000.0, p999_ms=11000.0, max_ms=11000.0, mean_ms=5800.0,
+                 thread_growth_per_s=round(thread_growth_per_s(scraped), 3))  # as summary.build_row writes it
         rows.append(r)
     write_summary(rows, OUT / "summary.csv")
 

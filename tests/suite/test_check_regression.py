@@ -403,6 +403,21 @@ class CiOutputs(unittest.TestCase):
             self.assertEqual(ET.parse(Path(d) / "j.xml").getroot().find("testsuite").get("failures"), "0")
 
 
+class ReadmeCiSection(unittest.TestCase):
+    """The README's "Use the gate in CI" links the workflow this repository runs instead of a copy that drifts."""
+
+    def test_links_the_real_workflow(self):
+        readme = (REPO / "README.md").read_text()
+        section = readme.split("### Use the gate in CI\n", 1)[1].split("\n### ", 1)[0]
+        workflow = (REPO / ".github" / "workflows" / "perf.yml").read_text()
+        self.assertIn("](.github/workflows/perf.yml)", section)
+        self.assertNotIn("```yaml", section)
+        for flag in ("--junit", "--github-benchmark-", "--plant-regression", "--expect fail", "--plant-allocation"):
+            self.assertIn(flag, workflow)
+        self.assertIn("perf-gate-results", workflow)
+        self.assertIn("perf-gate-results", section)
+
+
 class TargetFlags(unittest.TestCase):
     """--target-cmd's flag errors: one line, exit 2, before anything runs."""
 

@@ -11,7 +11,7 @@ from fakes import FIXTURES
 
 from slowio import claims  # noqa: E402
 from slowio.report import generate  # noqa: E402
-from slowio.summary import read_summary  # noqa: E402
+from slowio.rows import read_summary  # noqa: E402
 
 FULL = FIXTURES / "run_claims" / "summary.csv"
 CONTRARY = FIXTURES / "summary_claims_contrary.csv"

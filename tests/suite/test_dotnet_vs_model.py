@@ -18,6 +18,7 @@ from fakes import FIXTURES, HERE, PY, REPO, EnvPatch, FakeBuildCase
 import sweep  # noqa: E402
 from slowio import InputError, grid, pairs, point, prometheus, report, summary  # noqa: E402
 from slowio.bound import bound_model, compute_capacity  # noqa: E402
+from slowio.rows import SUMMARY_COLUMNS, TEXT_COLUMNS, read_summary  # noqa: E402
 
 RUN = FIXTURES / "run_pairs"
 FAKE = f"{PY} {HERE / 'fake_server.py'} sync"
@@ -79,6 +80,18 @@ class GridKeys(unittest.TestCase):
             self.assertEqual((s.concurrency, s.latency_ms, s.warmup_s, s.window_s, s.timeout_s, s.min_threads),
                              ([100], 2000, 0.0, 40.0, 60.0, 0))
         self.assertEqual(len(grid.expand_points(g)), 2)
+
+    def test_aspnetcore_sync_judged_by_the_threads_it_had(self):
+        # .NET's pool grows past --min-threads: a fixed-pool bound of 10 gave it 110% and 125% "efficiency"
+        for name in ("grid_default.json", "grid_aspnetcore.json"):
+            with self.subTest(grid=name):
+                g = grid.load_grid(REPO / "bench" / name)
+                [s] = [s for s in g.series if s.label == "aspnetcore sync min=10"]
+                self.assertEqual((bound_model(s), s.min_threads), ("elastic", 10))
+                p = next(p for p in grid.expand_points(g) if p.series is s)
+                b = point.Binaries(Path("/b/ss"), Path("/b/sa"), Path("/b/lg"), build_dir=Path("/B"))
+                cmd = point.server_command(p, b)
+                self.assertEqual(cmd[cmd.index("--min-threads") + 1], "10")  # the runtime starts from 10 threads
 
     def test_every_shipped_grid_loads(self):
         for path in sorted((REPO / "bench").glob("grid_*.json")):
@@ -171,8 +184,8 @@ class GridKeys(unittest.TestCase):
         fixed = grid.Series(server="sync", threads=10)
         row = summary.build_row(grid.Point(1, fixed, 10, "y"), "r", point.PointResult())
         self.assertEqual((row["pair"], row["antipattern"], row["min_threads"]), ("", "none", None))
-        self.assertIn("pair", summary.TEXT_COLUMNS)
-        self.assertEqual(summary.SUMMARY_COLUMNS.index("pair"), summary.SUMMARY_COLUMNS.index("label") + 1)
+        self.assertIn("pair", TEXT_COLUMNS)
+        self.assertEqual(SUMMARY_COLUMNS.index("pair"), SUMMARY_COLUMNS.index("label") + 1)
 
 
 class MetricsLine(FakeBuildCase):
@@ -244,7 +257,7 @@ class MetricsLine(FakeBuildCase):
                                  str(Path(self.tmp.name) / "res"), "--run-id", "ml", "--latest", ""])
         self.assertEqual(rc, 0, err.getvalue())
         run_dir = Path(self.tmp.name) / "res" / "ml"
-        [r] = summary.read_summary(run_dir / "summary.csv")
+        [r] = read_summary(run_dir / "summary.csv")
         self.assertEqual(r["status"], "ok", r["detail"])
         self.assertAlmostEqual(r["efficiency"], 1.0, places=2)
         self.assertIsNotNone(r["server_rss_base_kb"])  # the scrape before the load, on the metrics port
@@ -273,7 +286,7 @@ class SyncOverAsyncOnFakes(FakeBuildCase):
                                  str(Path(self.tmp.name) / "res"), "--run-id", "soa", "--latest", ""])
         self.assertEqual(rc, 0, err.getvalue())
         run_dir = Path(self.tmp.name) / "res" / "soa"
-        [r] = summary.read_summary(run_dir / "summary.csv")
+        [r] = read_summary(run_dir / "summary.csv")
         self.assertEqual((r["status"], r["server_exit_code"], r["antipattern"]), ("deadlock", 4, "sync-over-async"))
         self.assertEqual((r["bound_model"], r["capacity"], r["capacity_basis"]),
                          ("sync-over-async", 1, "N-1 (sync-over-async)"))
@@ -290,7 +303,7 @@ class Section(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.md = report.generate(RUN)
-        cls.rows = summary.read_summary(RUN / "summary.csv")
+        cls.rows = read_summary(RUN / "summary.csv")
 
     def pair_text(self, name: str) -> str:
         start = self.md.index(f"### Pair `{name}`")
@@ -332,6 +345,15 @@ class Section(unittest.TestCase):
         self.assertEqual(self.md.count(report.KESTREL_CAUSE), 1)
         # the blocking adjustment, not hill climbing, drives the sync-over-async pair: no hill-climbing cause
         self.assertNotIn(report.HILL_CLIMBING_CAUSE, self.md)
+
+    def test_blocking_adjustment_rate_is_where_it_ends_up(self):
+        # the elastic finding of the sync-over-async model states WorkerPool.hpp's rule: a jump to min + cores,
+        # then one thread per a delay growing from 25 ms to 250 ms; 4/s is the last rate, not a ceiling
+        para = next(p for p in self.md.split("\n\n") if p.startswith("**sync elastic sync-over-async"))
+        self.assertIn("0.66 threads/s (the blocking adjustment jumps to min + cores threads at once, then adds one "
+                      "thread per min((1 + (goal − min − cores) / cores) × 25 ms, 250 ms): 4/s, one per 250 ms, is "
+                      "where it ends up, not a ceiling)", para)
+        self.assertNotIn("ceiling is 4/s", self.md)
 
     def test_throughput_cause_from_the_numbers(self):
         pair = types.SimpleNamespace(model={"timeout_s": 11})
@@ -385,7 +407,7 @@ class Section(unittest.TestCase):
                 cells[col] = str(int(cells[col]) + 10)  # .NET 10 threads higher everywhere: every mark misses
                 out.append(",".join(cells))
             ts.write_text("\n".join(out) + "\n")
-            rows = summary.read_summary(run / "summary.csv")
+            rows = read_summary(run / "summary.csv")
             next(r for r in rows if r["point"] == net["point"])["throughput_rps"] = 7.5
             summary.write_summary(rows, run / "summary.csv")
             md = report.generate(run)
@@ -420,7 +442,7 @@ class NoPairs(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             run = Path(d) / "run"
             shutil.copytree(RUN, run)
-            rows = summary.read_summary(run / "summary.csv")
+            rows = read_summary(run / "summary.csv")
             for r in rows:
                 r["pair"] = ""
             summary.write_summary(rows, run / "summary.csv")
@@ -433,7 +455,7 @@ class NoPairs(unittest.TestCase):
             # a pair with one half only (e.g. a sweep run with --only) is no pair either
             rows[0]["pair"] = "sync"
             summary.write_summary(rows, run / "summary.csv")
-            self.assertEqual(pairs.find_pairs(summary.read_summary(run / "summary.csv")), [])
+            self.assertEqual(pairs.find_pairs(read_summary(run / "summary.csv")), [])
             self.assertNotIn(".NET's thread pool vs our model", report.generate(run))
 
 

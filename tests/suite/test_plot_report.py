@@ -11,7 +11,7 @@ from pathlib import Path
 from fakes import FIXTURES, REPO, make_fake_build
 
 import sweep  # noqa: E402
-from slowio.summary import read_summary  # noqa: E402
+from slowio.rows import read_summary  # noqa: E402
 # Not a skip when missing: scripts/setup.sh installs python3-matplotlib and ctest runs /usr/bin/python3, so an
 # ImportError here is a broken set-up and fails the test.
 import matplotlib  # noqa: E402,F401
@@ -91,6 +91,51 @@ class PlotAndReport(unittest.TestCase):
         with contextlib.redirect_stderr(io.StringIO()):
             self.assertEqual(plot.main([str(Path(self.tmp.name) / "nope")]), 2)
             self.assertEqual(report.main([str(Path(self.tmp.name) / "nope")]), 2)
+
+
+class WrongBound(unittest.TestCase):
+    """An efficiency above 105% is a capacity model that does not fit the server: report.md flags it as a wrong
+    bound everywhere it would print it, and never as an efficiency (fixtures/summary_pass.csv, two rows raised)."""
+
+    @classmethod
+    def setUpClass(cls):
+        import report
+
+        cls.tmp = tempfile.TemporaryDirectory()
+        run_dir = Path(cls.tmp.name) / "run"
+        run_dir.mkdir()
+        lines = (FIXTURES / "summary_pass.csv").read_text().splitlines()
+        head = lines[0].split(",")
+        point, eff = head.index("point"), head.index("efficiency")
+        for i, line in enumerate(lines[1:], start=1):
+            cells = line.split(",")
+            raised = {"07-async-k1-c400": "1.25", "06-async-k1-c100": "1.05"}.get(cells[point])
+            if raised:
+                cells[eff] = raised
+                lines[i] = ",".join(cells)
+        (run_dir / "summary.csv").write_text("\n".join(lines) + "\n")
+        cls.md = report.generate(run_dir)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_flagged_not_printed_as_efficiency(self):
+        row = next(ln for ln in self.md.splitlines() if ln.startswith("| async K=1 | 400 |"))
+        self.assertIn("| bound wrong: measured 125.0% of it |", row)
+        self.assertEqual(self.md.count("125.0%"), len(re.findall(r"bound wrong: measured 125\.0% of", self.md)))
+        self.assertIn("bound wrong: measured 125.0% of C / L", self.md)  # the async finding's top point
+
+    def test_littles_law_finding_sets_it_apart(self):
+        para = next(p for p in self.md.split("\n\n") if p.startswith("**Little's law"))
+        self.assertIn("**async K=1**: 3 point(s), efficiency 100.0% to 105.0% (median 100.0%), and 1 point(s) above "
+                      "the bound", para)
+        self.assertIn("1 point(s) are above their bound", para)
+        self.assertIn("async K=1 C = 400 (bound wrong: measured 125.0% of it, bound_model async, capacity = C)", para)
+
+    def test_at_105_percent_still_an_efficiency(self):
+        row = next(ln for ln in self.md.splitlines() if ln.startswith("| async K=1 | 100 |"))
+        self.assertIn("| 105.0% |", row)
 
 
 NEW_PLOTS = ("pool_size", "heatmap", "cpu_work")

@@ -14,6 +14,7 @@ from fakes import FIXTURES, HERE, PY, REPO, EnvPatch, FakeBuildCase
 import sweep  # noqa: E402
 from slowio import InputError, grid, loadgen, point, prometheus, run, summary  # noqa: E402
 from slowio.bound import BOUND_MODELS, bound_rps, compute_capacity, elastic_completions  # noqa: E402
+from slowio.rows import SUMMARY_COLUMNS, read_summary  # noqa: E402
 
 
 def grid_file(d: Path, grid: dict) -> Path:
@@ -363,7 +364,7 @@ class Row(unittest.TestCase):
         self.assertIsNotNone(row["server_rss_kb"])
         self.assertEqual(row["server_rss_base_kb"], 8192)
         self.assertEqual(row["store_calls_total"], 123.0)
-        for col in summary.SUMMARY_COLUMNS:
+        for col in SUMMARY_COLUMNS:
             self.assertIn(col, row)
 
 
@@ -373,7 +374,7 @@ class EndToEndOnFakes(FakeBuildCase):
         with contextlib.redirect_stderr(err):
             rc = sweep.main(["--grid", str(grid), "--build-dir", str(self.build), "--results-dir",
                              str(Path(self.tmp.name) / "res"), "--run-id", run_id, *extra])
-        rows = summary.read_summary(Path(self.tmp.name) / "res" / run_id / "summary.csv")
+        rows = read_summary(Path(self.tmp.name) / "res" / run_id / "summary.csv")
         return rc, rows, err.getvalue()
 
     def test_ok_run_outputs(self):
@@ -504,7 +505,7 @@ class EndToEndOnFakes(FakeBuildCase):
     def test_summary_columns_have_units(self):
         with open(FIXTURES / "summary_pass.csv") as f:
             header = next(csv.reader(f))
-        self.assertEqual(header, summary.SUMMARY_COLUMNS)
+        self.assertEqual(header, SUMMARY_COLUMNS)
         for c in ("throughput_rps", "bound_rps", "efficiency", "p50_ms", "p90_ms", "p99_ms", "max_ms",
                   "peak_threads", "peak_queue_length", "max_loop_lag_ms", "server_rss_kb", "rss_per_conn_kb"):
             self.assertIn(c, header)
