@@ -21,7 +21,11 @@ const std::vector<ServerColumn>& Scraper::columns() {
         {"http_connections_open", "http_connections_open", 1.0},
         {"eventloop_lag_max_seconds", "eventloop_lag_max_ms", 1e3},
         {"process_resident_memory_bytes", "rss_kb", 1.0 / 1024.0},
-        {"jobs_queue_length", "jobs_queue_length", 1.0}};
+        {"jobs_queue_length", "jobs_queue_length", 1.0},
+        // Counters (labels summed): their difference between two samples is what the server did in between —
+        // responses written (goodput's server-side counterpart) and requests whose client left.
+        {"http_responses_total", "responses_total", 1.0},
+        {"http_requests_abandoned_total", "abandoned_total", 1.0}};
     return cols;
 }
 
