@@ -265,7 +265,6 @@ void WorkerPool::worker_loop(Worker& self) {
         maybe_hill_climb_locked(self.idle_since);
         if (options_.metrics) options_.metrics->completed_items.Increment();
         update_gauges_locked();
-        state_changed_.notify_all();
         // A lowered goal may have kept idle workers from work this one now leaves.
         if (!queue_.empty()) work_available_.notify_one();
     }
@@ -489,7 +488,6 @@ bool WorkerPool::shutdown(TimePoint deadline) {
     if (joined_) return true;
     stopping_ = true;
     work_available_.notify_all();
-    state_changed_.notify_all();
     gate_wake_.notify_all();
     if (has_gate_) {
         has_gate_ = false;

@@ -179,8 +179,10 @@ class WorkerPool {
     Options options_;
     mutable std::mutex mutex_;
     std::condition_variable work_available_;
-    std::condition_variable state_changed_;  ///< a worker exited / the gate should stop
-    std::condition_variable gate_wake_;      ///< a blocking adjustment is pending
+    /// A worker exited: shutdown() waits on it for live_ == 0, nothing else does (the gate waits on
+    /// gate_wake_), so it is notified only where live_ drops.
+    std::condition_variable state_changed_;
+    std::condition_variable gate_wake_;  ///< a blocking adjustment is pending, or the pool is stopping
     std::deque<Item> queue_;
     std::list<Worker> workers_;  ///< stable addresses: each thread holds a reference to its entry
     std::size_t live_ = 0;
