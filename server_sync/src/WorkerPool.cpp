@@ -113,14 +113,7 @@ WorkerPool::WorkerPool(Options options)
     if (live_ == 0) throw std::runtime_error("could not start any worker thread");
     if (live_ < initial) log(LogLevel::warn, "started only {} of {} worker threads", live_, initial);
     if (options_.mode == Mode::elastic && options_.gate_thread) {
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setstacksize(&attr, options_.stack_size * stack_factor);
-        auto* args = new StartArgs{this, nullptr};
-        const int rc = pthread_create(&gate_, &attr, &WorkerPool::thread_entry, args);
-        pthread_attr_destroy(&attr);
-        if (rc != 0) {
-            delete args;
+        if (const int rc = start_thread(gate_, nullptr); rc != 0) {
             log(LogLevel::error, "could not start the gate thread: {}; the pool stays at {} threads",
                 std::strerror(rc), live_);
         } else {
@@ -138,6 +131,18 @@ TimePoint WorkerPool::now() const {
     return options_.clock ? options_.clock() : coarse_tick();
 }
 
+int WorkerPool::start_thread(pthread_t& handle, Worker* worker) {
+    // std::thread cannot choose its stack size; pthread attributes can (see Options::stack_size).
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, options_.stack_size * stack_factor);
+    auto* args = new StartArgs{this, worker};
+    const int rc = pthread_create(&handle, &attr, &WorkerPool::thread_entry, args);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) delete args;  // the thread that would have freed it never started
+    return rc;
+}
+
 void* WorkerPool::thread_entry(void* arg) {
     const StartArgs args = *static_cast<StartArgs*>(arg);
     delete static_cast<StartArgs*>(arg);
@@ -153,15 +158,7 @@ void* WorkerPool::thread_entry(void* arg) {
 bool WorkerPool::spawn_locked(TimePoint at) {
     Worker& w = workers_.emplace_back();
     w.idle_since = at;
-    // std::thread cannot choose its stack size; pthread attributes can (see Options::stack_size).
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, options_.stack_size * stack_factor);
-    auto* args = new StartArgs{this, &w};
-    const int rc = pthread_create(&w.handle, &attr, &WorkerPool::thread_entry, args);
-    pthread_attr_destroy(&attr);
-    if (rc != 0) {
-        delete args;
+    if (const int rc = start_thread(w.handle, &w); rc != 0) {
         workers_.pop_back();
         log(LogLevel::warn, "could not start worker thread #{}: {}", live_ + 1, std::strerror(rc));
         return false;

@@ -173,6 +173,9 @@ class WorkerPool {
     void wake_gate_locked();
     void update_gauges_locked();
     void join_exited_locked(std::vector<pthread_t>& out);
+    /// Starts `worker`'s thread (nullptr: the gate's) on an Options::stack_size stack; pthread_create's
+    /// error number, 0 when started.
+    int start_thread(pthread_t& handle, Worker* worker);
     static void* thread_entry(void* arg);
     std::chrono::steady_clock::time_point now() const;
 
