@@ -56,6 +56,12 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                      .Name("http_rejected_total")
                      .Help("Requests or connections refused by the server, by reason")
                      .Register(*registry_);
+    auto& abandoned = BuildCounter()
+                          .Name("http_requests_abandoned_total")
+                          .Help("Requests whose client left before the response was written, by outcome")
+                          .Register(*registry_);
+    abandoned_ran_ = &abandoned.Add({{"outcome", "ran"}});
+    abandoned_dropped_ = &abandoned.Add({{"outcome", "dropped"}});
     rss_ = &BuildGauge()
                 .Name("process_resident_memory_bytes")
                 .Help("Resident memory size in bytes")
@@ -82,6 +88,10 @@ void Metrics::count_response(int status) {
 
 void Metrics::count_rejected(std::string_view reason) {
     rejected_->Add({{"reason", std::string(reason)}}).Increment();
+}
+
+void Metrics::count_abandoned(Abandoned outcome) {
+    (outcome == Abandoned::ran ? abandoned_ran_ : abandoned_dropped_)->Increment();
 }
 
 ThreadPoolMetrics& Metrics::enable_threadpool() {

@@ -56,6 +56,9 @@ void add_common_options(CLI::App& app, ServerOptions& o) {
                    "Threads of the --antipattern offload pool (POST /work's Task.Run analogue)")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1024}))
         ->capture_default_str();
+    app.add_flag("--drop-abandoned", o.drop_abandoned,
+                 "Discard a request whose client left before it was run (queued, or waiting on the store in "
+                 "server_async) instead of running it");
     app.add_option("--log-level", o.log_level, "error | warn | info | debug")
         ->check(CLI::IsMember({"error", "warn", "info", "debug"}))
         ->capture_default_str();

@@ -26,6 +26,13 @@ HttpResponse queue_full_response(std::size_t queued) {
                        /*close=*/false);
 }
 
+HttpResponse queue_overloaded_response(std::chrono::milliseconds waited) {
+    return unavailable(
+        fmt::format("worker queue overloaded: waited {} ms behind a standing queue (CoDel); retry later",
+                    waited.count()),
+        /*close=*/false);
+}
+
 HttpResponse connection_queue_full_response() {
     return unavailable("all worker threads are busy and the connection queue is full", /*close=*/true);
 }

@@ -75,6 +75,7 @@ void PoolConnection::on_read(std::error_code ec, std::size_t bytes) {
         // EOF or reset. With a request in flight the worker still runs (as Kestrel's would); its response is
         // written if the socket still takes it, then we close. Otherwise there is nothing to finish.
         peer_closed_ = true;
+        if (abandoned_) abandoned_->store(true);  // the request it sent is now answered to no one
         if (!busy_) close();
         return;
     }
@@ -131,15 +132,8 @@ void PoolConnection::dispatch(HttpRequest request) {
         read_more();
         return;
     }
-    auto task = [self = shared_from_this(), request = std::move(request), keep_alive]() mutable {
-        HttpResponse response = self->context_.responder.respond(request);
-        asio::io_context& io = self->context_.io;
-        // Back to the I/O thread to write; the worker keeps no reference to the connection afterwards.
-        asio::post(io, [self = std::move(self), response = std::move(response), keep_alive]() mutable {
-            self->deliver(std::move(response), keep_alive);
-        });
-    };
-    if (!context_.pool.try_submit(std::move(task))) {
+    if (!context_.pool.try_submit(work_item(std::move(request), keep_alive))) {
+        abandoned_.reset();
         if (context_.stopping) {
             deliver(shutting_down_response(), keep_alive);
         } else {
@@ -150,7 +144,48 @@ void PoolConnection::dispatch(HttpRequest request) {
     read_more();  // keep watching the socket: a client that leaves mid-wait is noticed
 }
 
+WorkerPool::Item PoolConnection::work_item(HttpRequest request, bool keep_alive) {
+    abandoned_ = std::make_shared<std::atomic<bool>>(peer_closed_);
+    WorkerPool::Item item;
+    item.abandoned = abandoned_;
+    item.task = [self = shared_from_this(), request = std::move(request), keep_alive]() mutable {
+        HttpResponse response = self->context_.responder.respond(request);
+        asio::io_context& io = self->context_.io;
+        // Back to the I/O thread to write; the worker keeps no reference to the connection afterwards.
+        asio::post(io, [self = std::move(self), response = std::move(response), keep_alive]() mutable {
+            self->deliver(std::move(response), keep_alive);
+        });
+    };
+    // Shed (CoDel) or dropped (--drop-abandoned) by the queue instead of run: answered on the I/O thread.
+    item.discard = [self = shared_from_this(), keep_alive,
+                    enqueued = std::chrono::steady_clock::now()](RequestQueue::Discard why) {
+        const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - enqueued);
+        asio::post(self->context_.io,
+                   [self, why, waited, keep_alive] { self->on_discarded(why, waited, keep_alive); });
+    };
+    return item;
+}
+
+void PoolConnection::on_discarded(RequestQueue::Discard why, std::chrono::milliseconds waited,
+                                  bool keep_alive) {
+    if (why == RequestQueue::Discard::shed) {
+        abandoned_.reset();  // answered with a 503, not run: neither outcome of an abandoned request
+        context_.app.metrics.count_rejected("codel");
+        deliver(queue_overloaded_response(waited), keep_alive);
+        return;
+    }
+    // Dropped: its client is gone, so there is no one to answer (nginx's 499); finish it and close.
+    context_.app.metrics.count_abandoned(Metrics::Abandoned::dropped);
+    abandoned_.reset();
+    context_.request_finished();
+    busy_ = false;
+    close();
+}
+
 void PoolConnection::deliver(HttpResponse response, bool keep_alive) {
+    if (abandoned_ && abandoned_->load()) context_.app.metrics.count_abandoned(Metrics::Abandoned::ran);
+    abandoned_.reset();
     if (closed_) {  // the connection was torn down while the worker ran
         context_.request_finished();
         return;

@@ -70,6 +70,7 @@ WorkerPool::Options make_pool_options(const ServerOptions& common, const SyncOpt
     p.min_threads = sync.min_threads;
     p.max_threads = sync.max_threads;
     p.queue_limit = sync.queue_limit;
+    p.queue.drop_abandoned = common.drop_abandoned;
     p.blocking_adjustment = sync.blocking_adjustment;
     p.hill_climbing = sync.hill_climbing;
     p.metrics = metrics;

@@ -93,6 +93,7 @@ struct WorkerPool::StartArgs {
 
 WorkerPool::WorkerPool(Options options)
     : options_(std::move(options)),
+      queue_(options_.queue),
       hill_climbing_(options_.hill_climbing_seed != 0 ? options_.hill_climbing_seed
                                                       : std::random_device{}()) {
     if (options_.cores == 0) options_.cores = usable_cores();
@@ -186,11 +187,17 @@ bool WorkerPool::can_take_work_locked() const {
 }
 
 bool WorkerPool::try_submit(Task task) {
+    Item item;
+    item.task = std::move(task);
+    return try_submit(std::move(item));
+}
+
+bool WorkerPool::try_submit(Item item) {
     {
         std::lock_guard lock(mutex_);
         if (stopping_) return false;
         if (options_.queue_limit != 0 && queue_.size() >= options_.queue_limit) return false;
-        enqueue_locked(std::move(task));
+        enqueue_locked(std::move(item));
     }
     work_available_.notify_one();
     return true;
@@ -199,21 +206,47 @@ bool WorkerPool::try_submit(Task task) {
 void WorkerPool::post_completion(Task task) {
     {
         std::lock_guard lock(mutex_);
-        enqueue_locked(std::move(task));
+        Item item;
+        item.task = std::move(task);  // no discard: a blocked worker waits for it, so it always runs
+        enqueue_locked(std::move(item));
     }
     work_available_.notify_one();
 }
 
-void WorkerPool::enqueue_locked(Task task) {
+void WorkerPool::enqueue_locked(Item item) {
     const auto t = now();
-    queue_.push_back(Item{std::move(task), t});
+    queue_.push(std::move(item), t);
     // Queuing requests a worker (EnsureThreadRequested): below the goal, one is created if none is idle.
     if (options_.mode == Mode::elastic) add_threads_for_goal_locked(t);
     update_gauges_locked();
 }
 
+void WorkerPool::run_item(Item& item) {
+    try {
+        item.task();
+    } catch (const std::exception& e) {
+        log(LogLevel::error, "work item failed: {}", e.what());
+    } catch (...) {
+        log(LogLevel::error, "work item failed with a non-standard exception");
+    }
+    item.task = nullptr;  // release captured state (e.g. a connection) outside the lock
+    item.discard = nullptr;
+}
+
+void WorkerPool::discard_all(std::vector<std::pair<Item, RequestQueue::Discard>>& discarded) {
+    for (auto& [item, why] : discarded) {
+        try {
+            item.discard(why);
+        } catch (const std::exception& e) {
+            log(LogLevel::error, "discarding a work item failed: {}", e.what());
+        }
+    }
+    discarded.clear();  // releases the items' captured state (connections) outside the lock
+}
+
 void WorkerPool::worker_loop(Worker& self) {
     bool dispatching = false;  // false: this thread starts dispatching with its next item (new or woken)
+    std::vector<std::pair<Item, RequestQueue::Discard>> discarded;
     std::unique_lock lock(mutex_);
     for (;;) {
         if (!can_take_work_locked()) {
@@ -233,9 +266,16 @@ void WorkerPool::worker_loop(Worker& self) {
             return;
         }
         self.retire = false;  // work arrived before the retirement took effect: keep working
-        Item item = std::move(queue_.front());
-        queue_.pop_front();
         const auto t = now();
+        std::optional<Item> next = queue_.pop(t, discarded);
+        if (!next) {  // everything left was shed or dropped: answer those, then look again
+            update_gauges_locked();
+            lock.unlock();
+            discard_all(discarded);
+            lock.lock();
+            continue;
+        }
+        Item item = std::move(*next);
         // WorkerThread.WorkerDoWork: a thread that starts dispatching refreshes lastDequeueTime; later items
         // of the same dispatch loop are covered by the refresh at each completion.
         if (!dispatching) last_progress_ = std::max(last_progress_, t);
@@ -245,14 +285,8 @@ void WorkerPool::worker_loop(Worker& self) {
         update_gauges_locked();
         if (options_.metrics) options_.metrics->queue_wait_seconds.Observe(seconds(t - item.enqueued));
         lock.unlock();
-        try {
-            item.task();
-        } catch (const std::exception& e) {
-            log(LogLevel::error, "work item failed: {}", e.what());
-        } catch (...) {
-            log(LogLevel::error, "work item failed with a non-standard exception");
-        }
-        item.task = nullptr;  // release captured state (e.g. a connection) outside the lock
+        discard_all(discarded);  // items shed or dropped on the way are answered first: at once, not after L
+        run_item(item);
         lock.lock();
         --busy_;
         ++completed_;

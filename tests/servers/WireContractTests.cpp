@@ -213,3 +213,50 @@ TEST_CASE("an idle keep-alive connection is closed after the keep-alive timeout,
     CHECK(client.wait_closed());
     CHECK(ms_since(t) >= 250);
 }
+
+TEST_CASE("a request whose client left is counted as abandoned, and with --drop-abandoned it is not run",
+          "[contract][wire]") {
+    REQUIRE_PLACEHOLDERS({"drop_abandoned", "true"}, {"threads", "1"});
+    if (!target().has_trait("metrics")) SKIP_CASE("the target serves no /metrics");
+    for (const bool drop : {false, true}) {
+        INFO("--drop-abandoned " << drop);
+        // One thread and L = 400 ms: the first client holds it (sync) or waits on the store (async); the
+        // second sends its request and leaves 50 ms later, while its request is queued (sync) or waiting
+        // (async).
+        const auto server = target().start(
+            {{"latency_ms", "400"}, {"threads", "1"}, {"drop_abandoned", drop ? "true" : "false"}});
+        const auto port = server->port();
+        {
+            HttpClient first(port);
+            REQUIRE(first.send_request("GET", "/users/1"));
+            std::this_thread::sleep_for(50ms);
+            {
+                HttpClient leaving(port);
+                REQUIRE(leaving.send_request("GET", "/users/2"));
+                std::this_thread::sleep_for(50ms);
+            }  // gone before it could be answered
+            const auto r = first.read_response();
+            REQUIRE(r);
+            CHECK(r->status == 200);
+        }  // the first client closes too: a thread-per-connection server's thread moves on to the second
+        const std::string outcome = drop ? "dropped" : "ran";
+        const std::string other = drop ? "ran" : "dropped";
+        int scrapes = 0;  // each scrape is a 200 of its own, counted before the next one renders
+        const auto scrape = [&] {
+            const auto text = scrape_metrics(port);
+            return std::pair(text, scrapes++);
+        };
+        CHECK(eventually(
+            [&] {
+                return metric_value(scrape().first,
+                                    "http_requests_abandoned_total{outcome=\"" + outcome + "\"}") == 1.0;
+            },
+            5s));
+        const auto [text, before] = scrape();
+        CHECK(metric_value(text, "http_requests_abandoned_total{outcome=\"" + other + "\"}") == 0.0);
+        // Run, its 200 was written to no one; dropped, it never was: besides the scrapes, only the first
+        // client's 200 exists.
+        CHECK(metric_value(text, "http_responses_total{code=\"200\"}") == before + (drop ? 1.0 : 2.0));
+        CHECK(metric_value(text, "http_requests_in_flight") == 1.0);  // the scrape itself
+    }
+}

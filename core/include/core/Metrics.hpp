@@ -64,6 +64,13 @@ class Metrics {
     void count_response(int status);
     /// http_rejected_total{reason} += 1 (queue_full, max_connections, header_timeout, ...). Thread-safe.
     void count_rejected(std::string_view reason);
+    /// The outcome of a request whose client closed or reset its connection before the response was written.
+    enum class Abandoned {
+        ran,      ///< the server performed it anyway (its response, if written at all, reached no one)
+        dropped,  ///< discarded before it was performed (--drop-abandoned)
+    };
+    /// http_requests_abandoned_total{outcome} += 1. Thread-safe.
+    void count_abandoned(Abandoned outcome);
 
     /// Registers the threadpool_* family on first call; later calls return the same metrics.
     ThreadPoolMetrics& enable_threadpool();
@@ -95,6 +102,8 @@ class Metrics {
     /// for every response on the /health fast path.
     std::array<std::atomic<prometheus::Counter*>, 600> response_counters_{};
     prometheus::Family<prometheus::Counter>* rejected_;
+    prometheus::Counter* abandoned_ran_;
+    prometheus::Counter* abandoned_dropped_;
     prometheus::Gauge* rss_;
     prometheus::Gauge* process_threads_;
     std::mutex groups_mutex_;

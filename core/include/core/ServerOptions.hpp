@@ -28,6 +28,10 @@ struct ServerOptions {
     /// add_common_options resolved it: the hardware threads.
     std::size_t offload_threads = 0;
     std::string log_level = "info";
+    /// --drop-abandoned: a request whose client closed or reset its connection before the server took it
+    /// (queued for a worker, or waiting on the store in server_async) is discarded instead of run (nginx logs
+    /// such a request as 499). Off by default, as Kestrel: it runs a queued request whose client left.
+    bool drop_abandoned = false;
 };
 
 /// Adds the common flags (with validation) to `app`, bound to `options`.

@@ -23,6 +23,10 @@ HttpResponse too_many_connections_response(std::size_t max_connections);
 /// 503 + Retry-After, keep-alive: a request that found the worker queue full (`queued` items waiting).
 HttpResponse queue_full_response(std::size_t queued);
 
+/// 503 + Retry-After, keep-alive: a request CoDel shed (it waited `waited` while the queue stayed
+/// overloaded).
+HttpResponse queue_overloaded_response(std::chrono::milliseconds waited);
+
 /// 503 + Retry-After, then close: a connection the server cannot serve because every worker is busy and
 /// the queue is full (thread-per-connection: the whole connection is the work item).
 HttpResponse connection_queue_full_response();

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/HttpRequest.hpp"
 #include "core/HttpResponse.hpp"
 #include "server_sync/ServerContext.hpp"
 
@@ -36,6 +37,11 @@ class DedicatedThreadConnection {
 
     Wait wait_readable(TimePoint deadline);
     bool send_all(std::string_view bytes);
+    /// Runs `request` (or drops it, --drop-abandoned, when its client left while it waited) and answers it;
+    /// true when the connection stays open.
+    bool answer(const HttpRequest& request);
+    /// The client closed or reset the connection (looked at without blocking).
+    bool peer_gone();
     bool respond(const HttpResponse& response, bool keep_alive);
 
     asio::ip::tcp::socket socket_;

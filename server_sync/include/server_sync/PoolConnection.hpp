@@ -10,6 +10,7 @@
 #include <array>
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -47,6 +48,8 @@ class PoolConnection : public std::enable_shared_from_this<PoolConnection> {
     void on_read(std::error_code ec, std::size_t bytes);
     void process();
     void dispatch(HttpRequest request);
+    WorkerPool::Item work_item(HttpRequest request, bool keep_alive);
+    void on_discarded(RequestQueue::Discard why, std::chrono::milliseconds waited, bool keep_alive);
     void deliver(HttpResponse response, bool keep_alive);
     void write(std::string bytes, bool close_after, bool answers_request);
     void on_write(std::error_code ec, bool close_after, bool answers_request);
@@ -74,6 +77,9 @@ class PoolConnection : public std::enable_shared_from_this<PoolConnection> {
     bool closing_ = false;      ///< close after the current response (shutdown, or a final error)
     bool lingering_ = false;    ///< our side is half-closed; discarding input until the client closes
     bool closed_ = false;
+    /// The request in the pool's queue or on a worker: set here (I/O thread) when its client leaves, read by
+    /// the queue (--drop-abandoned) on a worker. A fresh flag per request: a late reader never sees the next.
+    std::shared_ptr<std::atomic<bool>> abandoned_;
 };
 
 }  // namespace slowio::sync

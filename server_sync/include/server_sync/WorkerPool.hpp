@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "server_sync/HillClimbing.hpp"
+#include "server_sync/RequestQueue.hpp"
 
 namespace slowio {
 struct ThreadPoolMetrics;
@@ -62,6 +63,8 @@ class WorkerPool {
     using CpuUtilization = std::function<int()>;
     /// One work item. Runs on a worker thread; exceptions are caught and logged.
     using Task = std::function<void()>;
+    /// A queued work item with what to do if the queue discipline never runs it (RequestQueue.hpp).
+    using Item = RequestQueue::Item;
 
     /// Fixed size, or the .NET thread pool's injection rules.
     enum class Mode { fixed, elastic };
@@ -73,6 +76,7 @@ class WorkerPool {
         std::size_t min_threads = 2;     ///< elastic: initial goal and the floor of retirement
         std::size_t max_threads = 1000;  ///< elastic: the ceiling of injection
         std::size_t queue_limit = 0;     ///< queued (not running) items at most; 0 = unbounded (as Kestrel)
+        RequestQueue::Options queue;     ///< --queue (the order items are taken, CoDel), --drop-abandoned
         std::chrono::milliseconds gate_period{500};      ///< GateActivitiesPeriodMs
         std::chrono::milliseconds idle_timeout{20'000};  ///< an idle worker retires after this (elastic)
         bool blocking_adjustment = true;  ///< elastic: react to notify_blocked() (.NET's CooperativeBlocking)
@@ -102,6 +106,8 @@ class WorkerPool {
     /// Queues `task`. False (task not queued) when the queue already holds queue_limit items or the pool is
     /// shutting down: the caller answers 503 at once rather than letting the request wait.
     bool try_submit(Task task);
+    /// The same for a request: `item.discard` answers it if the queue sheds or drops it, on a worker thread.
+    bool try_submit(Item item);
 
     /// Queues the completion of something a worker waits for (a timer's continuation): never refused, not
     /// even by the queue limit or a shutdown in progress, because a worker is blocked until it runs.
@@ -148,16 +154,14 @@ class WorkerPool {
         bool exited = false;  ///< the thread function returned; handle awaits join
         std::chrono::steady_clock::time_point idle_since{};
     };
-    struct Item {
-        Task task;
-        std::chrono::steady_clock::time_point enqueued;
-    };
     struct StartArgs;
     /// PortableThreadPool.PendingBlockingAdjustment.
     enum class PendingAdjustment { none, immediately, with_delay_if_necessary };
 
     bool spawn_locked(std::chrono::steady_clock::time_point now);
-    void enqueue_locked(Task task);
+    void enqueue_locked(Item item);
+    static void run_item(Item& item);
+    static void discard_all(std::vector<std::pair<Item, RequestQueue::Discard>>& discarded);
     void add_threads_for_goal_locked(std::chrono::steady_clock::time_point now);
     std::size_t staying_locked() const;
     std::size_t blocking_target_locked() const;
@@ -186,7 +190,7 @@ class WorkerPool {
     /// gate_wake_), so it is notified only where live_ drops.
     std::condition_variable state_changed_;
     std::condition_variable gate_wake_;  ///< a blocking adjustment is pending, or the pool is stopping
-    std::deque<Item> queue_;
+    RequestQueue queue_;
     std::list<Worker> workers_;  ///< stable addresses: each thread holds a reference to its entry
     std::size_t live_ = 0;
     std::size_t busy_ = 0;
