@@ -14,10 +14,11 @@
 
 namespace slowio::sync {
 
-Responder::Responder(Application& app, StoreWait wait, CpuWay cpu, std::size_t offload_threads,
-                     WorkerPool& pool, asio::io_context& io)
-    : app_(app), wait_(wait), pool_(pool), io_(io) {
-    if (cpu == CpuWay::offload) offload_pool_ = std::make_unique<asio::thread_pool>(offload_threads);
+Responder::Responder(Application& app, Antipattern antipattern, std::size_t offload_threads, WorkerPool& pool,
+                     asio::io_context& io)
+    : app_(app), antipattern_(antipattern), pool_(pool), io_(io) {
+    if (antipattern_ == Antipattern::offload)
+        offload_pool_ = std::make_unique<asio::thread_pool>(offload_threads);
 }
 
 Responder::~Responder() {
@@ -33,7 +34,7 @@ HttpResponse Responder::respond(const HttpRequest& request) const {
                 if constexpr (std::is_same_v<Step, HttpResponse>) {
                     return std::move(step);
                 } else if constexpr (std::is_same_v<Step, StoreCall>) {
-                    return app_.handler.finish(step, wait_ == StoreWait::sync_over_async
+                    return app_.handler.finish(step, antipattern_ == Antipattern::sync_over_async
                                                          ? fetch_sync_over_async(step)
                                                          : app_.store.fetch_blocking(step));
                 } else {

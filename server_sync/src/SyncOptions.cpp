@@ -1,22 +1,51 @@
 #include "server_sync/SyncOptions.hpp"
 
+#include "core/NameTable.hpp"
+
 namespace slowio::sync {
+
+namespace {
+
+constexpr auto models = name_table<Model>({
+    {Model::pool, "pool", "one I/O thread, requests run on worker threads"},
+    {Model::thread_per_connection, "thread-per-connection", "a worker owns a connection until it closes"},
+});
+
+constexpr auto pools = name_table<WorkerPool::Mode>({
+    {WorkerPool::Mode::fixed, "fixed", "--threads workers"},
+    {WorkerPool::Mode::elastic, "elastic",
+     ".NET's thread pool (start at --min-threads; the 500 ms starvation gate and the blocking adjustment add "
+     "threads up to --max-threads; 20 s idle retires)"},
+});
+
+constexpr auto antipatterns = name_table<Antipattern>({
+    {Antipattern::none, "none", "the store call blocks the worker"},
+    {Antipattern::sync_over_async, "sync-over-async",
+     "the worker starts the async store call, whose completion is queued to this same pool, and blocks on it "
+     "(C#'s .Result): a fixed pool deadlocks once every worker waits"},
+    {Antipattern::offload, "offload",
+     "POST /work runs on the --offload-threads pool while the worker blocks on its result (C#'s "
+     "Task.Run(...).Wait()): two threads per CPU request"},
+});
+
+}  // namespace
+
+std::string_view to_string(Model model) {
+    return models.name(model);
+}
+
+std::string_view to_string(WorkerPool::Mode pool) {
+    return pools.name(pool);
+}
+
+std::string_view to_string(Antipattern antipattern) {
+    return antipatterns.name(antipattern);
+}
 
 void add_sync_options(CLI::App& app, SyncOptions& o) {
     o.min_threads = usable_cores();  // .NET's default minimum: Environment.ProcessorCount (affinity-aware)
-    app.add_option("--model", o.model,
-                   "(server_sync only) pool: one I/O thread, requests run on worker threads | "
-                   "thread-per-connection: a worker owns a connection until it closes")
-        ->check(CLI::IsMember({"pool", "thread-per-connection"}))
-        ->capture_default_str();
-    app.add_option(
-           "--pool", o.pool,
-           "(server_sync only) fixed: --threads workers | elastic: .NET's thread pool (start at "
-           "--min-threads; "
-           "the 500 ms starvation gate and the blocking adjustment add threads up to --max-threads; 20 s "
-           "idle retires)")
-        ->check(CLI::IsMember({"fixed", "elastic"}))
-        ->capture_default_str();
+    models.add_option(app, "--model", o.model, "(server_sync only) " + models.describe(" | "));
+    pools.add_option(app, "--pool", o.pool, "(server_sync only) " + pools.describe(" | "));
     app.add_option("--min-threads", o.min_threads,
                    "(server_sync only) elastic pool: initial and minimum threads")
         ->check(CLI::Range(std::size_t{1}, std::size_t{30000}))
@@ -32,14 +61,8 @@ void add_sync_options(CLI::App& app, SyncOptions& o) {
         "--no-hill-climbing", [&o](std::int64_t) { o.hill_climbing = false; },
         "(server_sync only) elastic pool: no hill climbing, only the starvation gate and the blocking "
         "adjustment (.NET's DOTNET_HillClimbing_Disable=1)");
-    app.add_option("--antipattern", o.antipattern,
-                   "(server_sync only) none: the store call blocks the worker | sync-over-async: the worker "
-                   "starts the async store call, whose completion is queued to this same pool, and blocks "
-                   "on it (C#'s .Result): a fixed pool deadlocks once every worker waits | offload: POST "
-                   "/work runs on the --offload-threads pool while the worker blocks on its result (C#'s "
-                   "Task.Run(...).Wait()): two threads per CPU request")
-        ->check(CLI::IsMember({"none", "sync-over-async", "offload"}))
-        ->capture_default_str();
+    antipatterns.add_option(app, "--antipattern", o.antipattern,
+                            "(server_sync only) " + antipatterns.describe(" | "));
     app.add_flag("--deadlock-exit", o.deadlock_exit,
                  "(server_sync only) exit with code 4 once every worker is blocked on a completion no worker "
                  "can run (sweeps record 'deadlock')");
@@ -51,11 +74,11 @@ void add_sync_options(CLI::App& app, SyncOptions& o) {
 }
 
 std::optional<std::string> validate(const SyncOptions& sync) {
-    if (sync.pool == "elastic" && sync.min_threads > sync.max_threads) {
+    if (sync.pool == WorkerPool::Mode::elastic && sync.min_threads > sync.max_threads) {
         return "--min-threads (" + std::to_string(sync.min_threads) + ") must not exceed --max-threads (" +
                std::to_string(sync.max_threads) + ")";
     }
-    if (sync.sync_over_async() && sync.thread_per_connection()) {
+    if (sync.antipattern == Antipattern::sync_over_async && sync.model == Model::thread_per_connection) {
         return "--antipattern sync-over-async needs --model pool (its completion is queued to the worker "
                "pool)";
     }
@@ -65,7 +88,7 @@ std::optional<std::string> validate(const SyncOptions& sync) {
 WorkerPool::Options make_pool_options(const ServerOptions& common, const SyncOptions& sync,
                                       ThreadPoolMetrics* metrics) {
     WorkerPool::Options p;
-    p.mode = sync.pool == "elastic" ? WorkerPool::Mode::elastic : WorkerPool::Mode::fixed;
+    p.mode = sync.pool;
     p.threads = static_cast<std::size_t>(common.threads);
     p.min_threads = sync.min_threads;
     p.max_threads = sync.max_threads;

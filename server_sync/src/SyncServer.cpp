@@ -20,16 +20,9 @@ SyncServer::SyncServer(const ServerOptions& options, const SyncOptions& sync, Ap
     : options_(options),
       sync_(sync),
       app_(app),
-      context_{app,
-               options,
-               pool_,
-               io_,
-               -1,
-               Responder(app,
-                         sync.sync_over_async() ? Responder::StoreWait::sync_over_async
-                                                : Responder::StoreWait::blocking,
-                         sync.offload() ? Responder::CpuWay::offload : Responder::CpuWay::inline_here,
-                         options.offload_threads, pool_, io_)},
+      context_{
+          app, options, pool_, io_, -1, Responder(app, sync.antipattern, options.offload_threads, pool_, io_),
+      },
       signals_(io_, SIGINT, SIGTERM),
       acceptor_(io_),
       accept_retry_(io_),
@@ -56,7 +49,7 @@ asio::ip::tcp::endpoint SyncServer::local_endpoint() const {
 int SyncServer::run() {
     wait_signal();
     do_accept();
-    if (sync_.sync_over_async()) {
+    if (sync_.antipattern == Antipattern::sync_over_async) {
         app_.metrics.enable_deadlock_detected().Set(0);
         watch_for_deadlock();
     }
@@ -66,7 +59,7 @@ int SyncServer::run() {
     // now are lost: their responses can no longer be written. In thread-per-connection a queued work item is
     // a whole connection whose request (if it sent one) was never read: counted as lost too.
     const bool joined = pool_.shutdown(drain_deadline_);
-    const std::size_t queued = sync_.thread_per_connection() ? pool_.queued() : 0;
+    const std::size_t queued = sync_.model == Model::thread_per_connection ? pool_.queued() : 0;
     const std::size_t lost = context_.in_flight.load() + queued;
     const int code = deadlock_detected_ ? exit_code::deadlock
                      : lost > 0         ? exit_code::drain_expired
@@ -118,7 +111,7 @@ void SyncServer::watch_for_deadlock() {
                 "deadlock detected: all {} worker threads are blocked on store completions queued to this "
                 "same "
                 "pool, and the pool cannot add a thread ({} pool, antipattern sync-over-async)",
-                pool_.threads(), sync_.pool);
+                pool_.threads(), to_string(sync_.pool));
             if (sync_.deadlock_exit) {
                 log(LogLevel::error, "--deadlock-exit: exiting with code {}", exit_code::deadlock);
                 exit_without_joining(exit_code::deadlock);  // the workers are blocked forever
@@ -162,7 +155,7 @@ void SyncServer::on_accepted(asio::ip::tcp::socket socket) {
                           app_.metrics, "max_connections");
         return;
     }
-    if (!sync_.thread_per_connection()) {
+    if (sync_.model == Model::pool) {
         manager_.start(std::make_shared<PoolConnection>(std::move(socket), context_, manager_));
         return;
     }

@@ -36,19 +36,19 @@ int main(int argc, char** argv) {
             return exit_code::cannot_bind;
         }
         announce_listening(server.local_endpoint());
-        if (sync_options.pool == "elastic") {
+        if (sync_options.pool == sync::WorkerPool::Mode::elastic) {
             log(LogLevel::info,
                 "model {}, elastic pool {}..{} threads (blocking adjustment {}, hill climbing {}), "
                 "antipattern {}, queue limit "
                 "{}, store latency {}",
-                sync_options.model, sync_options.min_threads, sync_options.max_threads,
+                to_string(sync_options.model), sync_options.min_threads, sync_options.max_threads,
                 sync_options.blocking_adjustment ? "on" : "off", sync_options.hill_climbing ? "on" : "off",
-                sync_options.antipattern, sync_options.queue_limit, app.latency.describe());
+                to_string(sync_options.antipattern), sync_options.queue_limit, app.latency.describe());
         } else {
             log(LogLevel::info,
                 "model {}, fixed pool of {} threads, antipattern {}, queue limit {}, store latency {}",
-                sync_options.model, options.threads, sync_options.antipattern, sync_options.queue_limit,
-                app.latency.describe());
+                to_string(sync_options.model), options.threads, to_string(sync_options.antipattern),
+                sync_options.queue_limit, app.latency.describe());
         }
         return server.run();
     } catch (const std::exception& e) {

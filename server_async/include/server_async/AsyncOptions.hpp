@@ -10,7 +10,8 @@
 namespace slowio::async {
 
 /// How a request's slow part is performed. `none` is the correct async server; the others are the
-/// anti-patterns, each a measurable demonstration (see server_async/README.md).
+/// anti-patterns, each a measurable demonstration (see server_async/README.md). server_sync's Antipattern
+/// uses the same names for the same mistakes.
 enum class Antipattern {
     none,             ///< store call awaited (timer), POST /work inline on the io thread
     blocking_store,   ///< fetch_blocking() on the io thread: a blocking call hidden in async code
@@ -24,8 +25,8 @@ std::string_view to_string(Antipattern antipattern);
 /// server_async-specific options.
 struct AsyncOptions {
     Antipattern antipattern = Antipattern::none;
-    bool deadlock_exit = false;       ///< exit with exit_code::deadlock once the watchdog detects one
-    std::string status_file;          ///< watchdog status ("deadlock_detected 0|1"); empty: none
+    bool deadlock_exit = false;  ///< exit with exit_code::deadlock once the watchdog detects one
+    std::string status_file;     ///< watchdog status ("deadlock_detected 0|1"); empty: none
 };
 
 /// Adds the server_async-only flags (grouped under a "server_async only" heading in --help).

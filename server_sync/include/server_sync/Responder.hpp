@@ -12,6 +12,7 @@
 #include "core/HttpRequest.hpp"
 #include "core/HttpResponse.hpp"
 #include "core/SlowStore.hpp"
+#include "server_sync/SyncOptions.hpp"
 #include "server_sync/WorkerPool.hpp"
 
 namespace slowio::sync {
@@ -20,26 +21,9 @@ namespace slowio::sync {
 /// instance serves every worker at once.
 class Responder {
   public:
-    /// How a store call waits.
-    enum class StoreWait {
-        blocking,  ///< SlowStore::fetch_blocking: the worker sleeps L (a synchronous database driver)
-        /// ANTI-PATTERN (C#'s .Result on a pool thread): the async call's timer runs on the I/O thread, its
-        /// completion is queued to `pool` — like a Task continuation on .NET's pool, ASP.NET Core having no
-        /// SynchronizationContext — and the worker blocks until a worker has run it.
-        sync_over_async,
-    };
-
-    /// Where POST /work's CPU work runs.
-    enum class CpuWay {
-        inline_here,  ///< on the calling worker
-        /// ANTI-PATTERN (C#'s Task.Run(...).Wait() in a synchronous action): posted to a separate offload
-        /// pool while the worker blocks on its result, so each CPU request holds two threads.
-        offload,
-    };
-
     /// `app`, `pool` and `io` must outlive the responder; `pool` and `io` are used by sync_over_async only;
-    /// `offload_threads` sizes the offload pool (created only for CpuWay::offload).
-    Responder(Application& app, StoreWait wait, CpuWay cpu, std::size_t offload_threads, WorkerPool& pool,
+    /// `offload_threads` sizes the offload pool (created only for Antipattern::offload).
+    Responder(Application& app, Antipattern antipattern, std::size_t offload_threads, WorkerPool& pool,
               asio::io_context& io);
     /// Joins the offload pool (after the workers that wait on it were joined: it is declared before them).
     ~Responder();
@@ -59,10 +43,10 @@ class Responder {
     T wait_blocked(std::future<T>& result) const;
 
     Application& app_;
-    StoreWait wait_;
+    Antipattern antipattern_;
     WorkerPool& pool_;
     asio::io_context& io_;
-    std::unique_ptr<asio::thread_pool> offload_pool_;  ///< only with CpuWay::offload
+    std::unique_ptr<asio::thread_pool> offload_pool_;  ///< only with Antipattern::offload
 };
 
 }  // namespace slowio::sync

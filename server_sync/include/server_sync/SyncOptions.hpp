@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/ServerOptions.hpp"
 #include "server_sync/WorkerPool.hpp"
@@ -15,28 +16,43 @@ struct ThreadPoolMetrics;
 
 namespace slowio::sync {
 
+/// How connections meet threads (--model).
+enum class Model {
+    pool,                   ///< Kestrel's shape: one I/O thread, each parsed request a WorkerPool item
+    thread_per_connection,  ///< the classic blocking server: a worker owns a connection until it closes
+};
+
+/// The mistake server_sync demonstrates on purpose (--antipattern); `none` blocks the worker for the store
+/// call, which is this server's honest way. server_async's Antipattern has the same names.
+enum class Antipattern {
+    none,
+    /// C#'s .Result on a pool thread: the async call's timer runs on the I/O thread, its completion is queued
+    /// to the worker pool — like a Task continuation on .NET's pool, ASP.NET Core having no
+    /// SynchronizationContext — and the worker blocks until a worker has run it.
+    sync_over_async,
+    /// C#'s Task.Run(...).Wait() in a synchronous action: POST /work is posted to a separate offload pool
+    /// while the worker blocks on its result, so each CPU request holds two threads.
+    offload,
+};
+
+/// "pool" / "thread-per-connection".
+std::string_view to_string(Model model);
+/// "fixed" / "elastic".
+std::string_view to_string(WorkerPool::Mode pool);
+/// "none" / "sync-over-async" / "offload".
+std::string_view to_string(Antipattern antipattern);
+
 /// Flags only server_sync has; their --help text says "(server_sync only)".
 struct SyncOptions {
-    /// "pool" (Kestrel shape) | "thread-per-connection" (classic blocking server)
-    std::string model = "pool";
-    std::string pool = "fixed";   ///< "fixed" (--threads) | "elastic" (.NET starvation heuristic)
-    std::size_t min_threads = 0;  ///< elastic floor; 0 until parsed means "usable cores"
+    Model model = Model::pool;
+    WorkerPool::Mode pool = WorkerPool::Mode::fixed;  ///< fixed: --threads | elastic: .NET's injection rules
+    std::size_t min_threads = 0;                      ///< elastic floor; 0 until parsed means "usable cores"
     std::size_t max_threads = 1000;
     std::size_t queue_limit = 0;      ///< 0 = unbounded
     bool blocking_adjustment = true;  ///< elastic: .NET's cooperative-blocking compensation
     bool hill_climbing = true;        ///< elastic: .NET's hill climbing
-    /// "none" | "sync-over-async": block on the async store call's completion, which runs on this pool |
-    /// "offload": POST /work runs on a separate pool while the worker blocks on its result
-    std::string antipattern = "none";
+    Antipattern antipattern = Antipattern::none;
     bool deadlock_exit = false;  ///< exit with exit_code::deadlock once the pool is deadlocked
-
-    /// True for --antipattern sync-over-async.
-    bool sync_over_async() const { return antipattern == "sync-over-async"; }
-    /// True for --antipattern offload: POST /work runs on the offload pool while the worker blocks on it.
-    bool offload() const { return antipattern == "offload"; }
-
-    /// True for --model thread-per-connection.
-    bool thread_per_connection() const { return model == "thread-per-connection"; }
 };
 
 /// The default worker count of server_sync (--threads), set before add_common_options.
