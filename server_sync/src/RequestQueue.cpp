@@ -5,34 +5,6 @@
 
 namespace slowio::sync {
 
-namespace {
-/// The one name table: parsing, to_string and --help read it.
-constexpr std::pair<QueueDiscipline, std::string_view> discipline_names[] = {
-    {QueueDiscipline::fifo, "fifo"},
-    {QueueDiscipline::lifo, "lifo"},
-    {QueueDiscipline::adaptive_lifo, "adaptive-lifo"},
-    {QueueDiscipline::codel, "codel"},
-};
-}  // namespace
-
-std::string_view to_string(QueueDiscipline d) {
-    for (const auto& [value, name] : discipline_names)
-        if (value == d) return name;
-    return "?";
-}
-
-std::optional<QueueDiscipline> parse_queue_discipline(std::string_view name) {
-    for (const auto& [value, text] : discipline_names)
-        if (text == name) return value;
-    return std::nullopt;
-}
-
-std::string queue_discipline_names() {
-    std::string out;
-    for (const auto& [value, name] : discipline_names) out += (out.empty() ? "" : " | ") + std::string(name);
-    return out;
-}
-
 RequestQueue::RequestQueue(Options options) : options_(options) {}
 
 void RequestQueue::push(Item item, TimePoint now) {

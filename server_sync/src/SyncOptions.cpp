@@ -42,6 +42,30 @@ std::string_view to_string(Antipattern antipattern) {
     return antipatterns.name(antipattern);
 }
 
+namespace {
+void add_queue_options(CLI::App& app, SyncOptions& o) {
+    queue_disciplines.add_option(app, "--queue", o.queue,
+                                 "(server_sync only, pool model) the order queued requests are taken: " +
+                                     queue_disciplines.describe(" | "));
+    app.add_option(
+           "--queue-lifo-after-ms", o.queue_lifo_after_ms,
+           "(server_sync only) adaptive-lifo: the oldest wait that turns the queue LIFO (-1: the store "
+           "latency)")
+        ->check(CLI::Range(-1, 3'600'000))
+        ->capture_default_str();
+    app.add_option(
+           "--codel-target-ms", o.codel_target_ms,
+           "(server_sync only) codel: the acceptable standing wait (-1: store latency / 20, at least 1)")
+        ->check(CLI::Range(-1, 3'600'000))
+        ->capture_default_str();
+    app.add_option(
+           "--codel-interval-ms", o.codel_interval_ms,
+           "(server_sync only) codel: how long waits must stay above the target (-1: the store latency)")
+        ->check(CLI::Range(-1, 3'600'000))
+        ->capture_default_str();
+}
+}  // namespace
+
 void add_sync_options(CLI::App& app, SyncOptions& o) {
     o.min_threads = usable_cores();  // .NET's default minimum: Environment.ProcessorCount (affinity-aware)
     models.add_option(app, "--model", o.model, "(server_sync only) " + models.describe(" | "));
@@ -71,12 +95,17 @@ void add_sync_options(CLI::App& app, SyncOptions& o) {
                    "(0 = unbounded, as Kestrel)")
         ->check(CLI::Range(std::size_t{0}, std::size_t{100'000'000}))
         ->capture_default_str();
+    add_queue_options(app, o);
 }
 
 std::optional<std::string> validate(const SyncOptions& sync) {
     if (sync.pool == WorkerPool::Mode::elastic && sync.min_threads > sync.max_threads) {
         return "--min-threads (" + std::to_string(sync.min_threads) + ") must not exceed --max-threads (" +
                std::to_string(sync.max_threads) + ")";
+    }
+    if (sync.queue != QueueDiscipline::fifo && sync.model == Model::thread_per_connection) {
+        return "--queue " + std::string(to_string(sync.queue)) +
+               " needs --model pool (thread-per-connection queues whole connections, which are never shed)";
     }
     if (sync.antipattern == Antipattern::sync_over_async && sync.model == Model::thread_per_connection) {
         return "--antipattern sync-over-async needs --model pool (its completion is queued to the worker "
@@ -94,6 +123,15 @@ WorkerPool::Options make_pool_options(const ServerOptions& common, const SyncOpt
     p.max_threads = sync.max_threads;
     p.queue_limit = sync.queue_limit;
     p.queue.drop_abandoned = common.drop_abandoned;
+    // The article's 5 ms / 100 ms are for services answering in about 100 ms; scaled to the store latency L.
+    const int latency = std::max(1, common.store_latency_ms);
+    const auto or_scaled = [](int ms, int scaled) {
+        return std::chrono::milliseconds(ms >= 0 ? ms : scaled);
+    };
+    p.queue.discipline = sync.queue;
+    p.queue.lifo_after = or_scaled(sync.queue_lifo_after_ms, latency);
+    p.queue.codel_target = or_scaled(sync.codel_target_ms, std::max(1, latency / 20));
+    p.queue.codel_interval = or_scaled(sync.codel_interval_ms, latency);
     p.blocking_adjustment = sync.blocking_adjustment;
     p.hill_climbing = sync.hill_climbing;
     p.metrics = metrics;

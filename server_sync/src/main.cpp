@@ -39,16 +39,17 @@ int main(int argc, char** argv) {
         if (sync_options.pool == sync::WorkerPool::Mode::elastic) {
             log(LogLevel::info,
                 "model {}, elastic pool {}..{} threads (blocking adjustment {}, hill climbing {}), "
-                "antipattern {}, queue limit "
-                "{}, store latency {}",
+                "antipattern {}, queue {} limit {}{}, store latency {}",
                 to_string(sync_options.model), sync_options.min_threads, sync_options.max_threads,
                 sync_options.blocking_adjustment ? "on" : "off", sync_options.hill_climbing ? "on" : "off",
-                to_string(sync_options.antipattern), sync_options.queue_limit, app.latency.describe());
+                to_string(sync_options.antipattern), to_string(sync_options.queue), sync_options.queue_limit,
+                options.drop_abandoned ? " (abandoned dropped)" : "", app.latency.describe());
         } else {
             log(LogLevel::info,
-                "model {}, fixed pool of {} threads, antipattern {}, queue limit {}, store latency {}",
+                "model {}, fixed pool of {} threads, antipattern {}, queue {} limit {}{}, store latency {}",
                 to_string(sync_options.model), options.threads, to_string(sync_options.antipattern),
-                sync_options.queue_limit, app.latency.describe());
+                to_string(sync_options.queue), sync_options.queue_limit,
+                options.drop_abandoned ? " (abandoned dropped)" : "", app.latency.describe());
         }
         return server.run();
     } catch (const std::exception& e) {

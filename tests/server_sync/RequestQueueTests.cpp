@@ -33,9 +33,9 @@ void drain(RequestQueue& q, RequestQueue::TimePoint now, Discarded& discarded) {
 TEST_CASE("queue disciplines: names parse and print from one table", "[queue]") {
     for (auto d : {QueueDiscipline::fifo, QueueDiscipline::lifo, QueueDiscipline::adaptive_lifo,
                    QueueDiscipline::codel})
-        CHECK(parse_queue_discipline(to_string(d)) == d);
-    CHECK_FALSE(parse_queue_discipline("random"));
-    CHECK(queue_discipline_names() == "fifo | lifo | adaptive-lifo | codel");
+        CHECK(queue_disciplines.parse(to_string(d)) == d);
+    CHECK_FALSE(queue_disciplines.parse("random"));
+    CHECK(queue_disciplines.names() == std::vector<std::string>{"fifo", "lifo", "adaptive-lifo", "codel"});
 }
 
 TEST_CASE("fifo takes the oldest, lifo the newest", "[queue]") {

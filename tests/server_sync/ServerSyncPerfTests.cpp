@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include "LoadClient.hpp"
+#include "LoadGenerator.hpp"
+#include "RequestFactory.hpp"
 #include "ServerProcess.hpp"
 
 using namespace slowio::test;
@@ -51,5 +53,54 @@ TEST_CASE("thread-per-connection starves idle-by-design connections that pool se
         const auto r = run_closed_loop(server.port(), 6, "/health", 300ms, 1500ms);
         CHECK(r.errors == 0);
         CHECK(*std::min_element(r.per_connection.begin(), r.per_connection.end()) > 10);
+    }
+}
+
+namespace {
+/// Closed-loop clients that give up after `timeout` (loadgen in-process): goodput (2xx in the window) per
+/// second against a server_sync started with `server_flags`.
+double goodput_under_timeouts(const std::vector<std::string>& server_flags, unsigned connections,
+                              std::chrono::milliseconds timeout) {
+    ServerProcess server(binary, quick_server_args(server_flags));
+    slowio::loadgen::Config c;
+    c.target = *slowio::loadgen::parse_url("http://127.0.0.1:" + std::to_string(server.port()) + "/users/1");
+    c.connections = connections;
+    c.duration = 5s;
+    c.warmup = 2500ms;  // 10 client timeouts: FIFO's queue is by then made of requests nobody waits for
+    c.timeout = timeout;
+    c.progress = false;
+    std::string error;
+    auto requests = slowio::loadgen::RequestFactory::create(c, error);
+    REQUIRE(requests);
+    slowio::loadgen::LoadGenerator load(c, std::move(*requests));
+    std::string reason;
+    REQUIRE(load.probe(reason));
+    const auto r = load.run();
+    INFO("goodput " << r.throughput_rps << " req/s, timeouts " << r.stats.window.timeout << ", 503 "
+                    << r.stats.window.status_503);
+    return r.throughput_rps;
+}
+}  // namespace
+
+TEST_CASE("clients that time out: a FIFO pool's goodput collapses, CoDel and a bounded queue keep it useful",
+          "[server_sync][perf][goodput]") {
+    // N = 10, L = 50 ms: N / L = 200 req/s. 100 connections give a FIFO queue wait of C·L/N = 500 ms, twice
+    // the client timeout of 250 ms: each request times out, its client resends, and the dead request stays
+    // queued.
+    const std::vector<std::string> base = {"--threads", "10", "--store-latency-ms", "50"};
+    const double bound = 10 / 0.050;
+    auto with = [&](std::vector<std::string> extra) {
+        extra.insert(extra.begin(), base.begin(), base.end());
+        return extra;
+    };
+    SECTION("fifo, unmitigated: the workers are busy with requests whose clients left") {
+        CHECK(goodput_under_timeouts(with({}), 100, 250ms) < 0.2 * bound);
+    }
+    SECTION("codel: what waited past the target is shed at once, the rest is served in time") {
+        CHECK(goodput_under_timeouts(with({"--queue", "codel"}), 100, 250ms) >= 0.8 * bound);
+    }
+    SECTION("--drop-abandoned with --queue-limit 20: a wait of at most 20·L/N = 100 ms, the gone dropped") {
+        CHECK(goodput_under_timeouts(with({"--drop-abandoned", "--queue-limit", "20"}), 100, 250ms) >=
+              0.8 * bound);
     }
 }

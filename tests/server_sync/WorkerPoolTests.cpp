@@ -459,3 +459,35 @@ TEST_CASE("hill climbing: the square wave, the 15% sample-error rule, climbing o
         CHECK(goal <= 5 + 1);
     }
 }
+
+TEST_CASE("elastic: the starvation gate adds threads under every queue discipline, and every item runs",
+          "[workerpool][elastic][queue]") {
+    using slowio::sync::QueueDiscipline;
+    for (auto d : {QueueDiscipline::fifo, QueueDiscipline::lifo, QueueDiscipline::adaptive_lifo,
+                   QueueDiscipline::codel}) {
+        INFO(to_string(d));
+        ManualClock clock;
+        Gate gate;
+        auto options = elastic(clock, 1, 8);
+        options.queue.discipline = d;
+        WorkerPool pool(options);
+        std::atomic<int> ran{0}, discarded{0};
+        for (int i = 0; i < 3; ++i) {
+            WorkerPool::Item item;  // a request: sheddable, as the server submits it
+            item.task = [&] {
+                gate.wait();
+                ++ran;
+            };
+            item.discard = [&](slowio::sync::RequestQueue::Discard) { ++discarded; };
+            REQUIRE(pool.try_submit(std::move(item)));
+        }
+        REQUIRE(eventually([&] { return pool.busy() == 1 && pool.queued() == 2; }));
+        clock.advance(1000ms);
+        pool.gate_check();
+        CHECK(pool.threads() == 2);  // starved for more than 500 ms: one more thread
+        REQUIRE(eventually([&] { return pool.busy() == 2 && pool.queued() == 1; }));
+        gate.release();
+        REQUIRE(eventually([&] { return ran + discarded == 3 && pool.busy() == 0; }));
+        CHECK(ran == 3);  // nothing waited past a target while the queue stood overloaded a whole interval
+    }
+}

@@ -25,17 +25,29 @@
 #include <utility>
 #include <vector>
 
+#include "core/NameTable.hpp"
+
 namespace slowio::sync {
 
 /// --queue: how waiting items are ordered and shed.
 enum class QueueDiscipline { fifo, lifo, adaptive_lifo, codel };
 
+/// --queue's one name table (parsing, to_string, --help).
+inline constexpr auto queue_disciplines = name_table<QueueDiscipline>({
+    {QueueDiscipline::fifo, "fifo", "oldest first (.NET's global queue)"},
+    {QueueDiscipline::lifo, "lifo", "newest first"},
+    {QueueDiscipline::adaptive_lifo, "adaptive-lifo",
+     "oldest first until the oldest waited longer than --queue-lifo-after-ms, then newest first"},
+    {QueueDiscipline::codel, "codel",
+     "CoDel: once a whole --codel-interval-ms kept every wait above --codel-target-ms, what waited longer "
+     "than "
+     "the target is answered 503 + Retry-After at once"},
+});
+
 /// The name of a discipline as --queue spells it.
-std::string_view to_string(QueueDiscipline d);
-/// The discipline --queue names, or nullopt.
-std::optional<QueueDiscipline> parse_queue_discipline(std::string_view name);
-/// "fifo | lifo | adaptive-lifo | codel", for --help and error messages.
-std::string queue_discipline_names();
+inline std::string_view to_string(QueueDiscipline d) {
+    return queue_disciplines.name(d);
+}
 
 /// The waiting items of a WorkerPool (not thread-safe: the pool's lock guards it).
 class RequestQueue {

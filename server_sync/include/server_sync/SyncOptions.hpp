@@ -48,7 +48,11 @@ struct SyncOptions {
     WorkerPool::Mode pool = WorkerPool::Mode::fixed;  ///< fixed: --threads | elastic: .NET's injection rules
     std::size_t min_threads = 0;                      ///< elastic floor; 0 until parsed means "usable cores"
     std::size_t max_threads = 1000;
-    std::size_t queue_limit = 0;      ///< 0 = unbounded
+    std::size_t queue_limit = 0;                    ///< 0 = unbounded
+    QueueDiscipline queue = QueueDiscipline::fifo;  ///< --queue
+    int queue_lifo_after_ms = -1;                   ///< adaptive-lifo's switch; -1: the store latency L
+    int codel_target_ms = -1;         ///< -1: L / 20 (the article's 5 ms at L = 100 ms), at least 1
+    int codel_interval_ms = -1;       ///< -1: L (the article's 100 ms at L = 100 ms: one service time)
     bool blocking_adjustment = true;  ///< elastic: .NET's cooperative-blocking compensation
     bool hill_climbing = true;        ///< elastic: .NET's hill climbing
     Antipattern antipattern = Antipattern::none;
@@ -59,8 +63,8 @@ struct SyncOptions {
 inline constexpr int default_sync_threads = 10;
 
 /// Adds --model, --pool, --min-threads, --max-threads, --no-blocking-adjustment,
-/// --no-hill-climbing, --queue-limit, --antipattern
-/// and --deadlock-exit to `app`, bound to `options`.
+/// --no-hill-climbing, --queue-limit, --queue, --queue-lifo-after-ms, --codel-target-ms, --codel-interval-ms,
+/// --antipattern and --deadlock-exit to `app`, bound to `options`.
 void add_sync_options(CLI::App& app, SyncOptions& options);
 
 /// Cross-flag checks of server_sync's own flags that CLI11 cannot express (--min-threads ≤ --max-threads;
