@@ -31,6 +31,14 @@ std::optional<asio::ip::tcp::endpoint> resolve_endpoint(const Url& url, std::str
     return results.begin()->endpoint();
 }
 
+std::optional<RunResult> run_load(const Config& config, std::string& error) {
+    auto requests = RequestFactory::create(config, error);
+    if (!requests) return std::nullopt;
+    LoadGenerator generator(config, std::move(*requests));
+    if (!generator.probe(error)) return std::nullopt;
+    return generator.run();
+}
+
 LoadGenerator::LoadGenerator(Config config, RequestFactory requests)
     : config_(std::move(config)), requests_(std::move(requests)) {}
 

@@ -56,6 +56,10 @@ class LoadGenerator {
     bool hard_deadline_ = false;
 };
 
+/// A whole run for a caller holding a Config (tests, tools): builds its requests, probes the target, runs.
+/// Nullopt with a one-line `error` when a path template is bad or the target unreachable.
+std::optional<RunResult> run_load(const Config& config, std::string& error);
+
 /// Resolves `host:port` to its first address, with a one-line reason on failure.
 std::optional<asio::ip::tcp::endpoint> resolve_endpoint(const Url& url, std::string& reason);
 

@@ -7,35 +7,13 @@
 
 #include "LoadGenerator.hpp"
 #include "RetryPolicy.hpp"
+#include "RunHelpers.hpp"
 #include "Stages.hpp"
 #include "TestServer.hpp"
 
 using namespace slowio::loadgen;
 using namespace slowio::loadgen::test;
 using namespace std::chrono_literals;
-
-namespace {
-RunResult run_with(const Config& c) {
-    std::string error;
-    auto requests = RequestFactory::create(c, error);
-    REQUIRE(requests);
-    LoadGenerator g(c, std::move(*requests));
-    std::string reason;
-    REQUIRE(g.probe(reason));
-    return g.run();
-}
-
-Config base_config(const TestServer& server, unsigned connections, std::chrono::nanoseconds duration) {
-    Config c;
-    c.target = *parse_url(server.url("/"));
-    c.connections = connections;
-    c.duration = duration;
-    c.warmup = 0s;
-    c.timeout = 5s;
-    c.progress = false;
-    return c;
-}
-}  // namespace
 
 TEST_CASE("retry backoff specs: its two forms parse and the rest are refused", "[loadgen][retry]") {
     RetryPolicy p;
@@ -117,9 +95,9 @@ TEST_CASE("a shed request is resent and counts once, by its final outcome", "[lo
         if (n % 2 == 0) r.status = 503;
         return r;
     });
-    auto c = base_config(server, 1, 1s);
+    auto c = config_for(server, 1, 1s, 0s);
     c.retry.retries = 1;
-    const auto r = run_with(c);
+    const auto r = run(c);
     const auto& t = r.stats.total;
     CHECK(t.completed > 20);
     CHECK(t.ok == t.completed);
@@ -136,9 +114,9 @@ TEST_CASE("retries run out: the last attempt's outcome is the request's", "[load
         r.status = 503;
         return r;
     });
-    auto c = base_config(server, 1, 800ms);
+    auto c = config_for(server, 1, 800ms, 0s);
     c.retry.retries = 2;
-    const auto r = run_with(c);
+    const auto r = run(c);
     const auto& t = r.stats.total;
     REQUIRE(t.completed > 5);
     CHECK(t.status_503 == t.completed);
@@ -155,10 +133,10 @@ TEST_CASE("a timed-out request is resent on a new connection, its latency from t
         r.never = n == 2;  // the third request hangs; its resend is answered
         return r;
     });
-    auto c = base_config(server, 1, 1500ms);
+    auto c = config_for(server, 1, 1500ms, 0s);
     c.timeout = 300ms;
     c.retry.retries = 1;
-    const auto r = run_with(c);
+    const auto r = run(c);
     const auto& t = r.stats.total;
     CHECK(t.timeout == 0);
     CHECK(t.retries == 1);
@@ -177,9 +155,9 @@ TEST_CASE("Retry-After is honoured when it asks for longer than the backoff", "[
         }
         return r;
     });
-    auto c = base_config(server, 1, 2500ms);
+    auto c = config_for(server, 1, 2500ms, 0s);
     c.retry.retries = 1;  // backoff none: without the header the resend would go at once
-    const auto r = run_with(c);
+    const auto r = run(c);
     CHECK(r.stats.total.retries == 1);
     CHECK(r.stats.total.status_503 == 0);
     CHECK(r.stats.latency.max() >= 1'000'000'000ULL);
@@ -192,10 +170,10 @@ TEST_CASE("closed-loop stages: goodput follows the connections each step holds",
         r.delay = 50ms;  // Little's law: C connections give C / 50 ms
         return r;
     });
-    auto c = base_config(server, 4, 1800ms);
+    auto c = config_for(server, 4, 1800ms, 0s);
     std::string error;
     c.stages = *parse_stages("600ms:1,600ms:4,600ms:1", false, error);
-    const auto r = run_with(c);
+    const auto r = run(c);
     REQUIRE(r.stats.stages.size() == 3);
     const auto goodput = [&](std::size_t i) { return static_cast<double>(r.stats.stages[i].ok_done) / 0.6; };
     INFO("goodput " << goodput(0) << " " << goodput(1) << " " << goodput(2));
@@ -210,11 +188,11 @@ TEST_CASE("closed-loop stages: goodput follows the connections each step holds",
 
 TEST_CASE("open-loop stages: each step sends at its own rate", "[loadgen][run][stages]") {
     TestServer server;
-    auto c = base_config(server, 4, 1500ms);
+    auto c = config_for(server, 4, 1500ms, 0s);
     c.rate = 1;  // -R selects the open loop; the stages give the rates
     std::string error;
     c.stages = *parse_stages("500ms:20,500ms:100,500ms:0", true, error);
-    const auto r = run_with(c);
+    const auto r = run(c);
     REQUIRE(r.stats.stages.size() == 3);
     CHECK(r.stats.stages[0].counts.sent == Approx(10).margin(2));
     CHECK(r.stats.stages[1].counts.sent == Approx(50).margin(3));

@@ -26,12 +26,10 @@ TEST_CASE("closed loop against a fixed latency: X = C/L, p50 = L, Little's law h
     c.timeout = 5s;
     c.progress = false;
     std::string error;
-    auto requests = RequestFactory::create(c, error);
-    REQUIRE(requests);
-    LoadGenerator g(c, std::move(*requests));
-    std::string reason;
-    REQUIRE(g.probe(reason));
-    const auto r = g.run();
+    const auto run = run_load(c, error);
+    INFO(error);
+    REQUIRE(run);
+    const auto& r = *run;
     INFO("throughput " << r.throughput_rps << " p50 " << r.stats.latency.value_at_percentile(50) / 1e6
                        << " ms");
     CHECK(r.throughput_rps > 0.85 * 500);

@@ -5,36 +5,15 @@
 #include <thread>
 
 #include "LoadGenerator.hpp"
+#include "RunHelpers.hpp"
 #include "TestServer.hpp"
 
 using namespace slowio::loadgen;
 using namespace std::chrono_literals;
+using test::config_for;
 using test::Reply;
+using test::run;
 using test::TestServer;
-
-namespace {
-Config config_for(const TestServer& server, unsigned connections, std::chrono::nanoseconds duration,
-                  std::chrono::nanoseconds warmup) {
-    Config c;
-    c.target = *parse_url(server.url("/"));
-    c.connections = connections;
-    c.duration = duration;
-    c.warmup = warmup;
-    c.timeout = 5s;
-    c.progress = false;
-    return c;
-}
-
-RunResult run(const Config& c) {
-    std::string error;
-    auto requests = RequestFactory::create(c, error);
-    REQUIRE(requests);
-    LoadGenerator g(c, std::move(*requests));
-    std::string reason;
-    REQUIRE(g.probe(reason));
-    return g.run();
-}
-}  // namespace
 
 TEST_CASE("every response the server wrote is counted exactly once", "[loadgen][run]") {
     TestServer server;

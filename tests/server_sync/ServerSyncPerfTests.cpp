@@ -5,7 +5,6 @@
 
 #include "LoadClient.hpp"
 #include "LoadGenerator.hpp"
-#include "RequestFactory.hpp"
 #include "ServerProcess.hpp"
 
 using namespace slowio::test;
@@ -70,12 +69,10 @@ double goodput_under_timeouts(const std::vector<std::string>& server_flags, unsi
     c.timeout = timeout;
     c.progress = false;
     std::string error;
-    auto requests = slowio::loadgen::RequestFactory::create(c, error);
-    REQUIRE(requests);
-    slowio::loadgen::LoadGenerator load(c, std::move(*requests));
-    std::string reason;
-    REQUIRE(load.probe(reason));
-    const auto r = load.run();
+    const auto run = slowio::loadgen::run_load(c, error);
+    INFO(error);
+    REQUIRE(run);
+    const auto& r = *run;
     INFO("goodput " << r.throughput_rps << " req/s, timeouts " << r.stats.window.timeout << ", 503 "
                     << r.stats.window.status_503);
     return r.throughput_rps;
