@@ -100,9 +100,11 @@ TEST_CASE("a shed request is resent and counts once, by its final outcome", "[lo
     const auto r = run(c);
     const auto& t = r.stats.total;
     CHECK(t.completed > 20);
-    CHECK(t.ok == t.completed);
-    CHECK(t.status_503 == 0);
+    // Only the last request may end shed: its resend would have gone out after the run's end.
+    CHECK(t.status_503 <= 1);
+    CHECK(t.ok + t.status_503 == t.completed);
     CHECK(t.retries == t.retries_after_503);
+    CHECK(t.retries + t.status_503 == t.completed);  // one resend per request: each first attempt is shed
     CHECK(server.responses() == t.completed + t.retries_after_503);  // every response written is accounted
     CHECK(t.sent == t.completed + t.retries);
     CHECK(r.throughput_rps * r.window_s == Approx(static_cast<double>(r.stats.ok_in_window)));
