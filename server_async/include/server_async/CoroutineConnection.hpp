@@ -10,6 +10,7 @@
 #include <string>
 #include <system_error>
 
+#include "core/Handler.hpp"
 #include "core/Metrics.hpp"
 #include "core/RequestParser.hpp"
 #include "server_async/Heartbeat.hpp"
@@ -23,12 +24,12 @@ class Responder;
 ///
 /// Everything runs on the socket's executor (the io_context itself when K = 1, a per-connection strand when
 /// K > 1, so nothing here runs concurrently):
-/// - serve(), a coroutine: reads into a small fixed buffer, feeds core's RequestParser, answers each complete
-///   request in order, and ends the connection on EOF, error, `Connection: close`, a parser error, a timeout
-///   or server shutdown. Pipelined requests already received are answered before anything is written, and
-///   their responses leave in one write (one send per batch, not per response); whatever is queued is
-///   written before serve() waits for anything (the client, the store, CPU work), so batching never delays
-///   a response.
+/// - serve(), a coroutine looping over one request's steps: reads into a small fixed buffer, feeds
+///   core's RequestParser, answers each complete request in order, and ends the connection on EOF, error,
+///   `Connection: close`, a parser error, a timeout or server shutdown. Pipelined requests already received
+///   are answered before anything is written, and their responses leave in one write (one send per batch, not
+///   per response); whatever is queued is written before serve() waits for anything (the client, the store,
+///   CPU work), so batching never delays a response.
 /// - the deadline timer (arm_timer/on_timer, a plain completion handler): one timer per connection enforcing
 ///   a single moving deadline — keep-alive idle timeout while waiting for a request, header timeout once a
 ///   request has started, write timeout while a response is stuck. Moving the deadline later is a plain
@@ -37,8 +38,8 @@ class Responder;
 ///
 /// Lifetime: serve() takes a shared_ptr to the connection as a parameter (it lives in the frame) and the
 /// pending timer wait holds another; the connection dies when serve() is over and finish() cancelled the
-/// timer. Memory per idle connection is this object (including the 256-byte read buffer and the parser), one
-/// coroutine frame and two pending operations — no thread, no stack.
+/// timer. Memory per idle connection is this object (including the 256-byte read buffer and the parser), two
+/// coroutine frames (serve()'s and read_request()'s) and two pending operations — no thread, no stack.
 class CoroutineConnection : public std::enable_shared_from_this<CoroutineConnection> {
   public:
     /// Timeouts from the common flags.
@@ -71,10 +72,31 @@ class CoroutineConnection : public std::enable_shared_from_this<CoroutineConnect
     enum class Phase { reading, handling, writing, closing };
 
     asio::awaitable<void> serve(std::shared_ptr<CoroutineConnection> self);
+    /// Feeds the parser the bytes already buffered; true once it holds a complete request or a codec error.
+    bool parse_buffered();
+    /// Reads until parse_buffered() is true, writing what is queued before waiting on the socket. False: the
+    /// connection is over (EOF, error, timeout, shutdown) and finish() ran.
+    asio::awaitable<bool> read_request();
+    /// A non-blocking read of input pipelined behind a full buffer, only while responses are queued, so that
+    /// they leave in one write with the ones it brings. True when it read something or failed (`ec`).
+    bool read_ahead(std::size_t& received, std::error_code& ec);
+    /// The parsed request is now in flight: what the handler makes of it.
+    Outcome start_request();
+    /// Performs a StoreCall or CpuWork, writing what is queued first; `outcome` becomes the response. False:
+    /// a write failed and finish() ran.
+    asio::awaitable<bool> perform(Outcome& outcome);
+    /// Serializes `response` to the parsed request into out_ and lets the parser go on. Whether the
+    /// connection stays open after it (never during shutdown).
+    bool queue_response(const HttpResponse& response);
+    /// The response just queued waits for the next pipelined request's to leave in the same write.
+    bool batching() const;
+    /// Writes what is queued (the final response), then core's lingering close, then finish().
+    asio::awaitable<void> close_gracefully();
     void arm_timer();
     void on_timer();
     asio::awaitable<void> on_read_error(std::error_code ec);
-    asio::awaitable<void> send_final(const HttpResponse& response);
+    /// Queues `response` as the connection's last (Connection: close); close_gracefully() writes it.
+    void queue_final(const HttpResponse& response);
     asio::awaitable<bool> flush();
     void set_deadline(clock::time_point deadline);
     void finish();
