@@ -44,7 +44,7 @@ std::string_view to_string(Antipattern antipattern);
 
 /// Flags only server_sync has; their --help text says "(server_sync only)".
 struct SyncOptions {
-    Model model = Model::pool;
+    Model model = Model::pool;                        ///< --model
     WorkerPool::Mode pool = WorkerPool::Mode::fixed;  ///< fixed: --threads | elastic: .NET's injection rules
     std::size_t min_threads = 0;                      ///< elastic floor; 0 until parsed means "usable cores"
     std::size_t max_threads = 1000;
@@ -55,7 +55,7 @@ struct SyncOptions {
     int codel_interval_ms = -1;       ///< -1: L (the article's 100 ms at L = 100 ms: one service time)
     bool blocking_adjustment = true;  ///< elastic: .NET's cooperative-blocking compensation
     bool hill_climbing = true;        ///< elastic: .NET's hill climbing
-    Antipattern antipattern = Antipattern::none;
+    Antipattern antipattern = Antipattern::none;  ///< --antipattern
     bool deadlock_exit = false;  ///< exit with exit_code::deadlock once the pool is deadlocked
 };
 
