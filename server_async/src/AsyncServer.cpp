@@ -146,10 +146,11 @@ void AsyncServer::on_accept(asio::ip::tcp::socket socket) {
                           app_.metrics, "max_connections");
         return;
     }
-    const CoroutineConnection::Timeouts timeouts{std::chrono::milliseconds(options_.header_timeout_ms),
-                                                 std::chrono::milliseconds(options_.keepalive_timeout_ms)};
+    const CoroutineConnection::Settings settings{std::chrono::milliseconds(options_.header_timeout_ms),
+                                                 std::chrono::milliseconds(options_.keepalive_timeout_ms),
+                                                 options_.drop_abandoned};
     std::make_shared<CoroutineConnection>(std::move(socket), responder_, connections_, app_.metrics,
-                                          heartbeat_, timeouts)
+                                          heartbeat_, settings)
         ->start();
 }
 

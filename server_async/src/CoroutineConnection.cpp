@@ -2,12 +2,15 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
 #include "core/HttpResponse.hpp"
 #include "core/LingeringClose.hpp"
 #include "core/Log.hpp"
+#include "core/PeerGone.hpp"
 #include "core/ServerResponses.hpp"
 #include "server_async/ConnectionManager.hpp"
 #include "server_async/Responder.hpp"
@@ -26,14 +29,14 @@ constexpr std::size_t max_batch_bytes = 16 * 1024;
 
 CoroutineConnection::CoroutineConnection(asio::ip::tcp::socket socket, Responder& responder,
                                          ConnectionManager& manager, Metrics& metrics, Heartbeat& heartbeat,
-                                         Timeouts timeouts)
+                                         Settings settings)
     : socket_(std::move(socket)),
       timer_(socket_.get_executor()),
       responder_(responder),
       manager_(manager),
       metrics_(metrics),
       heartbeat_(heartbeat),
-      timeouts_(timeouts) {
+      settings_(settings) {
     std::error_code ignored;
     // Every response is one write; Nagle would hold back the tail of one that does not fit a segment.
     socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
@@ -52,7 +55,7 @@ void CoroutineConnection::start() {
         socket_.close(ignored);
         return;
     }
-    deadline_ = clock::now() + timeouts_.keepalive;
+    deadline_ = clock::now() + settings_.keepalive;
     asio::co_spawn(socket_.get_executor(), serve(shared_from_this()), LogCoroutineFailure{"connection"});
     arm_timer();
 }
@@ -100,12 +103,12 @@ void CoroutineConnection::on_timer() {
         if (phase_ == Phase::handling || phase_ == Phase::closing) {
             // The store wait and the work are the server's time, not the client's; lingering_close has its
             // own bound. Look again one keep-alive period later.
-            deadline_ = now + timeouts_.keepalive;
+            deadline_ = now + settings_.keepalive;
         } else {
             // Reading (idle or mid-request) or writing: cancel the pending operation; serve() sees
             // timed_out_.
             timed_out_ = true;
-            deadline_ = now + timeouts_.keepalive;
+            deadline_ = now + settings_.keepalive;
             std::error_code ignored;
             socket_.cancel(ignored);
         }
@@ -158,7 +161,7 @@ bool CoroutineConnection::parse_buffered() {
         const bool was_started = parser_.started();
         begin_ += parser_.consume(buffer_.data() + begin_, end_ - begin_);
         if (begin_ == end_) begin_ = end_ = 0;
-        if (!was_started && parser_.started()) request_deadline_ = clock::now() + timeouts_.header;
+        if (!was_started && parser_.started()) request_deadline_ = clock::now() + settings_.header;
     }
     return parser_.state() != RequestParser::State::need_more;
 }
@@ -180,7 +183,7 @@ asio::awaitable<bool> CoroutineConnection::read_request() {
                 finish();
                 co_return false;
             }
-            set_deadline(parser_.started() ? request_deadline_ : clock::now() + timeouts_.keepalive);
+            set_deadline(parser_.started() ? request_deadline_ : clock::now() + settings_.keepalive);
             // No structured bindings on co_await results: GCC 12 can misplace them in the frame.
             const auto read = co_await socket_.async_read_some(asio::buffer(buffer_), use_nothrow);
             ec = std::get<0>(read);
@@ -225,8 +228,36 @@ asio::awaitable<bool> CoroutineConnection::perform(Outcome& outcome) {
         const bool written = co_await flush();
         if (!written) co_return false;
     }
-    co_await responder_.complete(outcome);
+    if (settings_.drop_abandoned && std::holds_alternative<StoreCall>(outcome)) {
+        const bool completed = co_await complete_unless_abandoned(outcome);
+        if (!completed) {  // the client left while the store wait ran: cancelled, nothing to answer
+            metrics_.count_abandoned(Metrics::Abandoned::dropped);
+            finish();  // settles this request
+            co_return false;
+        }
+    } else {
+        co_await responder_.complete(outcome);
+    }
+    // No read is pending during the wait (the next request is read after this response), so look now.
+    if (peer_gone(socket_.native_handle())) metrics_.count_abandoned(Metrics::Abandoned::ran);
     co_return true;
+}
+
+asio::awaitable<bool> CoroutineConnection::complete_unless_abandoned(Outcome& outcome) {
+    using namespace asio::experimental::awaitable_operators;
+    // Whichever ends first cancels the other: the store wait (its timer ends early, its result unused) or
+    // the watch on the socket.
+    const auto first = co_await (responder_.complete(outcome) || watch_departure());
+    co_return first.index() == 0;
+}
+
+asio::awaitable<void> CoroutineConnection::watch_departure() {
+    const auto ready = co_await socket_.async_wait(asio::socket_base::wait_read, use_nothrow);
+    if (std::get<0>(ready) || peer_gone(socket_.native_handle())) co_return;  // gone (or cancelled: unused)
+    // Pipelined bytes, not a departure: nothing more can be learnt before they are read. Wait to be
+    // cancelled.
+    asio::steady_timer never(socket_.get_executor(), asio::steady_timer::time_point::max());
+    co_await never.async_wait(use_nothrow);
 }
 
 bool CoroutineConnection::queue_response(const HttpResponse& response) {
@@ -260,7 +291,7 @@ asio::awaitable<void> CoroutineConnection::on_read_error(std::error_code ec) {
     if (timed_out_ && parser_.started()) {
         // Slowloris: headers started but not completed in time.
         metrics_.count_rejected("header_timeout");
-        queue_final(header_timeout_response(timeouts_.header));
+        queue_final(header_timeout_response(settings_.header));
         co_await close_gracefully();
         co_return;
     }
@@ -294,14 +325,14 @@ asio::awaitable<bool> CoroutineConnection::flush() {
         // Slow reader: wait for the rest, bounded by the keep-alive timeout (the deadline timer cancels on
         // expiry).
         phase_ = Phase::writing;
-        set_deadline(clock::now() + timeouts_.keepalive);
+        set_deadline(clock::now() + settings_.keepalive);
         const auto written = co_await asio::async_write(
             socket_, asio::buffer(out_.data() + sent, out_.size() - sent), use_nothrow);
         ec = std::get<0>(written);
         phase_ = phase;
         // A request that started arriving behind these responses was parsed before this write: the time the
         // client took to read them is not its time to send headers.
-        if (parser_.started()) request_deadline_ = clock::now() + timeouts_.header;
+        if (parser_.started()) request_deadline_ = clock::now() + settings_.header;
     }
     // Read-ahead ends with each write: the next read goes through the scheduler, so one client's long
     // pipeline holds the io thread for at most a batch (max_batch_bytes), never for as long as it keeps

@@ -9,6 +9,7 @@
 #include "core/Handler.hpp"
 #include "core/LingeringClose.hpp"
 #include "core/Log.hpp"
+#include "core/PeerGone.hpp"
 #include "core/RequestParser.hpp"
 #include "core/ServerResponses.hpp"
 
@@ -78,27 +79,17 @@ bool DedicatedThreadConnection::send_all(std::string_view bytes) {
     return true;
 }
 
-bool DedicatedThreadConnection::peer_gone() {
-    // No I/O thread watches this socket while its thread blocks in the store, so look now: an EOF or a reset
-    // (the client left), as opposed to nothing new or pipelined bytes (still there).
-    pollfd p{socket_.native_handle(), POLLIN | POLLRDHUP, 0};
-    if (::poll(&p, 1, 0) <= 0) return false;
-    if (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) return true;
-    char byte;
-    const ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
-}
-
 bool DedicatedThreadConnection::answer(const HttpRequest& request) {
     if (Handler::is_metrics(request))
         return respond(std::get<HttpResponse>(context_.app.handler.handle(request)), request.keep_alive);
     // The connection waited in the pool's queue for this thread: its client may have left meanwhile.
-    if (context_.options.drop_abandoned && peer_gone()) {
+    // No I/O thread watches this socket while its thread blocks in the store: look before and after.
+    if (context_.options.drop_abandoned && peer_gone(socket_.native_handle())) {
         context_.app.metrics.count_abandoned(Metrics::Abandoned::dropped);
         return false;
     }
     const HttpResponse response = context_.responder.respond(request);
-    if (peer_gone()) context_.app.metrics.count_abandoned(Metrics::Abandoned::ran);
+    if (peer_gone(socket_.native_handle())) context_.app.metrics.count_abandoned(Metrics::Abandoned::ran);
     return respond(response, request.keep_alive);
 }
 

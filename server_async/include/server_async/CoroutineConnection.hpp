@@ -42,17 +42,18 @@ class Responder;
 /// coroutine frames (serve()'s and read_request()'s) and two pending operations — no thread, no stack.
 class CoroutineConnection : public std::enable_shared_from_this<CoroutineConnection> {
   public:
-    /// Timeouts from the common flags.
-    struct Timeouts {
+    /// What the common flags say about one connection.
+    struct Settings {
         std::chrono::milliseconds header;  ///< --header-timeout-ms: a started request must complete
         /// --keepalive-timeout-ms: idle wait; also bounds a stuck write
         std::chrono::milliseconds keepalive;
+        bool drop_abandoned = false;  ///< --drop-abandoned: a store wait whose client left is cancelled
     };
 
     /// `socket` is connected; its slot in `manager` is already reserved (released by the destructor). All
     /// references must outlive the io_context's run.
     CoroutineConnection(asio::ip::tcp::socket socket, Responder& responder, ConnectionManager& manager,
-                        Metrics& metrics, Heartbeat& heartbeat, Timeouts timeouts);
+                        Metrics& metrics, Heartbeat& heartbeat, Settings settings);
     ~CoroutineConnection();
     CoroutineConnection(const CoroutineConnection&) = delete;
     CoroutineConnection& operator=(const CoroutineConnection&) = delete;
@@ -85,6 +86,10 @@ class CoroutineConnection : public std::enable_shared_from_this<CoroutineConnect
     /// Performs a StoreCall or CpuWork, writing what is queued first; `outcome` becomes the response. False:
     /// a write failed and finish() ran.
     asio::awaitable<bool> perform(Outcome& outcome);
+    /// --drop-abandoned: the store wait, unless the client leaves first (then false: it was cancelled).
+    asio::awaitable<bool> complete_unless_abandoned(Outcome& outcome);
+    /// Ends when the socket shows the client left (EOF, reset); pipelined bytes: only when cancelled.
+    asio::awaitable<void> watch_departure();
     /// Serializes `response` to the parsed request into out_ and lets the parser go on. Whether the
     /// connection stays open after it (never during shutdown).
     bool queue_response(const HttpResponse& response);
@@ -107,7 +112,7 @@ class CoroutineConnection : public std::enable_shared_from_this<CoroutineConnect
     ConnectionManager& manager_;
     Metrics& metrics_;
     Heartbeat& heartbeat_;
-    Timeouts timeouts_;
+    Settings settings_;
 
     RequestParser parser_;
     /// small on purpose: the parser accumulates, big requests take more reads

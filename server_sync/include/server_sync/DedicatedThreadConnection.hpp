@@ -40,8 +40,6 @@ class DedicatedThreadConnection {
     /// Runs `request` (or drops it, --drop-abandoned, when its client left while it waited) and answers it;
     /// true when the connection stays open.
     bool answer(const HttpRequest& request);
-    /// The client closed or reset the connection (looked at without blocking).
-    bool peer_gone();
     bool respond(const HttpResponse& response, bool keep_alive);
 
     asio::ip::tcp::socket socket_;
