@@ -58,6 +58,15 @@ class Grid(unittest.TestCase):
         q = grid.load_grid(REPO / "bench" / "grid_quick.json")
         self.assertTrue(all(s.latency_ms == 100 for s in q.series))
 
+    def test_every_shipped_grid_loads(self):
+        shipped = sorted((REPO / "bench").glob("grid_*.json"))
+        self.assertIn(REPO / "bench" / "grid_burst.json", shipped)
+        for path in shipped:
+            with self.subTest(grid=path.name):
+                pts = grid.expand_points(grid.load_grid(path))
+                self.assertTrue(pts)
+                self.assertEqual(len({p.id for p in pts}), len(pts), "point ids must be unique")
+
     def test_default_grid_fits_its_budget(self):
         # bench.sh's 12 minutes include the build, the microbenchmarks and the nginx cross-check (about 1.5
         # minutes); the estimates are pessimistic (every tail at its longest).
@@ -137,8 +146,9 @@ class Grid(unittest.TestCase):
         g = grid.load_grid(REPO / "bench" / "grid_default.json", {"latency_ms": 100, "concurrency": [5]})
         pts = grid.expand_points(g)
         self.assertTrue(all(p.series.latency_ms == 100 for p in pts))
-        # a multi-class series keeps its classes' connections
+        # a multi-class series keeps its classes' connections, a stages series its peak
         self.assertTrue(all(p.concurrency == (sum(c.connections for c in p.series.classes) if p.series.classes
+                                              else max(st.target for st in p.series.stages) if p.series.stages
                                               else 5) for p in pts))
         self.assertEqual(len(grid.expand_points(g, only="async K=1")), 1)
 
@@ -186,6 +196,21 @@ class Grid(unittest.TestCase):
                                                          "connections": 1, "work_ms": 0}]}]}, "a number > 0"),
             ({"series": [{"server": "sync", "model": "thread-per-connection", "antipattern": "sync-over-async",
                           "concurrency": [1]}]}, "applies to model 'pool' only"),
+            ({"series": [{"server": "sync", "retries": -1, "concurrency": [1]}]}, "'retries' must be"),
+            ({"series": [{"server": "sync", "retries": 3, "retry_backoff": "linear:5", "concurrency": [1]}]},
+             "exponential:BASE_MS[:CAP_MS]"),
+            ({"series": [{"server": "sync", "retry_backoff": "exponential:100", "concurrency": [1]}]},
+             "needs 'retries' > 0"),
+            ({"series": [{"server": "sync", "stages": [{"duration_s": 0, "target": 5}]}]}, "stage #1 must be"),
+            ({"series": [{"server": "sync", "stages": [{"duration_s": 1, "target": 5, "x": 1}]}]},
+             "stage #1 must be"),
+            ({"series": [{"server": "sync", "stages": [{"duration_s": 1, "target": 0}]}]}, "a target >= 1"),
+            ({"series": [{"server": "sync", "stages": [{"duration_s": 1, "target": 5}], "concurrency": [3]}]},
+             "has no 'concurrency'"),
+            ({"series": [{"server": "sync", "stages": [{"duration_s": 1, "target": 5}], "warmup_s": 1}]},
+             "below their sum"),
+            ({"series": [{"server": "sync", "timeout_s": 7.5, "overload_warmup_s": 7.5, "concurrency": [1]}]},
+             "above timeout_s (7.5)"),
         ]
         with tempfile.TemporaryDirectory() as d:
             for g, words in bad:
