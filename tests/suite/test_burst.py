@@ -230,6 +230,16 @@ class BurstGrid(unittest.TestCase):
         for p in grid.expand_points(grid.load_grid(REPO / "bench" / "grid_burst.json")):
             self.assertLessEqual(p.concurrency / (p.series.latency_ms / 1000), 0.95 * 4500)
 
+    def test_default_grid_carries_the_claims_subset(self):
+        burst_ = [p for p in grid.expand_points(grid.load_grid(REPO / "bench" / "grid_default.json"))
+                  if p.series.scenario == "burst"]
+        self.assertEqual(sorted(p.series.label for p in burst_),
+                         ["burst: async K=1, 3 retries", "burst: sync N=10 codel, 3 retries",
+                          "burst: sync N=10 fifo, 3 retries"])
+        same = {s.label: s for s in grid.load_grid(REPO / "bench" / "grid_burst.json").series}
+        for p in burst_:
+            self.assertEqual(p.series, same[p.series.label])  # the same series in both grids
+
 
 BURST_GRID = {"defaults": {"scenario": "burst", "latency_ms": 100, "warmup_s": 0, "timeout_s": 0.3,
                            "stages": [{"duration_s": 1, "target": 2}, {"duration_s": 1, "target": 50},
