@@ -137,6 +137,11 @@ def steady(r: Row) -> bool:
     return not past_timeout(r) or (val(r, "warmup_s") or 0.0) >= (val(r, "timeout_s") or 0.0)
 
 
+def given_up(r: Row) -> bool:
+    """Queued past the client timeout and measured after it: its clients give up before its bound is reached."""
+    return past_timeout(r) and steady(r)
+
+
 def first(rows: Iterable[Row], pred: Callable[[Row], bool]) -> Row | None:
     """The first row matching ``pred``."""
     return next((r for r in rows if pred(r)), None)

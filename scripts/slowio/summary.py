@@ -19,7 +19,7 @@ last samples): ``server_responses_rps`` (http_responses_total's growth per secon
 /metrics responses, one per sample interval each, which our servers count; a command target's are not
 subtracted: its /metrics may be off the counted port), ``abandoned_rps`` (http_requests_abandoned_total's), and
 ``goodput_share`` = throughput_rps / server_responses_rps: the share of what the server wrote that reached a
-client still waiting (on a request class's row, that class's share). A burst point (loadgen --stages) adds
+client still waiting (empty on a request class's row: the server's responses are every class's). A burst point (loadgen --stages) adds
 slowio.burst's figures: goodput before, during and after the burst and the recovery time.
 """
 
@@ -131,7 +131,8 @@ def _server_rate_cells(p: Point, res: PointResult, row: dict[str, Any]) -> None:
     ts, w0, w1 = res.timeseries, p.warmup_s, p.duration_s
     row["server_responses_rps"] = counter_rate(ts, "responses_total", w0, w1, scrapers)
     row["abandoned_rps"] = counter_rate(ts, "abandoned_total", w0, w1)
-    row["goodput_share"] = _ratio(row["throughput_rps"], row["server_responses_rps"])
+    if not p.series.classes:
+        row["goodput_share"] = _ratio(row["throughput_rps"], row["server_responses_rps"])
 
 
 def _burst_cells(p: Point, res: PointResult, row: dict[str, Any]) -> None:

@@ -279,3 +279,68 @@ class EndToEndOnFakes(FakeBuildCase):
         self.assertEqual(self.rows["burst: async K=1"]["goodput_during_rps"], 500.0)
         # (the counter starts at the first sample, t = 250 ms: the first interval is not in its rate)
         self.assertAlmostEqual(self.rows["burst: async K=1"]["goodput_share"], 1.0, delta=0.1)
+
+    def test_plots_and_report(self):
+        import plot
+
+        with contextlib.redirect_stderr(io.StringIO()):
+            self.assertEqual(plot.main([str(self.run_dir)]), 0)
+        svg = (self.run_dir / "burst.svg").read_text()
+        for words in ("the burst", "burst start + client timeout", "sync N=10 fifo, 3 retries: not recovered",
+                      "async K=1: recovered in 0 s = 0 L", "clients retry 3 times (exponential:100:750)",
+                      "clients do not retry", "N / L of sync N=10: 100 req/s"):
+            self.assertIn(words, svg)
+        self.assertTrue((self.run_dir / "burst.png").stat().st_size > 1000)
+        self.assertTrue(list((self.run_dir / "timeline").glob("*burst*.png")))  # each burst point's timeline
+        md = (self.run_dir / "report.md").read_text()
+        section = md.split("## The burst", 1)[1].split("\n## ", 1)[0]
+        self.assertIn("C = 2 for 1 s, then C = 50 for 1 s, then C = 2 for 2 s, L = 100 ms, client timeout 0.3 s", section)
+        self.assertIn("| sync N=10 fifo, 3 retries | 3 (exponential:100:750) | 20.0 | 0.00 (0.0%) | 0.00 | not "
+                      "recovered |", section)
+        self.assertIn("| async K=1 | 0 | 20.0 | 500 (100.0%) | 20.00 | recovered in 0 s = 0 L |", section)
+        self.assertIn("![Goodput through a burst](burst.png)", section)
+        claims_rows = [ln for ln in md.splitlines() if ln.startswith("| 9 |") or ln.startswith("| 10 |")]
+        self.assertEqual(len(claims_rows), 2)
+        self.assertIn("**holds only for 3 of 4 series (slowest: sync N=10 fifo, recovered in 1 s = 10 L); sync "
+                      "N=10 fifo, 3 retries stays down: metastable, the overload outlived the burst; retries make "
+                      "sync N=10 fifo metastable where it recovers without them**", claims_rows[0])
+        self.assertIn("**holds: codel kept ≥ 90% of N / L (the unmitigated FIFO pool kept 0.0%)**", claims_rows[1])
+        self.assertNotRegex(md, r"\bnan\b|\bNone\b")
+
+
+class SteadyReport(unittest.TestCase):
+    """report.md on the claims fixture: the points measured past their client timeout are set apart from
+    Little's law and described by what the server still does; the key numbers carry the server's side."""
+
+    @classmethod
+    def setUpClass(cls):
+        from slowio.report import generate
+
+        cls.tmp = tempfile.TemporaryDirectory()
+        run_dir = Path(cls.tmp.name)
+        shutil.copy(FIXTURES / "run_claims" / "summary.csv", run_dir / "summary.csv")
+        cls.md = generate(run_dir)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_given_up_finding(self):
+        para = next(p for p in self.md.split("\n\n") if p.startswith("**sync fixed N=10 past the client timeout"))
+        self.assertIn("At C = 100–10,000 a request needs ⌈C / N⌉ × L = 20–2,000 s in the queue against a 7.5 s "
+                      "client timeout, so these points are measured from 9.0 s", para)
+        self.assertIn("goodput 0.00 req/s against N / L = 5.00, while the server wrote 5.00 responses/s "
+                      "(goodput_share 0.0%) and saw 5.2 requests/s abandoned, with 10 of 10 workers busy", para)
+        plateau = next(p for p in self.md.split("\n\n") if p.startswith("**sync fixed N=10 plateaus"))
+        self.assertIn("at C = 11 (the larger C wait longer than the client timeout: below)", plateau)
+
+    def test_littles_law_sets_them_apart(self):
+        para = next(p for p in self.md.split("\n\n") if p.startswith("**Little's law"))
+        self.assertIn("Not counted: 3 point(s) queued past their client timeout", para)
+        self.assertNotIn("sync fixed N=10 C = 100 (0.0%", para)
+
+    def test_key_numbers_columns(self):
+        head = next(ln for ln in self.md.splitlines() if ln.startswith("| series | C |"))
+        self.assertIn("| server writes/s | goodput share |", head)
+        row = next(ln for ln in self.md.splitlines() if ln.startswith("| sync fixed N=10 | 1,000 |"))
+        self.assertIn("| 5.00 | 0.0% |", row)
