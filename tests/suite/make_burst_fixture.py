@@ -15,13 +15,13 @@
 A closed loop of C = 5 at L = 200 ms completes in waves every L, so a 250 ms interval holds one or two: the
 fixtures' goodput before the burst repeats 20, 20, 20, 40 req/s (mean 25 = C / L).
 """
-import csv
 import json
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent / "scripts"))
+from make_claims_fixture import write  # noqa: E402  (a CSV with the given columns, None as an empty cell)
 from slowio import grid, loadgen, point, summary  # noqa: E402
 
 FIXTURES = HERE / "fixtures" / "burst"
@@ -36,12 +36,7 @@ WAVES = (20.0, 20.0, 20.0, 40.0)  # C = 5, L = 200 ms, 250 ms intervals
 
 def write_timeseries(path: Path, rows: list[dict]) -> None:
     """A loadgen time series (TS_COLUMNS; a missing key is an empty cell)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=TS_COLUMNS, lineterminator="\n")
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: "" if r.get(k) is None else r[k] for k in TS_COLUMNS})
+    write(rows, path, TS_COLUMNS)
 
 
 def steady_rows() -> list[dict]:
