@@ -154,7 +154,8 @@ def plot_throughput(rows, run_dir: Path, formats: list[str]) -> list[Path]:
         for r in rs:
             if not measured(r) or not r.get("throughput_rps"):
                 ax.plot([r["concurrency"]], [floor], "x", color=col, ms=11, mew=2.5)
-                ax.annotate(r["status"], (r["concurrency"], floor), textcoords="offset points", xytext=(6, 4),
+                why = "no goodput" if measured(r) and given_up(r) else r["status"]
+                ax.annotate(why, (r["concurrency"], floor), textcoords="offset points", xytext=(6, 4),
                             color=col, fontsize=9)
     _slope_line(ax, rows)
     _log_axes(ax, "concurrency C (closed-loop connections)", "throughput (requests/s)")
@@ -532,15 +533,20 @@ def plot_pool_size(rows, run_dir: Path, formats: list[str]) -> list[Path]:
     ns = [val(r, "threads") for r in sync]
     ax.plot(ns, [_per_l(r) for r in sync], "o-", color=COLORS[0], lw=2, ms=6,
             label=f"sync fixed pool, L = {lat(sync[0])}: measured")
-    grid = sorted(set(ns) | ({c} if ns[0] < c < ns[-1] else set()))
-    ax.plot(grid, [min(n, c) for n in grid], "--", color=COLORS[0], lw=1.3, alpha=0.8,
-            label="bound min(N, C) (Little's law)")
     served = sorted((r for r in rows if scenario(r) == "pool_size" and is_sync_fixed(r) and at(r, c) and measured(r)
                      and val(r, "server_responses_rps")), key=lambda r: val(r, "threads"))
     if any(given_up(r) for r in served):  # where clients give up, what the pool still does for nobody
         ax.plot([val(r, "threads") for r in served], [val(r, "server_responses_rps") * val(r, "latency_ms") / 1000
                                                       for r in served], "s:", color=COLORS[0], lw=1.2, mfc="none",
                 label="server: responses written × L (to waiting clients or not)")
+        ns += [val(r, "threads") for r in served]
+        none = [r for r in served if given_up(r) and not _per_l(r)]
+        floor = min(val(r, "server_responses_rps") * val(r, "latency_ms") / 1000 for r in served) / 2
+        ax.plot([val(r, "threads") for r in none], [floor] * len(none), "x", color=COLORS[0], ms=9, mew=2,
+                label="clients: no goodput (queued past their timeout)")
+    grid = sorted(set(ns) | ({c} if min(ns) < c < max(ns) else set()))
+    ax.plot(grid, [min(n, c) for n in grid], "--", color=COLORS[0], lw=1.3, alpha=0.8,
+            label="bound min(N, C) (Little's law)")
     _pool_references(ax, rows, c)
     _log_axes(ax, "worker threads N (sync fixed pool)", "throughput × L  (requests per L = requests in the store)")
     ax.set_title(f"Pool size: throughput vs N at C = {c:,.0f}; ×L normalises the latencies to one axis")

@@ -183,6 +183,7 @@ class ScenarioPlots(unittest.TestCase):
         self.assertIn("93.0%", heat)  # the worst cell, annotated
         self.assertIn("past timeout", heat)  # N <= 10 at C = 1,000: measured after the client timeout
         self.assertIn("server: responses written × L", pool)
+        self.assertIn("clients: no goodput (queued past their timeout)", pool)
         cpu = (self.run_dir / "cpu_work.svg").read_text()
         self.assertIn("threads per in-flight CPU request", cpu)
         self.assertIn("log-log slope 1.00", (self.run_dir / "throughput.svg").read_text())
