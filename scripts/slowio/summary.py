@@ -20,7 +20,8 @@ last samples): ``server_responses_rps`` (http_responses_total's growth per secon
 subtracted: its /metrics may be off the counted port), ``abandoned_rps`` (http_requests_abandoned_total's), and
 ``goodput_share`` = throughput_rps / server_responses_rps: the share of what the server wrote that reached a
 client still waiting (empty on a request class's row: the server's responses are every class's). A burst point (loadgen --stages) adds
-slowio.burst's figures: goodput before, during and after the burst and the recovery time.
+slowio.burst's figures: goodput before, during and after the burst and the recovery time; its ``bound_rps`` is
+the burst's (at the peak C) and it has no ``efficiency``: the whole run's throughput is not held to it.
 """
 
 from __future__ import annotations
@@ -219,7 +220,7 @@ def build_row(p: Point, run_id: str, res: PointResult, report: Any = _OWN) -> di
     row["bound_model"] = bound_model(p.series)
     b = bound_rps(cap, p.concurrency, p.series.latency_ms)
     row["bound_rps"] = None if b is None else round(b, 4)
-    if b and row["throughput_rps"] is not None:
+    if b and row["throughput_rps"] is not None and not p.series.stages:  # a burst's bound is its peak's alone
         row["efficiency"] = round(row["throughput_rps"] / b, 4)
     return row
 

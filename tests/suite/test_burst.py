@@ -189,6 +189,7 @@ class SummaryColumns(unittest.TestCase):
         self.assertEqual((fifo["recovered"], fifo["recovery_s"]), (0.0, None))
         self.assertEqual((fifo["client_retries"], fifo["retry_backoff"]), (3.0, "exponential:200:1500"))
         self.assertEqual(fifo["stages"], "5000ms:5,5000ms:500,10000ms:5")
+        self.assertEqual((fifo["bound_rps"], fifo["efficiency"]), (50.0, None))  # the burst's bound, no efficiency
         drop = rows["burst: sync N=10 drop-abandoned"]
         self.assertEqual((drop["goodput_during_rps"], drop["recovered"], drop["recovery_s"]), (30.0, 1.0, 4.0))
         self.assertEqual(rows["burst: async K=1, 3 retries"]["goodput_during_rps"], 2500.0)
