@@ -484,7 +484,7 @@ def claim_pool_growth(rows: list[Row]) -> Claim:
             "series gets there within its load")
     best: dict[str, Row] = {}
     for r in rows:
-        if is_elastic(r) and _growth_row(r) is not None:
+        if is_elastic(r) and scenario(r) != "burst" and _growth_row(r) is not None:  # a burst peaks for 25 L only
             key = text(r, "label")
             if key not in best or val(r, "concurrency") > val(best[key], "concurrency"):
                 best[key] = r
