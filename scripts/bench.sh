@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's main command: set-up if needed, release build, the default side-by-side sweep
-# (sync N=10, sync elastic, async K=1 at L = 2 s; C in {1, 10, 11, 100, 1000, 10000}; the deadlock demo; where
+# (sync N=10, sync elastic, async K=1 at L = 2 s; C in {1, 10, 11, 100, 1000, 10000}; the deadlock demo; a burst; where
 # dotnet is found, ASP.NET Core beside them and .NET's thread pool against our model), microbenchmarks, the
 # nginx cross-check, plots and report. Results in results/<run-id>/ and results/latest/.
 # Extra arguments are passed to sweep.py (e.g. --grid bench/grid_quick.json).

@@ -25,6 +25,7 @@ Modules:
   hlog       HdrHistogram interval logs (loadgen --hlog): decode, merge, write, loadgen's percentile rule
   merge      several load hosts' loadgen JSON + hlog files merged into one result (merge_results.py)
   soak       the soak benchmark's traffic and checks (soak.py)
+  burst      a burst point over time: goodput before, during and after the burst, and the recovery time
 
 Standard library only, except ``plots``.
 """

@@ -8,8 +8,11 @@ reads them and answers the questions asked of a row: ``val``, ``is_sync_fixed``,
 the worst Little's-law cell of the heatmap.
 
 Row selection, by summary.csv columns: the main comparison is ``scenario`` "" (also the .NET pairs); the other
-scenarios are ``pool_size``, ``heatmap``, ``queue_limit``, ``recovery`` and ``cpu_work`` (one row per
-``request_class``: work, jobs, health, users; ``cpu_way`` inline, offload or jobs). Standard library only.
+scenarios are ``pool_size``, ``heatmap``, ``queue_limit``, ``recovery``, ``cpu_work`` (one row per
+``request_class``: work, jobs, health, users; ``cpu_way`` inline, offload or jobs) and ``burst`` (slowio.burst's
+goodput before, during and after the burst and the recovery time; the mitigation is read from
+``queue_limit`` and ``extra_server_args``). A point queued past its client timeout counts as a steady state
+only when its window starts after that timeout (rows.steady). Standard library only.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+from . import burst
 from .fmt import efficiency, f, ms, pct
-from .rows import Row, at, c_of, first, is_async, is_elastic, is_sync_fixed, lat, measured, scenario, text, val
+from .rows import (Row, at, c_of, first, given_up, is_async, is_elastic, is_sync_fixed, lat, measured, scenario,
+                   text, val)
 
 HOLDS, DOES_NOT_HOLD, HOLDS_ONLY, NOT_MEASURED = "holds", "does not hold", "holds only", "not measured in this run"
 
@@ -27,12 +32,14 @@ MAIN_LATENCY_MS = 2000.0      # the main comparison's L (claims 1-3 use it; the 
 P50_TOL = 0.05                # claim 1: |p50 - L| <= 5% of L, and |sync - async| <= 5% of L
 SLOPE_LINEAR = (0.9, 1.1)     # claim 2: a log-log slope in this range is linear in C
 QUEUE_P99_TOL = 0.10          # claim 3: p99 within 10% of ceil(C/N) * L
+COLLAPSED_FRACTION = 0.10     # claim 3: at C >> N, goodput at most 10% of N / L past the client timeout
 MANY_C = (10000, 16000)       # claim 4: the concurrencies of "thousands"
 EFFICIENCY_MIN = 0.9          # claim 4: efficiency (throughput / bound) at least this, and no timeout
 STARVED_FRACTION = 0.05       # claim 5: a pool "starves" when its throughput is at most 5% of C / L
 RECOVERED_EFFICIENCY = 0.9    # claim 5: the recovery point "recovers" at this efficiency or more
 TWO_THREADS = 1.5             # claim 6: offload "uses two threads" when threads per CPU request >= 1.5
 JOBS_P99_RATIO = 0.5          # claim 7: /health p99 with /jobs at most half of inline's
+USEFUL_FRACTION = 0.9         # claim 10: a mitigated pool is useful at >= 90% of N / L during the burst
 MAIN_SERVERS = ("sync", "async")
 
 
@@ -157,7 +164,8 @@ def _sync_plateau(rows: list[Row]) -> tuple[str, list[Row]]:
     """Claim 2's note on sync N=10 at C >= N: its slope and throughput against N / L."""
     sync = sorted((r for r in rows if scenario(r) == "" and is_sync_fixed(r, 10) and measured(r)
                    and val(r, "latency_ms") == MAIN_LATENCY_MS and (val(r, "concurrency") or 0) >= 10
-                   and val(r, "throughput_rps") is not None), key=lambda r: val(r, "concurrency"))
+                   and val(r, "throughput_rps") is not None and not given_up(r)),
+                  key=lambda r: val(r, "concurrency"))
     slope = loglog_slope([(val(r, "concurrency"), val(r, "throughput_rps")) for r in sync])
     if slope is None:
         return "", []
@@ -193,41 +201,84 @@ def claim_exponential(rows: list[Row]) -> Claim:
     return Claim(2, statement, rule, kind, kind + why, figures, points(used + sync))
 
 
+def _c11_figure(c11: Row) -> tuple[str, str]:
+    """Claim 3's C = 11 figure, and what it says: the 11th request queues (p99 ≈ ceil(C/N)·L) or not."""
+    n, c = val(c11, "threads"), val(c11, "concurrency")
+    want = math.ceil(c / n) * val(c11, "latency_ms")
+    p99 = val(c11, "p99_ms")
+    queued = p99 is not None and abs(p99 - want) <= QUEUE_P99_TOL * want
+    return (f"N=10, C = 11: status {text(c11, 'status')}, exit {f(val(c11, 'server_exit_code'), 0)}, "
+            f"5xx {f(val(c11, 'errors_5xx'), 0)}, p50 {ms(val(c11, 'p50_ms'))}, p99 {ms(p99)} (⌈C/N⌉·L = {ms(want)})",
+            "the 11th request waits (p99 ≈ ⌈C/N⌉·L)" if queued else "no crash, but p99 is not ⌈C/N⌉·L")
+
+
+def pool_bound(r: Row) -> float | None:
+    """N / L of a sync pool row (requests/s)."""
+    n, l_ms = val(r, "threads"), val(r, "latency_ms")
+    return None if not n or not l_ms else n / (l_ms / 1000.0)
+
+
+def collapsed(r: Row) -> bool:
+    """Goodput at most COLLAPSED_FRACTION of N / L."""
+    return (val(r, "throughput_rps") or 0.0) <= COLLAPSED_FRACTION * (pool_bound(r) or 0.0)
+
+
+def _overload_figure(r: Row) -> str:
+    """A steady point at C >> N: its goodput against N / L, what the server wrote, abandoned, its busy threads."""
+    x, bound = val(r, "throughput_rps"), pool_bound(r)
+    warm, window = val(r, "warmup_s") or 0.0, val(r, "window_s") or 0.0
+    return (f"N=10, {c_of(r)}, window {f(warm, 1)}–{f(warm + window, 1)} s (client timeout "
+            f"{f(val(r, 'timeout_s'), 1)} s): goodput {f(x, 2)} req/s = {pct(x / bound if bound else None)} of N / L; "
+            f"the server wrote {f(val(r, 'server_responses_rps'), 2)} responses/s (goodput_share "
+            f"{pct(val(r, 'goodput_share'))}), {f(val(r, 'abandoned_rps'), 1)} abandoned/s, busy threads "
+            f"{f(val(r, 'peak_busy_threads'), 0)} of {f(val(r, 'threads'), 0)}")
+
+
+def _overload_rows(rows: list[Row]) -> list[Row]:
+    """Claim 3's C >> N points: main sync fixed N = 10, queued past the client timeout and measured after it."""
+    return [r for r in rows if scenario(r) == "" and is_sync_fixed(r, 10) and val(r, "latency_ms") == MAIN_LATENCY_MS
+            and (measured(r) or crashed(r)) and given_up(r)]
+
+
 def claim_eleventh_request(rows: list[Row]) -> Claim:
-    """3. With 10 threads the 11th concurrent request crashes the server: C = 11, and the queue-limit point."""
+    """3. With 10 threads the 11th concurrent request crashes the server: C = 11, C >> N in a steady state, and
+    the queue-limit point."""
     statement = "With 10 threads, the 11th concurrent request crashes the server."
-    rule = (f"does not hold if neither point crashed (status ok or drain_expired, no signal, no 5xx); sync fixed "
-            f"N = 10 at C = 11 (main, L = {MAIN_LATENCY_MS / 1000:g} s): p99 ≈ ⌈C/N⌉·L within "
-            f"{QUEUE_P99_TOL:.0%}; queue_limit point: 503s and 200s")
+    rule = (f"holds if a point crashed (status crash, a signal, 5xx); else sync fixed N = 10 (main, L = "
+            f"{MAIN_LATENCY_MS / 1000:g} s): at C = 11 the 11th waits (p99 ≈ ⌈C/N⌉·L within {QUEUE_P99_TOL:.0%}); "
+            f"at C ≫ N, measured after the client timeout, goodput ≤ {COLLAPSED_FRACTION:.0%} of N / L holds it in "
+            "effect, not as a crash; queue_limit point: 503s and 200s")
     c11 = first(rows, lambda r: scenario(r) == "" and is_sync_fixed(r, 10) and at(r, 11, MAIN_LATENCY_MS)
                 and (measured(r) or crashed(r)))
+    big = _overload_rows(rows)
     ql = first(rows, lambda r: scenario(r) == "queue_limit" and is_sync_fixed(r, 10) and (measured(r) or crashed(r)))
-    if c11 is None and ql is None:
+    if c11 is None and ql is None and not big:
         return not_measured(3, statement, rule)
-    figures, notes, crash = [], [], False
+    figures, notes = [], []
     if c11 is not None:
-        crash |= crashed(c11) or (val(c11, "errors_5xx") or 0) > 0
-        n, c = val(c11, "threads"), val(c11, "concurrency")
-        want = math.ceil(c / n) * val(c11, "latency_ms")
-        p99 = val(c11, "p99_ms")
-        queued = p99 is not None and abs(p99 - want) <= QUEUE_P99_TOL * want
-        figures.append(f"N=10, C = 11: status {text(c11, 'status')}, exit {f(val(c11, 'server_exit_code'), 0)}, "
-                       f"5xx {f(val(c11, 'errors_5xx'), 0)}, p50 {ms(val(c11, 'p50_ms'))}, p99 {ms(p99)} "
-                       f"(⌈C/N⌉·L = {ms(want)})")
-        notes.append("the 11th request queues (p99 ≈ ⌈C/N⌉·L)" if queued else
-                     "no crash, but p99 is not ⌈C/N⌉·L")
+        figure, note = _c11_figure(c11)
+        figures.append(figure)
+        notes.append(note)
+    figures += [_overload_figure(r) for r in big]
     if ql is not None:
-        crash |= crashed(ql)
         rejects = (val(ql, "errors_503") or 0) > 0 and (val(ql, "ok") or 0) > 0
         figures.append(f"queue_limit {f(val(ql, 'queue_limit'), 0)}, N=10, {c_of(ql)}, L = {lat(ql)}: status "
                        f"{text(ql, 'status')}, {f(val(ql, 'ok'), 0)} ok, {f(val(ql, 'errors_503'), 0)} × 503")
         notes.append("with a queue limit the excess gets 503 at once" if rejects else
                      "the queue limit gave no 503 (or no 200)")
-    if crash:
-        return Claim(3, statement, rule, HOLDS, HOLDS + ": the server crashed or answered 5xx", figures,
-                     points([c11, ql]))
-    return Claim(3, statement, rule, DOES_NOT_HOLD, DOES_NOT_HOLD + ": " + "; ".join(notes), figures,
-                 points([c11, ql]))
+    used = points([c11, *big, ql])
+    if any(crashed(r) for r in (c11, ql, *big) if r is not None) or (c11 and (val(c11, "errors_5xx") or 0) > 0):
+        return Claim(3, statement, rule, HOLDS, HOLDS + ": the server crashed or answered 5xx", figures, used)
+    if big and all(collapsed(r) for r in big):
+        share = [val(r, "goodput_share") for r in big if val(r, "goodput_share") is not None]
+        verdict = (f"{HOLDS_ONLY} in effect, not as a crash: at C ≫ N, once clients time out, goodput falls to "
+                   f"{pct(max(val(r, 'throughput_rps') or 0.0 for r in big) / pool_bound(big[0]))} of N / L"
+                   + (f" (at most {pct(max(share))} of what the server writes)" if share else "")
+                   + " while the pool keeps working on requests nobody waits for; " + "; ".join(notes))
+        return Claim(3, statement, rule, HOLDS_ONLY, verdict, figures, used)
+    if big:
+        notes.append("at C ≫ N goodput stays above the collapse past the client timeout")
+    return Claim(3, statement, rule, DOES_NOT_HOLD, DOES_NOT_HOLD + ": " + "; ".join(notes), figures, used)
 
 
 def claim_thousands(rows: list[Row]) -> Claim:
@@ -433,7 +484,7 @@ def claim_pool_growth(rows: list[Row]) -> Claim:
             "series gets there within its load")
     best: dict[str, Row] = {}
     for r in rows:
-        if is_elastic(r) and _growth_row(r) is not None:
+        if is_elastic(r) and scenario(r) != "burst" and _growth_row(r) is not None:  # a burst peaks for 25 L only
             key = text(r, "label")
             if key not in best or val(r, "concurrency") > val(best[key], "concurrency"):
                 best[key] = r
@@ -460,9 +511,110 @@ def claim_pool_growth(rows: list[Row]) -> Claim:
     return Claim(8, statement, rule, HOLDS_ONLY, verdict, figures, points(used))
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# The burst (scenario burst)
+# ---------------------------------------------------------------------------------------------------------------
+
+def burst_rows(rows: list[Row]) -> list[Row]:
+    """The measured burst rows whose stages have a burst shape (slowio.burst.burst_step)."""
+    return [r for r in rows if scenario(r) == "burst" and measured(r)
+            and burst.burst_step(burst.parse_stages(text(r, "stages"))) is not None]
+
+
+def mitigation(r: Row) -> str:
+    """How a sync pool row sheds its overload: 'queue limit 20', 'codel', 'adaptive-lifo', 'drop-abandoned'
+    (joined by ' + '); '' for an unmitigated FIFO queue."""
+    args = text(r, "extra_server_args").split()
+    found = [f"queue limit {f(val(r, 'queue_limit'), 0)}"] if val(r, "queue_limit") else []
+    if "--queue" in args[:-1] and args[args.index("--queue") + 1] != "fifo":
+        found.append(args[args.index("--queue") + 1])
+    return " + ".join(found + (["drop-abandoned"] if "--drop-abandoned" in args else []))
+
+
+def recovery_text(r: Row) -> str:
+    """'recovered in 0.8 s = 4 L', 'not recovered' or 'recovery not judged'."""
+    rec, l_ms = val(r, "recovered"), val(r, "latency_ms")
+    if rec is None:
+        return "recovery not judged"
+    if not rec:
+        return "not recovered"
+    s = val(r, "recovery_s") or 0.0
+    return f"recovered in {s:g} s" + (f" = {s * 1000 / l_ms:.3g} L" if l_ms else "")
+
+
+def burst_name(r: Row) -> str:
+    """A burst row's label without the scenario prefix: 'sync N=10 codel, 3 retries'."""
+    return text(r, "label").removeprefix("burst: ")
+
+
+def _burst_figure(r: Row) -> str:
+    """'sync N=10 fifo, 3 retries: goodput before 25.0, during 0.00, after 0.00 req/s; not recovered'."""
+    return (f"{burst_name(r)}: goodput before {f(val(r, 'goodput_before_rps'), 1)}, during "
+            f"{f(val(r, 'goodput_during_rps'), 2)}, after {f(val(r, 'goodput_after_rps'), 2)} req/s; "
+            f"{recovery_text(r)}")
+
+
+def claim_burst_recovery(rows: list[Row]) -> Claim:
+    """9. When the burst ends, the server recovers: each burst series' recovery time, with retries or not."""
+    statement = "When the burst ends, the server recovers."
+    rule = (f"per burst series: from the burst's end until goodput (its mean over {burst.SMOOTH_L:g} L) is back at "
+            f"≥ {burst.RECOVERED_FRACTION:.0%} of its level before and holds for {burst.HOLD_L:g} L; holds if every "
+            "series recovers within the run; one that never does is metastable (the overload outlived its trigger)")
+    judged = [r for r in burst_rows(rows) if val(r, "recovered") is not None]
+    if not judged:
+        return not_measured(9, statement, rule)
+    up = [r for r in judged if val(r, "recovered")]
+    down = [r for r in judged if not val(r, "recovered")]
+    figures, used = [_burst_figure(r) for r in judged], points(judged)
+    slowest = max(up, key=lambda r: val(r, "recovery_s") or 0.0, default=None)
+    if not down:
+        return Claim(9, statement, rule, HOLDS, f"{HOLDS}: every series recovered (slowest: {burst_name(slowest)}, "
+                     f"{recovery_text(slowest)})", figures, used)
+    without = {burst_name(r).split(",")[0] for r in up if not val(r, "client_retries")}  # recovered, no retries
+    only_retries = [r for r in down if val(r, "client_retries") and burst_name(r).split(",")[0] in without]
+    stays = (", ".join(burst_name(r) for r in down) + (" stays" if len(down) == 1 else " stay")
+             + " down: metastable, the overload outlived the burst")
+    if only_retries:
+        stays += "; retries make " + ", ".join(burst_name(r).split(",")[0] for r in only_retries) + \
+            " metastable where it recovers without them"
+    if not up:
+        return Claim(9, statement, rule, DOES_NOT_HOLD, f"{DOES_NOT_HOLD}: {stays}", figures, used)
+    return Claim(9, statement, rule, HOLDS_ONLY, f"{HOLDS_ONLY} for {len(up)} of {len(judged)} series (slowest: "
+                 f"{burst_name(slowest)}, {recovery_text(slowest)}); " + stays, figures, used)
+
+
+def claim_mitigations(rows: list[Row]) -> Claim:
+    """10. A bounded queue / CoDel / adaptive LIFO keeps a starved pool useful: goodput during the burst
+    against N / L, mitigated sync pools beside the unmitigated FIFO one."""
+    statement = "A bounded queue, CoDel or adaptive LIFO keeps a starved pool useful."
+    rule = (f"burst series of sync fixed pools: goodput during the burst (after its first client timeout) against "
+            f"N / L; a mitigated pool (queue limit, --queue codel / adaptive-lifo, --drop-abandoned) is useful at "
+            f"≥ {USEFUL_FRACTION:.0%} of N / L; holds if every mitigated pool is")
+    pools = [r for r in burst_rows(rows) if is_sync_fixed(r) and val(r, "goodput_during_rps") is not None]
+    mitigated = [r for r in pools if mitigation(r)]
+    if not mitigated:
+        return not_measured(10, statement, rule)
+    share = {text(r, "point"): val(r, "goodput_during_rps") / pool_bound(r) for r in pools}
+    figures = [f"{burst_name(r)} ({mitigation(r) or 'unmitigated FIFO'}): {f(val(r, 'goodput_during_rps'), 2)} "
+               f"req/s during the burst = {pct(share[text(r, 'point')])} of N / L = {f(pool_bound(r), 0)}"
+               for r in pools]
+    useful = [r for r in mitigated if share[text(r, "point")] >= USEFUL_FRACTION]
+    useless = [r for r in mitigated if r not in useful]
+    fifo = [r for r in pools if not mitigation(r)]
+    also = (f" (the unmitigated FIFO pool kept {pct(max(share[text(r, 'point')] for r in fifo))})" if fifo else "")
+    names = lambda rs: ", ".join(sorted({mitigation(r) for r in rs}))  # noqa: E731
+    if not useless:
+        kind, verdict = HOLDS, f"{HOLDS}: {names(useful)} kept ≥ {USEFUL_FRACTION:.0%} of N / L{also}"
+    elif not useful:
+        kind, verdict = DOES_NOT_HOLD, f"{DOES_NOT_HOLD}: none of {names(useless)} kept {USEFUL_FRACTION:.0%} of N / L"
+    else:
+        kind, verdict = HOLDS_ONLY, f"{HOLDS_ONLY} for {names(useful)}, not for {names(useless)}{also}"
+    return Claim(10, statement, rule, kind, verdict, figures, points(pools))
+
+
 CLAIMS: list[Callable[[list[Row]], Claim]] = [
     claim_single_request, claim_exponential, claim_eleventh_request, claim_thousands, claim_deadlock,
-    claim_task_run, claim_background_queue, claim_pool_growth]
+    claim_task_run, claim_background_queue, claim_pool_growth, claim_burst_recovery, claim_mitigations]
 
 
 def evaluate(rows: list[Row]) -> list[Claim]:
@@ -475,9 +627,16 @@ def evaluate(rows: list[Row]) -> list[Claim]:
 # ---------------------------------------------------------------------------------------------------------------
 
 def heatmap_rows(rows: list[Row]) -> list[Row]:
-    """The measured rows of the pool-size axis (scenario heatmap or pool_size) that have an efficiency."""
+    """The measured rows of the pool-size axis (scenario heatmap or pool_size) that have an efficiency and are
+    Little's-law cells: not measured past their client timeout (there the clients give up before the bound)."""
+    return past_timeout_cells(rows, False)
+
+
+def past_timeout_cells(rows: list[Row], past: bool = True) -> list[Row]:
+    """The measured heatmap/pool_size rows with an efficiency that are (``past``) or are not queued past their
+    client timeout and measured after it (rows.given_up)."""
     return [r for r in rows if scenario(r) in ("heatmap", "pool_size") and measured(r)
-            and val(r, "efficiency") is not None]
+            and val(r, "efficiency") is not None and given_up(r) == past]
 
 
 def worst_cell(rows: list[Row]) -> Row | None:
@@ -487,15 +646,24 @@ def worst_cell(rows: list[Row]) -> Row | None:
 
 
 def worst_cell_line(rows: list[Row]) -> str | None:
-    """The paragraph naming the worst cell; None when the run has no pool-size axis."""
+    """The paragraph naming the worst cell, and the cells queued past the client timeout; None when the run has
+    no pool-size axis."""
     r = worst_cell(rows)
     if r is None:
         return None
     n = len(heatmap_rows(rows))
-    return (f"**The worst Little's-law cell of the pool-size axis** (of {n} heatmap/pool_size points): "
+    line = (f"**The worst Little's-law cell of the pool-size axis** (of {n} heatmap/pool_size points): "
             f"{who(r)}, {c_of(r)}, L = {lat(r)}: {f(val(r, 'throughput_rps'), 2)} req/s against the bound "
             f"min(C, capacity) / L = {f(val(r, 'bound_rps'), 2)} req/s, efficiency "
             f"**{efficiency(val(r, 'efficiency'))}** (point `{text(r, 'point')}`).")
+    past = past_timeout_cells(rows)
+    if past:
+        effs = [val(x, "efficiency") for x in past]
+        line += (f" {len(past)} more cell(s) are queued past their client timeout (⌈C / N⌉ × L > timeout: the "
+                 f"clients give up first), so Little's law bounds what the server does, not what they get: "
+                 f"goodput {pct(min(effs))}–{pct(max(effs))} of the bound ("
+                 + ", ".join(f"{who(x)} {c_of(x)}" for x in past) + ").")
+    return line
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -36,12 +36,25 @@ CPU one request should cost here: its n is then scaled on each point's idle serv
 
 Pairs: series with the same ``"pair"`` name are compared in the report and dotnet_vs_model.png; a pair is one
 command series (".NET", the real runtime) and one of our servers ("our model" of it).
+
+Clients that give up and retry, loads that change (loadgen's --retries, --retry-backoff, --stages):
+``"retries": 3, "retry_backoff": "exponential:200:1500"`` resend a request that timed out or got a 503;
+``"stages": [{"duration_s": 5, "target": 5}, {"duration_s": 5, "target": 500}, ...]`` hold that many
+connections for each step (closed loop): such a series has no ``concurrency`` (its one point's is the peak
+target), its duration is the steps' sum and its window that sum minus ``warmup_s`` (scenario "burst": warm-up 0,
+the whole run, because slowio.burst analyses it over time).
+
+Steady states: ``"overload_warmup_s"`` is the warm-up of a point whose requests need longer than the client
+timeout in the closed loop's queue (queued_response_s: ceil(C / capacity) x L > timeout_s, capacity N for a
+fixed pool, its minimum for an elastic one): it must exceed timeout_s, so the window starts after the first
+timeouts, in the state that clients who give up leave the server in, not in the transient before it.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import math
 import os
 import re
 from dataclasses import asdict, dataclass, field, fields
@@ -52,11 +65,12 @@ from . import InputError
 
 ANTIPATTERNS = ("none", "blocking-store", "sync-over-async", "offload")
 SYNC_ANTIPATTERNS = ("none", "sync-over-async", "offload")  # server_sync --antipattern
-SCENARIOS = ("", "pool_size", "heatmap", "queue_limit", "recovery", "cpu_work")
+SCENARIOS = ("", "pool_size", "heatmap", "queue_limit", "recovery", "cpu_work", "burst")
 CPU_WAYS = ("", "inline", "offload", "jobs")
 CLASS_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 # The rounds of CPU work in a POST /work or /jobs path.
 CPU_N_RE = re.compile(r"[?&]n=(\d+)")
+RETRY_BACKOFF_RE = re.compile(r"^(none|exponential:\d+(:\d+)?)$")  # loadgen --retry-backoff
 
 
 @dataclass
@@ -83,6 +97,19 @@ class RequestClass:
     def sends_cpu_work(self) -> bool:
         """POST /work or POST /jobs: the class whose n rounds of CPU work the point is about."""
         return self.method == "POST" and self.route in ("/work", "/jobs")
+
+
+@dataclass
+class Stage:
+    """One step of a load that changes (loadgen --stages): ``target`` connections held for ``duration_s``."""
+
+    duration_s: float
+    target: int
+
+
+def stages_text(stages: list[Stage]) -> str:
+    """Stages as loadgen's --stages spells them: '5000ms:5,5000ms:500,10000ms:5'."""
+    return ",".join(f"{int(round(st.duration_s * 1000))}ms:{st.target}" for st in stages)
 
 
 FORCED_BOUND_MODELS = ("sync", "async", "blocking", "elastic")
@@ -123,6 +150,10 @@ class Series:
     scenario: str = ""                 # what the series is for in the report (SCENARIOS)
     cpu_way: str = ""                  # cpu_work: how POST /work's CPU work is done (CPU_WAYS)
     classes: list[RequestClass] = field(default_factory=list)  # several request classes, one loadgen each
+    retries: int = 0                   # loadgen --retries: resends after a timeout or a 503
+    retry_backoff: str = "none"        # loadgen --retry-backoff (with retries > 0)
+    stages: list[Stage] = field(default_factory=list)  # loadgen --stages (closed loop); window = sum - warm-up
+    overload_warmup_s: float | None = None  # warm-up of a point queued past the client timeout (module doc)
 
 
 SERIES_FIELDS = tuple(f.name for f in fields(Series))
@@ -152,13 +183,27 @@ class Point:
     id: str = ""
 
     @property
+    def past_timeout(self) -> bool:
+        """Its requests need longer than the client timeout in the closed loop's queue (module doc)."""
+        cap = start_capacity(self.series)
+        return cap is not None and queued_response_s(self.concurrency, cap, self.series.latency_ms) > \
+            self.series.timeout_s
+
+    @property
     def warmup_s(self) -> float:
-        """Warm-up of this point: the series' warm-up plus its per-1,000-connections extra (connect ramp)."""
-        return self.series.warmup_s + self.series.warmup_per_1k_conns_s * self.concurrency / 1000.0
+        """Warm-up of this point: the series' warm-up plus its per-1,000-connections extra (connect ramp), or
+        its overload_warmup_s when it is queued past the client timeout."""
+        s = self.series
+        base = s.warmup_s + s.warmup_per_1k_conns_s * self.concurrency / 1000.0
+        if s.overload_warmup_s is not None and self.past_timeout:
+            return max(base, s.overload_warmup_s)
+        return base
 
     @property
     def duration_s(self) -> float:
-        """The whole loadgen run, warm-up included."""
+        """The whole loadgen run, warm-up included (with stages: their sum)."""
+        if self.series.stages:
+            return sum(st.duration_s for st in self.series.stages)
         return self.warmup_s + self.series.window_s
 
 
@@ -169,6 +214,23 @@ def usable_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         return os.cpu_count() or 1
+
+
+def queued_response_s(concurrency: float, capacity: float, latency_ms: float) -> float:
+    """The response time of a closed loop of C connections queued FIFO for ``capacity`` workers: ceil(C / N) x L
+    (seconds); a request still queued when the client timeout is shorter than this times out."""
+    return math.ceil(concurrency / max(1.0, capacity)) * latency_ms / 1000.0
+
+
+def start_capacity(s: Series) -> float | None:
+    """The requests a series' server holds in the store at once when the load starts (a pool's N, an elastic
+    pool's minimum, blocking-store's K); None where waiting costs no thread (async)."""
+    elastic = s.pool == "elastic" or s.bound_model == "elastic"
+    if elastic:
+        return float(s.min_threads or usable_cores())
+    if s.server == "sync" or s.bound_model in ("sync", "blocking") or s.antipattern == "blocking-store":
+        return float(s.threads)
+    return None
 
 
 def _slug(text: str) -> str:
@@ -219,12 +281,16 @@ def series_key(s: Series) -> str:
             key = f"sync-elastic{tag}-min{s.min_threads or 'default'}-max{s.max_threads}"
         else:
             key = f"sync-fixed{tag}-n{s.threads}"
+        if s.queue_limit:
+            key += f"-q{s.queue_limit}"
     else:
         key = f"async{tag}-k{s.threads}"
     if s.extra_server_args:
         key += "-" + _slug("-".join(str(a).lstrip("-") for a in s.extra_server_args))
     if s.cpu_way:
         key += "-" + s.cpu_way
+    if s.retries:
+        key += f"-retries{s.retries}"
     if s.scenario:
         key = _slug(s.scenario) + "-" + key
     return key
@@ -380,6 +446,53 @@ def _validate_classes(s: dict[str, Any], where: str) -> None:
     s["classes"], s["concurrency"] = classes, [total]
 
 
+def _validate_stages(s: dict[str, Any], where: str) -> None:
+    """The steps of a load that changes: [{duration_s > 0, target >= 0}, ...]; the point's concurrency is the
+    peak target (closed loop), so a stages series gives no concurrency list and no request classes."""
+    raw = s["stages"]
+    if not isinstance(raw, list):
+        raise InputError(f"{where}: 'stages' must be a list of {{\"duration_s\": S, \"target\": C}}")
+    if not raw:
+        return
+    stages = []
+    for i, st in enumerate(raw):
+        st = asdict(st) if isinstance(st, Stage) else st
+        ok = isinstance(st, dict) and set(st) == {"duration_s", "target"}
+        d, c = (st.get("duration_s"), st.get("target")) if ok else (None, None)
+        if not (ok and isinstance(d, (int, float)) and not isinstance(d, bool) and d > 0
+                and isinstance(c, int) and not isinstance(c, bool) and c >= 0):
+            raise InputError(f"{where}: stage #{i + 1} must be {{\"duration_s\": > 0, \"target\": connections "
+                             f">= 0}}, got {st!r}")
+        stages.append(Stage(float(d), c))
+    peak = max(st.target for st in stages)
+    if peak < 1 or s["classes"]:
+        raise InputError(f"{where}: 'stages' need a target >= 1 and no request 'classes'")
+    if s["concurrency"] not in ([], [peak]):
+        raise InputError(f"{where}: a series with 'stages' has no 'concurrency' (it is their peak, {peak})")
+    s["stages"], s["concurrency"] = stages, [peak]
+
+
+def _validate_client(s: dict[str, Any], where: str) -> None:
+    """retries, retry_backoff, overload_warmup_s, and a stages series' window (their sum minus the warm-up)."""
+    if isinstance(s["retries"], bool) or not isinstance(s["retries"], int) or s["retries"] < 0:
+        raise InputError(f"{where}: 'retries' must be an integer >= 0")
+    if not isinstance(s["retry_backoff"], str) or not RETRY_BACKOFF_RE.match(s["retry_backoff"]):
+        raise InputError(f"{where}: 'retry_backoff' must be none or exponential:BASE_MS[:CAP_MS]")
+    if s["retry_backoff"] != "none" and not s["retries"]:
+        raise InputError(f"{where}: 'retry_backoff' needs 'retries' > 0")
+    over = s["overload_warmup_s"]
+    if over is not None and (isinstance(over, bool) or not isinstance(over, (int, float))
+                             or over <= s["timeout_s"] or s["stages"]):
+        raise InputError(f"{where}: 'overload_warmup_s' must be a number above timeout_s ({s['timeout_s']:g}), "
+                         "and not with 'stages'")
+    if s["stages"]:
+        total = sum(st.duration_s for st in s["stages"])
+        if s["warmup_s"] >= total or s["warmup_per_1k_conns_s"]:
+            raise InputError(f"{where}: with 'stages' warmup_s must be below their sum ({total:g} s) and "
+                             "warmup_per_1k_conns_s 0")
+        s["window_s"] = total - s["warmup_s"]
+
+
 def _validate_pairs(series: list[Series], where: str) -> None:
     """Each pair name is shared by exactly two series: one command series (.NET) and one of ours (the model)."""
     names: dict[str, list[Series]] = {}
@@ -405,7 +518,9 @@ def make_series(fields_: dict[str, Any], where: str = "series") -> Series:
         s["path"] = s["path"].replace("USERS", str(s["users"]))
     _validate_kind(s, where)
     _validate_classes(s, where)
+    _validate_stages(s, where)
     _validate_numbers(s, where)
+    _validate_client(s, where)
     series = Series(**s)
     if not series.label:
         series.label = series_label(series)
@@ -432,8 +547,8 @@ def load_grid(path: Path, overrides: dict[str, Any] | None = None) -> Grid:
         if not isinstance(one, dict):
             raise InputError(f"grid {path}: series #{i + 1} must be an object")
         chosen = {k: v for k, v in (overrides or {}).items() if v is not None}
-        if one.get("classes") or defaults.get("classes"):
-            chosen.pop("concurrency", None)  # a class series' connections are its classes'
+        if any(d.get(k) for d in (one, defaults) for k in ("classes", "stages")):
+            chosen.pop("concurrency", None)  # a class series' connections are its classes', a stages one's peak
         merged = {**defaults, **one, **chosen}
         values = merged.get("threads")
         if isinstance(values, list):  # the series once per thread count (the pool-size axis)

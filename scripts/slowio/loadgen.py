@@ -2,9 +2,10 @@
 
 * ``--json F``: read into a LoadgenReport. Scraped server gauges are in ``server.peaks``, keyed by the
   same column names as the time series (SERVER_COLUMNS, the unit in the name), over the steady window.
-* ``--timeseries F``: one row per scrape interval: ``t_s, phase, rps, p50_us, p99_us, errors`` and, with
-  ``--scrape``, ``server_<column>`` for every column of SERVER_COLUMNS (empty cell: failed scrape or metric
-  absent). read_timeseries keeps those names as they are.
+* ``--timeseries F``: one row per scrape interval: ``t_s, phase, rps, p50_us, p99_us, errors, goodput_rps,
+  timeouts, status_503, retries`` and, with ``--scrape``, ``server_<column>`` for every column of SERVER_COLUMNS
+  (empty cell: failed scrape or metric absent; the two counters, responses_total and abandoned_total, are the
+  value at the sample). read_timeseries keeps those names as they are.
 
 loadgen's ``--csv`` (one appended row per run) is not used: the JSON report holds the same figures per point.
 """
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .grid import Point, RequestClass
+from .grid import Point, RequestClass, stages_text
 
 # The scraped gauges, as loadgen names them (Scraper::columns()): column name -> server metric it comes from.
 SERVER_COLUMNS = {
@@ -30,6 +31,8 @@ SERVER_COLUMNS = {
     "eventloop_lag_max_ms": "eventloop_lag_max_seconds",
     "rss_kb": "process_resident_memory_bytes",
     "jobs_queue_length": "jobs_queue_length",
+    "responses_total": "http_responses_total",             # counters: a difference is what happened in between
+    "abandoned_total": "http_requests_abandoned_total",
 }
 TS_PREFIX = "server_"  # a server column's name in the time series: server_<column>
 
@@ -59,10 +62,12 @@ def loadgen_command(exe: Path, p: Point, port: int, json_path: Path, timeseries_
         conns, path = rc.connections, rc.path
         what = ["--method", rc.method] + (["--body", rc.body] if rc.body else []) + \
                (["-R", f"{rc.rate:g}"] if rc.rate > 0 else [])
-    return [str(exe), "-t", str(s.loadgen_threads), "-c", str(conns),
-            "-d", _dur(p.duration_s), "--warmup", _dur(p.warmup_s), "--timeout", _dur(s.timeout_s),
-            "--scrape", scrape, "--json", str(json_path), "--timeseries", str(timeseries_path),
-            "--path", path, *what, "--no-progress", *s.extra_loadgen_args, base + "/"]
+    # --stages sets -c (their peak) and -d (their sum): loadgen refuses either beside it
+    load = ["--stages", stages_text(s.stages)] if s.stages else ["-c", str(conns), "-d", _dur(p.duration_s)]
+    client = ["--retries", str(s.retries), "--retry-backoff", s.retry_backoff] if s.retries else []
+    return [str(exe), "-t", str(s.loadgen_threads), *load, "--warmup", _dur(p.warmup_s), "--timeout",
+            _dur(s.timeout_s), *client, "--scrape", scrape, "--json", str(json_path), "--timeseries",
+            str(timeseries_path), "--path", path, *what, "--no-progress", *s.extra_loadgen_args, base + "/"]
 
 
 def number(v: Any) -> float | None:
@@ -89,6 +94,7 @@ class LoadgenReport:
     littles_law_ratio: float | None
     per_connection: tuple[Any, Any, Any]    # min, median, max
     server_peaks: dict[str, float] = field(default_factory=dict)  # SERVER_COLUMNS' names
+    retries: int | None = None              # resends in the window (requests.retries; None: an older loadgen)
 
     @classmethod
     def from_json(cls, j: dict[str, Any]) -> "LoadgenReport":
@@ -105,7 +111,8 @@ class LoadgenReport:
                    errors={k: int(req[k]) if isinstance(req.get(k), (int, float)) else 0 for k in ERROR_KEYS},
                    littles_law_ratio=number((j.get("littles_law") or {}).get("ratio")),
                    per_connection=(pc.get("min"), pc.get("median"), pc.get("max")),
-                   server_peaks={k: v for k in SERVER_COLUMNS if (v := number(peaks.get(k))) is not None})
+                   server_peaks={k: v for k in SERVER_COLUMNS if (v := number(peaks.get(k))) is not None},
+                   retries=req.get("retries") if isinstance(req.get("retries"), int) else None)
 
 
 def read_report(path: Path) -> LoadgenReport:

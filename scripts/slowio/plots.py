@@ -16,6 +16,9 @@ Written into RUN_DIR, each as PNG and SVG:
   dotnet_vs_model.{png,svg} only when the run has pairs (slowio.pairs): per pair, threads over time of .NET and
                             of our model with the thread target's band around .NET's curve (top), and both
                             throughputs, a 5 s rolling mean (bottom)
+  burst.{png,svg}           only with burst rows (slowio.burst): goodput over time of every burst series on one
+                            clock (its mean over the last 5 L), the burst shaded, one panel without retries and
+                            one with them; each legend entry gives the series' recovery time
 throughput, latency and rss plot the main comparison (scenario ""); the other scenarios have their own plots.
 """
 
@@ -25,12 +28,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from . import burst as burst_
 from . import claims as claims_
 from . import pairs as pairs_
 from .fmt import latency
 from .loadgen import TS_PREFIX, read_timeseries
-from .rows import (at, first, idle_rss_kb, is_async, is_sync_fixed, lat, measured, read_summary, rss_per_request_kb,
-                   scenario, series_of, val)
+from .rows import (at, first, given_up, idle_rss_kb, is_async, is_sync_fixed, lat, measured, read_summary,
+                   rss_per_request_kb, scenario, series_of, val)
 
 try:
     import matplotlib
@@ -150,7 +154,8 @@ def plot_throughput(rows, run_dir: Path, formats: list[str]) -> list[Path]:
         for r in rs:
             if not measured(r) or not r.get("throughput_rps"):
                 ax.plot([r["concurrency"]], [floor], "x", color=col, ms=11, mew=2.5)
-                ax.annotate(r["status"], (r["concurrency"], floor), textcoords="offset points", xytext=(6, 4),
+                why = "no goodput" if measured(r) and given_up(r) else r["status"]
+                ax.annotate(why, (r["concurrency"], floor), textcoords="offset points", xytext=(6, 4),
                             color=col, fontsize=9)
     _slope_line(ax, rows)
     _log_axes(ax, "concurrency C (closed-loop connections)", "throughput (requests/s)")
@@ -338,7 +343,7 @@ def _tl_title(r) -> str:
     return s
 
 
-TIMELINE_SCENARIOS = ("", "queue_limit", "recovery")  # the pool-size axis and cpu_work have their own plots
+TIMELINE_SCENARIOS = ("", "queue_limit", "recovery", "burst")  # the pool-size axis and cpu_work: own plots
 
 
 def plot_timelines(rows, run_dir: Path, formats: list[str]) -> dict[str, list[Path]]:
@@ -428,12 +433,6 @@ ROLLING_S = 5.0  # dotnet_vs_model.png: throughput as a rolling mean over this m
 NET_COLOR, MODEL_COLOR = "#d62728", "#1f77b4"
 
 
-def _interval(ts: list[dict[str, Any]]) -> float:
-    """The sampling interval of a time series (1 s when it cannot tell)."""
-    t = [x["t_s"] for x in ts if x.get("t_s") is not None]
-    return min((b - a for a, b in zip(t, t[1:]) if b > a), default=1.0)
-
-
 def _pair_threads(ax, net_ts: list[dict[str, Any]], model_ts: list[dict[str, Any]]) -> None:
     """Threads over time of .NET (with the target band around it) and of the model."""
     col = pairs_.THREADS_COLUMN
@@ -462,7 +461,7 @@ def _pair_throughput(ax, net_ts: list[dict[str, Any]], model_ts: list[dict[str, 
         rps = ts_series(ts, "rps")
         if not rps:
             continue
-        n = max(1, int(round(ROLLING_S / _interval(ts))))
+        n = max(1, int(round(ROLLING_S / burst_.interval_s(ts))))
         ax.plot([x.get("t_s") for x in ts], _rolling_mean(rps, n), color=col, lw=2, ls=ls,
                 label=f"{name} req/s ({ROLLING_S:g} s rolling mean)")
     ax.set_ylabel("requests/s")
@@ -534,7 +533,18 @@ def plot_pool_size(rows, run_dir: Path, formats: list[str]) -> list[Path]:
     ns = [val(r, "threads") for r in sync]
     ax.plot(ns, [_per_l(r) for r in sync], "o-", color=COLORS[0], lw=2, ms=6,
             label=f"sync fixed pool, L = {lat(sync[0])}: measured")
-    grid = sorted(set(ns) | ({c} if ns[0] < c < ns[-1] else set()))
+    served = sorted((r for r in rows if scenario(r) == "pool_size" and is_sync_fixed(r) and at(r, c) and measured(r)
+                     and val(r, "server_responses_rps")), key=lambda r: val(r, "threads"))
+    if any(given_up(r) for r in served):  # where clients give up, what the pool still does for nobody
+        ax.plot([val(r, "threads") for r in served], [val(r, "server_responses_rps") * val(r, "latency_ms") / 1000
+                                                      for r in served], "s:", color=COLORS[0], lw=1.2, mfc="none",
+                label="server: responses written × L (to waiting clients or not)")
+        ns += [val(r, "threads") for r in served]
+        none = [r for r in served if given_up(r) and not _per_l(r)]
+        floor = min(val(r, "server_responses_rps") * val(r, "latency_ms") / 1000 for r in served) / 2
+        ax.plot([val(r, "threads") for r in none], [floor] * len(none), "x", color=COLORS[0], ms=9, mew=2,
+                label="clients: no goodput (queued past their timeout)")
+    grid = sorted(set(ns) | ({c} if min(ns) < c < max(ns) else set()))
     ax.plot(grid, [min(n, c) for n in grid], "--", color=COLORS[0], lw=1.3, alpha=0.8,
             label="bound min(N, C) (Little's law)")
     _pool_references(ax, rows, c)
@@ -567,7 +577,8 @@ def plot_heatmap(rows, run_dir: Path, formats: list[str]) -> list[Path]:
     for i, line in enumerate(cells):
         for j, x in enumerate(line):
             txt = "-" if x is None else (f"{100 * val(x, 'efficiency'):.1f}%\n"
-                                         f"{val(x, 'throughput_rps'):,.1f} req/s")
+                                         f"{val(x, 'throughput_rps'):,.1f} req/s"
+                                         + ("\npast timeout" if given_up(x) else ""))
             ax.text(j, i, txt, ha="center", va="center", fontsize=8)
     ax.set_xticks(range(len(HEATMAP_C)), [f"{c:,}" for c in HEATMAP_C])
     ax.set_yticks(range(len(HEATMAP_ROWS)), [f"sync N={n:,}" if s == "sync" else f"async K={n}"
@@ -575,7 +586,8 @@ def plot_heatmap(rows, run_dir: Path, formats: list[str]) -> list[Path]:
     ax.set_xlabel("concurrency C (closed-loop connections)")
     ax.set_ylabel("server and pool size")
     fig.colorbar(im, ax=ax, label="efficiency = throughput / min(C, capacity)/L")
-    ax.set_title(f"Little's law over N × C (L = {HEATMAP_LATENCY_MS:g} ms, time-dilated); '-' = not in this run")
+    ax.set_title(f"Little's law over N × C (L = {HEATMAP_LATENCY_MS:g} ms, time-dilated); '-' = not in this run;\n"
+                 "'past timeout': ⌈C / N⌉ × L exceeds the client timeout (measured after it: what clients get)")
     return _save(fig, run_dir, "heatmap", formats)
 
 
@@ -650,6 +662,74 @@ def plot_cpu_work(rows, run_dir: Path, formats: list[str]) -> list[Path]:
     return _save(fig, run_dir, "cpu_work", formats)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# The burst (scenario burst)
+# ---------------------------------------------------------------------------------------------------------------
+
+def _centered_mean(values: list[float | None], n: int) -> list[float | None]:
+    """The mean of n samples centred on each one (None counted as 0), so a change is drawn where it happened."""
+    v = [x or 0.0 for x in values]
+    out = []
+    for i in range(len(v)):
+        window = v[max(0, i - n // 2): i + n - n // 2]
+        out.append(sum(window) / len(window))
+    return out
+
+
+def _burst_panel(ax, run_dir: Path, rows, colors: dict[str, str]) -> None:
+    """Goodput over time (mean over SMOOTH_L x L around each sample) of each row, the burst shaded."""
+    for r in rows:
+        ts = read_timeseries(run_dir / "timeseries" / f"{r['point']}.csv")
+        pts = [(x["t_s"], x.get(burst_.GOODPUT)) for x in ts if x.get("t_s") is not None and x.get("phase") != "drain"]
+        if not pts:
+            continue
+        n = max(1, int(round(burst_.SMOOTH_L * (val(r, "latency_ms") or 0) / 1000 / burst_.interval_s(ts))))
+        name = r["label"].removeprefix("burst: ")
+        ax.plot([a for a, _ in pts], _centered_mean([b for _, b in pts], n), lw=1.8,
+                color=colors[name.split(",")[0]], label=f"{name}: {claims_.recovery_text(r)}")
+    start, end, _ = burst_.burst_step(burst_.parse_stages(rows[0]["stages"]))
+    ax.axvspan(start, end, color="orange", alpha=0.15, lw=0, label="the burst")
+    pool = first(rows, is_sync_fixed)
+    if pool is not None and claims_.pool_bound(pool):
+        ax.axhline(claims_.pool_bound(pool), color="black", ls="--", lw=0.8,
+                   label=f"N / L of sync N={val(pool, 'threads'):g}: {claims_.pool_bound(pool):g} req/s")
+    timeout = val(rows[0], "timeout_s")
+    if timeout:
+        ax.axvline(start + timeout, color="gray", ls=":", lw=1, label="burst start + client timeout")
+    ax.set_yscale("symlog", linthresh=10)
+    ax.yaxis.set_major_formatter(FuncFormatter(_num_fmt))
+    ax.set_ylabel(f"goodput (req/s, mean over {burst_.SMOOTH_L:g} L; symlog)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+
+
+def plot_burst(rows, run_dir: Path, formats: list[str]) -> list[Path]:
+    """burst: goodput over time per burst series, without retries (top) and with them (bottom); nothing
+    without burst rows."""
+    found = claims_.burst_rows(rows)
+    if not found:
+        return []
+    groups = [g for g in ([r for r in found if not val(r, "client_retries")],
+                          [r for r in found if val(r, "client_retries")]) if g]
+    names = sorted({r["label"].removeprefix("burst: ").split(",")[0] for r in found})
+    colors = {name: COLORS[i % len(COLORS)] for i, name in enumerate(names)}
+    fig, axes = plt.subplots(len(groups), 1, figsize=(13, 4.2 * len(groups) + 0.6), sharex=True, sharey=True,
+                             squeeze=False)
+    for ax, group in zip(axes[:, 0], groups):
+        _burst_panel(ax, run_dir, group, colors)
+        retries = val(group[0], "client_retries")
+        ax.set_title(f"clients retry {retries:g} times ({group[0].get('retry_backoff')})" if retries
+                     else "clients do not retry", fontsize=10)
+    axes[-1][0].set_xlabel("time since start (s)")
+    axes[0][0].set_ylim(bottom=0)  # once every panel is drawn: the shared scale fits them all
+    r = found[0]
+    steps = ", then ".join(f"{st.target:,} for {st.duration_s:g} s" for st in burst_.parse_stages(r["stages"]))
+    fig.suptitle(f"A burst: C = {steps}; L = {lat(r)}, client timeout {val(r, 'timeout_s'):g} s. Goodput: what "
+                 "reaches a client within its timeout", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, run_dir, "burst", formats)
+
+
 def make_plots(run_dir: Path, formats: list[str]) -> list[Path]:
     """All plots of a run; returns the files written."""
     rows, _ = load_run(run_dir)
@@ -664,4 +744,5 @@ def make_plots(run_dir: Path, formats: list[str]) -> list[Path]:
     written += plot_pool_size(rows, run_dir, formats)
     written += plot_heatmap(rows, run_dir, formats)
     written += plot_cpu_work(rows, run_dir, formats)
+    written += plot_burst(rows, run_dir, formats)
     return written

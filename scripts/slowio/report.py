@@ -14,12 +14,14 @@ import math
 import statistics
 from pathlib import Path
 
+from . import burst
 from . import claims as claims_
 from . import pairs as pairs_
 from .fmt import BOUND_WRONG_ABOVE, bound_wrong, efficiency, f, ms, pct
 from .loadgen import read_timeseries
 from .nginx import medians
-from .rows import ERROR_COLUMNS, idle_rss_kb, lat, measured, read_summary, rss_per_request_kb, scenario, series_of
+from .rows import (ERROR_COLUMNS, given_up, idle_rss_kb, lat, measured, read_summary, rss_per_request_kb, scenario,
+                   series_of)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -50,10 +52,12 @@ def _off_bound(r) -> str:
 
 def finding_littles_law(rows) -> str | None:
     """How close each series came to its Little's-law bound, and which points did not (with their errors); a point
-    above its bound by more than 5% says the bound is wrong, not the server fast, and is flagged, not averaged."""
+    above its bound by more than 5% says the bound is wrong, not the server fast, and is flagged, not averaged; a
+    point measured past its client timeout is left to the plateau finding (its clients gave up)."""
     parts, off, wrong = [], [], []
+    past = [r for r in rows if measured(r) and given_up(r)]
     for label, rs in series_of(rows).items():
-        ok = [r for r in rs if measured(r) and r.get("efficiency") is not None]
+        ok = [r for r in rs if measured(r) and r.get("efficiency") is not None and not given_up(r)]
         if not ok:
             continue
         parts.append(_efficiency_range(label, ok))
@@ -72,45 +76,83 @@ def finding_littles_law(rows) -> str | None:
         text += (f" {len(wrong)} point(s) are above their bound, which no server can be: the capacity model "
                  "(`bound_model`) is wrong for them, so no efficiency is given: "
                  + "; ".join(_off_bound(r) for r in wrong) + ".")
+    if past:
+        text += (f" Not counted: {len(past)} point(s) queued past their client timeout (⌈C / N⌉ × L > timeout) and "
+                 "measured after it, where what the clients get is set by the timeout, not by the bound (below).")
     return text
 
 
+def _plateau(label: str, n: int, over: list) -> str:
+    """The fixed pool's plateau at N / L over the points above C = N within the client timeout, and its queue."""
+    tputs = [r["throughput_rps"] for r in over]
+    bound = n / (over[0]["latency_ms"] / 1000.0)
+    top = max(over, key=lambda r: r["concurrency"])
+    cs = sorted({r["concurrency"] for r in over})
+    where = (f"whether C is {f(cs[0], 0)} or {f(cs[-1], 0)}" if len(cs) > 1 else
+             f"at C = {f(cs[0], 0)} (the larger C wait longer than the client timeout: below)")
+    text = (f"**{label} plateaus at N / L.** With N = {n} worker threads and L = {lat(top)}, every C above "
+            f"{n} gives the same throughput: "
+            f"{f(min(tputs), 2) if abs(max(tputs) - min(tputs)) < 0.005 else f(min(tputs), 2) + '–' + f(max(tputs), 2)}"
+            f" req/s against N / L = {f(bound, 2)} req/s, {where}. The extra requests wait in the pool's queue")
+    if top.get("peak_queue_length") is not None:
+        text += (f": at C = {f(top['concurrency'], 0)} the queue peaked at {f(top['peak_queue_length'], 0)} "
+                 f"work items (C − N = {f(top['concurrency'] - n, 0)})")
+        if top["peak_queue_length"] > top["concurrency"] - n + 0.5:
+            text += (" — more than C − N, because the requests of clients that timed out and reconnected "
+                     "stay queued and are still executed by the starved pool")
+    text += "."
+    w = top["concurrency"] / (top["throughput_rps"] or bound)
+    text += (f" Little's law puts their steady wait at W = C / X = {ms(w * 1000)}; ")
+    if top.get("errors_timeout"):
+        text += (f"with the client timeout at {f(top['timeout_s'], 0)} s, {f(top['errors_timeout'], 0)} "
+                 f"requests of the steady window timed out (counted as errors, not dropped)"
+                 f" and the reported p99 ({ms(top.get('p99_ms'))}) is the time they were given up at.")
+    else:
+        text += f"the measured p50 was {ms(top.get('p50_ms'))} and p99 {ms(top.get('p99_ms'))}."
+    return text
+
+
+def _range(vals: list, digits: int = 2, fmt=None) -> str:
+    """'a' or 'a–b' of the values that exist; '-' when none does."""
+    fmt = fmt or (lambda v: f(v, digits))
+    vals = [v for v in vals if v is not None]
+    if not vals:
+        return "-"
+    return fmt(min(vals)) if fmt(min(vals)) == fmt(max(vals)) else f"{fmt(min(vals))}–{fmt(max(vals))}"
+
+
+def _given_up(label: str, n: int, past: list) -> str:
+    """The fixed pool past its client timeout: what the clients got and what the server still did."""
+    bound = n / (past[0]["latency_ms"] / 1000.0)
+    cs = [r["concurrency"] for r in past]
+    waits = [math.ceil(c / n) * past[0]["latency_ms"] / 1000.0 for c in cs]
+    busy = _range([r.get("peak_busy_threads") for r in past], 0)
+    return (f"**{label} past the client timeout: busy, and useless to its clients.** At C = "
+            f"{_range(cs, 0)} a request needs ⌈C / N⌉ × L = {_range(waits, 0)} s in the queue against a "
+            f"{f(past[0]['timeout_s'], 1)} s client timeout, so these points are measured from "
+            f"{_range([r['warmup_s'] for r in past], 1)} s, after the first timeouts: goodput "
+            f"{_range([r['throughput_rps'] for r in past])} req/s against N / L = {f(bound, 2)}, while the server "
+            f"wrote {_range([r.get('server_responses_rps') for r in past])} responses/s (goodput_share "
+            f"{_range([r.get('goodput_share') for r in past], fmt=pct)}) and saw "
+            f"{_range([r.get('abandoned_rps') for r in past], 1)} requests/s abandoned, with {busy} of {n} workers "
+            "busy at the peak. The pool works through requests whose clients gave up and resent: starved, not "
+            "crashed (claim 3).")
+
+
 def finding_sync_plateau(rows) -> str | None:
-    """The fixed pool's plateau at N/L and its queue."""
+    """The fixed pool's plateau at N/L and its queue; past the client timeout, what it does for nobody."""
     out = []
     for label, rs in series_of(rows).items():
         if rs[0]["server"] != "sync" or rs[0].get("pool") == "elastic" or \
                 rs[0].get("antipattern") not in ("none", "", None):
             continue
         n = int(rs[0]["threads"])
-        over = [r for r in rs if measured(r) and r["concurrency"] > n and r.get("throughput_rps")]
-        if not over:
-            continue
-        tputs = [r["throughput_rps"] for r in over]
-        bound = n / (rs[0]["latency_ms"] / 1000.0)
-        top = max(over, key=lambda r: r["concurrency"])
-        text = (f"**{label} plateaus at N / L.** With N = {n} worker threads and L = {lat(top)}, every C above "
-                f"{n} gives the same throughput: "
-                f"{f(min(tputs), 2) if abs(max(tputs) - min(tputs)) < 0.005 else f(min(tputs), 2) + '–' + f(max(tputs), 2)}"
-                f" req/s against N / L = "
-                f"{f(bound, 2)} req/s, whether C is {f(over[0]['concurrency'], 0)} or "
-                f"{f(top['concurrency'], 0)}. The extra requests wait in the pool's queue")
-        if top.get("peak_queue_length") is not None:
-            text += (f": at C = {f(top['concurrency'], 0)} the queue peaked at {f(top['peak_queue_length'], 0)} "
-                     f"work items (C − N = {f(top['concurrency'] - n, 0)})")
-            if top["peak_queue_length"] > top["concurrency"] - n + 0.5:
-                text += (" — more than C − N, because the requests of clients that timed out and reconnected "
-                         "stay queued and are still executed by the starved pool")
-        text += "."
-        w = top["concurrency"] / (top["throughput_rps"] or bound)
-        text += (f" Little's law puts their steady wait at W = C / X = {ms(w * 1000)}; ")
-        if top.get("errors_timeout"):
-            text += (f"with the client timeout at {f(top['timeout_s'], 0)} s, {f(top['errors_timeout'], 0)} "
-                     f"requests of the steady window timed out (counted as errors, not dropped)"
-                     f" and the reported p99 ({ms(top.get('p99_ms'))}) is the time they were given up at.")
-        else:
-            text += f"the measured p50 was {ms(top.get('p50_ms'))} and p99 {ms(top.get('p99_ms'))}."
-        out.append(text)
+        over = [r for r in rs if measured(r) and r["concurrency"] > n and r.get("throughput_rps") is not None]
+        queued = [r for r in over if r["throughput_rps"] and not given_up(r)]
+        if queued:
+            out.append(_plateau(label, n, queued))
+        if any(given_up(r) for r in over):
+            out.append(_given_up(label, n, [r for r in over if given_up(r)]))
     return "\n\n".join(out) if out else None
 
 
@@ -478,6 +520,50 @@ def section_dotnet_vs_model(rows, run_dir: Path) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# The burst (scenario burst)
+# ---------------------------------------------------------------------------------------------------------------
+
+BURST_PLOT = "burst.png"
+
+
+def burst_table(found) -> list[str]:
+    """One line per burst series: goodput before, during and after, the recovery, the server's side."""
+    lines = ["| series | client retries | goodput before | during (of the bound) | after | recovery | server "
+             "writes/s | abandoned/s | goodput share |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in found:
+        during, bound = r.get("goodput_during_rps"), r.get("bound_rps")
+        retries = f"{f(r.get('client_retries'), 0)} ({r.get('retry_backoff')})" if r.get("client_retries") else "0"
+        lines.append(f"| {claims_.burst_name(r)} | {retries} | {f(r.get('goodput_before_rps'), 1)} | "
+                     f"{f(during, 2)} ({pct(during / bound if during is not None and bound else None)}) | "
+                     f"{f(r.get('goodput_after_rps'), 2)} | {claims_.recovery_text(r)} | "
+                     f"{f(r.get('server_responses_rps'), 1)} | {f(r.get('abandoned_rps'), 1)} | "
+                     f"{pct(r.get('goodput_share'))} |")
+    return lines
+
+
+def section_burst(rows, run_dir: Path) -> list[str]:
+    """The burst section: how the scenario runs, the table and burst.png; [] when the run has no burst."""
+    found = claims_.burst_rows(rows)
+    if not found:
+        return []
+    r = found[0]
+    steps = ", then ".join(f"C = {st.target:,} for {st.duration_s:g} s" for st in burst.parse_stages(r["stages"]))
+    md = ["## The burst", "",
+          f"{steps}, L = {lat(r)}, client timeout {f(r.get('timeout_s'), 1)} s; the window is the whole run. Goodput "
+          "(2xx within the client timeout, per interval of loadgen's time series): **before**, the mean over the "
+          f"last {burst.BEFORE_L:g} L before the burst; **during**, over the burst after its first client timeout "
+          f"(of the bound: min(C, capacity) / L, N / L for a sync pool); **after**, over the last {burst.AFTER_L:g} L; "
+          "**recovery**, from the burst's end until goodput (its mean over "
+          f"{burst.SMOOTH_L:g} L) is back at {burst.RECOVERED_FRACTION:.0%} of before and holds for {burst.HOLD_L:g} "
+          "L. The server's side over the whole run: responses written per second, requests whose client left, and "
+          "the share of the responses that reached a client still waiting.", ""]
+    md += burst_table(found) + [""]
+    if (run_dir / BURST_PLOT).exists():
+        md += [f"![Goodput through a burst]({BURST_PLOT})", ""]
+    return md
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -487,6 +573,8 @@ TABLE = [("series", lambda r: r["label"]), ("C", lambda r: f(r["concurrency"], 0
          ("p50", lambda r: ms(r.get("p50_ms"))), ("p99", lambda r: ms(r.get("p99_ms"))),
          ("errors", lambda r: f(r.get("errors_total"), 0) + (f" ({_err_breakdown(r)})" if r.get("errors_total")
                                                             else "")),
+         ("server writes/s", lambda r: f(r.get("server_responses_rps"), 2)),
+         ("goodput share", lambda r: pct(r.get("goodput_share"))),
          ("peak threads", lambda r: f(r.get("peak_threads"), 0)),
          ("peak queue", lambda r: f(r.get("peak_queue_length"), 0)),
          ("max loop lag", lambda r: ms(r.get("max_loop_lag_ms"))),
@@ -538,10 +626,11 @@ def generate(run_dir: Path) -> str:
     md += ["## Findings", ""]
     if len(main) < len(rows):
         md += ["On the main comparison (the points without a `scenario`); the pool-size axis, the queue-limit, "
-               "recovery and CPU-work points are judged in Claims and drawn in their own plots.", ""]
+               "recovery, CPU-work and burst points are judged in Claims and drawn in their own plots.", ""]
     for para in findings:
         if para:
             md += [para, ""]
+    md += section_burst(rows, run_dir)
     md += section_dotnet_vs_model(rows, run_dir)
     md += ["## Key numbers", "", table(rows), ""]
     plots = [("Throughput vs concurrency", "throughput.png"), ("Latency vs concurrency", "latency.png"),

@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable
 
 from . import InputError
 from .fmt import f, latency
+from .grid import Series, queued_response_s, start_capacity
 from .loadgen import ERROR_KEYS, number
 
 Row = dict[str, Any]
@@ -25,22 +26,25 @@ Row = dict[str, Any]
 SUMMARY_COLUMNS = [
     "run_id", "point", "label", "pair", "scenario", "request_class", "cpu_way", "server", "model", "pool", "antipattern", "threads", "min_threads",
     "max_threads", "queue_limit", "concurrency", "latency_ms", "warmup_s", "window_s", "timeout_s",
+    "client_retries", "retry_backoff", "stages",
     "expect", "status", "detail", "server_exit_code", "loadgen_exit_code",
     "throughput_rps", "capacity", "capacity_basis", "bound_model", "bound_rps", "efficiency",
     "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "mean_ms",
     "completed", "ok", "errors_total", "errors_connect", "errors_read", "errors_write", "errors_timeout",
-    "errors_4xx", "errors_5xx", "errors_503", "littles_law_ratio",
+    "errors_4xx", "errors_5xx", "errors_503", "retries", "littles_law_ratio",
     "per_conn_min", "per_conn_median", "per_conn_max",
     "peak_threads", "peak_busy_threads", "peak_queue_length", "max_loop_lag_ms", "peak_in_flight",
     "peak_connections_open", "deadlock_detected", "store_calls_total",
+    "server_responses_rps", "abandoned_rps", "goodput_share",
     "server_rss_base_kb", "server_rss_kb", "rss_delta_kb", "rss_per_conn_kb", "rss_per_inflight_kb",
     "thread_growth_per_s", "cpu_work_ms", "cpu_work_n", "cpu_work_rate_rps", "cpu_work_bound_rps",
     "cpu_threads_per_request",
     "peak_jobs_queue_length", "jobs_completed", "job_latency_ms",
+    "goodput_before_rps", "goodput_during_rps", "goodput_after_rps", "recovery_s", "recovered",
     "server_died_after_s", "wall_s", "pinned", "extra_server_args",
 ]
 TEXT_COLUMNS = {"run_id", "point", "label", "pair", "scenario", "request_class", "cpu_way", "server", "model", "pool", "antipattern", "expect", "status",
-                "detail", "capacity_basis", "bound_model", "extra_server_args"}
+                "detail", "capacity_basis", "bound_model", "extra_server_args", "retry_backoff", "stages"}
 NUMERIC_COLUMNS = set(SUMMARY_COLUMNS) - TEXT_COLUMNS  # any other column of a CSV is read as text
 ERROR_COLUMNS = [f"errors_{suffix}" for suffix in ERROR_KEYS.values()]
 
@@ -114,6 +118,28 @@ def is_elastic(r: Row) -> bool:
     """An elastic pool: server_sync's (our model of .NET's) or a command series judged as elastic (.NET's)."""
     return ((text(r, "server") == "sync" and text(r, "pool") == "elastic")
             or (text(r, "server") == "command" and text(r, "bound_model") == "elastic"))
+
+
+def past_timeout(r: Row) -> bool:
+    """Its requests need longer than the client timeout in the closed loop's queue: ceil(C / capacity) x L >
+    timeout_s, capacity N for a fixed pool, the minimum for an elastic one (grid.start_capacity)."""
+    c, l_ms, timeout = val(r, "concurrency"), val(r, "latency_ms"), val(r, "timeout_s")
+    if None in (c, l_ms, timeout) or text(r, "stages"):
+        return False
+    cap = start_capacity(Series(server=text(r, "server"), pool=text(r, "pool"), threads=int(val(r, "threads") or 1),
+                                min_threads=int(val(r, "min_threads") or 0),
+                                bound_model=text(r, "bound_model") or None, antipattern=text(r, "antipattern")))
+    return cap is not None and queued_response_s(c, cap, l_ms) > timeout
+
+
+def steady(r: Row) -> bool:
+    """Its window shows a steady state: not queued past the client timeout, or starting after that timeout."""
+    return not past_timeout(r) or (val(r, "warmup_s") or 0.0) >= (val(r, "timeout_s") or 0.0)
+
+
+def given_up(r: Row) -> bool:
+    """Queued past the client timeout and measured after it: its clients give up before its bound is reached."""
+    return past_timeout(r) and steady(r)
 
 
 def first(rows: Iterable[Row], pred: Callable[[Row], bool]) -> Row | None:

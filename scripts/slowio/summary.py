@@ -13,6 +13,15 @@ the point's (the same in each of its rows). The CPU columns come from the server
 the load: ``cpu_threads_per_request`` is cpu_work_thread_seconds_total / cpu_work_request_seconds_total (on
 the POST /work row; on the POST /jobs row, jobs_run_seconds_total / jobs_latency_seconds_total), and
 ``job_latency_ms`` the mean time from a job's 202 to its end.
+
+The server's side of the window, from the two scraped counters in the time series (at the window's first and
+last samples): ``server_responses_rps`` (http_responses_total's growth per second, less the scrapers' own
+/metrics responses, one per sample interval each, which our servers count; a command target's are not
+subtracted: its /metrics may be off the counted port), ``abandoned_rps`` (http_requests_abandoned_total's), and
+``goodput_share`` = throughput_rps / server_responses_rps: the share of what the server wrote that reached a
+client still waiting (empty on a request class's row: the server's responses are every class's). A burst point (loadgen --stages) adds
+slowio.burst's figures: goodput before, during and after the burst and the recovery time; its ``bound_rps`` is
+the burst's (at the peak C) and it has no ``efficiency``: the whole run's throughput is not held to it.
 """
 
 from __future__ import annotations
@@ -21,9 +30,10 @@ import csv
 from pathlib import Path
 from typing import Any
 
+from . import burst
 from .bound import bound_model, bound_rps, compute_capacity, default_min_threads
-from .grid import Point
-from .loadgen import ERROR_KEYS, LoadgenReport, server_peak
+from .grid import Point, stages_text
+from .loadgen import ERROR_KEYS, TS_PREFIX, LoadgenReport, server_peak
 from .point import PointResult, server_cores
 from .rows import SUMMARY_COLUMNS
 
@@ -44,7 +54,9 @@ def _config_cells(p: Point, run_id: str, cores: int) -> dict[str, Any]:
                 pool=s.pool, antipattern=s.antipattern if s.server in ("sync", "async") else "", threads=s.threads,
                 min_threads=min_threads, max_threads=s.max_threads, queue_limit=s.queue_limit,
                 concurrency=p.concurrency, latency_ms=s.latency_ms, warmup_s=p.warmup_s, window_s=s.window_s,
-                timeout_s=s.timeout_s, expect=s.expect, extra_server_args=" ".join(s.extra_server_args))
+                timeout_s=s.timeout_s, expect=s.expect, extra_server_args=" ".join(s.extra_server_args),
+                client_retries=s.retries, retry_backoff=s.retry_backoff if s.retries else "",
+                stages=stages_text(s.stages))
 
 
 def _client_cells(lj: LoadgenReport | None, row: dict[str, Any]) -> None:
@@ -55,7 +67,7 @@ def _client_cells(lj: LoadgenReport | None, row: dict[str, Any]) -> None:
     row["throughput_rps"] = lj.throughput_rps
     for key, us in lj.latency_us.items():
         row[f"{key}_ms"] = None if us is None else round(us / 1000.0, 3)
-    row["completed"], row["ok"] = lj.completed, lj.ok
+    row["completed"], row["ok"], row["retries"] = lj.completed, lj.ok, lj.retries
     for key, suffix in ERROR_KEYS.items():
         row[f"errors_{suffix}"] = lj.errors[key]
     row["errors_total"] = sum(lj.errors.values())
@@ -98,6 +110,41 @@ def thread_growth_per_s(ts: list[dict[str, Any]] | None) -> float | None:
     if len(samples) < 2 or samples[-1][0] <= samples[0][0]:
         return None
     return (samples[-1][1] - samples[0][1]) / (samples[-1][0] - samples[0][0])
+
+
+def counter_rate(ts: list[dict[str, Any]] | None, column: str, w0: float, w1: float,
+                 own_per_sample: int = 0) -> float | None:
+    """A scraped counter's growth per second from the first to the last sample in [w0, w1] (time-series column
+    server_<column>), less ``own_per_sample`` for each sample interval between them; None without two samples."""
+    name, eps = TS_PREFIX + column, 1e-6
+    pts = [(r["t_s"], r[name]) for r in ts or [] if r.get(name) is not None and r.get("t_s") is not None
+           and w0 - eps <= r["t_s"] <= w1 + eps]
+    if len(pts) < 2 or pts[-1][0] <= pts[0][0]:
+        return None
+    (t0, v0), (t1, v1) = pts[0], pts[-1]
+    own = own_per_sample * round((t1 - t0) / burst.interval_s(ts))
+    return round(max(0.0, v1 - v0 - own) / (t1 - t0), 3)
+
+
+def _server_rate_cells(p: Point, res: PointResult, row: dict[str, Any]) -> None:
+    """server_responses_rps, abandoned_rps and goodput_share over the point's window (see the module doc)."""
+    scrapers = max(1, len(p.series.classes)) if p.series.server in ("sync", "async") else 0
+    ts, w0, w1 = res.timeseries, p.warmup_s, p.duration_s
+    row["server_responses_rps"] = counter_rate(ts, "responses_total", w0, w1, scrapers)
+    row["abandoned_rps"] = counter_rate(ts, "abandoned_total", w0, w1)
+    if not p.series.classes:
+        row["goodput_share"] = _ratio(row["throughput_rps"], row["server_responses_rps"])
+
+
+def _burst_cells(p: Point, res: PointResult, row: dict[str, Any]) -> None:
+    """Goodput before, during and after a burst point's burst, and its recovery time (slowio.burst)."""
+    fig = burst.analyse(res.timeseries, p.series.stages, p.series.latency_ms, p.series.timeout_s)
+    if fig is None:
+        return
+    r3 = lambda v: None if v is None else round(v, 3)  # noqa: E731
+    row.update(goodput_before_rps=r3(fig.before_rps), goodput_during_rps=r3(fig.during_rps),
+               goodput_after_rps=r3(fig.after_rps), recovery_s=r3(fig.recovery_s),
+               recovered=None if fig.recovered is None else int(fig.recovered))
 
 
 def _delta(res: PointResult, name: str) -> float | None:
@@ -163,6 +210,8 @@ def build_row(p: Point, run_id: str, res: PointResult, report: Any = _OWN) -> di
                wall_s=round(res.wall_s, 2), pinned=res.pinned)
     _client_cells(res.report if report is _OWN else report, row)
     _server_cells(res, row)
+    _server_rate_cells(p, res, row)
+    _burst_cells(p, res, row)
     growth = thread_growth_per_s(res.timeseries)
     row["thread_growth_per_s"] = None if growth is None else round(growth, 3)
     cap, basis = compute_capacity(p.series, p.concurrency, res.timeseries, p.warmup_s, p.duration_s, cores)
@@ -171,7 +220,7 @@ def build_row(p: Point, run_id: str, res: PointResult, report: Any = _OWN) -> di
     row["bound_model"] = bound_model(p.series)
     b = bound_rps(cap, p.concurrency, p.series.latency_ms)
     row["bound_rps"] = None if b is None else round(b, 4)
-    if b and row["throughput_rps"] is not None:
+    if b and row["throughput_rps"] is not None and not p.series.stages:  # a burst's bound is its peak's alone
         row["efficiency"] = round(row["throughput_rps"] / b, 4)
     return row
 

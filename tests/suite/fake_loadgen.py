@@ -3,8 +3,12 @@
 
 It scrapes the fake server's /metrics once for its capacity model and latency, then writes a JSON report and a
 time series under loadgen's names (bench/loadgen/README.md; throughput = min(C, capacity) / L), (--csv is
-accepted and ignored: the sweep does not use it). FAKE_LOADGEN_EXIT=N makes it
-exit N without output; FAKE_LOADGEN_ERRORS=N reports N timeouts.
+accepted and ignored: the sweep does not use it). With --stages the connections follow the steps; a burst past
+the client timeout on an unmitigated server (fake_mitigated 0: a sync FIFO pool) delivers no goodput once the
+timeout has passed while the server stays busy and sees its clients leave, and after the burst it stays down
+with --retries (metastable) or for 10 L without. The server columns end with the two counters:
+responses_total (what the server wrote, plus one /metrics response per sample, as our servers count them) and
+abandoned_total. FAKE_LOADGEN_EXIT=N makes it exit N without output; FAKE_LOADGEN_ERRORS=N reports N timeouts.
 """
 import argparse
 import json
@@ -28,6 +32,9 @@ ap.add_argument("--path")
 ap.add_argument("--method", default="GET")
 ap.add_argument("--body")
 ap.add_argument("-R", "--rate", type=float, default=0.0)
+ap.add_argument("--retries", type=int, default=0)
+ap.add_argument("--retry-backoff", default="none")
+ap.add_argument("--stages", default="")
 ap.add_argument("--no-progress", action="store_true")
 ap.add_argument("url")
 a = ap.parse_args()
@@ -47,7 +54,10 @@ try:
 except Exception:  # server gone (deadlock demo): connect errors
     page = ""
 vals = {m.group(1): float(m.group(2)) for m in re.finditer(r"^(\w+)(?:\{[^}]*\})? (\S+)$", page, re.M)}
-duration, warmup = secs(a.d), secs(a.warmup)
+stages = [(secs(d), int(c)) for d, c in (item.split(":") for item in a.stages.split(",") if item)]
+if stages:
+    a.c, a.d = max(c for _, c in stages), f"{sum(d for d, _ in stages)}s"
+duration, warmup, timeout = secs(a.d), secs(a.warmup), secs(a.timeout)
 window = duration - warmup
 lat_ms = vals.get("fake_latency_ms", 100.0)
 n = vals.get("fake_capacity_N", 1)
@@ -59,12 +69,58 @@ else:
     cap = n
 errors = int(os.environ.get("FAKE_LOADGEN_ERRORS", "0"))
 connect = 0 if page else 50
-tput = min(a.c, cap) / (lat_ms / 1000.0) if page else 0.0
+lat_s = lat_ms / 1000.0
+tput = min(a.c, cap) / lat_s if page else 0.0
 p50 = lat_ms * max(1.0, a.c / cap) * 1000.0
+
+
+def conns_at(t):
+    """Connections at time t: the target of the step holding t (a.c without stages)."""
+    start = 0.0
+    for d, c in stages:
+        if t <= start + d + 1e-9:
+            return c
+        start += d
+    return a.c
+
+
+def burst_step():
+    """(start, end) of the step with the peak target."""
+    targets = [c for _, c in stages]
+    i = targets.index(max(targets))
+    start = sum(d for d, _ in stages[:i])
+    return start, start + stages[i][0]
+
+
+def interval(t):
+    """(goodput/s, server writes/s, abandoned/s) in the interval ending at t."""
+    c = conns_at(t)
+    healthy = min(c, cap) / lat_s if page else 0.0
+    if not stages or vals.get("fake_mitigated", 1) or a.c <= cap:
+        return healthy, healthy, 0.0
+    start, end = burst_step()
+    collapsed = start + timeout < t <= end or (end < t and (a.retries or t <= end + 10 * lat_s))
+    return (0.0, cap / lat_s, c / timeout) if collapsed else (healthy, healthy, 0.0)
+
+
+step = secs(a.scrape_interval)
+rows, written, dropped, good_window = [], 0.0, 0.0, []
+for i in range(int(round(duration / step)) + 1):
+    t = (i + 1) * step
+    good, writes, gone = interval(t)
+    written, dropped = written + writes * step, dropped + gone * step
+    if warmup < t <= duration + 1e-9:
+        good_window.append(good)
+    rows.append((t, good, written + i + 1, dropped))
+if stages:
+    tput = sum(good_window) / len(good_window) if good_window else 0.0
 ok = int(tput * window)
-j = {"config": {"connections": a.c}, "machine": {"cores": 2}, "window_s": window, "throughput_rps": tput,
+retries = int(dropped) if a.retries else 0  # each request that left was resent
+j = {"config": {"connections": a.c, "retries": a.retries, "retry_backoff": a.retry_backoff,
+                "stages": [{"duration_s": d, "target": c} for d, c in stages]},
+     "machine": {"cores": 2}, "window_s": window, "throughput_rps": tput,
      "requests": {"completed": ok, "ok": ok, "connect": connect, "read": 0, "write": 0, "timeout": errors,
-                  "status_4xx": 0, "status_5xx": 0, "status_503": 0},
+                  "status_4xx": 0, "status_5xx": 0, "status_503": 0, "retries": retries},
      "latency_us": {"p50": p50, "p90": p50 * 1.01, "p99": p50 * 1.02, "p999": p50 * 1.03, "p9999": p50 * 1.03,
                     "max": p50 * 1.05, "mean": p50, "stdev": 10.0},
      "latency_uncorrected_us": {"p50": p50},
@@ -77,17 +133,17 @@ j = {"config": {"connections": a.c}, "machine": {"cores": 2}, "window_s": window
 with open(a.json, "w") as f:
     json.dump(j, f)
 with open(a.timeseries, "w") as f:
-    f.write("t_s,phase,rps,p50_us,p99_us,errors,server_threadpool_threads,server_threadpool_busy_threads,"
-            "server_threadpool_queue_length,server_http_requests_in_flight,server_http_connections_open,"
-            "server_eventloop_lag_max_ms,server_rss_kb\n")
-    step = secs(a.scrape_interval)
-    steps = int(round(duration / step))
-    for i in range(steps + 1):
-        t = i * step
+    f.write("t_s,phase,rps,p50_us,p99_us,errors,goodput_rps,timeouts,status_503,retries,server_threadpool_threads,"
+            "server_threadpool_busy_threads,server_threadpool_queue_length,server_http_requests_in_flight,"
+            "server_http_connections_open,server_eventloop_lag_max_ms,server_rss_kb,server_jobs_queue_length,"
+            "server_responses_total,server_abandoned_total\n")
+    for t, good, responses, gone in rows:
         th = vals.get("threadpool_threads", 1)
         if "fake_capacity_model_elastic" in vals:
             th = min(a.c, 2 + int(2 * t))
-        phase = "warmup" if t < warmup else ("steady" if t < duration else "drain")
-        f.write(f"{t:.2f},{phase},{tput:.3f},{p50:.1f},{p50 * 1.02:.1f},0,{th},{th},"
-                f"{max(0, a.c - th)},{a.c},{a.c},{lat_ms if 'fake_capacity_model_K' in vals else 1.0},{8000 + t}\n")
+        phase = "warmup" if t <= warmup else ("steady" if t <= duration + 1e-9 else "drain")
+        rps = good if stages else tput
+        f.write(f"{t:.3f},{phase},{rps:.1f},{p50:.1f},{p50 * 1.02:.1f},0,{good if stages else tput:.1f},0,0,0,"
+                f"{th},{th},{max(0, a.c - th)},{a.c},{a.c},{lat_ms if 'fake_capacity_model_K' in vals else 1.0},"
+                f"{8000 + t},0,{responses:g},{gone:g}\n")
 print(f"fake loadgen: {tput:.1f} req/s")

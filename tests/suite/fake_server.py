@@ -11,7 +11,10 @@ FAKE_SERVER_CRASH=1 (dies with SIGABRT 0.3 s after start), FAKE_SERVER_NO_LISTEN
 FAKE_SERVER_IGNORE_TERM=1 (ignores SIGTERM), FAKE_SERVER_DRAIN_EXPIRED=1 (exits 5 on SIGTERM, as a server whose
 drain bound expired with requests still in flight).
 The metric ``fake_capacity`` tells fake_loadgen.py how many requests this configuration holds at once, so the
-pair produces Little's-law-shaped numbers: capacity N (sync), C (async), K (blocking-store).
+pair produces Little's-law-shaped numbers: capacity N (sync), C (async), K (blocking-store); ``fake_mitigated``
+(1 with --drop-abandoned, --queue-limit or --queue other than fifo, and for async) tells it whether a burst past
+the client timeout collapses the server. It accepts the queue flags (--queue, --queue-lifo-after-ms,
+--codel-target-ms, --codel-interval-ms, --drop-abandoned) and serves http_requests_abandoned_total{outcome}.
 """
 import argparse
 import http.server
@@ -37,7 +40,12 @@ ap.add_argument("--max-threads", type=int, default=1000)
 ap.add_argument("--queue-limit", type=int, default=0)
 ap.add_argument("--antipattern", default="none")
 ap.add_argument("--deadlock-exit", action="store_true")
+ap.add_argument("--drop-abandoned", action="store_true")
+ap.add_argument("--queue", default="fifo", choices=("fifo", "lifo", "adaptive-lifo", "codel"))
+for flag in ("--queue-lifo-after-ms", "--codel-target-ms", "--codel-interval-ms", "--offload-threads"):
+    ap.add_argument(flag, type=int)
 a = ap.parse_args(sys.argv[2:])
+mitigated = kind == "async" or a.drop_abandoned or a.queue_limit > 0 or a.queue != "fifo"
 
 if os.environ.get("FAKE_SERVER_NO_LISTEN"):
     print("cannot bind", file=sys.stderr)
@@ -59,7 +67,8 @@ def metrics() -> str:
              f"process_resident_memory_bytes {8_000_000 + int(t * 1_000_000)}", "http_requests_in_flight 10",
              "http_connections_open 10", 'http_responses_total{code="200"} 7', "store_calls_total 7",
              "deadlock_detected 0", f"fake_capacity_N {a.threads}", f"fake_latency_ms {a.store_latency_ms}",
-             f"fake_capacity_model_{cap} 1"]
+             f"fake_capacity_model_{cap} 1", f"fake_mitigated {int(mitigated)}",
+             'http_requests_abandoned_total{outcome="ran"} 0', 'http_requests_abandoned_total{outcome="dropped"} 0']
     if kind == "async":
         lines.append(f"eventloop_lag_max_seconds {a.store_latency_ms / 1000 if cap == 'K' else 0.001}")
     return "# HELP fake\n" + "\n".join(lines) + "\n"

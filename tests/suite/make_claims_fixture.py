@@ -2,11 +2,14 @@
 """Writes the claims fixtures for test_claims.py and test_plot_report.py. Committed output; rerun only to change it.
 
   fixtures/run_claims/summary.csv     a synthetic run of every scenario (main comparison at L = 2 s, the .NET pairs,
-                                      queue_limit, recovery, pool_size, heatmap, cpu_work), shaped as the real
-                                      servers behave: each claim gets the verdict the measurements give
+                                      queue_limit, recovery, pool_size, heatmap, cpu_work, burst), shaped as the
+                                      real servers behave: each claim gets the verdict the measurements give (sync
+                                      N = 10 at C >= 100 measured after its client timeout: no goodput while the
+                                      pool stays busy; FIFO with retries never recovers from the burst)
   fixtures/summary_claims_contrary.csv the same run with the figures changed so that every claim's verdict flips
                                       (a crash at C = 11, a superlinear async curve, an elastic pool that does not
-                                      recover, offload that costs two threads on both servers, ...)
+                                      recover, offload that costs two threads on both servers, every burst series
+                                      recovering, every mitigation useful ...)
   fixtures/summary_claims_unmeasured.csv a run with none of the claims' points (the regression gate's L = 100 ms),
                                       in a summary.csv from before the scenario columns (none of NEW_COLUMNS)
 
@@ -25,7 +28,10 @@ from slowio.rows import SUMMARY_COLUMNS  # noqa: E402
 
 FIXTURES = HERE / "fixtures"
 NEW_COLUMNS = ["scenario", "request_class", "cpu_way", "cpu_threads_per_request", "peak_jobs_queue_length",
-               "job_latency_ms", "jobs_completed", "cpu_work_rate_rps", "cpu_work_bound_rps", "thread_growth_per_s"]
+               "job_latency_ms", "jobs_completed", "cpu_work_rate_rps", "cpu_work_bound_rps", "thread_growth_per_s",
+               "client_retries", "retry_backoff", "stages", "retries", "server_responses_rps", "abandoned_rps",
+               "goodput_share", "goodput_before_rps", "goodput_during_rps", "goodput_after_rps", "recovery_s",
+               "recovered"]
 COLUMNS = SUMMARY_COLUMNS + [c for c in NEW_COLUMNS if c not in SUMMARY_COLUMNS]
 Row = dict[str, Any]
 _seq = [0]
@@ -62,9 +68,11 @@ def main_rows() -> list[Row]:
         kw: dict[str, Any] = {}
         if c == 11:
             kw = dict(p50_ms=2000.7, p99_ms=3998.2)
-        if c >= 100:
-            kw = dict(status="drain_expired", server_exit_code=5, p50_ms=11039.4, p99_ms=11100.5, errors_timeout=40,
-                      errors_total=40)
+        if c >= 100:  # measured after the 7.5 s client timeout: the pool works for clients that left
+            kw = dict(status="drain_expired", server_exit_code=5, warmup_s=9, window_s=4, timeout_s=7.5,
+                      throughput_rps=0.0, efficiency=0.0, ok=0, completed=40, p50_ms=7500.0, p99_ms=7510.0,
+                      errors_timeout=40, errors_total=40, server_responses_rps=5.0, abandoned_rps=5.25,
+                      goodput_share=0.0, peak_busy_threads=10)
         out.append(row(f"sync-fixed-n10-c{c}", "sync fixed N=10", "sync", 10, c, 2000, **kw))
     out.append(row("sync-elastic-min2-max1000-c1000", "sync elastic min=2", "sync", 1, 1000, 2000, pool="elastic",
                    min_threads=2, max_threads=1000, capacity=4.75, bound_model="elastic", thread_growth_per_s=0.4,
@@ -111,8 +119,10 @@ def axis_rows() -> list[Row]:
                bound_model="elastic", capacity=44.0, eff=0.95, thread_growth_per_s=6.0, peak_threads=52)]
     for n in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000):
         eff = {500: 0.98, 1000: 0.93}.get(n, 1.0)
-        out.append(row(f"pool-sync-n{n}-c1000", f"pool size N={n}", "sync", n, 1000, 200, eff=eff,
-                       scenario="pool_size"))
+        # ceil(1000 / N) x 200 ms > 11 s for N <= 10: measured after the client timeout, the clients get nothing
+        past = dict(warmup_s=12, eff=0.0, server_responses_rps=n / 0.2, goodput_share=0.0) if n <= 10 else {}
+        out.append(row(f"pool-sync-n{n}-c1000", f"pool size N={n}", "sync", n, 1000, 200, scenario="pool_size",
+                       **{"eff": eff, **past}))
     for n in (1, 10, 100, 1000):
         for c in (1, 10, 100):
             out.append(row(f"heat-sync-n{n}-c{c}", f"heatmap sync N={n}", "sync", n, c, 200, scenario="heatmap",
@@ -151,10 +161,39 @@ def cpu_rows() -> list[Row]:
     return out
 
 
+# label (after 'burst: '), extra server args, queue limit, retries -> goodput during, recovery s (None: never)
+BURST = [("sync N=10 fifo", [], 0, 0, 0.0, 6.0), ("sync N=10 fifo, 3 retries", [], 0, 3, 0.0, None),
+         ("sync N=10 drop-abandoned", ["--drop-abandoned"], 0, 0, 30.0, 0.75),
+         ("sync N=10 queue-limit 20", [], 20, 0, 48.0, 0.0),
+         ("sync N=10 adaptive-lifo", ["--queue", "adaptive-lifo"], 0, 0, 46.0, 0.0),
+         ("sync N=10 codel", ["--queue", "codel"], 0, 0, 49.0, 0.0),
+         ("sync N=10 codel, 3 retries", ["--queue", "codel"], 0, 3, 47.0, 0.25),
+         ("sync elastic min=2", [], 0, 0, 40.0, 1.0), ("async K=1", [], 0, 0, 2500.0, 0.0),
+         ("async K=1, 3 retries", [], 0, 3, 2500.0, 0.0)]
+
+
+def burst_rows() -> list[Row]:
+    """The burst scenario (bench/grid_burst.json): C = 5, 500, 5 for 25, 25, 50 L at L = 200 ms."""
+    out = []
+    for name, args, q, retries, during, rec in BURST:
+        server = "async" if name.startswith("async") else "sync"
+        kw: dict[str, Any] = dict(pool="elastic", bound_model="elastic", capacity=14.0, min_threads=2,
+                                  max_threads=1000) if "elastic" in name else {}
+        slug = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).replace("--", "-")
+        out.append(row(f"burst-{slug}", "burst: " + name, server, 10 if server == "sync" else 1, 500, 200,
+                       scenario="burst", warmup_s=0, window_s=20, timeout_s=1.5, queue_limit=q,
+                       extra_server_args=" ".join(args), client_retries=retries,
+                       retry_backoff="exponential:200:1500" if retries else "", stages="5000ms:5,5000ms:500,10000ms:5",
+                       goodput_before_rps=25.0, goodput_during_rps=during,
+                       goodput_after_rps=0.0 if rec is None else 25.0, recovered=int(rec is not None),
+                       recovery_s=rec, eff=0.4 if server == "sync" else 0.2, **kw))
+    return out
+
+
 def full_run() -> list[Row]:
     """Every scenario, shaped as the real servers behave."""
     _seq[0] = 0
-    return main_rows() + pair_rows() + axis_rows() + cpu_rows()
+    return main_rows() + pair_rows() + axis_rows() + cpu_rows() + burst_rows()
 
 
 def set_where(rows: list[Row], pred, **kw) -> None:
@@ -179,6 +218,8 @@ def contrary_run() -> list[Row]:
     set_where(rows, pt("-cpu-async-offload-work"), cpu_threads_per_request=1.9)                    # 6
     set_where(rows, lambda r: r["request_class"] == "health" and r["cpu_way"] in ("jobs", "offload"),  # 7
               p99_ms=500.0)
+    set_where(rows, lambda r: r["scenario"] == "burst" and not r["recovered"], recovered=1, recovery_s=8.0)   # 9
+    set_where(rows, lambda r: r["label"].endswith("drop-abandoned"), goodput_during_rps=45.0)               # 10
     return [r for r in rows if not (r["pair"] or r["label"] == "sync elastic min=2")]              # 8: all reach
 
 

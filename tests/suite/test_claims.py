@@ -30,8 +30,8 @@ class FullRun(unittest.TestCase):
         cls.rows = read_summary(FULL)
         cls.c = by_number(FULL)
 
-    def test_eight_claims_all_measured(self):
-        self.assertEqual(sorted(self.c), list(range(1, 9)))
+    def test_ten_claims_all_measured(self):
+        self.assertEqual(sorted(self.c), list(range(1, 11)))
         for c in self.c.values():
             self.assertNotEqual(c.kind, claims.NOT_MEASURED, c)
             self.assertTrue(c.points and c.figures and c.rule, c)
@@ -54,13 +54,37 @@ class FullRun(unittest.TestCase):
         self.assertAlmostEqual(slope, 1.0, delta=0.01)
         self.assertEqual(len(used), 7)
 
-    def test_3_eleventh_request_does_not_crash(self):
+    def test_3_eleventh_request_holds_in_effect_not_as_a_crash(self):
         c = self.c[3]
-        self.assertEqual(c.kind, claims.DOES_NOT_HOLD)
-        self.assertIn("queues", c.verdict)
+        self.assertEqual(c.kind, claims.HOLDS_ONLY)
+        self.assertTrue(c.verdict.startswith("holds only in effect, not as a crash: at C ≫ N"), c.verdict)
+        self.assertIn("goodput falls to 0.0% of N / L (at most 0.0% of what the server writes)", c.verdict)
+        self.assertIn("the 11th request waits", c.verdict)
         self.assertIn("503", c.verdict)
         self.assertIn("4,000 ms", c.figures[0])
-        self.assertEqual(len(c.points), 2)
+        self.assertIn("C = 1,000, window 9.0–13.0 s (client timeout 7.5 s): goodput 0.00 req/s", c.figures[2])
+        self.assertIn("the server wrote 5.00 responses/s (goodput_share 0.0%), 5.2 abandoned/s, busy threads 10 "
+                      "of 10", c.figures[2])
+        self.assertEqual(len(c.points), 5)  # C = 11, the three steady C >> N points, the queue limit
+
+    def test_9_burst_recovery_only_without_metastable_retries(self):
+        c = self.c[9]
+        self.assertEqual(c.kind, claims.HOLDS_ONLY)
+        self.assertEqual(c.verdict, "holds only for 9 of 10 series (slowest: sync N=10 fifo, recovered in 6 s = 30 "
+                                    "L); sync N=10 fifo, 3 retries stays down: metastable, the overload outlived the "
+                                    "burst; retries make sync N=10 fifo metastable where it recovers without them")
+        self.assertEqual(len(c.points), 10)
+        self.assertIn("sync N=10 fifo, 3 retries: goodput before 25.0, during 0.00, after 0.00 req/s; not recovered",
+                      c.figures)
+
+    def test_10_mitigations_only_some_useful(self):
+        c = self.c[10]
+        self.assertEqual(c.kind, claims.HOLDS_ONLY)
+        self.assertEqual(c.verdict, "holds only for adaptive-lifo, codel, queue limit 20, not for drop-abandoned "
+                                    "(the unmitigated FIFO pool kept 0.0%)")
+        self.assertIn("sync N=10 drop-abandoned (drop-abandoned): 30.00 req/s during the burst = 60.0% of N / L = 50",
+                      c.figures)
+        self.assertEqual(len(c.points), 7)  # the sync fixed pools; elastic and async are not pools of N
 
     def test_4_thousands_holds(self):
         c = self.c[4]
@@ -100,6 +124,10 @@ class FullRun(unittest.TestCase):
         line = claims.worst_cell_line(self.rows)
         self.assertIn("93.0%", line)
         self.assertIn("sync N=1,000, C = 1,000, L = 200 ms", line)
+        self.assertIn("4 more cell(s) are queued past their client timeout (⌈C / N⌉ × L > timeout: the clients give "
+                      "up first), so Little's law bounds what the server does, not what they get: goodput 0.0%–0.0% "
+                      "of the bound (sync N=1 C = 1,000, sync N=2 C = 1,000, sync N=5 C = 1,000, sync N=10 C = 1,000)",
+                      line)
 
     def test_report_opens_with_claims(self):
         tmp = Path(tempfile.mkdtemp())
@@ -111,7 +139,7 @@ class FullRun(unittest.TestCase):
         self.assertIn("| # | claim (folklore) | measured | points | rule | verdict |", md)
         table = [ln for ln in md.splitlines() if ln.startswith("| ") and ln.split("|")[1].strip().isdigit()
                  and "claim" not in ln and len(ln.split("|")) == 8]
-        self.assertEqual(len(table), 8)
+        self.assertEqual(len(table), 10)
         self.assertIn("**holds only when the request thread blocks on it (sync), not when awaited (async)**", md)
         self.assertIn("The worst Little's-law cell", md)
         self.assertNotRegex(md, r"\bnan\b|\bNone\b")
@@ -126,7 +154,8 @@ class ContraryRun(unittest.TestCase):
 
     def test_verdicts_flip(self):
         want = {1: claims.DOES_NOT_HOLD, 2: claims.HOLDS, 3: claims.HOLDS, 4: claims.DOES_NOT_HOLD,
-                5: claims.HOLDS, 6: claims.HOLDS, 7: claims.DOES_NOT_HOLD, 8: claims.HOLDS}
+                5: claims.HOLDS, 6: claims.HOLDS, 7: claims.DOES_NOT_HOLD, 8: claims.HOLDS, 9: claims.HOLDS,
+                10: claims.HOLDS}
         self.assertEqual({n: c.kind for n, c in self.c.items()}, want)
 
     def test_reasons(self):
@@ -136,6 +165,10 @@ class ContraryRun(unittest.TestCase):
         self.assertIn("had not recovered", self.c[5].verdict)
         self.assertEqual(self.c[6].verdict, "holds on sync, async")
         self.assertIn("did not halve", self.c[7].verdict)
+        self.assertEqual(self.c[9].verdict, "holds: every series recovered (slowest: sync N=10 fifo, 3 retries, "
+                                            "recovered in 8 s = 40 L)")
+        self.assertEqual(self.c[10].verdict, "holds: adaptive-lifo, codel, drop-abandoned, queue limit 20 kept ≥ 90% "
+                                             "of N / L (the unmitigated FIFO pool kept 0.0%)")
 
 
 class NotMeasured(unittest.TestCase):
@@ -152,7 +185,7 @@ class NotMeasured(unittest.TestCase):
         self.addCleanup(shutil.rmtree, tmp)
         shutil.copy(UNMEASURED, tmp / "summary.csv")
         md = generate(tmp)
-        self.assertEqual(md.count("**not measured in this run**"), 8)
+        self.assertEqual(md.count("**not measured in this run**"), 10)
         self.assertIn("The pool-size axis (heatmap, pool_size) is not measured in this run.", md)
 
 
@@ -209,10 +242,62 @@ class Rules(unittest.TestCase):
             claims.HOLDS)
 
     def test_3_only_the_queue_limit_point(self):
-        rows = [r for r in self.rows if not r["point"].endswith("-sync-fixed-n10-c11")]
+        rows = [r for r in self.rows if not (r["scenario"] == "" and r["label"] == "sync fixed N=10")]
         c = claims.claim_eleventh_request(rows)
         self.assertEqual((c.kind, len(c.points)), (claims.DOES_NOT_HOLD, 1))
         self.assertIn("503", c.verdict)
+
+    def test_3_goodput_past_the_timeout_edge(self):
+        # at C >> N the goodput measured after the client timeout decides: up to 10% of N / L is a collapse
+        bound = 10 / (claims.MAIN_LATENCY_MS / 1000)
+        rows = self.rows_with("-sync-fixed-n10-c1000", throughput_rps=claims.COLLAPSED_FRACTION * bound)
+        self.assertEqual(claims.claim_eleventh_request(rows).kind, claims.HOLDS_ONLY)
+        rows = self.rows_with("-sync-fixed-n10-c1000", throughput_rps=claims.COLLAPSED_FRACTION * bound + 0.01)
+        c = claims.claim_eleventh_request(rows)
+        self.assertEqual(c.kind, claims.DOES_NOT_HOLD)
+        self.assertIn("goodput stays above the collapse", c.verdict)
+        self.assertIn("the 11th request waits", c.verdict)
+
+    def test_3_a_transient_is_no_steady_state(self):
+        # the same points measured before the client timeout (warm-up 3 s < 7.5 s) are not judged at C >> N
+        rows = self.rows_with("-sync-fixed-n10-c1000", warmup_s=3)
+        c = claims.claim_eleventh_request(rows)
+        self.assertEqual(len(c.points), 4)
+        self.assertNotIn("C = 1,000, window", " ".join(c.figures))
+
+    def test_9_none_recovered_and_not_judged(self):
+        rows = copy.deepcopy(self.rows)
+        for r in claims.burst_rows(rows):
+            r.update(recovered=0.0, recovery_s=None)
+        c = claims.claim_burst_recovery(rows)
+        self.assertEqual(c.kind, claims.DOES_NOT_HOLD)
+        self.assertTrue(c.verdict.startswith("does not hold: sync N=10 fifo, sync N=10 fifo, 3 retries, "), c.verdict)
+        for r in claims.burst_rows(rows):
+            r.update(recovered=None)  # no goodput before the burst: nothing to recover to
+        self.assertEqual(claims.claim_burst_recovery(rows).kind, claims.NOT_MEASURED)
+
+    def test_10_edge_and_none_useful(self):
+        edge = self.rows_with("burst-sync-n-10-drop-abandoned", goodput_during_rps=claims.USEFUL_FRACTION * 50)
+        self.assertEqual(claims.claim_mitigations(edge).kind, claims.HOLDS)
+        rows = copy.deepcopy(self.rows)
+        for r in claims.burst_rows(rows):
+            r["goodput_during_rps"] = 10.0
+        c = claims.claim_mitigations(rows)
+        self.assertEqual(c.kind, claims.DOES_NOT_HOLD)
+        self.assertEqual(c.verdict, "does not hold: none of adaptive-lifo, codel, drop-abandoned, queue limit 20 kept "
+                                    "90% of N / L")
+        fifo_only = [r for r in rows if not claims.mitigation(r)]
+        self.assertEqual(claims.claim_mitigations(fifo_only).kind, claims.NOT_MEASURED)
+
+    def test_burst_row_questions(self):
+        self.assertEqual(claims.mitigation({"extra_server_args": "--queue codel --drop-abandoned", "queue_limit": 20}),
+                         "queue limit 20 + codel + drop-abandoned")
+        self.assertEqual(claims.mitigation({"extra_server_args": "--queue fifo"}), "")
+        self.assertEqual(claims.mitigation({"extra_server_args": "--queue"}), "")
+        self.assertEqual(claims.recovery_text({"recovered": 1.0, "recovery_s": 0.75, "latency_ms": 200.0}),
+                         "recovered in 0.75 s = 3.75 L")
+        self.assertEqual(claims.recovery_text({"recovered": 0.0, "latency_ms": 200.0}), "not recovered")
+        self.assertEqual(claims.recovery_text({}), "recovery not judged")
 
     def test_4_efficiency_threshold(self):
         rows = self.rows_with("-async-k1-c16000", efficiency=claims.EFFICIENCY_MIN - 0.01)

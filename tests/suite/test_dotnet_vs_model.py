@@ -267,9 +267,9 @@ class MetricsLine(FakeBuildCase):
         self.assertIn(f"--scrape http://127.0.0.1:{metrics_port}/metrics ", cmd)
         port = int(re.match(r"listening on 127\.0\.0\.1:(\d+)", out[0]).group(1))
         self.assertTrue(cmd.rstrip().endswith(f"http://127.0.0.1:{port}/"), cmd)
-        # 1 s time series from --scrape-interval
+        # 1 s time series from --scrape-interval (t_s: the end of each interval, as loadgen writes it)
         ts = (run_dir / "timeseries" / f"{r['point']}.csv").read_text().splitlines()
-        self.assertEqual([ln.split(",")[0] for ln in ts[1:4]], ["0.00", "1.00", "2.00"])
+        self.assertEqual([ln.split(",")[0] for ln in ts[1:4]], ["1.000", "2.000", "3.000"])
 
 
 class SyncOverAsyncOnFakes(FakeBuildCase):

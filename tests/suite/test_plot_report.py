@@ -69,7 +69,8 @@ class PlotAndReport(unittest.TestCase):
         self.assertIn("![Throughput vs concurrency](throughput.png)", md)
         self.assertIn("## Findings", md)
         self.assertIn("Little's law", md)
-        self.assertIn("plateaus at N / L", md)
+        # (the fakes' sync N = 10 at C = 100 is queued past its client timeout: measured after it, set apart)
+        self.assertIn("sync fixed N=10 past the client timeout: busy, and useless to its clients", md)
         self.assertIn("deadlocks", md)
         # the nginx cross-check: medians per pipelining depth, from crosscheck_nginx.csv
         self.assertIn("without pipelining: nginx 70,000 req/s, server_async 75,000 req/s (**1.07×**)", md)
@@ -180,6 +181,9 @@ class ScenarioPlots(unittest.TestCase):
         self.assertIn("min(N, C)", pool)
         heat = (self.run_dir / "heatmap.svg").read_text()
         self.assertIn("93.0%", heat)  # the worst cell, annotated
+        self.assertIn("past timeout", heat)  # N <= 10 at C = 1,000: measured after the client timeout
+        self.assertIn("server: responses written × L", pool)
+        self.assertIn("clients: no goodput (queued past their timeout)", pool)
         cpu = (self.run_dir / "cpu_work.svg").read_text()
         self.assertIn("threads per in-flight CPU request", cpu)
         self.assertIn("log-log slope 1.00", (self.run_dir / "throughput.svg").read_text())
