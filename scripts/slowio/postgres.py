@@ -190,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     start.add_argument("--max-connections", type=int, default=200)
     stop = sub.add_parser("stop", help="stop the cluster in DIR and remove DIR")
     stop.add_argument("dir")
-    run = sub.add_parser("run", help="start, run CMD with SLOWIO_PG_URL set, stop; exits with CMD's code")
+    run = sub.add_parser("run", help="start, run CMD with SLOWIO_PG_URL set, stop; exits with CMD's code "
+                                     "(77 when PostgreSQL is not installed)")
     run.add_argument("--max-connections", type=int, default=200)
     run.add_argument("cmd", nargs=argparse.REMAINDER)
     sub.add_parser("available", help="exit 0 when PostgreSQL is installed, 77 otherwise")
@@ -211,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
     if not cmd:
         parser.error("run: no command")
+    if not available():
+        print("skipped: PostgreSQL not installed (initdb not found)")
+        return SKIP
     with PrivatePostgres(args.max_connections) as pg:
         env = dict(os.environ, SLOWIO_PG_URL=pg.url)
         return subprocess.call(cmd, env=env)
