@@ -13,6 +13,7 @@ CLI (for a user or a shell script; `stop` removes everything `start` made):
     python3 -m slowio.postgres start --max-connections 300   # prints the libpq URL, then the directory
     python3 -m slowio.postgres stop DIR
     python3 -m slowio.postgres run --max-connections 300 -- CMD ...   # CMD with $SLOWIO_PG_URL, then stop
+    python3 -m slowio.postgres restart DIR PORT   # what `run` exports as $SLOWIO_PG_DIR, $SLOWIO_PG_PORT
 
 Run as root it runs every PostgreSQL binary as Debian's `postgres` user (initdb refuses root).
 """
@@ -168,6 +169,11 @@ class PrivatePostgres:
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir = None
 
+    def restart(self) -> None:
+        """Restarts the server (fast: every session is ended), as a crash-and-recover does to clients."""
+        self._run([os.path.join(bin_dir() or "", "pg_ctl"), "-D", self.data_dir, "-m", "fast", "-w", "-t", "60",
+                   "-l", os.path.join(self.data_dir, "server.log"), "-o", f"-p {self.port}", "restart"])
+
     def psql(self, sql: str) -> str:
         """Runs `sql` with psql over the private socket; returns its unaligned output."""
         bindir = bin_dir()
@@ -190,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     start.add_argument("--max-connections", type=int, default=200)
     stop = sub.add_parser("stop", help="stop the cluster in DIR and remove DIR")
     stop.add_argument("dir")
+    restart = sub.add_parser("restart", help="restart the cluster in DIR on PORT (tests: a server restart)")
+    restart.add_argument("dir")
+    restart.add_argument("port", type=int)
     run = sub.add_parser("run", help="start, run CMD with SLOWIO_PG_URL set, stop; exits with CMD's code "
                                      "(77 when PostgreSQL is not installed)")
     run.add_argument("--max-connections", type=int, default=200)
@@ -204,6 +213,11 @@ def main(argv: list[str] | None = None) -> int:
         print(pg.url)
         print(pg.dir)
         return 0
+    if args.command == "restart":
+        pg = PrivatePostgres(port=args.port)
+        pg.dir = args.dir
+        pg.restart()
+        return 0
     if args.command == "stop":
         pg = PrivatePostgres()
         pg.dir = args.dir
@@ -216,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         print("skipped: PostgreSQL not installed (initdb not found)")
         return SKIP
     with PrivatePostgres(args.max_connections) as pg:
-        env = dict(os.environ, SLOWIO_PG_URL=pg.url)
+        env = dict(os.environ, SLOWIO_PG_URL=pg.url, SLOWIO_PG_DIR=pg.dir, SLOWIO_PG_PORT=str(pg.port))
         return subprocess.call(cmd, env=env)
 
 

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <future>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "Conditions.hpp"
 #include "HttpClient.hpp"
@@ -153,5 +155,47 @@ TEST_CASE("postgres: the db_ metrics exist only with --store postgres", "[postgr
         CHECK(metric_value(metrics, "db_pool_busy_connections") == 0.0);
         CHECK(metric_value(metrics, "db_pool_waiters") == 0.0);
         CHECK(metric_value(metrics, "db_pool_wait_seconds_count") == 1.0);
+    }
+}
+
+TEST_CASE("postgres: several servers preparing the schema at once all start", "[postgres]") {
+    pg_scalar("DROP SCHEMA IF EXISTS slowio CASCADE");  // each server now finds it absent
+    std::vector<std::future<std::uint16_t>> starting;
+    for (int i = 0; i < 4; ++i) {
+        starting.push_back(std::async(std::launch::async, [i] {
+            ServerProcess server(servers[i % 2], pg_args(0, 1));
+            HttpClient client(server.port());
+            const auto r = client.request("GET", "/users/9");
+            return static_cast<std::uint16_t>(r ? r->status : 0);
+        }));
+    }
+    for (auto& s : starting) CHECK(s.get() == 200);
+    CHECK(pg_scalar("SELECT count(*) FROM slowio.users") == "1000");
+}
+
+TEST_CASE("postgres: after a database restart the pool reconnects", "[postgres]") {
+    const char* dir = std::getenv("SLOWIO_PG_DIR");
+    const char* port = std::getenv("SLOWIO_PG_PORT");
+    REQUIRE(dir);  // set by `python3 -m slowio.postgres run` with SLOWIO_PG_URL (main() skips without it)
+    REQUIRE(port);
+    for (const auto& binary : servers) {
+        INFO(name_of(binary));
+        ServerProcess server(binary, pg_args(0, 2, {"--db-acquire-timeout-ms", "500"}));
+        REQUIRE(HttpClient(server.port()).request("GET", "/users/1")->status == 200);
+        const CommandResult restarted = run_command(
+            "/usr/bin/python3", {"-m", "slowio.postgres", "restart", dir, port}, std::chrono::seconds(90));
+        INFO(restarted.output);
+        REQUIRE(restarted.exit_code == 0);
+        // The first requests may fail (503, never a hang); within seconds the pool serves again.
+        bool recovered = eventually(
+            [&] {
+                HttpClient client(server.port());
+                const auto r = client.request("GET", "/users/2");
+                REQUIRE(r);
+                CHECK((r->status == 200 || r->status == 503));
+                return r->status == 200;
+            },
+            20s);
+        CHECK(recovered);
     }
 }

@@ -48,3 +48,18 @@ TEST_CASE("postgres perf: async K = 1, P = 50, C = 200 → P / L", "[postgres][p
     CHECK(r.rps() >= 0.9 * bound);
     CHECK(r.rps() <= 1.1 * bound);
 }
+
+TEST_CASE("postgres perf: the loop stays responsive at C = 500 (K = 1, P = 50)", "[postgres][perf]") {
+    // 450 requests wait for a connection, 50 for PostgreSQL: none of it may hold the loop (lag p99 < 20 ms).
+    ServerProcess server(SERVER_ASYNC_BINARY, pg_args(latency_ms, 50, {"--threads", "1"}));
+    const LoadResult r = run_closed_loop(server.port(), 500, "/users/1", 1500ms, 3000ms);
+    const std::string metrics = scrape_metrics(server.port());
+    const double ticks = metric_value(metrics, "eventloop_lag_seconds_count").value_or(0);
+    const double within = metric_value(metrics, "eventloop_lag_seconds_bucket{le=\"0.02\"}").value_or(0);
+    std::cout << "server_async P=50 C=500: " << r.rps() << " req/s, lag samples " << ticks << ", <= 20 ms "
+              << within << ", max " << metric_value(metrics, "eventloop_lag_max_seconds").value_or(-1)
+              << " s\n";
+    CHECK(r.errors == 0);
+    REQUIRE(ticks > 100);
+    CHECK(within / ticks >= 0.99);
+}
