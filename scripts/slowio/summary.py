@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .bound import bound_model, bound_rps, compute_capacity, default_min_threads
-from .grid import Point
+from .grid import Point, effective_db_pool
 from .loadgen import ERROR_KEYS, LoadgenReport, server_peak
 from .point import PointResult, server_cores
 from .rows import SUMMARY_COLUMNS
@@ -44,7 +44,9 @@ def _config_cells(p: Point, run_id: str, cores: int) -> dict[str, Any]:
                 pool=s.pool, antipattern=s.antipattern if s.server in ("sync", "async") else "", threads=s.threads,
                 min_threads=min_threads, max_threads=s.max_threads, queue_limit=s.queue_limit,
                 concurrency=p.concurrency, latency_ms=s.latency_ms, warmup_s=p.warmup_s, window_s=s.window_s,
-                timeout_s=s.timeout_s, expect=s.expect, extra_server_args=" ".join(s.extra_server_args))
+                timeout_s=s.timeout_s, expect=s.expect, extra_server_args=" ".join(s.extra_server_args),
+                store=s.store if s.server in ("sync", "async") else "",
+                db_pool=effective_db_pool(s) if s.store == "postgres" else None)
 
 
 def _client_cells(lj: LoadgenReport | None, row: dict[str, Any]) -> None:
@@ -68,6 +70,7 @@ def _server_cells(res: PointResult, row: dict[str, Any]) -> None:
     for col, source in PEAK_COLUMNS.items():
         row[col] = server_peak(res.report, res.timeseries, source)
     after, before = res.metrics_after, res.metrics_before
+    row["db_pool_timeouts"] = res.db_pool_timeouts
     if after.get("eventloop_lag_max_seconds") is not None:
         lag = after["eventloop_lag_max_seconds"] * 1000.0
         row["max_loop_lag_ms"] = lag if row["max_loop_lag_ms"] is None else max(row["max_loop_lag_ms"], lag)

@@ -34,9 +34,12 @@ PgBlockingPool::PgBlockingPool(const DbSettings& settings, DbPoolMetrics& db, Me
 PgBlockingPool::Slot* PgBlockingPool::acquire() {
     const auto start = std::chrono::steady_clock::now();
     std::unique_lock lock(mutex_);
-    db_.waiters.Increment();
-    const bool got = available_.wait_until(lock, start + acquire_timeout_, [this] { return !free_.empty(); });
-    db_.waiters.Decrement();
+    bool got = !free_.empty();
+    if (!got) {  // counted only when it really waits: a scrape must not see a waiter that never was
+        db_.waiters.Increment();
+        got = available_.wait_until(lock, start + acquire_timeout_, [this] { return !free_.empty(); });
+        db_.waiters.Decrement();
+    }
     db_.wait.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     if (!got) return nullptr;
     Slot* slot = free_.back();
