@@ -26,6 +26,20 @@ add_library(http_parser_lib INTERFACE)
 target_include_directories(http_parser_lib SYSTEM INTERFACE ${HTTP_PARSER_INCLUDE_DIR})
 target_link_libraries(http_parser_lib INTERFACE ${HTTP_PARSER_LIBRARY})
 
+# libpq (libpq-dev), optional: the `--store postgres` backend. Without it everything else builds, the servers
+# reject `--store postgres` with a one-line reason, and the postgres tests are registered DISABLED.
+find_package(PkgConfig QUIET)
+if(PkgConfig_FOUND)
+  pkg_check_modules(LIBPQ QUIET IMPORTED_TARGET libpq)
+endif()
+if(LIBPQ_FOUND)
+  set(SLOWIO_HAVE_LIBPQ ON)
+  message(STATUS "libpq ${LIBPQ_VERSION}: --store postgres enabled")
+else()
+  set(SLOWIO_HAVE_LIBPQ OFF)
+  message(STATUS "libpq not found: --store postgres disabled, its tests DISABLED")
+endif()
+
 if(SLOWIO_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED)
   include(Catch)

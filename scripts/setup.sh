@@ -11,6 +11,7 @@ packages=(
   python3 python3-matplotlib
   wrk nginx-light curl
   zlib1g-dev valgrind iproute2 nodejs
+  postgresql libpq-dev
 )
 
 missing=()
@@ -55,6 +56,11 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # nginx-light's package starts a system nginx on port 80; the suite starts its own on loopback ports.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
   systemctl stop nginx || true
+fi
+# Likewise postgresql's package may start a system cluster; the suite starts private ones
+# (scripts/slowio/postgres.py) and needs none.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet postgresql 2>/dev/null; then
+  systemctl stop postgresql || true
 fi
 install_npm_packages
 echo "setup: done"

@@ -17,6 +17,7 @@ binaries. Standard library only.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import subprocess
 import sys
@@ -26,7 +27,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from slowio import InputError  # noqa: E402  (the package next to this script)
 from slowio.cli import DEFAULT_GRID, REPO_ROOT, OneLineParser, add_binary_flags, hms  # noqa: E402
-from slowio.grid import expand_points, load_grid  # noqa: E402
+from slowio import postgres  # noqa: E402
+from slowio.grid import effective_db_pool, expand_points, load_grid  # noqa: E402
 from slowio.point import Binaries, pinning_plan, server_command, skip_unavailable  # noqa: E402
 from slowio.run import estimate_seconds, refresh_latest, run_grid  # noqa: E402
 
@@ -48,6 +50,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--warmup", type=float, dest="warmup_s", help="override warm-up seconds")
     ap.add_argument("--window", type=float, dest="window_s", help="override steady-window seconds")
     ap.add_argument("--timeout", type=float, dest="timeout_s", help="override loadgen --timeout seconds")
+    ap.add_argument("--pg", metavar="URL",
+                    help="PostgreSQL for the \"store\": \"postgres\" series (default: a private cluster started "
+                         "for the run and removed after it, scripts/slowio/postgres.py)")
     ap.add_argument("--no-pin", action="store_true", help="do not pin server/loadgen to cores")
     ap.add_argument("--dry-run", action="store_true", help="print the plan and its ETA, run nothing")
     ap.add_argument("--report", action="store_true",
@@ -67,6 +72,29 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def _skip_postgres(points: list, skipped: list[dict[str, str]], pg_url: str | None) -> tuple[list, list]:
+    """Without --pg and without PostgreSQL installed, the postgres series are skipped by name (never run against
+    nothing, never passed)."""
+    if pg_url or postgres.available():
+        return points, skipped
+    labels = sorted({p.series.label for p in points if p.series.store == "postgres"})
+    skipped = skipped + [{"label": label, "reason": "PostgreSQL not found (install postgresql, or pass --pg)"}
+                         for label in labels]
+    return [p for p in points if p.series.store != "postgres"], skipped
+
+
+def _postgres_for(points: list, pg_url: str | None, stack: contextlib.ExitStack, err) -> str | None:
+    """The URL the postgres series use: --pg, or a private cluster for the whole run (stopped and removed when
+    ``stack`` closes), sized for the largest pool plus the sweep's own sessions."""
+    pools = [effective_db_pool(p.series) for p in points if p.series.store == "postgres"]
+    if not pools or pg_url:
+        return pg_url
+    pg = stack.enter_context(postgres.PrivatePostgres(max_connections=max(pools) + 20))
+    err(f"sweep: private PostgreSQL on 127.0.0.1:{pg.port} (max_connections {pg.max_connections}, fsync off: "
+        f"a benchmark database), removed after the run")
+    return pg.url
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: exit 0 when the sweep ran (failed points are data), 2 on bad input or missing binaries."""
     args = parse_args(argv)
@@ -82,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         err(f"sweep.py: {e}")
         return 2
     points, skipped = skip_unavailable(points, binaries)
+    points, skipped = _skip_postgres(points, skipped, args.pg)
     for sk in skipped:
         err(f"sweep: skipped '{sk['label']}': {sk['reason']}")
     if not points:
@@ -104,8 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         err(f"sweep.py: bad --run-id {run_id!r}")
         return 2
     run_dir = args.results_dir / run_id
-    rows, machine = run_grid(grid, points, run_dir, run_id, binaries, pin, args.build_dir, log=err,
-                             skipped=skipped)
+    with contextlib.ExitStack() as stack:
+        binaries.pg_url = _postgres_for(points, args.pg, stack, err)
+        rows, machine = run_grid(grid, points, run_dir, run_id, binaries, pin, args.build_dir, log=err,
+                                 skipped=skipped)
     statuses: dict[str, int] = {}
     for r in rows:
         statuses[r["status"]] = statuses.get(r["status"], 0) + 1

@@ -150,6 +150,11 @@ Outcome Handler::handle(const HttpRequest& request) {
 }
 
 HttpResponse Handler::finish(const StoreCall& call, const StoreResult& result) const {
+    if (result.unavailable) {
+        HttpResponse response = error_response(503, result.error, false);
+        add_retry_after(response);
+        return response;
+    }
     if (!result.error.empty())
         return error_response(500, fmt::format("store error: {}", result.error), false);
     if (!result.user) return error_response(404, fmt::format("no user {}", call.user_id), false);

@@ -11,8 +11,42 @@
 #include <thread>
 
 #include "core/LatencyModel.hpp"
+#include "core/NameTable.hpp"
 
 namespace slowio {
+
+namespace {
+constexpr auto store_kinds = name_table<StoreKind>({
+    {StoreKind::sim, "sim", "embedded SQLite behind a simulated latency"},
+    {StoreKind::postgres, "postgres", "PostgreSQL via libpq (--pg); the wait is pg_sleep in the query"},
+});
+
+/// The store flags (--store, --pg, --db-pool, --db-acquire-timeout-ms).
+void add_store_options(CLI::App& app, ServerOptions& o) {
+    store_kinds.add_option(app, "--store", o.store, store_kinds.describe(" | "));
+    app.add_option("--pg", o.pg_url,
+                   "libpq connection URI for --store postgres (default: libpq's PG* environment)");
+    app.add_option("--db-pool", o.db_pool, "Database connections (--store postgres)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{10'000}))
+        ->capture_default_str();
+    app.add_option("--db-acquire-timeout-ms", o.db_acquire_timeout_ms,
+                   "Wait for a free database connection before 503 (--store postgres)")
+        ->check(CLI::Range(1, 3'600'000))
+        ->capture_default_str();
+}
+}  // namespace
+
+std::string_view to_string(StoreKind kind) {
+    return store_kinds.name(kind);
+}
+
+bool postgres_supported() {
+#ifdef SLOWIO_HAVE_LIBPQ
+    return true;
+#else
+    return false;
+#endif
+}
 
 void add_common_options(CLI::App& app, ServerOptions& o) {
     app.add_option("--bind", o.bind, "Address to listen on")->capture_default_str();
@@ -59,6 +93,7 @@ void add_common_options(CLI::App& app, ServerOptions& o) {
     app.add_flag("--drop-abandoned", o.drop_abandoned,
                  "Discard a request whose client left before it was run (queued, or waiting on the store in "
                  "server_async) instead of running it");
+    add_store_options(app, o);
     app.add_option("--log-level", o.log_level, "error | warn | info | debug")
         ->check(CLI::IsMember({"error", "warn", "info", "debug"}))
         ->capture_default_str();
@@ -74,6 +109,8 @@ std::optional<std::string> validate(const ServerOptions& o) {
     } catch (const std::invalid_argument& e) {
         return std::string("--store-jitter: ") + e.what();
     }
+    if (o.store == StoreKind::postgres && !postgres_supported())
+        return "--store postgres: this build has no libpq (install libpq-dev and rebuild)";
     return std::nullopt;
 }
 

@@ -18,6 +18,8 @@ each for L seconds, completes at most ``min(C, capacity) / L`` requests per seco
     N > 1: N - 1 (a worker blocks on a completion that must run on the same pool, so one worker must stay free);
   * ``deadlock``: ``sync-over-async`` with K = 1 (async) or N = 1 (sync fixed): bound 0, the point is expected to
     end in "deadlock".
+A postgres series (``"store": "postgres"``) also holds a database connection per waiting request, so its
+capacity is ``min(model capacity, P)`` (``db_pool``): the bound is ``min(C, capacity, P) / L``.
 A grid series may force the model with ``"bound_model"`` (the regression gate's planted regression runs
 ``blocking-store`` but is judged against the async bound).
 """
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import math
 
-from .grid import Series, usable_cores
+from .grid import Series, effective_db_pool, usable_cores
 from .loadgen import TS_PREFIX
 
 BOUND_MODELS = ("sync", "elastic", "async", "blocking", "sync-over-async", "deadlock")
@@ -67,8 +69,12 @@ def compute_capacity(s: Series, concurrency: int, timeseries: list[dict[str, flo
              "sync-over-async": (float(max(s.threads - 1, 0)), f"{unit}-1 (sync-over-async)"),
              "deadlock": (0.0, f"deadlock ({unit}=1)")}
     if model in fixed:
-        return fixed[model]
-    return _elastic_capacity(s, concurrency, timeseries, warmup_s, duration_s, server_cores)
+        capacity, basis = fixed[model]
+    else:
+        capacity, basis = _elastic_capacity(s, concurrency, timeseries, warmup_s, duration_s, server_cores)
+    if s.store == "postgres" and capacity is not None and effective_db_pool(s) < capacity:
+        return float(effective_db_pool(s)), "P (db pool)"
+    return capacity, basis
 
 
 def default_min_threads(s: Series, server_cores: int | None = None) -> int:

@@ -65,6 +65,8 @@ from . import InputError
 
 ANTIPATTERNS = ("none", "blocking-store", "sync-over-async", "offload")
 SYNC_ANTIPATTERNS = ("none", "sync-over-async", "offload")  # server_sync --antipattern
+STORES = ("sim", "postgres")  # --store
+DEFAULT_DB_POOL = 100  # the servers' --db-pool default (Npgsql's and SqlClient's Max Pool Size)
 SCENARIOS = ("", "pool_size", "heatmap", "queue_limit", "recovery", "cpu_work", "burst")
 CPU_WAYS = ("", "inline", "offload", "jobs")
 CLASS_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -154,6 +156,8 @@ class Series:
     retry_backoff: str = "none"        # loadgen --retry-backoff (with retries > 0)
     stages: list[Stage] = field(default_factory=list)  # loadgen --stages (closed loop); window = sum - warm-up
     overload_warmup_s: float | None = None  # warm-up of a point queued past the client timeout (module doc)
+    store: str = "sim"                 # sync, async: "sim" | "postgres" (--store)
+    db_pool: int | None = None         # store postgres: --db-pool P (None: the servers' default, DEFAULT_DB_POOL)
 
 
 SERIES_FIELDS = tuple(f.name for f in fields(Series))
@@ -255,7 +259,18 @@ def command_argv(template: str, values: dict[str, Any]) -> list[str]:
 
 
 def series_label(s: Series) -> str:
-    """A short human name for a series when the grid gives none, e.g. 'sync fixed N=10'."""
+    """A short human name for a series when the grid gives none, e.g. 'sync fixed N=10'; a postgres series
+    adds its pool, e.g. 'async K=1 pg P=100'."""
+    base = _base_label(s)
+    return base + (f" pg P={effective_db_pool(s)}" if s.store == "postgres" else "")
+
+
+def effective_db_pool(s: Series) -> int:
+    """The pool a postgres series' server runs with (its db_pool, or the servers' default)."""
+    return int(s.db_pool or DEFAULT_DB_POOL)
+
+
+def _base_label(s: Series) -> str:
     if s.server == "sync":
         tag = "" if s.antipattern == "none" else f" {s.antipattern}"
         if s.model == "thread-per-connection":
@@ -285,6 +300,8 @@ def series_key(s: Series) -> str:
             key += f"-q{s.queue_limit}"
     else:
         key = f"async{tag}-k{s.threads}"
+    if s.store == "postgres":
+        key += f"-pg-p{effective_db_pool(s)}"
     if s.extra_server_args:
         key += "-" + _slug("-".join(str(a).lstrip("-") for a in s.extra_server_args))
     if s.cpu_way:
@@ -367,6 +384,20 @@ def _validate_command(s: dict[str, Any], where: str) -> None:
                              "scraped threadpool_threads curve; 0: the runtime's default, usable cores)")
         _validate_elastic(s, where)
     s["model"], s["pool"] = "command", ""
+
+
+def _validate_store(s: dict[str, Any], where: str) -> None:
+    """store and db_pool: postgres for our own servers only; db_pool a positive integer, with postgres only."""
+    if s["store"] not in STORES:
+        raise InputError(f"{where}: 'store' must be {' or '.join(STORES)}, got {s['store']!r}")
+    if s["store"] == "postgres" and s["server"] not in ("sync", "async"):
+        raise InputError(f"{where}: 'store' postgres applies to our servers (sync, async) only")
+    if s["db_pool"] is None:
+        return
+    if s["store"] != "postgres":
+        raise InputError(f"{where}: 'db_pool' applies to \"store\": \"postgres\" only")
+    if not isinstance(s["db_pool"], int) or isinstance(s["db_pool"], bool) or s["db_pool"] < 1:
+        raise InputError(f"{where}: 'db_pool' must be a positive integer, got {s['db_pool']!r}")
 
 
 def _validate_numbers(s: dict[str, Any], where: str) -> None:
@@ -517,6 +548,7 @@ def make_series(fields_: dict[str, Any], where: str = "series") -> Series:
     if "USERS" in s["path"]:
         s["path"] = s["path"].replace("USERS", str(s["users"]))
     _validate_kind(s, where)
+    _validate_store(s, where)
     _validate_classes(s, where)
     _validate_stages(s, where)
     _validate_numbers(s, where)

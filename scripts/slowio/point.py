@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from . import loadgen, prometheus
-from .grid import CPU_N_RE, Point, RequestClass, command_argv, usable_cores
+from .grid import CPU_N_RE, Point, RequestClass, command_argv, effective_db_pool, usable_cores
 
 # Binaries relative to the build directory (the CMake targets' output paths).
 BINARY_PATHS = {
@@ -73,6 +73,7 @@ class Binaries:
     server_async: Path
     loadgen: Path
     build_dir: Path | None = None  # what a command series' {build_dir} names
+    pg_url: str | None = None      # the PostgreSQL of the run's postgres series (sweep --pg, or a private one)
 
     @classmethod
     def from_build_dir(cls, build_dir: Path, **explicit: str | None) -> "Binaries":
@@ -150,6 +151,10 @@ def server_command(p: Point, binaries: Binaries) -> list[str]:
             cmd += ["--queue-limit", str(s.queue_limit)]
     if s.antipattern != "none":
         cmd += ["--antipattern", s.antipattern]
+    if s.store == "postgres":
+        # without a URL the server uses libpq's PG* environment
+        cmd += ["--store", "postgres"] + (["--pg", binaries.pg_url] if binaries.pg_url else []) + \
+               ["--db-pool", str(effective_db_pool(s))]
     if s.deadlock_exit:
         cmd += ["--deadlock-exit"]
     return cmd + list(s.extra_server_args)
@@ -207,6 +212,7 @@ class PointResult:
     loadgen_exit_code: int | None = None
     metrics_before: dict[str, float] = field(default_factory=dict)  # /metrics before the load
     metrics_after: dict[str, float] = field(default_factory=dict)   # /metrics after it (empty if the server died)
+    db_pool_timeouts: float | None = None  # postgres: http_rejected_total{reason="db_pool_timeout"} at the end
     server_died_after_s: float | None = None  # since loadgen started, when the server exited on its own
     report: loadgen.LoadgenReport | None = None
     timeseries: list[dict[str, Any]] | None = None
@@ -529,6 +535,10 @@ def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> Poin
         res.server_died_after_s = round(died_at[0], 2) if died_at else None
     else:
         res.metrics_after = prometheus.scrape_metrics(started.metrics_port)
+        if p.series.store == "postgres":
+            text = prometheus.read_metrics_text(started.metrics_port) or ""
+            res.db_pool_timeouts = prometheus.by_label(text, "http_rejected_total", "reason").get("db_pool_timeout",
+                                                                                                   0.0)
     grace = p.series.latency_ms / 1000.0 + SHUTDOWN_EXTRA_S
     code, killed = _terminate(server, grace)
     res.server_exit_code = code

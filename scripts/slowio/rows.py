@@ -42,9 +42,10 @@ SUMMARY_COLUMNS = [
     "peak_jobs_queue_length", "jobs_completed", "job_latency_ms",
     "goodput_before_rps", "goodput_during_rps", "goodput_after_rps", "recovery_s", "recovered",
     "server_died_after_s", "wall_s", "pinned", "extra_server_args",
+    "store", "db_pool", "db_pool_timeouts",
 ]
 TEXT_COLUMNS = {"run_id", "point", "label", "pair", "scenario", "request_class", "cpu_way", "server", "model", "pool", "antipattern", "expect", "status",
-                "detail", "capacity_basis", "bound_model", "extra_server_args", "retry_backoff", "stages"}
+                "detail", "capacity_basis", "bound_model", "extra_server_args", "retry_backoff", "stages", "store"}
 NUMERIC_COLUMNS = set(SUMMARY_COLUMNS) - TEXT_COLUMNS  # any other column of a CSV is read as text
 ERROR_COLUMNS = [f"errors_{suffix}" for suffix in ERROR_KEYS.values()]
 

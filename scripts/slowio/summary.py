@@ -32,7 +32,7 @@ from typing import Any
 
 from . import burst
 from .bound import bound_model, bound_rps, compute_capacity, default_min_threads
-from .grid import Point, stages_text
+from .grid import Point, effective_db_pool, stages_text
 from .loadgen import ERROR_KEYS, TS_PREFIX, LoadgenReport, server_peak
 from .point import PointResult, server_cores
 from .rows import SUMMARY_COLUMNS
@@ -56,7 +56,9 @@ def _config_cells(p: Point, run_id: str, cores: int) -> dict[str, Any]:
                 concurrency=p.concurrency, latency_ms=s.latency_ms, warmup_s=p.warmup_s, window_s=s.window_s,
                 timeout_s=s.timeout_s, expect=s.expect, extra_server_args=" ".join(s.extra_server_args),
                 client_retries=s.retries, retry_backoff=s.retry_backoff if s.retries else "",
-                stages=stages_text(s.stages))
+                stages=stages_text(s.stages),
+                store=s.store if s.server in ("sync", "async") else "",
+                db_pool=effective_db_pool(s) if s.store == "postgres" else None)
 
 
 def _client_cells(lj: LoadgenReport | None, row: dict[str, Any]) -> None:
@@ -80,6 +82,7 @@ def _server_cells(res: PointResult, row: dict[str, Any]) -> None:
     for col, source in PEAK_COLUMNS.items():
         row[col] = server_peak(res.report, res.timeseries, source)
     after, before = res.metrics_after, res.metrics_before
+    row["db_pool_timeouts"] = res.db_pool_timeouts
     if after.get("eventloop_lag_max_seconds") is not None:
         lag = after["eventloop_lag_max_seconds"] * 1000.0
         row["max_loop_lag_ms"] = lag if row["max_loop_lag_ms"] is None else max(row["max_loop_lag_ms"], lag)

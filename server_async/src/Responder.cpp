@@ -9,6 +9,9 @@
 #include <future>
 
 #include "core/ElapsedSeconds.hpp"
+#ifdef SLOWIO_HAVE_LIBPQ
+#include "server_async/PgAsyncPool.hpp"
+#endif
 
 namespace slowio::async {
 
@@ -29,6 +32,9 @@ Responder::Responder(Application& app, const AsyncOptions& options, std::size_t 
     if (antipattern_ == Antipattern::offload) {
         offload_pool_ = std::make_unique<asio::thread_pool>(offload_threads);
     }
+#ifdef SLOWIO_HAVE_LIBPQ
+    if (app_.db) pg_ = std::make_unique<PgAsyncPool>(*app_.db, *app_.db_metrics, app_.metrics, io_executor_);
+#endif
 }
 
 Responder::~Responder() {
@@ -58,6 +64,12 @@ asio::awaitable<void> Responder::complete(Outcome& outcome) {
                 break;
             case Antipattern::none:
             case Antipattern::offload: {
+#ifdef SLOWIO_HAVE_LIBPQ
+                if (pg_) {  // the wait is the query's: awaited on libpq's socket, no thread held
+                    result = co_await pg_->fetch(*call, app_.store.begin_call());
+                    break;
+                }
+#endif
                 // The right way: suspend on a timer; the io thread goes back to serve other connections.
                 // The wait is this frame's, not a nested SlowStore::fetch_async coroutine's: that frame
                 // (~460 bytes) was the largest avoidable item of RSS per waiting connection.

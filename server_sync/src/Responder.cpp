@@ -11,6 +11,9 @@
 #include "core/CpuWork.hpp"
 #include "core/ElapsedSeconds.hpp"
 #include "core/Log.hpp"
+#ifdef SLOWIO_HAVE_LIBPQ
+#include "server_sync/PgBlockingPool.hpp"
+#endif
 
 namespace slowio::sync {
 
@@ -19,6 +22,9 @@ Responder::Responder(Application& app, Antipattern antipattern, std::size_t offl
     : app_(app), antipattern_(antipattern), pool_(pool), io_(io) {
     if (antipattern_ == Antipattern::offload)
         offload_pool_ = std::make_unique<asio::thread_pool>(offload_threads);
+#ifdef SLOWIO_HAVE_LIBPQ
+    if (app_.db) pg_ = std::make_unique<PgBlockingPool>(*app_.db, *app_.db_metrics, app_.metrics);
+#endif
 }
 
 Responder::~Responder() {
@@ -34,9 +40,7 @@ HttpResponse Responder::respond(const HttpRequest& request) const {
                 if constexpr (std::is_same_v<Step, HttpResponse>) {
                     return std::move(step);
                 } else if constexpr (std::is_same_v<Step, StoreCall>) {
-                    return app_.handler.finish(step, antipattern_ == Antipattern::sync_over_async
-                                                         ? fetch_sync_over_async(step)
-                                                         : app_.store.fetch_blocking(step));
+                    return app_.handler.finish(step, fetch(step));
                 } else {
                     static_assert(std::is_same_v<Step, CpuWork>);
                     return app_.handler.finish(step, work(step));
@@ -47,6 +51,14 @@ HttpResponse Responder::respond(const HttpRequest& request) const {
         log(LogLevel::error, "{} {} failed: {}", request.method, request.target, e.what());
         return error_response(500, "internal error", /*close=*/true);
     }
+}
+
+StoreResult Responder::fetch(const StoreCall& call) const {
+#ifdef SLOWIO_HAVE_LIBPQ
+    if (pg_) return pg_->fetch(call, app_.store.begin_call());  // the server draws the latency, PG sleeps it
+#endif
+    return antipattern_ == Antipattern::sync_over_async ? fetch_sync_over_async(call)
+                                                        : app_.store.fetch_blocking(call);
 }
 
 template <typename T>

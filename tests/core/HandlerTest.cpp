@@ -66,6 +66,19 @@ TEST_CASE("GET /users/{id} asks for a store call, then renders the user", "[hand
     CHECK(failed.status == 500);
 }
 
+TEST_CASE("a store that cannot serve now is 503 + Retry-After with its reason", "[handler]") {
+    Fixture f;
+    StoreResult exhausted;
+    exhausted.error = "database connection pool exhausted";
+    exhausted.unavailable = true;
+    const auto r = f.handler.finish(StoreCall{7}, exhausted);
+    CHECK(r.status == 503);
+    CHECK(r.body == R"({"error":"database connection pool exhausted","status":503})");
+    REQUIRE(r.extra_headers.size() == 1);
+    CHECK(r.extra_headers[0] == std::pair<std::string, std::string>{"Retry-After", "1"});
+    CHECK_FALSE(r.close);
+}
+
 TEST_CASE("bad user ids are 400 with a reason", "[handler]") {
     Fixture f;
     for (const char* target :

@@ -5,8 +5,22 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace slowio {
+
+/// Where GET /users/{id} reads its row (--store).
+enum class StoreKind {
+    sim,       ///< embedded SQLite behind a simulated latency (the default: no database server needed)
+    postgres,  ///< PostgreSQL through libpq: the wait is a pg_sleep inside the one statement that reads the
+               ///< row
+};
+
+/// The command-line name of `kind`.
+std::string_view to_string(StoreKind kind);
+
+/// True when this build has libpq (`--store postgres` is accepted).
+bool postgres_supported();
 
 /// Flags common to server_sync and server_async.
 struct ServerOptions {
@@ -32,6 +46,12 @@ struct ServerOptions {
     /// (queued for a worker, or waiting on the store in server_async) is discarded instead of run (nginx logs
     /// such a request as 499). Off by default, as Kestrel: it runs a queued request whose client left.
     bool drop_abandoned = false;
+    StoreKind store = StoreKind::sim;  ///< --store
+    std::string pg_url;                ///< --pg: a libpq connection URI; empty: libpq's PG* environment
+    /// --db-pool: database connections per server (Npgsql's and SqlClient's default Max Pool Size).
+    std::size_t db_pool = 100;
+    /// --db-acquire-timeout-ms: how long a request waits for a free connection before 503 (Npgsql's Timeout).
+    int db_acquire_timeout_ms = 15000;
 };
 
 /// Adds the common flags (with validation) to `app`, bound to `options`.

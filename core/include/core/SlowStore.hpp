@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/LatencyModel.hpp"
+#include "core/SeededUsers.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -21,14 +22,6 @@ struct sqlite3_stmt;
 namespace slowio {
 
 class Metrics;
-
-/// One row of the `users` table.
-struct User {
-    std::int64_t id = 0;
-    std::string name;
-    std::string email;
-    std::string created_at;  ///< ISO-8601 UTC
-};
 
 /// What the handler asks the store for; produced by Handler::handle, performed by a server.
 struct StoreCall {
@@ -38,7 +31,10 @@ struct StoreCall {
 /// The outcome of a store call: a user, "no such user", or a database error message.
 struct StoreResult {
     std::optional<User> user;
-    std::string error;  ///< non-empty when SQLite failed (→ 500)
+    std::string error;  ///< non-empty when the store failed (→ 500, or 503 when `unavailable`)
+    /// The store could not serve the call right now (no database connection in time, the connection broke):
+    /// 503 + Retry-After with `error` as the reason, not a 500.
+    bool unavailable = false;
 };
 
 /// Real SQLite3 data (a `users` table seeded deterministically into a database file created at start)

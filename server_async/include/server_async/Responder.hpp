@@ -14,6 +14,8 @@
 
 namespace slowio::async {
 
+class PgAsyncPool;
+
 /// Runs core's Handler and performs the Outcome it returns. This is the only place the anti-patterns live:
 /// - StoreCall: `none`/`offload` co_await a steady_timer for SlowStore::begin_call()'s latency, then query
 ///   (the io thread serves others meanwhile); `blocking-store` calls fetch_blocking on the io thread;
@@ -52,6 +54,7 @@ class Responder {
     Antipattern antipattern_;
     asio::any_io_executor io_executor_;
     std::unique_ptr<asio::thread_pool> offload_pool_;  ///< only with --antipattern offload
+    std::unique_ptr<PgAsyncPool> pg_;                  ///< only with --store postgres
 };
 
 }  // namespace slowio::async

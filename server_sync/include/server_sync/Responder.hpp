@@ -17,6 +17,8 @@
 
 namespace slowio::sync {
 
+class PgBlockingPool;
+
 /// Answers requests on whichever worker thread calls respond(). Stateless apart from its references, so one
 /// instance serves every worker at once.
 class Responder {
@@ -36,6 +38,8 @@ class Responder {
     HttpResponse respond(const HttpRequest& request) const;
 
   private:
+    /// The store call the blocking way: the PostgreSQL pool, or the sim store (possibly sync-over-async).
+    StoreResult fetch(const StoreCall& call) const;
     StoreResult fetch_sync_over_async(const StoreCall& call) const;
     std::uint64_t work(const CpuWork& cpu) const;
     /// Blocks this worker on `result`, telling the pool (its blocking adjustment) while it waits.
@@ -47,6 +51,7 @@ class Responder {
     WorkerPool& pool_;
     asio::io_context& io_;
     std::unique_ptr<asio::thread_pool> offload_pool_;  ///< only with Antipattern::offload
+    std::unique_ptr<PgBlockingPool> pg_;               ///< only with --store postgres
 };
 
 }  // namespace slowio::sync

@@ -1,0 +1,62 @@
+#pragma once
+/// \file PostgreSQL's side of the store, shared by both servers' pools (libpq builds only): the schema a
+/// server creates at start, the one statement that waits and reads the row, and its parameters and result.
+
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include "core/SlowStore.hpp"
+
+namespace slowio {
+
+/// The one statement per request: slowio.slowio_user sleeps the latency ONCE (pg_sleep) and returns the row,
+/// so the wait happens inside PostgreSQL, on the connection, as a slow query does.
+inline constexpr const char* pg_user_query =
+    "SELECT id, name, email, created_at FROM slowio.slowio_user($1::bigint, $2::double precision)";
+
+/// The reason of the 503 a request gets when no connection was free within --db-acquire-timeout-ms.
+inline constexpr std::string_view pg_pool_exhausted_reason = "database connection pool exhausted";
+
+/// PQfinish as a deleter.
+struct PgConnDeleter {
+    /// Closes the connection.
+    void operator()(PGconn* conn) const { PQfinish(conn); }
+};
+/// An owned libpq connection.
+using PgConnPtr = std::unique_ptr<PGconn, PgConnDeleter>;
+
+/// The text parameters of one pg_user_query call (they must outlive the PQsend/PQexec call).
+struct PgUserParams {
+    /// Formats `call`'s id and `latency` (as milliseconds) as text parameters.
+    PgUserParams(const StoreCall& call, std::chrono::nanoseconds latency);
+    std::string id;          ///< $1
+    std::string latency_ms;  ///< $2
+    const char* values[2];   ///< {id, latency_ms} for libpq
+};
+
+/// The keywords/values of PQconnectdbParams / PQconnectStartParams for `url` (empty: libpq's PG*
+/// environment), with expand_dbname so a URI works; `keys` and `values` are null-terminated arrays.
+struct PgConnectParams {
+    /// Builds the arrays for `url` (kept by reference: it must outlive the call).
+    explicit PgConnectParams(const std::string& url);
+    const char* keys[3];    ///< dbname, application_name, nullptr
+    const char* values[3];  ///< the URL, "slowio", nullptr
+};
+
+/// Reads pg_user_query's result: the row, no row (404), or the error (a StoreResult with `error`).
+StoreResult read_user_result(const PGresult* result);
+
+/// A blocking connection for startup and server_sync; throws std::runtime_error when it fails.
+PgConnPtr pg_connect_blocking(const std::string& url);
+
+/// Creates schema slowio, slowio.users seeded with seeded_user(1..users), and slowio.slowio_user, if absent:
+/// idempotent, and safe when several servers start at once (one transaction under an advisory lock).
+/// Blocking (startup only); throws std::runtime_error with a one-line reason.
+void prepare_pg_schema(const std::string& url, std::int64_t users);
+
+}  // namespace slowio

@@ -1,0 +1,96 @@
+"""The sweep's postgres series (issue 25): grid keys store/db_pool and their validation, the server flags, the
+Little's-law bound min(C, capacity, P) / L, the summary columns, and bench/grid_postgres.json."""
+import unittest
+from pathlib import Path
+
+import fakes  # noqa: F401  (puts scripts/ on sys.path)
+from slowio import InputError, grid, point, summary
+from slowio.bound import bound_rps, compute_capacity
+from slowio.rows import SUMMARY_COLUMNS
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class Keys(unittest.TestCase):
+    def test_defaults_are_the_sim_store(self):
+        s = grid.make_series({"server": "async", "concurrency": [1]})
+        self.assertEqual((s.store, s.db_pool), ("sim", None))
+        self.assertEqual(s.label, "async K=1")
+
+    def test_postgres_series_label_and_key(self):
+        s = grid.make_series({"server": "sync", "threads": 10, "store": "postgres", "db_pool": 10,
+                              "concurrency": [1]})
+        self.assertEqual(s.label, "sync fixed N=10 pg P=10")
+        self.assertEqual(grid.series_key(s), "sync-fixed-n10-pg-p10")
+        default = grid.make_series({"server": "async", "store": "postgres", "concurrency": [1]})
+        self.assertEqual(grid.effective_db_pool(default), 100)
+
+    def test_bad_values_are_one_line_errors(self):
+        bad = [{"store": "mysql"}, {"db_pool": 10}, {"store": "postgres", "db_pool": 0},
+               {"store": "postgres", "db_pool": "10"}]
+        for extra in bad:
+            with self.subTest(extra=extra), self.assertRaises(InputError):
+                grid.make_series({"server": "async", "concurrency": [1], **extra})
+        with self.assertRaises(InputError):
+            grid.make_series({"server": "command", "command": "x --port {port}", "bound_model": "async",
+                              "store": "postgres", "concurrency": [1]})
+
+
+class Flags(unittest.TestCase):
+    def test_server_flags(self):
+        s = grid.make_series({"server": "async", "store": "postgres", "db_pool": 50, "concurrency": [200]})
+        p = grid.Point(1, s, 200)
+        b = point.Binaries(Path("/b/ss"), Path("/b/sa"), Path("/b/lg"), pg_url="postgresql://h/db")
+        cmd = point.server_command(p, b)
+        self.assertEqual(cmd[cmd.index("--store") + 1], "postgres")
+        self.assertEqual(cmd[cmd.index("--pg") + 1], "postgresql://h/db")
+        self.assertEqual(cmd[cmd.index("--db-pool") + 1], "50")
+        b.pg_url = None  # the servers' default: libpq's PG* environment
+        self.assertNotIn("--pg", point.server_command(p, b))
+        sim = grid.Point(2, grid.make_series({"server": "async", "concurrency": [1]}), 1)
+        self.assertNotIn("--store", point.server_command(sim, b))
+
+
+class Bound(unittest.TestCase):
+    def test_the_pool_caps_the_bound(self):
+        cases = [({"server": "sync", "threads": 20, "db_pool": 10}, 40, 10.0, "P (db pool)"),
+                 ({"server": "sync", "threads": 10, "db_pool": 100}, 1000, 10.0, "N"),
+                 ({"server": "async", "threads": 1, "db_pool": 50}, 200, 50.0, "P (db pool)"),
+                 ({"server": "async", "threads": 1, "db_pool": 1000}, 100, 100.0, "C")]
+        for fields, c, cap, basis in cases:
+            with self.subTest(fields=fields, c=c):
+                s = grid.make_series({**fields, "store": "postgres", "latency_ms": 50, "concurrency": [c]})
+                self.assertEqual(compute_capacity(s, c, None, 1.0, 3.0), (cap, basis))
+        self.assertAlmostEqual(bound_rps(50.0, 200, 50), 1000.0)
+
+
+class Summary(unittest.TestCase):
+    def test_columns(self):
+        for col in ("store", "db_pool", "db_pool_timeouts"):
+            self.assertIn(col, SUMMARY_COLUMNS)
+        s = grid.make_series({"server": "sync", "threads": 10, "store": "postgres", "db_pool": 10,
+                              "concurrency": [40]})
+        res = point.PointResult(db_pool_timeouts=3.0)
+        row = summary.build_row(grid.Point(1, s, 40, id="01-x"), "run", res)
+        self.assertEqual((row["store"], row["db_pool"], row["db_pool_timeouts"]), ("postgres", 10, 3.0))
+        sim = grid.make_series({"server": "async", "concurrency": [1]})
+        row = summary.build_row(grid.Point(1, sim, 1, id="01-y"), "run", point.PointResult())
+        self.assertEqual((row["store"], row["db_pool"], row["db_pool_timeouts"]), ("sim", None, None))
+
+
+class GridFile(unittest.TestCase):
+    def test_grid_postgres(self):
+        g = grid.load_grid(REPO / "bench" / "grid_postgres.json")
+        pts = grid.expand_points(g)
+        self.assertTrue(all(p.series.store == "postgres" for p in pts))
+        pools = {(p.series.server, p.series.threads, p.series.db_pool) for p in pts}
+        for server, threads in (("sync", 10), ("sync", 100), ("async", 1)):
+            for pool in (10, 100, 1000):
+                self.assertIn((server, threads, pool), pools)
+        exhausted = [p for p in pts if p.concurrency == 2000]
+        self.assertEqual(len(exhausted), 1)
+        self.assertEqual(exhausted[0].series.db_pool, 100)
+
+
+if __name__ == "__main__":
+    unittest.main()
