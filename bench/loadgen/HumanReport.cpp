@@ -28,6 +28,25 @@ void distribution(std::ostream& out, const char* title, const LatencySummary& l)
                                                    {"99.990%", l.p9999}, {"100.000%", l.max}};
     for (const auto& [label, v] : rows) out << fmt::format("  {:>9} {:>10}\n", label, time_us(v));
 }
+/// --retries and --stages: the resends, and each step's goodput and final outcomes.
+void write_client_model(const RunResult& r, std::ostream& out) {
+    const auto& c = r.config;
+    const auto& s = r.stats;
+    const auto& w = s.window;
+    if (c.retry.retries > 0)
+        out << fmt::format(
+            "    Retries: {} ({} after a timeout, {} after a 503), up to {} per request, backoff {}\n",
+            w.retries, w.retries_after_timeout, w.retries_after_503, c.retry.retries, c.retry.backoff_spec());
+    for (std::size_t i = 0; i < c.stages.size() && i < s.stages.size(); ++i) {
+        const auto& st = s.stages[i];
+        const double len = to_seconds(c.stages[i].duration);
+        out << fmt::format(
+            "    Stage {} ({} at {:g}): goodput {:.1f} req/s, {} ok, {} timeout, {} 503, {} retries\n", i + 1,
+            format_duration(c.stages[i].duration), c.stages[i].target,
+            len > 0 ? static_cast<double>(st.ok_done) / len : 0.0, st.counts.ok, st.counts.timeout,
+            st.counts.status_503, st.counts.retries);
+    }
+}
 }  // namespace
 
 void HumanReport::write(const RunResult& r, std::ostream& out) {
@@ -65,19 +84,7 @@ void HumanReport::write(const RunResult& r, std::ostream& out) {
                        w.status_4xx, w.status_5xx, w.status_503, w.status_other);
     out << fmt::format("    Errors: connect {}, read {}, write {}, timeout {}; {} reconnects\n", w.connect,
                        w.read, w.write, w.timeout, w.reconnects);
-    if (c.retry.retries > 0)
-        out << fmt::format(
-            "    Retries: {} ({} after a timeout, {} after a 503), up to {} per request, backoff {}\n",
-            w.retries, w.retries_after_timeout, w.retries_after_503, c.retry.retries, c.retry.backoff_spec());
-    for (std::size_t i = 0; i < c.stages.size() && i < s.stages.size(); ++i) {
-        const auto& st = s.stages[i];
-        const double len = to_seconds(c.stages[i].duration);
-        out << fmt::format(
-            "    Stage {} ({} at {:g}): goodput {:.1f} req/s, {} ok, {} timeout, {} 503, {} retries\n", i + 1,
-            format_duration(c.stages[i].duration), c.stages[i].target,
-            len > 0 ? static_cast<double>(st.ok_done) / len : 0.0, st.counts.ok, st.counts.timeout,
-            st.counts.status_503, st.counts.retries);
-    }
+    write_client_model(r, out);
     if (c.open_loop())
         out << fmt::format("    Open loop: {} sent late (no free connection at their time), {} never sent\n",
                            w.late, w.unsent);

@@ -57,38 +57,43 @@ nlohmann::json latency_json(const LatencyHistogram& h) {
     return {{"count", s.count}, {"min", s.min},     {"p50", s.p50}, {"p90", s.p90},   {"p99", s.p99},
             {"p999", s.p999},   {"p9999", s.p9999}, {"max", s.max}, {"mean", s.mean}, {"stdev", s.stdev}};
 }
+/// The flags the run was made with (`config`).
+nlohmann::json config_json(const Config& c) {
+    std::vector<std::string> paths = c.paths;
+    if (paths.empty()) paths.push_back(c.target.path);
+    nlohmann::json j = {{"url", c.target.to_string()},
+                        {"method", c.method},
+                        {"paths", paths},
+                        {"body_bytes", c.body.size()},
+                        {"headers", c.headers},
+                        {"threads", c.threads},
+                        {"connections", c.connections},
+                        {"mode", c.open_loop() ? "open" : "closed"},
+                        {"rate_rps", c.rate},
+                        {"duration_s", to_seconds(c.duration)},
+                        {"warmup_s", to_seconds(c.warmup)},
+                        {"timeout_s", to_seconds(c.timeout)},
+                        {"keepalive", c.keepalive},
+                        {"connect_rate", c.connect_rate},
+                        {"scrape_url", c.scrape_url},
+                        {"interval_s", to_seconds(c.interval)},
+                        {"start_at", c.start_at},
+                        {"retries", c.retry.retries},
+                        {"retry_backoff", c.retry.backoff_spec()}};
+    if (!c.stages.empty()) {
+        j["stages"] = nlohmann::json::array();
+        for (const auto& st : c.stages)
+            j["stages"].push_back({{"duration_s", to_seconds(st.duration)}, {"target", st.target}});
+    }
+    return j;
+}
 }  // namespace
 
 nlohmann::json JsonReport::build(const RunResult& r) {
     const auto& c = r.config;
     const auto& s = r.stats;
     nlohmann::json j;
-    std::vector<std::string> paths = c.paths;
-    if (paths.empty()) paths.push_back(c.target.path);
-    j["config"] = {{"url", c.target.to_string()},
-                   {"method", c.method},
-                   {"paths", paths},
-                   {"body_bytes", c.body.size()},
-                   {"headers", c.headers},
-                   {"threads", c.threads},
-                   {"connections", c.connections},
-                   {"mode", c.open_loop() ? "open" : "closed"},
-                   {"rate_rps", c.rate},
-                   {"duration_s", to_seconds(c.duration)},
-                   {"warmup_s", to_seconds(c.warmup)},
-                   {"timeout_s", to_seconds(c.timeout)},
-                   {"keepalive", c.keepalive},
-                   {"connect_rate", c.connect_rate},
-                   {"scrape_url", c.scrape_url},
-                   {"interval_s", to_seconds(c.interval)},
-                   {"start_at", c.start_at},
-                   {"retries", c.retry.retries},
-                   {"retry_backoff", c.retry.backoff_spec()}};
-    if (!c.stages.empty()) {
-        j["config"]["stages"] = nlohmann::json::array();
-        for (const auto& st : c.stages)
-            j["config"]["stages"].push_back({{"duration_s", to_seconds(st.duration)}, {"target", st.target}});
-    }
+    j["config"] = config_json(c);
     j["machine"] = {{"cores", r.machine.cores},
                     {"kernel", r.machine.kernel},
                     {"build_type", r.machine.build_type},

@@ -76,6 +76,42 @@ bool Handler::is_metrics(const HttpRequest& request) {
     return request.method == "GET" && request.path == "/metrics";
 }
 
+HttpResponse Handler::post_job(const HttpRequest& request) {
+    const std::string_view path = request.path;
+    const std::string_view method = request.method;
+    if (method != "POST") return method_not_allowed(method, path, "POST");
+    std::uint32_t n = 0;
+    if (auto bad = parse_work_n(request, n)) return std::move(*bad);
+    const auto id = jobs_.submit(n);
+    if (!id) {
+        metrics_.count_rejected("jobs_queue_full");
+        HttpResponse r = error_response(503, "job queue is full; retry later", false);
+        add_retry_after(r);
+        return r;
+    }
+    const std::string location = fmt::format("/jobs/{}", *id);
+    HttpResponse r = json_response(202, Json{{"id", *id}, {"status", "queued"}, {"location", location}});
+    r.extra_headers.emplace_back("Location", location);
+    return r;
+}
+
+HttpResponse Handler::get_job(const HttpRequest& request) {
+    const std::string_view path = request.path;
+    const std::string_view method = request.method;
+    const std::string_view id_text = path.substr(6);
+    if (id_text.find('/') != std::string_view::npos) {
+        return error_response(404, fmt::format("no route for {}", path), false);
+    }
+    if (method != "GET") return method_not_allowed(method, path, "GET");
+    const auto id = parse_positive<std::uint64_t>(id_text, std::numeric_limits<std::uint64_t>::max());
+    if (!id) return error_response(400, fmt::format("job id '{}' is not a positive integer", id_text), false);
+    const auto job = jobs_.find(*id);
+    if (!job) return error_response(404, fmt::format("no job {}", *id), false);
+    Json body{{"id", job->id}, {"n", job->n}, {"status", JobQueue::to_string(job->status)}};
+    body["result"] = job->status == JobQueue::Status::done ? Json(hex(job->result)) : Json(nullptr);
+    return json_response(200, body);
+}
+
 Outcome Handler::handle(const HttpRequest& request) {
     const std::string_view path = request.path;
     const std::string_view method = request.method;
@@ -115,37 +151,8 @@ Outcome Handler::handle(const HttpRequest& request) {
         if (auto bad = parse_work_n(request, work.n)) return std::move(*bad);
         return work;
     }
-    if (path == "/jobs") {
-        if (method != "POST") return method_not_allowed(method, path, "POST");
-        std::uint32_t n = 0;
-        if (auto bad = parse_work_n(request, n)) return std::move(*bad);
-        const auto id = jobs_.submit(n);
-        if (!id) {
-            metrics_.count_rejected("jobs_queue_full");
-            HttpResponse r = error_response(503, "job queue is full; retry later", false);
-            add_retry_after(r);
-            return r;
-        }
-        const std::string location = fmt::format("/jobs/{}", *id);
-        HttpResponse r = json_response(202, Json{{"id", *id}, {"status", "queued"}, {"location", location}});
-        r.extra_headers.emplace_back("Location", location);
-        return r;
-    }
-    if (path.rfind("/jobs/", 0) == 0) {
-        const std::string_view id_text = path.substr(6);
-        if (id_text.find('/') != std::string_view::npos) {
-            return error_response(404, fmt::format("no route for {}", path), false);
-        }
-        if (method != "GET") return method_not_allowed(method, path, "GET");
-        const auto id = parse_positive<std::uint64_t>(id_text, std::numeric_limits<std::uint64_t>::max());
-        if (!id)
-            return error_response(400, fmt::format("job id '{}' is not a positive integer", id_text), false);
-        const auto job = jobs_.find(*id);
-        if (!job) return error_response(404, fmt::format("no job {}", *id), false);
-        Json body{{"id", job->id}, {"n", job->n}, {"status", JobQueue::to_string(job->status)}};
-        body["result"] = job->status == JobQueue::Status::done ? Json(hex(job->result)) : Json(nullptr);
-        return json_response(200, body);
-    }
+    if (path == "/jobs") return post_job(request);
+    if (path.rfind("/jobs/", 0) == 0) return get_job(request);
     return error_response(404, fmt::format("no route for {}", path), false);
 }
 

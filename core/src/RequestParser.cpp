@@ -178,20 +178,6 @@ void RequestParser::check_host() {
     if (hosts > 1) fail(400, "more than one Host header field (RFC 9112 section 3.2)");
 }
 
-std::optional<RequestParser::Fault> RequestParser::scan(const char* data, std::size_t size) {
-    // Tight loops over byte classes (a table lookup per byte; values are skipped with memchr): this runs on
-    // every request's bytes, the /health fast path included. Every limit and rule is checked at the exact
-    // byte that breaks it, so where a read ends never changes the outcome. One state machine per grammar,
-    // as nginx's ngx_http_parse_request_line / ngx_http_parse_header_line: each returns when its grammar
-    // ends, the data runs out, or at a fault.
-    ScanCursor c{reinterpret_cast<const unsigned char*>(data), size};
-    while (c.i < c.size && scan_ != Scan::done) {
-        auto f = scan_ <= Scan::line_cr ? scan_request_line(c) : scan_header_section(c);
-        if (f) return f;  // scan_ stays where the fault is: whether the line ended is part of the verdict
-    }
-    return std::nullopt;
-}
-
 std::optional<RequestParser::Fault> RequestParser::fault(std::size_t at, int status, std::string reason) {
     return Fault{at, status, std::move(reason)};
 }
@@ -200,25 +186,19 @@ std::optional<RequestParser::Fault> RequestParser::bare_cr(std::size_t at) {
     return fault(at, 400, "CR not followed by LF (RFC 9112 section 2.2)");
 }
 
-std::optional<RequestParser::Fault> RequestParser::line_over(const ScanCursor& c, std::size_t from) {
-    if (line_bytes_ + (c.i - from) <= limits_.max_request_line) {
-        line_bytes_ += c.i - from;
-        return std::nullopt;
-    }
+std::optional<RequestParser::Fault> RequestParser::line_fault(std::size_t from) const {
     return fault(from + (limits_.max_request_line - line_bytes_), 414,
                  fmt::format("request line longer than {} bytes", limits_.max_request_line));
 }
 
-std::optional<RequestParser::Fault> RequestParser::section_over(std::size_t from, std::size_t to) {
-    if (header_bytes_ + (to - from) <= limits_.max_header_bytes) {
-        header_bytes_ += to - from;
-        return std::nullopt;
-    }
+std::optional<RequestParser::Fault> RequestParser::section_fault(std::size_t from) const {
     return fault(from + (limits_.max_header_bytes - header_bytes_), 431,
                  fmt::format("header section larger than {} bytes", limits_.max_header_bytes));
 }
 
-std::optional<RequestParser::Fault> RequestParser::scan_request_line(ScanCursor& c) {
+// Inlined into scan() (its one caller), so the split into two grammars costs nothing per request.
+[[gnu::always_inline]] inline std::optional<RequestParser::Fault> RequestParser::scan_request_line(
+    ScanCursor& c) {
     const unsigned char* p = c.p;
     const std::size_t size = c.size;
     std::size_t& i = c.i;
@@ -242,7 +222,7 @@ std::optional<RequestParser::Fault> RequestParser::scan_request_line(ScanCursor&
                 const bool method = scan_ == Scan::method;
                 const unsigned char cls = method ? tchar : target;
                 while (i < size && (byte_class[p[i]] & cls)) ++i;
-                if (auto f = line_over(c, from)) return f;
+                if (!line_fits(from, i)) return line_fault(from);
                 if (i == size) return std::nullopt;
                 if (p[i] != ' ') return bad_line();
                 scan_ = method ? Scan::target_start : Scan::version;
@@ -272,12 +252,13 @@ std::optional<RequestParser::Fault> RequestParser::scan_request_line(ScanCursor&
         }
         ++i;  // a single-byte step (its loops stop on the byte they judge); the line's LF counts as the
               // line's
-        if (auto f = line_over(c, i - 1)) return f;
+        if (!line_fits(i - 1, i)) return line_fault(i - 1);
     }
     return std::nullopt;
 }
 
-std::optional<RequestParser::Fault> RequestParser::scan_header_section(ScanCursor& c) {
+[[gnu::always_inline]] inline std::optional<RequestParser::Fault> RequestParser::scan_header_section(
+    ScanCursor& c) {
     const unsigned char* p = c.p;
     const std::size_t size = c.size;
     std::size_t& i = c.i;
@@ -303,7 +284,7 @@ std::optional<RequestParser::Fault> RequestParser::scan_header_section(ScanCurso
                 break;
             case Scan::field_name:
                 while (i < size && (byte_class[p[i]] & name_byte)) ++i;
-                if (auto f = section_over(from, i)) return f;
+                if (!section_fits(from, i)) return section_fault(from);
                 if (i == size) return std::nullopt;
                 if (p[i] == ' ' || p[i] == '\t')
                     return fault(
@@ -318,7 +299,7 @@ std::optional<RequestParser::Fault> RequestParser::scan_header_section(ScanCurso
                 const std::size_t end = lf ? static_cast<std::size_t>(lf - p) : size;
                 const auto* cr = static_cast<const unsigned char*>(std::memchr(p + i, '\r', end - i));
                 const std::size_t stop = cr ? static_cast<std::size_t>(cr - p) : end;
-                if (auto f = section_over(i, stop)) return f;
+                if (!section_fits(i, stop)) return section_fault(i);
                 i = stop;
                 if (i == size) return std::nullopt;
                 scan_ = cr ? Scan::field_cr : Scan::field_start;
@@ -335,8 +316,22 @@ std::optional<RequestParser::Fault> RequestParser::scan_header_section(ScanCurso
             default:  // done (or the request line's states: scan() never calls this there)
                 return std::nullopt;
         }
-        if (auto f = section_over(i, i + 1)) return f;  // the byte that decided the step
+        if (!section_fits(i, i + 1)) return section_fault(i);  // the byte that decided the step
         ++i;
+    }
+    return std::nullopt;
+}
+
+std::optional<RequestParser::Fault> RequestParser::scan(const char* data, std::size_t size) {
+    // Tight loops over byte classes (a table lookup per byte; values are skipped with memchr): this runs on
+    // every request's bytes, the /health fast path included. Every limit and rule is checked at the exact
+    // byte that breaks it, so where a read ends never changes the outcome. One state machine per grammar,
+    // as nginx's ngx_http_parse_request_line / ngx_http_parse_header_line: each returns when its grammar
+    // ends, the data runs out, or at a fault.
+    ScanCursor c{reinterpret_cast<const unsigned char*>(data), size};
+    while (c.i < c.size && scan_ != Scan::done) {
+        auto f = scan_ <= Scan::line_cr ? scan_request_line(c) : scan_header_section(c);
+        if (f) return f;  // scan_ stays where the fault is: whether the line ended is part of the verdict
     }
     return std::nullopt;
 }

@@ -54,6 +54,8 @@ void HillClimbing::force_change(std::size_t goal) {
     change_goal(goal);
 }
 
+// A faithful port of HillClimbing.Update (dotnet/runtime, PortableThreadPool.HillClimbing.cs), kept in one
+// piece so that it reads line for line against the original: hence longer than one screen.
 HillClimbing::Decision HillClimbing::update(std::size_t goal, double seconds, std::int64_t completions,
                                             int cpu, std::size_t min_threads, std::size_t max_threads) {
     if (goal != last_goal_) force_change(goal);

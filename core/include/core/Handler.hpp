@@ -37,6 +37,10 @@ class Handler {
     static bool is_metrics(const HttpRequest& request);
 
   private:
+    /// POST /jobs: 202 + Location, or 503 when the queue is full.
+    HttpResponse post_job(const HttpRequest& request);
+    /// GET /jobs/{id}: the job's status and result.
+    HttpResponse get_job(const HttpRequest& request);
     JobQueue& jobs_;
     Metrics& metrics_;
 };
