@@ -141,6 +141,7 @@ def plot_throughput(rows, run_dir: Path, formats: list[str]) -> list[Path]:
     ys = [r["throughput_rps"] for r in rows if r.get("throughput_rps")] + \
          [r["bound_rps"] for r in rows if r.get("bound_rps")]
     floor = min(ys) / 3 if ys else 0.1
+    marks_at: dict[float, int] = {}  # failed points already labelled at each C: their labels stack upward
     for i, (label, rs) in enumerate(groups.items()):
         col = COLORS[i % len(COLORS)]
         good = [r for r in rs if measured(r) and r.get("throughput_rps")]
@@ -155,12 +156,14 @@ def plot_throughput(rows, run_dir: Path, formats: list[str]) -> list[Path]:
             if not measured(r) or not r.get("throughput_rps"):
                 ax.plot([r["concurrency"]], [floor], "x", color=col, ms=11, mew=2.5)
                 why = "no goodput" if measured(r) and given_up(r) else r["status"]
-                ax.annotate(why, (r["concurrency"], floor), textcoords="offset points", xytext=(6, 4),
+                k = marks_at.get(r["concurrency"], 0)
+                marks_at[r["concurrency"]] = k + 1
+                ax.annotate(why, (r["concurrency"], floor), textcoords="offset points", xytext=(6, 4 + 11 * k),
                             color=col, fontsize=9)
     _slope_line(ax, rows)
     _log_axes(ax, "concurrency C (closed-loop connections)", "throughput (requests/s)")
     ax.set_title(f"Throughput vs concurrency ({_latency_title(rows)}); dashed = Little's-law bound")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=7, loc="upper left")  # small enough to stay clear of the slope box below it
     return _save(fig, run_dir, "throughput", formats)
 
 
