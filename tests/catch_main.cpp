@@ -1,3 +1,6 @@
-// The one Catch2 v2 main shared by every test executable.
-#define CATCH_CONFIG_MAIN
-#include <catch2/catch.hpp>
+// The main shared by the test executables that need nothing but Catch's own options.
+#include "CatchSession.hpp"
+
+int main(int argc, char** argv) {
+    return slowio::test::run_catch_session(argc, argv);
+}

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "core/LatencyModel.hpp"
-#include "core/NameTable.hpp"
+#include "core/NameTableOption.hpp"
 
 namespace slowio {
 

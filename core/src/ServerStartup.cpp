@@ -1,5 +1,6 @@
 #include "core/ServerStartup.hpp"
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
 
@@ -8,8 +9,12 @@
 
 namespace slowio {
 
-std::optional<int> parse_server_command_line(CLI::App& cli, int argc, char** argv,
-                                             const ServerOptions& options, const ExtraValidation& extra) {
+std::optional<int> parse_server_command_line(const ProgramText& program, int argc, char** argv,
+                                             ServerOptions& options, const OwnOptions& own,
+                                             const ExtraValidation& extra) {
+    CLI::App cli{program.description, program.name};
+    add_common_options(cli, options);
+    if (own) own(cli);
     if (const auto code = parse_command_line(cli, argc, argv)) return code;
     std::optional<std::string> bad = validate(options);
     if (!bad && extra) bad = extra();

@@ -1,6 +1,6 @@
 #include "server_async/AsyncOptions.hpp"
 
-#include "core/NameTable.hpp"
+#include "core/NameTableOption.hpp"
 
 namespace slowio::async {
 

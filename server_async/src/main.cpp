@@ -22,13 +22,15 @@ int main(int argc, char** argv) {
     ServerOptions options;
     options.threads = 1;  // async default: one io thread
     async::AsyncOptions async_options;
-    CLI::App cli{
-        "server_async: the async server — Asio C++20 coroutines on an io_context run by --threads "
-        "threads; the store call is awaited, not blocked on.",
-        "server_async"};
-    add_common_options(cli, options);
-    async::add_async_options(cli, async_options);
-    if (const auto code = parse_server_command_line(cli, argc, argv, options)) return *code;
+    const ProgramText program{
+        "server_async",
+        "server_async: the async server — Asio C++20 coroutines on an io_context run by "
+        "--threads threads; the store call is awaited, not blocked on."};
+    if (const auto code = parse_server_command_line(program, argc, argv, options, [&](CLI::App& cli) {
+            async::add_async_options(cli, async_options);
+        })) {
+        return *code;
+    }
 
     std::unique_ptr<Application> app;
     try {

@@ -1,6 +1,6 @@
 #include "server_sync/SyncOptions.hpp"
 
-#include "core/NameTable.hpp"
+#include "core/NameTableOption.hpp"
 
 namespace slowio::sync {
 

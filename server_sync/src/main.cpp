@@ -15,13 +15,12 @@ int main(int argc, char** argv) {
     ServerOptions options;
     options.threads = sync::default_sync_threads;
     sync::SyncOptions sync_options;
-    CLI::App cli{
-        "server_sync: the blocking server; each store call blocks a worker thread for the store latency",
-        "server_sync"};
-    add_common_options(cli, options);
-    sync::add_sync_options(cli, sync_options);
-    if (const auto code = parse_server_command_line(cli, argc, argv, options,
-                                                    [&] { return sync::validate(sync_options); })) {
+    const ProgramText program{
+        "server_sync",
+        "server_sync: the blocking server; each store call blocks a worker thread for the store latency"};
+    if (const auto code = parse_server_command_line(
+            program, argc, argv, options, [&](CLI::App& cli) { sync::add_sync_options(cli, sync_options); },
+            [&] { return sync::validate(sync_options); })) {
         return *code;
     }
     // Writes to a peer that vanished must fail with EPIPE, not kill the process.

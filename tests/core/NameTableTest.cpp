@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "core/NameTable.hpp"
+#include "core/NameTableOption.hpp"
 
 using namespace slowio;
 

@@ -1,4 +1,5 @@
 // The store's common flags: --store sim|postgres (default sim), --pg, --db-pool, --db-acquire-timeout-ms.
+#include <CLI/CLI.hpp>
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>

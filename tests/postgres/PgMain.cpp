@@ -1,9 +1,8 @@
 // The postgres tests' main: exit 77 (ctest: Skipped) without a private cluster, so a missing PostgreSQL is
 // never reported as a pass.
-#define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
 #include <iostream>
 
+#include "CatchSession.hpp"
 #include "PgTestSupport.hpp"
 
 int main(int argc, char** argv) {
@@ -11,5 +10,5 @@ int main(int argc, char** argv) {
         std::cout << "skipped: SLOWIO_PG_URL not set (run under `python3 -m slowio.postgres run`)\n";
         return 77;
     }
-    return Catch::Session().run(argc, argv);
+    return slowio::test::run_catch_session(argc, argv);
 }

@@ -5,7 +5,7 @@
 // Skipping: A case the target cannot run records a
 // skip and returns; when every case this process ran was skipped (ctest runs one case per process), the
 // exit code is 77, which ctest reports as "Skipped" (SKIP_RETURN_CODE), never as passed.
-#define CATCH_CONFIG_RUNNER
+// Catch's implementation is slowio_catch_runner's (CatchSession.cpp); here only the listener interface.
 #define CATCH_CONFIG_EXTERNAL_INTERFACES
 #include <stdlib.h>
 
@@ -13,6 +13,8 @@
 #include <iostream>
 #include <string>
 #include <vector>
+
+#include "CatchSession.hpp"
 
 namespace slowio::test {
 
@@ -40,20 +42,20 @@ void record_skip(const std::string& reason) {
 }  // namespace slowio::test
 
 int main(int argc, char** argv) {
-    Catch::Session session;
-    std::string name, command, traits;
-    using Catch::clara::Opt;
-    session.cli(session.cli() | Opt(name, "name")["--target-name"]("display name of the server under test") |
-                Opt(command, "argv template")["--target-command"](
-                    "the server under test: an argv template with {port}, {latency_ms}, {name=default}") |
-                Opt(traits, "list")["--target-traits"]("comma-separated: metrics, logs"));
-    if (const int rc = session.applyCommandLine(argc, argv); rc != 0) return rc;
-    // One source of truth for the tests: the environment Target::from_environment() reads.
-    if (!command.empty()) ::setenv("SLOWIO_TARGET_COMMAND", command.c_str(), 1);
-    if (!name.empty()) ::setenv("SLOWIO_TARGET_NAME", name.c_str(), 1);
-    if (!traits.empty()) ::setenv("SLOWIO_TARGET_TRAITS", traits.c_str(), 1);
-    const int failed = session.run();
     using namespace slowio::test;
+    std::string name, command, traits;
+    const int failed = run_catch_session(
+        argc, argv,
+        {{"--target-name", "name", "display name of the server under test", &name},
+         {"--target-command", "argv template",
+          "the server under test: an argv template with {port}, {latency_ms}, {name=default}", &command},
+         {"--target-traits", "list", "comma-separated: metrics, logs", &traits}},
+        [&] {
+            // One source of truth for the tests: the environment Target::from_environment() reads.
+            if (!command.empty()) ::setenv("SLOWIO_TARGET_COMMAND", command.c_str(), 1);
+            if (!name.empty()) ::setenv("SLOWIO_TARGET_NAME", name.c_str(), 1);
+            if (!traits.empty()) ::setenv("SLOWIO_TARGET_TRAITS", traits.c_str(), 1);
+        });
     // Catch's count of failed assertions (capped at 255): never 77, which would read as "skipped".
     if (failed != 0) return failed == 77 ? 1 : failed;
     for (const auto& s : skipped) std::cout << "skipped: " << s << "\n";

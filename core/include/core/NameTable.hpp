@@ -1,14 +1,20 @@
 #pragma once
 /// \file An enum flag's one table of {value, name, help}: parsing, to_string and the --help text all read it,
 /// so a value's name is written once (a second list drifts: a name added to the parser but not to the help).
+/// CLI11 is not included here (it costs about 6 s of compile time per translation unit): add_option() is
+/// defined in core/NameTableOption.hpp, which only the files that build a command line include.
 
-#include <CLI/CLI.hpp>
 #include <array>
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace CLI {
+class App;
+class Option;
+}  // namespace CLI
 
 namespace slowio {
 
@@ -60,19 +66,9 @@ struct NameTable {
 
     /// Adds `flag` to `app`, bound to `target`: CLI::IsMember rejects any other name (exit 2 with its one
     /// line "X not in {a,b}"), and --help shows the names and `target`'s current value as the default.
+    /// Defined in core/NameTableOption.hpp.
     CLI::Option* add_option(CLI::App& app, const std::string& flag, Enum& target,
-                            const std::string& help) const {
-        // Copies of the table, not references: CLI11 keeps the callback for the life of the App.
-        return app
-            .add_option_function<std::string>(
-                flag,
-                [&target, table = *this](const std::string& text) {
-                    if (const auto value = table.parse(text)) target = *value;  // IsMember ran first
-                },
-                help)
-            ->check(CLI::IsMember(names()))
-            ->default_str(std::string(name(target)));
-    }
+                            const std::string& help) const;
 };
 
 /// The table of `entries`, N counted from the braces: name_table<Mode>({{Mode::a, "a", "..."}, ...}).

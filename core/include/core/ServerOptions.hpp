@@ -1,11 +1,14 @@
 #pragma once
 /// \file The command-line surface every server shares: the same flag names and meanings, and the exit codes.
 
-#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace slowio {
 

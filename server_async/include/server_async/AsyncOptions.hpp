@@ -2,10 +2,13 @@
 /// \file The flags only server_async has: which anti-pattern to demonstrate, the offload pool, and how a
 /// detected deadlock is reported. The common flags are core's ServerOptions.
 
-#include <CLI/CLI.hpp>
 #include <cstddef>
 #include <string>
 #include <string_view>
+
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace slowio::async {
 

@@ -1,7 +1,6 @@
 #pragma once
 /// \file server_sync's own command-line flags (the common ones live in core's ServerOptions).
 
-#include <CLI/CLI.hpp>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -9,6 +8,10 @@
 
 #include "core/ServerOptions.hpp"
 #include "server_sync/WorkerPool.hpp"
+
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace slowio {
 struct ThreadPoolMetrics;
