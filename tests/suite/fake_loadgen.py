@@ -8,7 +8,8 @@ the client timeout on an unmitigated server (fake_mitigated 0: a sync FIFO pool)
 timeout has passed while the server stays busy and sees its clients leave, and after the burst it stays down
 with --retries (metastable) or for 10 L without. The server columns end with the two counters:
 responses_total (what the server wrote, plus one /metrics response per sample, as our servers count them) and
-abandoned_total. FAKE_LOADGEN_EXIT=N makes it exit N without output; FAKE_LOADGEN_ERRORS=N reports N timeouts.
+abandoned_total. FAKE_LOADGEN_SLEEP=S sleeps S seconds first (default 0), FAKE_LOADGEN_EXIT=N makes it exit N
+without output, FAKE_LOADGEN_ERRORS=N reports N timeouts.
 """
 import argparse
 import json
@@ -48,11 +49,23 @@ def secs(text):
 
 
 import time  # noqa: E402
-time.sleep(float(os.environ.get("FAKE_LOADGEN_SLEEP", "0.6")))  # long enough for the fake deadlock exit
-try:
-    page = urllib.request.urlopen(a.scrape, timeout=2).read().decode()
-except Exception:  # server gone (deadlock demo): connect errors
-    page = ""
+
+
+def scrape() -> str:
+    try:
+        return urllib.request.urlopen(a.scrape, timeout=2).read().decode()
+    except Exception:  # server gone (deadlock demo): connect errors
+        return ""
+
+
+# No sleeping for the run's duration: the pair's numbers are computed, not measured. The one wait is for a
+# server that announced its exit (fake_exit_pending: the deadlock demo), which must be gone when we report.
+time.sleep(float(os.environ.get("FAKE_LOADGEN_SLEEP", "0")))
+page = scrape()
+deadline = time.monotonic() + 3
+while re.search(r"^fake_exit_pending 1$", page, re.M) and time.monotonic() < deadline:
+    time.sleep(0.05)
+    page = scrape()
 vals = {m.group(1): float(m.group(2)) for m in re.finditer(r"^(\w+)(?:\{[^}]*\})? (\S+)$", page, re.M)}
 stages = [(secs(d), int(c)) for d, c in (item.split(":") for item in a.stages.split(",") if item)]
 if stages:

@@ -3,7 +3,9 @@
 
 It prints ``listening on 127.0.0.1:PORT``, serves GET /metrics (Prometheus text) with gauges under the real
 servers' metric names, exits 0 on SIGTERM, and exits 4 about 0.3 s after start when run as the
-``sync-over-async`` anti-pattern with ``--deadlock-exit`` (async, or the sync fixed pool). As the ASP.NET Core
+``sync-over-async`` anti-pattern with ``--deadlock-exit`` (async, or the sync fixed pool). Until a
+server that will exit on its own (that, or FAKE_SERVER_CRASH) does, its /metrics says ``fake_exit_pending 1``,
+so fake_loadgen.py knows to wait for the exit. As the ASP.NET Core
 target, FAKE_SERVER_METRICS_LINE=1 prints a second line ``metrics on 127.0.0.1:PORT2``, serves /metrics there
 and answers /metrics on the main port with 503 (a starved Kestrel does not answer it at all);
 FAKE_SERVER_SECOND_LINE=TEXT prints TEXT as the second line instead. Environment knobs for failure tests:
@@ -46,6 +48,8 @@ for flag in ("--queue-lifo-after-ms", "--codel-target-ms", "--codel-interval-ms"
     ap.add_argument(flag, type=int)
 a = ap.parse_args(sys.argv[2:])
 mitigated = kind == "async" or a.drop_abandoned or a.queue_limit > 0 or a.queue != "fifo"
+deadlock_exit = a.antipattern == "sync-over-async" and a.deadlock_exit and (kind == "async" or a.pool == "fixed")
+exit_pending = deadlock_exit or bool(os.environ.get("FAKE_SERVER_CRASH"))  # it will exit on its own at 0.3 s
 
 if os.environ.get("FAKE_SERVER_NO_LISTEN"):
     print("cannot bind", file=sys.stderr)
@@ -68,7 +72,8 @@ def metrics() -> str:
              "http_connections_open 10", 'http_responses_total{code="200"} 7', "store_calls_total 7",
              "deadlock_detected 0", f"fake_capacity_N {a.threads}", f"fake_latency_ms {a.store_latency_ms}",
              f"fake_capacity_model_{cap} 1", f"fake_mitigated {int(mitigated)}",
-             'http_requests_abandoned_total{outcome="ran"} 0', 'http_requests_abandoned_total{outcome="dropped"} 0']
+             'http_requests_abandoned_total{outcome="ran"} 0', 'http_requests_abandoned_total{outcome="dropped"} 0',
+             f"fake_exit_pending {int(exit_pending)}"]
     if kind == "async":
         lines.append(f"eventloop_lag_max_seconds {a.store_latency_ms / 1000 if cap == 'K' else 0.001}")
     return "# HELP fake\n" + "\n".join(lines) + "\n"
@@ -117,7 +122,7 @@ if second_line is not None:
 if os.environ.get("FAKE_SERVER_CRASH"):
     time.sleep(0.3)
     os.kill(os.getpid(), signal.SIGABRT)
-if a.antipattern == "sync-over-async" and a.deadlock_exit and (kind == "async" or a.pool == "fixed"):
+if deadlock_exit:
     time.sleep(0.3)
     print("deadlock detected: fake", file=sys.stderr, flush=True)
     os._exit(4)
