@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  g++ cmake make git procps util-linux
+  g++ cmake make ninja-build git procps util-linux
   clang-14 libclang-rt-14-dev
   libasio-dev libsqlite3-dev libfmt-dev catch2 libbenchmark-dev libcli11-dev libhttp-parser-dev
   prometheus-cpp-dev nlohmann-json3-dev

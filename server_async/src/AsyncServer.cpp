@@ -16,12 +16,11 @@
 #include "core/Log.hpp"
 #include "core/ServerResponses.hpp"
 #include "server_async/CoroutineConnection.hpp"
+#include "server_async/UseNothrow.hpp"
 
 namespace slowio::async {
 
 namespace {
-
-constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 
 std::chrono::nanoseconds deadlock_bound(const LatencyModel& latency) {
     // Longest silence a live loop can show: a blocking store call (≈ L) plus another behind it, plus a

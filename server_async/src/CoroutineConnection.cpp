@@ -14,13 +14,11 @@
 #include "core/ServerResponses.hpp"
 #include "server_async/ConnectionManager.hpp"
 #include "server_async/Responder.hpp"
+#include "server_async/UseNothrow.hpp"
 
 namespace slowio::async {
 
 namespace {
-
-/// Completion token: errors come back as values (std::error_code at the I/O edge), never as exceptions.
-constexpr auto use_nothrow = asio::experimental::as_tuple(asio::use_awaitable);
 
 /// Pipelined responses queued beyond this are written without waiting for the rest of the batch.
 constexpr std::size_t max_batch_bytes = 16 * 1024;

@@ -11,12 +11,14 @@
 #include <thread>
 #include <vector>
 
+#include "Conditions.hpp"
 #include "core/Metrics.hpp"
 #include "server_sync/HillClimbing.hpp"
 #include "server_sync/WorkerPool.hpp"
 
 using namespace std::chrono_literals;
 using slowio::sync::WorkerPool;
+using slowio::test::eventually;  // polls in real time: threads start and stop asynchronously
 
 namespace {
 
@@ -54,17 +56,6 @@ struct Gate {
         cv.notify_all();
     }
 };
-
-/// Polls `pred` in real time (threads start and stop asynchronously) for up to `limit`.
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 3000ms) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(2ms);
-    }
-    return pred();
-}
 
 WorkerPool::Options elastic(ManualClock& clock, std::size_t min, std::size_t max) {
     WorkerPool::Options o;
