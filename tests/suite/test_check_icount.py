@@ -1,7 +1,12 @@
 """check_icount.py's verdict rules on synthetic measurements: within the thresholds PASS, past either FAIL, another
-build or CPU NOT COMPARABLE (exit 77, which ctest reports as skipped). The live controls (committed baseline
-PASS, planted allocation FAIL) are the ctest entries suite_icount_gate and suite_icount_gate_planted."""
+build or CPU NOT COMPARABLE (exit 77, which ctest reports as skipped); and what it judges against (the clean binary
+for the planted control, a git ref built on the spot where the committed baseline is not comparable). The live
+controls (PASS against the committed or built baseline, planted allocation FAIL against the clean binary) are the
+ctest entries suite_icount_gate and suite_icount_gate_planted."""
+import argparse
+import tempfile
 import unittest
+from pathlib import Path
 
 from fakes import REPO  # noqa: F401  (puts scripts/ on sys.path)
 
@@ -49,6 +54,71 @@ class Judge(unittest.TestCase):
             self.assertEqual(verdict, "NOT COMPARABLE")
             self.assertEqual(check_icount.EXIT[verdict], 77)
             self.assertEqual(rows[0][0], key)
+
+
+class ChooseBaseline(unittest.TestCase):
+    """choose_baseline with the builder, the measurement and the default ref stood in for (recorded calls)."""
+
+    def setUp(self):
+        self.calls = []
+
+    def args(self, **kw):
+        base = {"plant_allocation": False, "baseline_ref": None, "baseline": Path("bench/icount_baseline.json"),
+                "binary": Path("/b/build/release/bench/icount/hot_path_icount"), "work_dir": None}
+        return argparse.Namespace(**{**base, **kw})
+
+    def choose(self, args, m, default_ref=lambda: "abc123"):
+        def build(ref, work):
+            self.calls.append(("build", ref, str(work)))
+            return Path(f"/built/{ref}")
+
+        def measure_ref(binary, committed):
+            self.calls.append(("measure", str(binary)))
+            return {**measured(23000.0, 37.0), "instructions_threshold": committed["instructions_threshold"]}
+
+        return check_icount.choose_baseline(args, m, BASE, build_ref=build, measure_ref=measure_ref,
+                                            default_ref=default_ref)
+
+    def test_planted_control_is_judged_against_the_clean_binary(self):
+        other_cpu = {**measured(24000.0, 39.0), "cpu": "GenuineIntel avx2"}  # would be NOT COMPARABLE
+        base, what = self.choose(self.args(plant_allocation=True), other_cpu)
+        self.assertEqual(self.calls, [("measure", "/b/build/release/bench/icount/hot_path_icount")])
+        self.assertEqual(base["instructions_per_request"], 23000.0)
+        self.assertIn("without the plant", what)
+
+    def test_comparable_committed_baseline_is_used(self):
+        base, what = self.choose(self.args(), measured(24000.0, 38.0))
+        self.assertIs(base, BASE)
+        self.assertEqual(self.calls, [])
+        self.assertIn("committed", what)
+
+    def test_not_comparable_builds_the_merge_base(self):
+        m = {**measured(24000.0, 38.0), "cpu": "GenuineIntel avx2"}
+        base, what = self.choose(self.args(), m)
+        self.assertEqual(self.calls, [("build", "abc123", "/b/build/release/icount-baseline"),
+                                      ("measure", "/built/abc123")])
+        self.assertEqual(base["instructions_per_request"], 23000.0)
+        self.assertEqual(check_icount.judge(m, {**base, "cpu": m["cpu"]})[0], "FAIL")  # judged, not skipped
+        self.assertIn("abc123 built and measured now", what)
+
+    def test_no_ref_leaves_it_not_comparable_and_says_why(self):
+        def no_main():
+            raise check_icount.IcountError("no branch main or origin/main to take the merge base with")
+
+        m = {**measured(24000.0, 38.0), "cpu": "GenuineIntel avx2"}
+        base, what = self.choose(self.args(), m, default_ref=no_main)
+        self.assertIs(base, BASE)
+        self.assertEqual(check_icount.judge(m, base)[0], "NOT COMPARABLE")
+        self.assertIn("no branch main", what)
+
+    def test_explicit_ref_is_built_even_when_comparable(self):
+        self.choose(self.args(baseline_ref="v1", work_dir=Path("/w")), measured(24000.0, 38.0))
+        self.assertEqual(self.calls[0], ("build", "v1", "/w"))
+
+    def test_unknown_ref_is_a_named_error(self):
+        with tempfile.TemporaryDirectory() as d:
+            with self.assertRaisesRegex(check_icount.IcountError, "no-such-ref-x"):
+                check_icount.build_ref_binary("no-such-ref-x", Path(d))
 
 
 if __name__ == "__main__":
