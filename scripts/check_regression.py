@@ -9,7 +9,8 @@ Modes:
   check_regression.py [--build-dir build/release]      run the quick grid, then check it
   check_regression.py --from-csv results/X/summary.csv check an existing summary (fixture tests)
   check_regression.py --plant-regression               run server_async --antipattern blocking-store where async
-                                                       is expected (judged against the async bound): must FAIL
+                                                       is expected (judged against the async bound): must FAIL;
+                                                       only the planted series run, unless --baseline
   --target-cmd 'ARGV' --bound-model M [--target-threads N]
                                                        the same checks against your server: one command series
                                                        (slowio.grid's "server": "command") at the grid's
@@ -73,6 +74,8 @@ def gate_grid(args: argparse.Namespace, thresholds: dict[str, Any]) -> tuple[Gri
         raise GateError(str(e)) from None
     if args.target_cmd:
         return target_grid(grid, args.target_cmd, args.bound_model, args.target_threads, args.target_label), {}
+    if args.plant_regression and not args.baseline:
+        return plant_regression(grid, planted_only=True), {}
     if args.plant_regression:
         planted = plant_regression(grid)
         return planted, point_id_map(expand_points(grid), expand_points(planted))

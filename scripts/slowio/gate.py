@@ -186,21 +186,25 @@ def format_table(checks: list[Check]) -> str:
     return text_table([head] + [(c.point, c.metric, c.expected, c.measured, c.verdict) for c in checks])
 
 
-def plant_regression(grid: Grid) -> Grid:
+def plant_regression(grid: Grid, planted_only: bool = False) -> Grid:
     """The grid with server_async --antipattern blocking-store put where plain async is expected.
 
-    The planted series keep the async capacity model (bound C / L), so the gate judges them as async.
+    The planted series keep the async capacity model (bound C / L), so the gate judges them as async. With
+    ``planted_only`` the other series are left out: without a baseline they would only repeat the A/A run
+    (a baseline comparison keeps them, to map each planted point to its original by position).
     """
     g = copy.deepcopy(grid)
-    planted = 0
+    planted = []
     for s in g.series:
         if s.server == "async" and s.antipattern == "none" and s.expect == "ok":
             s.extra_server_args = list(s.extra_server_args) + ["--antipattern", "blocking-store"]
             s.bound_model = "async"
             s.label += " [planted: blocking-store]"
-            planted += 1
+            planted.append(s)
     if not planted:
         raise GateError("--plant-regression: the grid has no plain async series to plant into")
+    if planted_only:
+        g.series = planted
     return g
 
 

@@ -469,6 +469,10 @@ class LiveOnFakes(FakeBuildCase):
                                 "--run-id", "planted", "--plant-regression", "--expect", "fail")
         self.assertEqual(rc, 0, out + err)
         self.assertIn("planted", out)
+        # Without a baseline only the planted series run (the rest would repeat the A/A run).
+        rows = (Path(self.tmp.name) / "res" / "planted" / "summary.csv").read_text().splitlines()[1:]
+        self.assertEqual(len(rows), 3, rows)
+        self.assertTrue(all("blocking-store" in r for r in rows), rows)
 
     def test_missing_binaries_inconclusive(self):
         rc, out, err = run_gate("--build-dir", Path(self.tmp.name) / "nothing", "--results-dir",
