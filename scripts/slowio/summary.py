@@ -1,7 +1,7 @@
 """summary.csv: one row per point (units in the column names), built from a PointResult and written; slowio.rows
 has the columns (SUMMARY_COLUMNS) and reads the rows back.
 
-The README's column table documents every column; ``status`` is one of point.STATUSES and ``bound_model`` one
+results/README.md's column table documents every column; ``status`` is one of point.STATUSES and ``bound_model`` one
 of bound.BOUND_MODELS (the capacity model that ``capacity``, ``bound_rps`` and ``efficiency`` were computed
 with, and the rule the regression gate applies). ``pair`` is the grid's pair name (empty when none): the report
 compares the command row of a pair (.NET) with the other one (our model). An elastic series' ``min_threads`` is

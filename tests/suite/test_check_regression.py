@@ -404,13 +404,14 @@ class CiOutputs(unittest.TestCase):
 
 
 class ReadmeCiSection(unittest.TestCase):
-    """The README's "Use the gate in CI" links the workflow this repository runs instead of a copy that drifts."""
+    """scripts/README.md's "Use the gate in CI" links the workflow this repository runs instead of a copy that
+    drifts."""
 
     def test_links_the_real_workflow(self):
-        readme = (REPO / "README.md").read_text()
+        readme = (REPO / "scripts" / "README.md").read_text()
         section = readme.split("### Use the gate in CI\n", 1)[1].split("\n### ", 1)[0]
         workflow = (REPO / ".github" / "workflows" / "perf.yml").read_text()
-        self.assertIn("](.github/workflows/perf.yml)", section)
+        self.assertIn("](../.github/workflows/perf.yml)", section)
         self.assertNotIn("```yaml", section)
         for flag in ("--junit", "--github-benchmark-", "--plant-regression", "--expect fail", "--plant-allocation"):
             self.assertIn(flag, workflow)

@@ -68,7 +68,7 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv);
 /// `--store-jitter`); nullopt when they can.
 std::optional<std::string> validate(const ServerOptions& options);
 
-/// The exit codes every server uses (README, "Exit codes").
+/// The exit codes every server uses (core/README.md, "Exit codes").
 namespace exit_code {
 /// SIGINT/SIGTERM, and every request in flight was answered.
 inline constexpr int ok = 0;
