@@ -1,0 +1,109 @@
+"""The kernel's view (slowio.procstat's samples) in a point's outputs: appended to the point's time series and
+summed up into its summary.csv columns.
+
+Time series: loadgen writes ``timeseries/<point>.csv`` (bench/loadgen/README.md); after it exits the sweep
+appends procstat.TS_COLUMNS to every row, after loadgen's own columns. Row k of loadgen's file ends at
+``start_epoch_s + t_s`` on the wall clock (its JSON's t = 0); it gets the sample taken nearest to that instant,
+when one was taken within one interval of it (the sampler runs on its own schedule at the same period, so the
+nearest sample is normally within half an interval), else empty cells: absent, never carried over from a sample
+further away. The server's own scraped columns (``server_*``) stay as loadgen wrote them.
+
+Summary (summary.csv): ``peak_proc_threads``, ``peak_proc_threads_running``, ``peak_proc_fds`` are the highest
+value in any row of the time series (warm-up, window and drain, as the scraped ``peak_threads`` takes every
+sample), ``mean_proc_cpu_pct`` the mean of the ``steady`` rows' proc_cpu_pct: the CPU the target's process
+tree used during the measured window, warm-up excluded (100 = one core).
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import statistics
+from pathlib import Path
+from typing import Any
+
+from .loadgen import number
+from .procstat import TS_COLUMNS, ProcSample, sample_rows
+
+# summary column -> (time-series column, how the rows are reduced)
+SUMMARY_CELLS = {"peak_proc_threads": ("proc_threads", "peak"),
+                 "peak_proc_threads_running": ("proc_threads_running", "peak"),
+                 "peak_proc_fds": ("proc_fds", "peak"),
+                 "mean_proc_cpu_pct": ("proc_cpu_pct", "steady_mean")}
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.1f}"
+    return str(v)
+
+
+def nearest(rows: list[dict[str, Any]], times: list[float], t: float, tolerance_s: float) -> dict[str, Any] | None:
+    """The row of ``rows`` (sorted by ``times``) taken nearest to ``t``, if within tolerance_s of it."""
+    i = bisect.bisect_left(times, t)
+    best = min((j for j in (i - 1, i) if 0 <= j < len(times)), key=lambda j: abs(times[j] - t), default=None)
+    return rows[best] if best is not None and abs(times[best] - t) <= tolerance_s else None
+
+
+def annotate_timeseries(path: Path, samples: list[ProcSample], start_epoch_s: float,
+                        interval_s: float) -> tuple[int, int]:
+    """Appends TS_COLUMNS to loadgen's time series at ``path`` (rewritten in place; columns of an earlier
+    annotation are replaced). Returns (rows given a sample, rows). A missing or empty file is left alone."""
+    try:
+        with open(path, newline="") as f:
+            table = list(csv.reader(f))
+    except OSError:
+        return 0, 0
+    if not table or "t_s" not in table[0]:
+        return 0, 0
+    keep = [i for i, name in enumerate(table[0]) if name not in TS_COLUMNS]
+    t_col = table[0].index("t_s")
+    rows = sample_rows(samples)
+    times = [r["t"] for r in rows]
+    out, matched = [[table[0][i] for i in keep] + list(TS_COLUMNS)], 0
+    for line in table[1:]:
+        t_s = number(line[t_col]) if t_col < len(line) else None
+        got = None if t_s is None else nearest(rows, times, start_epoch_s + t_s, interval_s)
+        matched += got is not None
+        out.append([line[i] for i in keep if i < len(line)] + [_cell(got and got[c]) for c in TS_COLUMNS])
+    tmp = path.with_suffix(".csv.tmp")
+    with open(tmp, "w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(out)
+    tmp.replace(path)
+    return matched, len(table) - 1
+
+
+def summary_cells(ts: list[dict[str, Any]] | None) -> dict[str, float | None]:
+    """SUMMARY_CELLS from a point's time series as loadgen.read_timeseries reads it (None where no row has
+    the column's value: the sampler did not run or the target was gone)."""
+    out: dict[str, float | None] = {}
+    for name, (col, how) in SUMMARY_CELLS.items():
+        rows = ts or []
+        if how == "steady_mean":
+            rows = [r for r in rows if r.get("phase") == "steady"]
+        vals = [r[col] for r in rows if r.get(col) is not None]
+        if not vals:
+            out[name] = None
+        else:
+            out[name] = max(vals) if how == "peak" else round(statistics.fmean(vals), 1)
+    return out
+
+
+def cost_text(samples: list[ProcSample], interval_s: float, error: str | None,
+              matched: list[tuple[str, int, int]]) -> str:
+    """What the sampler did and cost, for logs/<point>.procstat.txt: samples, vanished threads, time per
+    sample, and per time series how many rows got a sample."""
+    lines = [f"procstat: {len(samples)} samples every {interval_s:g} s"]
+    if samples:
+        costs = [s.cost_s * 1000.0 for s in samples]
+        lines.append(f"threads or processes gone between listing and read: {sum(s.vanished for s in samples)}")
+        lines.append(f"cost per sample: mean {statistics.fmean(costs):.2f} ms, max {max(costs):.2f} ms "
+                     f"(peak {max(s.threads for s in samples)} threads in {max(s.processes for s in samples)} "
+                     f"processes)")
+    for name, got, total in matched:
+        lines.append(f"{name}: {got} of {total} rows given a sample")
+    if error:
+        lines.append(f"stopped early: {error}")
+    return "\n".join(lines) + "\n"
