@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from . import loadgen, procstat, procview, prometheus
+from .cli import REPO_ROOT
 from .grid import CPU_N_RE, Point, RequestClass, command_argv, effective_db_pool, usable_cores
 
 # Binaries relative to the build directory (the CMake targets' output paths).
@@ -135,7 +136,7 @@ def server_command(p: Point, binaries: Binaries) -> list[str]:
     s = p.series
     if s.server == "command":
         values = {"port": 0, "latency_ms": s.latency_ms, "threads": s.threads, "users": s.users,
-                  "max_connections": s.max_connections}
+                  "max_connections": s.max_connections, "source_dir": REPO_ROOT}
         if binaries.build_dir is not None:
             values["build_dir"] = binaries.build_dir
         return command_argv(s.command, values) + list(s.extra_server_args)
