@@ -9,9 +9,12 @@ nearest sample is normally within half an interval), else empty cells: absent, n
 further away. The server's own scraped columns (``server_*``) stay as loadgen wrote them.
 
 Summary (summary.csv): ``peak_proc_threads``, ``peak_proc_threads_running``, ``peak_proc_fds`` are the highest
-value in any row of the time series (warm-up, window and drain, as the scraped ``peak_threads`` takes every
-sample), ``mean_proc_cpu_pct`` the mean of the ``steady`` rows' proc_cpu_pct: the CPU the target's process
-tree used during the measured window, warm-up excluded (100 = one core).
+value in the rows of the load, warm-up and window (the rows the scraped ``peak_threads`` comes from: loadgen
+does not scrape in its drain, and a pool that goes on growing while the last requests drain - server_sync's
+elastic pool went from 6 to 9 threads there - would make the kernel's peak incomparable with the server's);
+``mean_proc_cpu_pct`` is the mean of the ``steady`` rows' proc_cpu_pct: the CPU the target's process tree used
+during the measured window, warm-up excluded (100 = one core). A time series without a ``phase`` column has
+every row taken as the load's.
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ from typing import Any
 from .loadgen import number
 from .procstat import TS_COLUMNS, ProcSample, sample_rows
 
-# summary column -> (time-series column, how the rows are reduced)
-SUMMARY_CELLS = {"peak_proc_threads": ("proc_threads", "peak"),
-                 "peak_proc_threads_running": ("proc_threads_running", "peak"),
-                 "peak_proc_fds": ("proc_fds", "peak"),
-                 "mean_proc_cpu_pct": ("proc_cpu_pct", "steady_mean")}
+# summary column -> (time-series column, the phases whose rows count, how they are reduced)
+LOAD_PHASES = ("warmup", "steady")
+SUMMARY_CELLS = {"peak_proc_threads": ("proc_threads", LOAD_PHASES, max),
+                 "peak_proc_threads_running": ("proc_threads_running", LOAD_PHASES, max),
+                 "peak_proc_fds": ("proc_fds", LOAD_PHASES, max),
+                 "mean_proc_cpu_pct": ("proc_cpu_pct", ("steady",), lambda v: round(statistics.fmean(v), 1))}
 
 
 def _cell(v: Any) -> str:
@@ -79,15 +83,9 @@ def summary_cells(ts: list[dict[str, Any]] | None) -> dict[str, float | None]:
     """SUMMARY_CELLS from a point's time series as loadgen.read_timeseries reads it (None where no row has
     the column's value: the sampler did not run or the target was gone)."""
     out: dict[str, float | None] = {}
-    for name, (col, how) in SUMMARY_CELLS.items():
-        rows = ts or []
-        if how == "steady_mean":
-            rows = [r for r in rows if r.get("phase") == "steady"]
-        vals = [r[col] for r in rows if r.get(col) is not None]
-        if not vals:
-            out[name] = None
-        else:
-            out[name] = max(vals) if how == "peak" else round(statistics.fmean(vals), 1)
+    for name, (col, phases, reduce) in SUMMARY_CELLS.items():
+        vals = [r[col] for r in ts or [] if r.get(col) is not None and r.get("phase", phases[0]) in phases]
+        out[name] = reduce(vals) if vals else None
     return out
 
 
