@@ -250,6 +250,7 @@ class Sampler(threading.Thread):
         return True
 
     def run(self) -> None:
+        """The sampling loop (threading.Thread's entry point): until stop, then one last sample."""
         due = time.monotonic()
         try:
             while self._take():

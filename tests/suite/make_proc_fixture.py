@@ -56,11 +56,13 @@ def copy_process(pid: int, dest: Path) -> dict:
 
 
 def state(pid: int, tid: int) -> str:
+    """A live thread's state letter (after the last ')' of its stat line)."""
     text = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
     return text[text.rindex(")") + 2]
 
 
 def main() -> int:
+    """Stages the scene, captures it into OUT once it shows the states wanted; exit 1 if it never does."""
     child = subprocess.Popen([sys.executable, "-c", CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     other = subprocess.Popen(["sleep", "60"])
     try:

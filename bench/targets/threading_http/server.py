@@ -67,6 +67,7 @@ def make_handler(latency_s: float, users: int, in_flight: InFlight):
         disable_nagle_algorithm = True
 
         def do_GET(self):  # noqa: N802 - http.server's naming
+            """Every GET: routed, answered with a length (keep-alive), counted in flight while it runs."""
             with in_flight:
                 code, body = self.route(self.path)
                 data = json.dumps(body, separators=(",", ":")).encode()
@@ -77,6 +78,7 @@ def make_handler(latency_s: float, users: int, in_flight: InFlight):
                 self.wfile.write(data)
 
         def route(self, path: str):
+            """(status, JSON body) for a path: the suite's routes, the store's wait on /users/{id}."""
             if path == "/health":
                 return 200, {"status": "ok"}
             m = USERS_RE.match(path)
@@ -90,13 +92,15 @@ def make_handler(latency_s: float, users: int, in_flight: InFlight):
             time.sleep(latency_s)  # the slow store: this connection's thread blocks, as a sync server's worker
             return 200, {"id": uid, "name": f"user {uid}", "email": f"user{uid}@example.com"}
 
-        def log_message(self, *args):  # one line per request would cost more than the request
+        def log_message(self, *args):
+            """Silent: one stderr line per request would cost more than the request."""
             pass
 
     return Handler
 
 
 def parse_args(argv):
+    """The flags; a bad one is one line on stderr and exit 2 (the target contract's code)."""
     ap = argparse.ArgumentParser(description="ThreadingHTTPServer as a slowio target (thread per connection)")
     ap.add_argument("--port", type=int, required=True, help="0: an ephemeral port")
     ap.add_argument("--store-latency-ms", type=int, default=100, help="wait of GET /users/{id} (ms)")
@@ -109,6 +113,7 @@ def parse_args(argv):
 
 
 def main(argv=None) -> int:
+    """Serves until SIGTERM; exit 0 drained, 3 cannot bind, 5 requests still in flight after L + 1 s."""
     a = parse_args(sys.argv[1:] if argv is None else argv)
     in_flight = InFlight()
     try:
