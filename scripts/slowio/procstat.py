@@ -31,13 +31,10 @@ and the sweep writes what it cost to logs/<point>.procstat.txt. Standard library
 
 from __future__ import annotations
 
-import bisect
-import csv
 import os
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -135,7 +132,7 @@ class ProcSample:
     running: int = 0
     sleeping: int = 0
     blocked: int = 0
-    rss_kb: int | None = 0       # None: a process's VmRSS could not be read
+    rss_kb: int = 0              # VmRSS summed (a zombie has none: it holds no memory)
     fds: int | None = 0          # None: a process's fd directory could not be listed (another user's)
     cpu_ticks: dict[int, int] = field(default_factory=dict)            # per process
     switches: dict[int, tuple[int, int]] = field(default_factory=dict)  # per thread: (voluntary, involuntary)
@@ -143,7 +140,7 @@ class ProcSample:
     cost_s: float = 0.0          # how long reading took
 
 
-def process_tree(fs: ProcFS, root: int, sample: ProcSample | None = None) -> list[int]:
+def process_tree(fs: ProcFS, root: int) -> list[int]:
     """``root`` and every process below it, parents first ([] when root is gone). Built from every
     process's ppid, because /proc/PID/task/TID/children needs one read per thread of the target."""
     parent: dict[int, int] = {}
@@ -152,8 +149,8 @@ def process_tree(fs: ProcFS, root: int, sample: ProcSample | None = None) -> lis
             continue
         try:
             parent[int(name)] = parse_stat(fs.read(f"{name}/stat"), f"/proc/{name}/stat").ppid
-        except GONE:
-            pass  # another process of the machine exited: not ours to count
+        except GONE + (PermissionError,):
+            pass  # another process of the machine exited (or is hidden from us): not ours to count
     if root not in parent:
         return []
     children: dict[int, list[int]] = {}
@@ -198,7 +195,7 @@ def _read_process(fs: ProcFS, pid: int, s: ProcSample) -> None:
         return
     s.processes += 1
     s.cpu_ticks[pid] = st.cpu_ticks
-    s.rss_kb = None if s.rss_kb is None or "VmRSS" not in status else s.rss_kb + status["VmRSS"]
+    s.rss_kb += status.get("VmRSS", 0)  # absent in a zombie's status: it has no memory left
     try:
         nfd = len(fs.listdir(f"{pid}/fd"))
         s.fds = None if s.fds is None else s.fds + nfd

@@ -143,6 +143,30 @@ class Rows(unittest.TestCase):
         self.assertEqual(set(rows[1]) - {"t"}, set(procstat.TS_COLUMNS))
 
 
+class LoadgenTimeline(unittest.TestCase):
+    def test_the_sampler_s_period_is_loadgen_s(self):
+        from slowio import loadgen
+        self.assertEqual(loadgen.scrape_interval_s([]), 0.25)
+        self.assertEqual(loadgen.scrape_interval_s(["--retries", "1", "--scrape-interval", "1s"]), 1.0)
+        self.assertEqual(loadgen.scrape_interval_s(["--scrape-interval=500ms"]), 0.5)
+        for bad in ("0s", "fast", "5"):
+            with self.subTest(bad=bad), self.assertRaises(ValueError) as cm:
+                loadgen.scrape_interval_s(["--scrape-interval", bad])
+            self.assertIn(repr(bad), str(cm.exception))
+
+    def test_read_timeline(self):
+        from slowio import loadgen
+        with tempfile.TemporaryDirectory() as d:
+            j = Path(d) / "l.json"
+            j.write_text(json.dumps({"start_epoch_s": 1796503343.43, "config": {"interval_s": 0.25}}))
+            self.assertEqual(loadgen.read_timeline(j), (1796503343.43, 0.25))
+            j.write_text(json.dumps({"config": {}}))  # an older loadgen
+            self.assertEqual(loadgen.read_timeline(j), (None, None))
+            j.write_text("{not json")
+            self.assertEqual(loadgen.read_timeline(j), (None, None))
+            self.assertEqual(loadgen.read_timeline(Path(d) / "missing.json"), (None, None))
+
+
 class Merge(unittest.TestCase):
     HEADER = ["t_s", "phase", "rps", "server_threadpool_threads"]
 
