@@ -2,11 +2,13 @@
 summed up into its summary.csv columns.
 
 Time series: loadgen writes ``timeseries/<point>.csv`` (bench/loadgen/README.md); after it exits the sweep
-appends procstat.TS_COLUMNS to every row, after loadgen's own columns. Row k of loadgen's file ends at
-``start_epoch_s + t_s`` on the wall clock (its JSON's t = 0); it gets the sample taken nearest to that instant,
-when one was taken within one interval of it (the sampler runs on its own schedule at the same period, so the
-nearest sample is normally within half an interval), else empty cells: absent, never carried over from a sample
-further away. The server's own scraped columns (``server_*``) stay as loadgen wrote them.
+appends procstat.TS_COLUMNS to every row, after loadgen's own columns. A row describes the interval that ends at
+``start_epoch_s + t_s`` on the wall clock (its JSON's t = 0); it gets the last sample taken in that interval (the
+sampler runs on its own schedule at the same period, so an interval normally holds one), else empty cells:
+absent, never carried over from another interval. Not the nearest sample: the one just after the last steady
+row's end already sees the connections closing (Python's ThreadingHTTPServer: 19 threads instead of 51), and
+the sample's CPU figure covers the time before it, as the row's figures do. The server's own scraped columns
+(``server_*``) stay as loadgen wrote them.
 
 Summary (summary.csv): ``peak_proc_threads``, ``peak_proc_threads_running``, ``peak_proc_fds`` are the highest
 value in the rows of the load, warm-up and window (the rows the scraped ``peak_threads`` comes from: loadgen
@@ -44,11 +46,13 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
-def nearest(rows: list[dict[str, Any]], times: list[float], t: float, tolerance_s: float) -> dict[str, Any] | None:
-    """The row of ``rows`` (sorted by ``times``) taken nearest to ``t``, if within tolerance_s of it."""
-    i = bisect.bisect_left(times, t)
-    best = min((j for j in (i - 1, i) if 0 <= j < len(times)), key=lambda j: abs(times[j] - t), default=None)
-    return rows[best] if best is not None and abs(times[best] - t) <= tolerance_s else None
+CLOCK_SLACK_S = 0.005  # loadgen's t_s is printed to the millisecond
+
+
+def in_interval(rows: list[dict[str, Any]], times: list[float], end: float, interval_s: float) -> dict[str, Any] | None:
+    """The last of ``rows`` (sorted by ``times``) taken in the interval (end - interval_s, end], or None."""
+    i = bisect.bisect_right(times, end + CLOCK_SLACK_S) - 1
+    return rows[i] if i >= 0 and times[i] > end - interval_s else None
 
 
 def annotate_timeseries(path: Path, samples: list[ProcSample], start_epoch_s: float,
@@ -69,7 +73,7 @@ def annotate_timeseries(path: Path, samples: list[ProcSample], start_epoch_s: fl
     out, matched = [[table[0][i] for i in keep] + list(TS_COLUMNS)], 0
     for line in table[1:]:
         t_s = number(line[t_col]) if t_col < len(line) else None
-        got = None if t_s is None else nearest(rows, times, start_epoch_s + t_s, interval_s)
+        got = None if t_s is None else in_interval(rows, times, start_epoch_s + t_s, interval_s)
         matched += got is not None
         out.append([line[i] for i in keep if i < len(line)] + [_cell(got and got[c]) for c in TS_COLUMNS])
     tmp = path.with_suffix(".csv.tmp")

@@ -179,7 +179,7 @@ class Merge(unittest.TestCase):
                 w.writerow([f"{t:.3f}", phase, "10.0", "4"])
         return path
 
-    def test_nearest_sample_within_one_interval(self):
+    def test_the_last_sample_in_the_row_s_interval(self):
         start = 1000.0
         samples = [sample(start + t, {1: int(t * 100)}, {}, threads=n)
                    for t, n in ((0.1, 2), (0.36, 3), (0.61, 4), (0.86, 9), (1.11, 5))]
@@ -191,7 +191,8 @@ class Merge(unittest.TestCase):
                 rows = list(csv.DictReader(f))
                 header = rows[0].keys()
         self.assertEqual(list(header), self.HEADER + list(procstat.TS_COLUMNS))
-        self.assertEqual([r["proc_threads"] for r in rows], ["3", "4", "9", "5", ""])  # 1.5: no sample near
+        # row t_s = 1.0 gets the sample at 0.86 (in (0.75, 1.0]), not the nearer 1.11 after its end; 1.5: none
+        self.assertEqual([r["proc_threads"] for r in rows], ["2", "3", "4", "9", ""])
         self.assertEqual(rows[0]["server_threadpool_threads"], "4")  # loadgen's columns untouched
         self.assertEqual(procview.annotate_timeseries(Path(d) / "missing.csv", samples, start, 0.25), (0, 0))
 
