@@ -142,7 +142,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     t.add_argument("--target-cmd", metavar="'ARGV TEMPLATE'",
                    help="run the grid's checks against this server instead of ours: an argv template with "
                         "{port} (required) and optionally {latency_ms} {threads} {users} {max_connections} "
-                        "{build_dir} {name=default}")
+                        "{build_dir} {source_dir} {name=default}")
     t.add_argument("--bound-model", choices=TARGET_MODELS,
                    help="the capacity model --target-cmd is judged by (required with it)")
     t.add_argument("--target-threads", type=int, metavar="N",

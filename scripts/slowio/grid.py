@@ -12,7 +12,8 @@ overrides replace all three. ``expand_points`` turns a grid into Points, in run 
 Any server is a target: a series with ``"server": "command"`` names its server by an argv template in
 ``"command"`` (split on whitespace), whose placeholders are filled per point: ``{port}`` (0: the server must
 print ``listening on 127.0.0.1:PORT`` first), ``{latency_ms}``, ``{threads}``, ``{users}``,
-``{max_connections}``, ``{build_dir}`` (the sweep's --build-dir); ``{name=default}`` forms are accepted as in
+``{max_connections}``, ``{build_dir}`` (the sweep's --build-dir), ``{source_dir}`` (this repository's root, where a
+script target such as bench/targets/threading_http/ lives); ``{name=default}`` forms are accepted as in
 the contract tests; ``extra_server_args`` are appended. Such a series must
 declare the capacity model it is judged by (``"bound_model"``: sync = N threads, async = C, elastic = the
 scraped thread curve, blocking = K).
@@ -242,7 +243,7 @@ def _slug(text: str) -> str:
 
 
 # Placeholders a command template may use: filled from the series and the point.
-COMMAND_PLACEHOLDERS = ("port", "latency_ms", "threads", "users", "max_connections", "build_dir")
+COMMAND_PLACEHOLDERS = ("port", "latency_ms", "threads", "users", "max_connections", "build_dir", "source_dir")
 PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)(?:=([^}]*))?\}")
 
 

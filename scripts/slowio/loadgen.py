@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,41 @@ def loadgen_command(exe: Path, p: Point, port: int, json_path: Path, timeseries_
     return [str(exe), "-t", str(s.loadgen_threads), *load, "--warmup", _dur(p.warmup_s), "--timeout",
             _dur(s.timeout_s), *client, "--scrape", scrape, "--json", str(json_path), "--timeseries",
             str(timeseries_path), "--path", path, *what, "--no-progress", *s.extra_loadgen_args, base + "/"]
+
+
+DEFAULT_SCRAPE_INTERVAL_S = 0.25  # loadgen's --scrape-interval default
+_DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)$")
+_DURATION_UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def scrape_interval_s(extra_args: list[str]) -> float:
+    """The --scrape-interval a point's loadgen runs with (from the series' extra_loadgen_args, else loadgen's
+    default): the period of its time series, and of the /proc sampler beside it. Raises ValueError on a
+    duration loadgen would refuse."""
+    value = None
+    for i, arg in enumerate(extra_args):
+        if arg == "--scrape-interval" and i + 1 < len(extra_args):
+            value = extra_args[i + 1]
+        elif arg.startswith("--scrape-interval="):
+            value = arg.partition("=")[2]
+    if value is None:
+        return DEFAULT_SCRAPE_INTERVAL_S
+    m = _DURATION_RE.match(value)
+    if not m or float(m.group(1)) <= 0:
+        raise ValueError(f"--scrape-interval: expected a positive duration such as 250ms or 1s, got {value!r}")
+    return float(m.group(1)) * _DURATION_UNIT_S[m.group(2)]
+
+
+def read_timeline(path: Path) -> tuple[float | None, float | None]:
+    """(start_epoch_s, interval_s) of a loadgen JSON report: its t = 0 on the wall clock and its time series'
+    period; (None, None) when the file is unreadable, either when absent (an older loadgen)."""
+    try:
+        j = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None, None
+    if not isinstance(j, dict):
+        return None, None
+    return number(j.get("start_epoch_s")), number((j.get("config") or {}).get("interval_s"))
 
 
 def number(v: Any) -> float | None:

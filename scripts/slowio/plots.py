@@ -4,7 +4,8 @@ Written into RUN_DIR, each as PNG and SVG:
   throughput.{png,svg}      throughput vs concurrency (log-log) per server, Little's-law bound min(C, cap)/L dashed
   latency.{png,svg}         p50 and p99 vs concurrency, with Little's-law latency C / bound dashed and L, timeout
   starvation.{png,svg}      side by side timelines of the overloaded points (client req/s and p99 above; server
-                            threads, busy threads, queue length and event-loop lag below)
+                            threads as it reports them and as the kernel counts them, busy threads, queue
+                            length and event-loop lag below)
   timeline/<point>.{png,svg} the same timeline for every overloaded or failed point, one file each
   rss.{png,svg}             server memory growth and RSS per in-flight request: threads (sync) vs coroutines (async)
   pool_size.{png,svg}       only with pool_size rows: throughput × L against the pool size N (log-log) at one C,
@@ -67,6 +68,7 @@ TS_COLUMNS = {
     "queue": (TS_PREFIX + "threadpool_queue_length", 1.0),
     "lag": (TS_PREFIX + "eventloop_lag_max_ms", 1.0),
     "in_flight": (TS_PREFIX + "http_requests_in_flight", 1.0),
+    "proc_threads": ("proc_threads", 1.0),          # the kernel's count (slowio.procstat), any target
 }
 
 
@@ -292,13 +294,21 @@ def _shade_phases(ax_top, ax_bot, r: dict[str, Any], t: list) -> None:
         ax.grid(True, alpha=0.3)
 
 
+SERVER_LINES = (  # what the server timeline draws: key (TS_COLUMNS), colour, legend label, style
+    ("threads", "#2ca02c", "worker threads (server's threadpool_threads)", dict(lw=3, alpha=0.6)),
+    ("proc_threads", "#0b3d0b", "threads (kernel: /proc/PID/task)", dict(lw=1.4, ls="-.")),
+    ("busy", "#ff7f0e", "busy threads", dict(lw=1.5, ls="--")),
+    ("queue", "#9467bd", "queue length", dict(lw=2.5, alpha=0.7)),
+    ("in_flight", "#8c564b", "requests in flight", dict(lw=1.2, ls=":")),
+)
+
+
 def _server_timeline(ax, ts: list[dict[str, Any]], t: list) -> list:
-    """Server threads, busy threads, queue length, in flight (symlog), and event-loop lag on a right axis."""
+    """Server threads as the server reports them and as the kernel counts them (the difference is the threads
+    outside the pool: the README's "The kernel's view"), busy threads, queue length, in flight (symlog), and
+    event-loop lag on a right axis."""
     handles = []
-    for key, col, name, style in (("threads", "#2ca02c", "worker threads", dict(lw=3, alpha=0.6)),
-                                  ("busy", "#ff7f0e", "busy threads", dict(lw=1.5, ls="--")),
-                                  ("queue", "#9467bd", "queue length", dict(lw=2.5, alpha=0.7)),
-                                  ("in_flight", "#8c564b", "requests in flight", dict(lw=1.2, ls=":"))):
+    for key, col, name, style in SERVER_LINES:
         vals = ts_series(ts, key)
         if vals and any(v is not None for v in vals):
             handles += ax.plot(t, vals, color=col, label=name, **style)
@@ -316,9 +326,13 @@ def _server_timeline(ax, ts: list[dict[str, Any]], t: list) -> list:
         handles += ax3.plot(t, lag, color="#e377c2", lw=1.5, ls="-", label="event-loop lag, max so far (ms, right)")
         ax3.set_ylabel("event-loop lag (ms)", color="#e377c2")
         ax3.set_ylim(bottom=0)
+    scraped = any(k.startswith(TS_PREFIX) and v is not None for r in ts for k, v in r.items())
     if not server_data and not handles:
         ax.text(0.5, 0.5, "no server metrics scraped\n(server stuck or gone)", ha="center", va="center",
                 transform=ax.transAxes, fontsize=9)
+    elif not scraped:
+        ax.text(0.99, 0.02, "no /metrics: the kernel's view only", ha="right", va="bottom",
+                transform=ax.transAxes, fontsize=8, color="#0b3d0b")
     return handles
 
 

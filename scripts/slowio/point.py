@@ -8,7 +8,10 @@
      Our own servers answer /metrics on their I/O thread and never print it, so nothing waits for them;
   2. read the server's /metrics once (baseline RSS);
   3. run loadgen (closed loop, keep-alive) with ``--scrape``, so the server's gauges land on the same timeline as
-     the client's throughput and latency;
+     the client's throughput and latency; beside it, from the server's start to loadgen's exit, sample the
+     kernel's view of the server's process tree (slowio.procstat: threads and their states, CPU, RSS,
+     descriptors), appended to loadgen's time series as its ``proc_*`` columns (slowio.procview) - the only
+     thread count a target without /metrics has;
   4. read /metrics again, send SIGTERM, record the server's exit code;
   5. return a PointResult whose ``status`` (STATUSES) says whether the numbers are complete - a failed point is
      a result too, never an exception.
@@ -32,7 +35,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import loadgen, prometheus
+from . import loadgen, procstat, procview, prometheus
+from .cli import REPO_ROOT
 from .grid import CPU_N_RE, Point, RequestClass, command_argv, effective_db_pool, usable_cores
 
 # Binaries relative to the build directory (the CMake targets' output paths).
@@ -132,7 +136,7 @@ def server_command(p: Point, binaries: Binaries) -> list[str]:
     s = p.series
     if s.server == "command":
         values = {"port": 0, "latency_ms": s.latency_ms, "threads": s.threads, "users": s.users,
-                  "max_connections": s.max_connections}
+                  "max_connections": s.max_connections, "source_dir": REPO_ROOT}
         if binaries.build_dir is not None:
             values["build_dir"] = binaries.build_dir
         return command_argv(s.command, values) + list(s.extra_server_args)
@@ -495,6 +499,35 @@ def _read_outputs(files: _Files, res: PointResult, code: int | None = None,
     return out
 
 
+def start_sampler(p: Point, pid: int) -> procstat.Sampler:
+    """The /proc sampler beside a point's server (the kernel's view of its process tree), started, at the
+    period of the point's loadgen time series."""
+    try:
+        interval = loadgen.scrape_interval_s(p.series.extra_loadgen_args)
+    except ValueError:  # loadgen refuses the same flag and the point fails with loadgen's own message
+        interval = loadgen.DEFAULT_SCRAPE_INTERVAL_S
+    sampler = procstat.Sampler(pid, interval)
+    sampler.start()
+    return sampler
+
+
+def record_kernel_view(sampler: procstat.Sampler, runs: list[tuple[Any, _Files]], launch_epoch: float,
+                       files: _Files, res: PointResult) -> None:
+    """Stops the sampler and appends its columns to each loadgen time series of the point (slowio.procview),
+    aligned on the wall clock by loadgen's start_epoch_s; logs/<point>.procstat.txt says what it cost."""
+    samples = sampler.stop()
+    matched = []
+    for _, f in runs:
+        start, interval = loadgen.read_timeline(f.json)
+        # an older loadgen without start_epoch_s: its launch is the nearest instant the sweep knows
+        got, total = procview.annotate_timeseries(f.timeseries, samples, launch_epoch if start is None else start,
+                                                  interval or sampler.interval_s)
+        matched.append((f.timeseries.name, got, total))
+    files.log("procstat.txt").write_text(procview.cost_text(samples, sampler.interval_s, sampler.error, matched))
+    if sampler.error:
+        res.details.append(sampler.error)
+
+
 def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> PointResult:
     """Runs one point end to end (never raises for a failed run)."""
     t0 = time.monotonic()
@@ -509,6 +542,7 @@ def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> Poin
         res.wall_s = time.monotonic() - t0
         return res
     server, reader, port = started.proc, started.reader, started.port
+    sampler = start_sampler(p, server.pid)  # taskset execs the server: the pid is the server's
     res.metrics_port = started.metrics_port
     res.metrics_before = prometheus.scrape_metrics(started.metrics_port)
     t_load = time.monotonic()
@@ -527,7 +561,9 @@ def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> Poin
             for c, f in runs]
     with open(files.log("cmd.txt"), "a") as f:
         f.writelines(" ".join(cmd) + "\n" for cmd, _ in cmds)
+    launch_epoch = time.time()
     codes = _run_loadgens(cmds, p.duration_s + p.series.timeout_s + 20.0, res)
+    record_kernel_view(sampler, runs, launch_epoch, files, res)
     res.loadgen_exit_code = None if None in codes else max(codes)  # the worst; None: one did not run
     died_during_run = server.poll() is not None
     if died_during_run:

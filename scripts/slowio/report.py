@@ -576,6 +576,7 @@ TABLE = [("series", lambda r: r["label"]), ("C", lambda r: f(r["concurrency"], 0
          ("server writes/s", lambda r: f(r.get("server_responses_rps"), 2)),
          ("goodput share", lambda r: pct(r.get("goodput_share"))),
          ("peak threads", lambda r: f(r.get("peak_threads"), 0)),
+         ("kernel threads", lambda r: f(r.get("peak_proc_threads"), 0)),  # any target: /proc, not /metrics
          ("peak queue", lambda r: f(r.get("peak_queue_length"), 0)),
          ("max loop lag", lambda r: ms(r.get("max_loop_lag_ms"))),
          ("RSS KiB", lambda r: f(r.get("server_rss_kb"), 0))]

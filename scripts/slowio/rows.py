@@ -35,6 +35,7 @@ SUMMARY_COLUMNS = [
     "per_conn_min", "per_conn_median", "per_conn_max",
     "peak_threads", "peak_busy_threads", "peak_queue_length", "max_loop_lag_ms", "peak_in_flight",
     "peak_connections_open", "deadlock_detected", "store_calls_total",
+    "peak_proc_threads", "peak_proc_threads_running", "peak_proc_fds", "mean_proc_cpu_pct",
     "server_responses_rps", "abandoned_rps", "goodput_share",
     "server_rss_base_kb", "server_rss_kb", "rss_delta_kb", "rss_per_conn_kb", "rss_per_inflight_kb",
     "thread_growth_per_s", "cpu_work_ms", "cpu_work_n", "cpu_work_rate_rps", "cpu_work_bound_rps",

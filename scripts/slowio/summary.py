@@ -9,7 +9,9 @@ the minimum the server ran with: a grid's 0 (the server's default) is written as
 
 A multi-class point (a series with request ``classes``) writes one row per class: ``request_class`` names it,
 ``point`` is the point's id plus the class, the client columns are that class's loadgen's, the server columns
-the point's (the same in each of its rows). The CPU columns come from the server's counters, before and after
+the point's (the same in each of its rows). The kernel's view of the server's process tree
+(``peak_proc_threads``, ``peak_proc_threads_running``, ``peak_proc_fds``, ``mean_proc_cpu_pct``) comes from the
+time series' ``proc_*`` columns (slowio.procview says how), for every target alike. The CPU columns come from the server's counters, before and after
 the load: ``cpu_threads_per_request`` is cpu_work_thread_seconds_total / cpu_work_request_seconds_total (on
 the POST /work row; on the POST /jobs row, jobs_run_seconds_total / jobs_latency_seconds_total), and
 ``job_latency_ms`` the mean time from a job's 202 to its end.
@@ -30,7 +32,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from . import burst
+from . import burst, procview
 from .bound import bound_model, bound_rps, compute_capacity, default_min_threads
 from .grid import Point, effective_db_pool, stages_text
 from .loadgen import ERROR_KEYS, TS_PREFIX, LoadgenReport, server_peak
@@ -89,6 +91,7 @@ def _server_cells(res: PointResult, row: dict[str, Any]) -> None:
     if after.get("threadpool_threads") is not None and row["peak_threads"] is None:
         row["peak_threads"] = after["threadpool_threads"]
     row["deadlock_detected"] = int(res.status == "deadlock" or (after.get("deadlock_detected") or 0) > 0)
+    row.update(procview.summary_cells(res.timeseries))  # the kernel's view: any target, /metrics or not
     row["store_calls_total"] = after.get("store_calls_total")
     rss = server_peak(res.report, res.timeseries, "rss_kb")
     if after.get("process_resident_memory_bytes"):

@@ -9,7 +9,8 @@ timeout has passed while the server stays busy and sees its clients leave, and a
 with --retries (metastable) or for 10 L without. The server columns end with the two counters:
 responses_total (what the server wrote, plus one /metrics response per sample, as our servers count them) and
 abandoned_total. FAKE_LOADGEN_SLEEP=S sleeps S seconds first (default 0), FAKE_LOADGEN_EXIT=N makes it exit N
-without output, FAKE_LOADGEN_ERRORS=N reports N timeouts.
+without output, FAKE_LOADGEN_ERRORS=N reports N timeouts. Its JSON's start_epoch_s is its start, as loadgen's: a
+time series no longer than FAKE_LOADGEN_SLEEP lines up with the sweep's /proc samples on the wall clock.
 """
 import argparse
 import json
@@ -60,6 +61,7 @@ def scrape() -> str:
 
 # No sleeping for the run's duration: the pair's numbers are computed, not measured. The one wait is for a
 # server that announced its exit (fake_exit_pending: the deadlock demo), which must be gone when we report.
+start_epoch = time.time()  # t = 0 of the time series, as loadgen's JSON start_epoch_s
 time.sleep(float(os.environ.get("FAKE_LOADGEN_SLEEP", "0")))
 page = scrape()
 deadline = time.monotonic() + 3
@@ -130,8 +132,8 @@ if stages:
 ok = int(tput * window)
 retries = int(dropped) if a.retries else 0  # each request that left was resent
 j = {"config": {"connections": a.c, "retries": a.retries, "retry_backoff": a.retry_backoff,
-                "stages": [{"duration_s": d, "target": c} for d, c in stages]},
-     "machine": {"cores": 2}, "window_s": window, "throughput_rps": tput,
+                "stages": [{"duration_s": d, "target": c} for d, c in stages], "interval_s": step},
+     "machine": {"cores": 2}, "start_epoch_s": start_epoch, "window_s": window, "throughput_rps": tput,
      "requests": {"completed": ok, "ok": ok, "connect": connect, "read": 0, "write": 0, "timeout": errors,
                   "status_4xx": 0, "status_5xx": 0, "status_503": 0, "retries": retries},
      "latency_us": {"p50": p50, "p90": p50 * 1.01, "p99": p50 * 1.02, "p999": p50 * 1.03, "p9999": p50 * 1.03,

@@ -12,7 +12,7 @@ from pathlib import Path
 from fakes import FIXTURES, HERE, PY, REPO, EnvPatch, FakeBuildCase
 
 import sweep  # noqa: E402
-from slowio import InputError, grid, loadgen, point, prometheus, run, summary  # noqa: E402
+from slowio import InputError, grid, loadgen, point, procstat, prometheus, run, summary  # noqa: E402
 from slowio.bound import BOUND_MODELS, bound_rps, compute_capacity, elastic_completions  # noqa: E402
 from slowio.rows import SUMMARY_COLUMNS, read_summary  # noqa: E402
 
@@ -523,13 +523,14 @@ class EndToEndOnFakes(FakeBuildCase):
                 grid.load_grid(grid_file(d, {"series": [{"server": "async", "optional": True, "concurrency": [1]}]}))
 
     def test_fake_loadgen_writes_loadgen_names(self):
-        # the stand-in's time series has exactly the columns of a real loadgen time series (the fixture)
+        # the stand-in's time series has exactly the columns of a real loadgen time series (the fixture), which
+        # the sweep follows with the kernel's view of the server (slowio.procview)
         rc, rows, err = self.sweep("names")
         self.assertEqual(rc, 0, err)
         with open(FIXTURES / "timeseries_sample.csv") as f:
             want = next(csv.reader(f))
         with open(Path(self.tmp.name) / "res" / "names" / "timeseries" / f"{rows[0]['point']}.csv") as f:
-            self.assertEqual(next(csv.reader(f)), want)
+            self.assertEqual(next(csv.reader(f)), want + list(procstat.TS_COLUMNS))
         self.assertFalse((Path(self.tmp.name) / "res" / "names" / "loadgen" / "loadgen_summary.csv").exists())
 
     def test_deadlock_recorded(self):
