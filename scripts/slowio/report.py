@@ -597,6 +597,14 @@ PLOTS = [("Throughput vs concurrency", "throughput.png"), ("Latency vs concurren
          ("CPU work three ways", "cpu_work.png")]
 
 
+def read_machine(run_dir: Path) -> dict:
+    """RUN_DIR/machine.json, or {} when it is missing or unreadable."""
+    try:
+        return json.loads((run_dir / "machine.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
 def machine_facts(machine: dict) -> list[tuple[str, str]]:
     """(name, value) of what machine.json says about the run's machine, build and pinning, the empty ones left
     out."""
@@ -613,10 +621,7 @@ def machine_facts(machine: dict) -> list[tuple[str, str]]:
 def generate(run_dir: Path) -> str:
     """The report's markdown text."""
     rows = read_summary(run_dir / "summary.csv")
-    try:
-        machine = json.loads((run_dir / "machine.json").read_text())
-    except (OSError, ValueError):
-        machine = {}
+    machine = read_machine(run_dir)
     run_id = rows[0]["run_id"] if rows else run_dir.name
     md = [f"# Sync vs async under slow I/O — run `{run_id}`", ""]
     wall = machine.get("sweep_wall_s")
