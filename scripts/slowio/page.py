@@ -37,7 +37,8 @@ body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans
  max-width:1500px;padding:0 1.2em 3em;color:#1b1b1b;background:#fff}
 h1{font-size:1.5em;margin:.8em 0 .2em}h2{margin-top:1.6em;border-bottom:1px solid #ccc}
 nav a{margin-right:1em}.facts{color:#444;font-size:.9em}
-table{border-collapse:collapse;font-size:.88em}th,td{border:1px solid #ccc;padding:.3em .45em;vertical-align:top}
+table{border-collapse:collapse;font-size:.88em}#claims-table{width:100%;table-layout:fixed}
+th,td{border:1px solid #ccc;padding:.3em .45em;vertical-align:top}
 th{background:#f2f2f2;text-align:left;position:sticky;top:0}
 #claims-table td.num{text-align:right;font-weight:bold}
 .verdict{font-weight:bold}.holds{background:#e3f4e3}.no{background:#fbe3e1}.only{background:#fff3cd}
@@ -112,21 +113,38 @@ def timelines(run_dir: Path) -> dict[str, str]:
     return {name: f"timeline/{name}" for name in names}
 
 
+def point_name(point: str, r: Row | None) -> str:
+    """A point's short name in the claims table: its number in the sweep ('#54'), with its request class when it
+    has one ('#54 health'); the whole id when it does not start with a number."""
+    num = point.split("-", 1)[0]
+    if not num.isdigit():
+        return point
+    cls = text(r, "request_class") if r is not None else ""
+    return f"#{num}" + (f" {cls}" if cls else "")
+
+
 def claim_links(c: claims_.Claim, plots: set[str], rows_by_point: dict[str, Row]) -> str:
-    """The links of one claim: the plots that show it (those the run has), then its points' key-number rows."""
+    """The links of one claim: the plots that show it (those the run has), then its points' key-number rows
+    (short names; the whole id and the series in the link's title)."""
     parts = [f'<a href="#{anchor("plot", stem)}">{html.escape(stem)} plot</a>'
              for stem in CLAIM_PLOTS.get(c.number, ()) if stem in plots]
+    points = []
     for p in c.points:
-        label = text(rows_by_point[p], "label") if p in rows_by_point else p
-        parts.append(f'<a href="#{anchor("point", p)}" title="{html.escape(label, quote=True)}">'
-                     f"<code>{html.escape(p)}</code></a>")
+        r = rows_by_point.get(p)
+        tip = p + (f": {text(r, 'label')}, C = {f(val(r, 'concurrency'), 0)}" if r is not None else "")
+        points.append(f'<a href="#{anchor("point", p)}" title="{html.escape(tip, quote=True)}">'
+                      f"<code>{html.escape(point_name(p, r))}</code></a>")
+    if points:
+        parts.append("<br>points: " + " ".join(points))
     return " ".join(parts) or "-"
 
 
 def claims_table(claims: list[claims_.Claim], plots: set[str], rows_by_point: dict[str, Row]) -> str:
     """The claims as an HTML table: number, claim, verdict (coloured by kind), measured figures, the plots and
     points that decide it, the rule."""
-    out = ['<table id="claims-table"><thead><tr><th>#</th><th>claim (folklore)</th><th>verdict</th>'
+    out = ['<table id="claims-table"><colgroup><col style="width:2%"><col style="width:12%">'
+           '<col style="width:18%"><col style="width:31%"><col style="width:21%"><col style="width:16%">'
+           "</colgroup><thead><tr><th>#</th><th>claim (folklore)</th><th>verdict</th>"
            "<th>measured</th><th>decided by (plots, points)</th><th>rule</th></tr></thead><tbody>"]
     for c in claims:
         figs = "".join(f"<li>{inline_md(x)}</li>" for x in c.figures)
@@ -165,7 +183,8 @@ def key_numbers(rows: list[Row], tl: dict[str, str]) -> str:
     timeline when the run has one."""
     head = "".join(f"<th>{html.escape(h)}</th>" for h, _ in report_.TABLE)
     out = ['<section id="key-numbers"><h2>Key numbers</h2>',
-           f"<p>One row per point ({len(rows)}), as in report.md; a point with a timeline links to it.</p>",
+           f"<p>One row per point ({len(rows)}), as in report.md (the claims table names a point by its number, "
+           "#54 for 54-…); a point with a timeline links to it.</p>",
            f'<div class="wide"><table><thead><tr><th>point</th>{head}</tr></thead><tbody>']
     for r in rows:
         p = text(r, "point")
@@ -205,7 +224,7 @@ def header(rows: list[Row], machine: dict, run_dir: Path) -> str:
     run_id = text(rows[0], "run_id") if rows else run_dir.name
     wall = machine.get("sweep_wall_s")
     size = f"{len(rows)} points" + (f"; sweep wall time {f(wall, 0)} s" if wall else "")
-    facts = "; ".join(f"{html.escape(k)}: {html.escape(str(v))}" for k, v in report_.machine_facts(machine))
+    facts = " · ".join(f"<b>{html.escape(k)}</b> {html.escape(str(v))}" for k, v in report_.machine_facts(machine))
     return (f"<header><h1>Sync vs async under slow I/O — run <code>{html.escape(run_id)}</code></h1>"
             f'<p class="facts">{html.escape(size)}' + (f"<br>{facts}" if facts else "") + "</p>"
             '<nav><a href="#claims">Claims</a><a href="#key-numbers">Key numbers</a><a href="#plots">Plots</a>'
