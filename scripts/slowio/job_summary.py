@@ -32,7 +32,7 @@ def generate(run_dir: Path) -> str:
     rows = read_summary(run_dir / "summary.csv")
     machine = report_.read_machine(run_dir)
     run_id = text(rows[0], "run_id") if rows else run_dir.name
-    facts = dict(report_.machine_facts(machine))
+    facts = dict(report_.machine_facts(machine)) if machine else {}  # no machine.json: no '?' placeholders
     where = ", ".join(v for k, v in facts.items() if k in ("machine", "git commit"))
     wall = machine.get("sweep_wall_s")
     md = [f"## slowio run `{run_id}`", "",

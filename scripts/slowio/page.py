@@ -224,7 +224,8 @@ def header(rows: list[Row], machine: dict, run_dir: Path) -> str:
     run_id = text(rows[0], "run_id") if rows else run_dir.name
     wall = machine.get("sweep_wall_s")
     size = f"{len(rows)} points" + (f"; sweep wall time {f(wall, 0)} s" if wall else "")
-    facts = " · ".join(f"<b>{html.escape(k)}</b> {html.escape(str(v))}" for k, v in report_.machine_facts(machine))
+    facts = " · ".join(f"<b>{html.escape(k)}</b> {html.escape(str(v))}"
+                       for k, v in (report_.machine_facts(machine) if machine else []))  # none without machine.json
     return (f"<header><h1>Sync vs async under slow I/O — run <code>{html.escape(run_id)}</code></h1>"
             f'<p class="facts">{html.escape(size)}' + (f"<br>{facts}" if facts else "") + "</p>"
             '<nav><a href="#claims">Claims</a><a href="#key-numbers">Key numbers</a><a href="#plots">Plots</a>'
