@@ -46,10 +46,11 @@ th{background:#f2f2f2;text-align:left;position:sticky;top:0}
 td.rule{color:#555;font-size:.9em;max-width:22em}ul.figs{margin:0;padding-left:1.1em}
 .links a{display:inline-block;margin:0 .4em .1em 0}
 .wide{overflow-x:auto}#key-numbers td{white-space:nowrap}
-tr:target{outline:3px solid #f0a000}figure:target,details:target{outline:3px solid #f0a000}
+tr:target{outline:3px solid #f0a000}figure:target{outline:3px solid #f0a000}
 figure{margin:1.2em 0}figure svg,figure img{max-width:100%;height:auto;display:block}
 code{background:#f4f4f4;padding:0 .2em;border-radius:3px}
-details{margin:.4em 0}summary{cursor:pointer}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:0 1.2em}
+.grid figcaption{font-size:.9em}
 """
 
 
@@ -199,7 +200,7 @@ def key_numbers(rows: list[Row], tl: dict[str, str]) -> str:
 def plots_section(run_dir: Path, claims: list[claims_.Claim], tl: dict[str, str],
                   rows_by_point: dict[str, Row]) -> str:
     """Every plot, inlined: each figure names the claims it shows (linked back); then the per-point timelines,
-    each folded in a <details> named by its point's label (opened when a link points at it)."""
+    two to a row, each named by its point's series, C and status (open, so that a link to one shows it)."""
     out = ['<section id="plots"><h2>Plots</h2>']
     for stem, title in plot_list(run_dir):
         back = [c.number for c in claims if stem in CLAIM_PLOTS.get(c.number, ())]
@@ -208,14 +209,14 @@ def plots_section(run_dir: Path, claims: list[claims_.Claim], tl: dict[str, str]
         out.append(f'<figure id="{anchor("plot", stem)}"><figcaption><h3>{html.escape(title)}{see}</h3>'
                    f"</figcaption>{plot_html(run_dir, stem, title)}</figure>")
     if tl:
-        out.append(f"<h3>Per-point timelines ({len(tl)})</h3>")
+        out.append(f'<h3>Per-point timelines ({len(tl)}): every overloaded or failed point</h3><div class="grid">')
     for point, stem in tl.items():
         body = plot_html(run_dir, stem, f"timeline {point}")
         r = rows_by_point.get(point)
         what = f" {text(r, 'label')}, C = {f(val(r, 'concurrency'), 0)}, {text(r, 'status')}" if r else ""
-        out.append(f'<details id="{anchor("plot", stem)}"><summary><code>{html.escape(point)}</code>'
-                   f'{html.escape(what)} (<a href="#{anchor("point", point)}">its row</a>)</summary>{body}</details>')
-    out.append("</section>")
+        out.append(f'<figure id="{anchor("plot", stem)}"><figcaption><code>{html.escape(point)}</code>'
+                   f'{html.escape(what)} (<a href="#{anchor("point", point)}">its row</a>)</figcaption>{body}</figure>')
+    out.append("</div></section>" if tl else "</section>")
     return "\n".join(out)
 
 
