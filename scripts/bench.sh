@@ -45,4 +45,4 @@ fi
 
 echo "== sweep, plots and report (sweep.py --report runs plot.py and report.py, then refreshes results/latest)"
 /usr/bin/python3 scripts/sweep.py --build-dir build/release --run-id "${run_id}" --report "$@"
-echo "== done in $(( $(date +%s) - start )) s: results/latest/ (summary.csv, report.md, *.png)"
+echo "== done in $(( $(date +%s) - start )) s: results/latest/ (index.html: open it; summary.csv, report.md, *.png)"

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Write RUN_DIR/report.md from a sweep's summary.csv, machine.json and time series - no hand-written numbers.
 
-    python3 scripts/report.py [RUN_DIR]     # default: results/latest
+    python3 scripts/report.py [RUN_DIR] [--summary-md FILE]    # default RUN_DIR: results/latest
 
-The findings and tables: slowio.report. Standard library only. Exit 2 when RUN_DIR has no readable summary.csv.
+The findings and tables: slowio.report. ``--summary-md FILE`` also appends a short markdown summary (the claims
+with their verdicts, the key numbers) to FILE, e.g. "$GITHUB_STEP_SUMMARY" (slowio.job_summary; '-': stdout).
+Standard library only. Exit 2 when RUN_DIR has no readable summary.csv.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from slowio import InputError  # noqa: E402  (the package next to this script)
+from slowio import InputError, job_summary  # noqa: E402  (the package next to this script)
 from slowio.cli import DEFAULT_RESULTS, OneLineParser  # noqa: E402
 from slowio.report import generate  # noqa: E402
 
@@ -22,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = OneLineParser(description="Write report.md for a sweep run.")
     ap.add_argument("run_dir", nargs="?", type=Path, default=DEFAULT_RESULTS / "latest",
                     help="results/<run-id> (default: results/latest)")
+    ap.add_argument("--summary-md", metavar="FILE",
+                    help="also append a markdown summary for a CI job page to FILE ('-': stdout)")
     args = ap.parse_args(argv)
     try:
         text = generate(args.run_dir)
@@ -30,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     (args.run_dir / "report.md").write_text(text)
     print(f"report.py: wrote {args.run_dir / 'report.md'}", file=sys.stderr)
+    if args.summary_md:
+        job_summary.write(args.run_dir, args.summary_md)
     return 0
 
 

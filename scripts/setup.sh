@@ -8,7 +8,7 @@ packages=(
   clang-14 libclang-rt-14-dev
   libasio-dev libsqlite3-dev libfmt-dev catch2 libbenchmark-dev libcli11-dev libhttp-parser-dev
   prometheus-cpp-dev nlohmann-json3-dev
-  python3 python3-matplotlib
+  python3 python3-matplotlib chromium
   wrk nginx-light curl
   zlib1g-dev valgrind iproute2 nodejs
   postgresql libpq-dev

@@ -19,6 +19,8 @@ Modules:
   claims     report.md's first section: each folklore claim, its figures, its rule and the computed verdict
   fmt        numbers (and L) as the report writes them
   plots      the plots (matplotlib: imported only by plot.py)
+  page       index.html: the claims table, the key numbers and every plot inlined, one self-contained page
+  job_summary a short markdown summary for a CI job's page (--summary-md): claims, verdicts, key numbers
   nginx      the nginx cross-check's medians (crosscheck_nginx.py's rows, in report.md)
   stats      the Mann-Whitney U test (the gate's baseline comparison)
   baseline   the gate's comparison with a previous run: samples per point, pooling, verdicts

@@ -686,13 +686,15 @@ def table(claims: list[Claim]) -> list[str]:
     return lines
 
 
+INTRO = ("What is often said about sync and async servers, judged by this run: each verdict is computed from "
+         "the figures beside it by the rule beside it (the thresholds are constants of `scripts/slowio/claims.py`); "
+         "a claim whose points are not in the run says so. Points at L = 200 ms are time-dilated: those claims "
+         "do not depend on L.")
+
+
 def section(rows: list[Row]) -> list[str]:
     """The report's Claims section: intro, table, the worst heatmap cell."""
-    md = ["## Claims", "",
-          "What is often said about sync and async servers, judged by this run: each verdict is computed from "
-          "the figures beside it by the rule beside it (the thresholds are constants of `scripts/slowio/claims.py`); "
-          "a claim whose points are not in the run says so. Points at L = 200 ms are time-dilated: those claims "
-          "do not depend on L.", ""]
+    md = ["## Claims", "", INTRO, ""]
     md += table(evaluate(rows))
     worst = worst_cell_line(rows)
     md += ["", worst if worst else "The pool-size axis (heatmap, pool_size) is not measured in this run.", ""]

@@ -590,26 +590,45 @@ def table(rows) -> str:
     return "\n".join(lines)
 
 
+# The plots of the report's Plots section (the burst and .NET plots are in their own sections: BURST_PLOT,
+# DOTNET_PLOT), in order, with their titles.
+PLOTS = [("Throughput vs concurrency", "throughput.png"), ("Latency vs concurrency", "latency.png"),
+         ("Starvation timelines", "starvation.png"), ("Memory: thread vs coroutine", "rss.png"),
+         ("Pool size: throughput vs N", "pool_size.png"), ("Little's law over N × C", "heatmap.png"),
+         ("CPU work three ways", "cpu_work.png")]
+
+
+def read_machine(run_dir: Path) -> dict:
+    """RUN_DIR/machine.json, or {} when it is missing or unreadable."""
+    try:
+        return json.loads((run_dir / "machine.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def machine_facts(machine: dict) -> list[tuple[str, str]]:
+    """(name, value) of what machine.json says about the run's machine, build and pinning, the empty ones left
+    out."""
+    facts = [("date (UTC)", machine.get("date_utc")), ("machine", f"{machine.get('cpu_model', '?')}, "
+                                                                  f"{machine.get('cores', '?')} cores"),
+             ("kernel", machine.get("kernel")), ("compiler", machine.get("compiler")),
+             ("build type", machine.get("build_type")),
+             ("git commit", (machine.get("git_commit") or "?")[:12] + (" (dirty)" if machine.get("git_dirty")
+                                                                      else "")),
+             ("pinning", machine.get("pinning"))]
+    return [(k, v) for k, v in facts if v]
+
+
 def generate(run_dir: Path) -> str:
     """The report's markdown text."""
     rows = read_summary(run_dir / "summary.csv")
-    try:
-        machine = json.loads((run_dir / "machine.json").read_text())
-    except (OSError, ValueError):
-        machine = {}
+    machine = read_machine(run_dir)
     run_id = rows[0]["run_id"] if rows else run_dir.name
     md = [f"# Sync vs async under slow I/O — run `{run_id}`", ""]
     wall = machine.get("sweep_wall_s")
     md.append(f"{len(rows)} points; sweep wall time {f(wall, 0)} s" if wall else f"{len(rows)} points")
     md.append("")
-    mach = [("date (UTC)", machine.get("date_utc")), ("machine", f"{machine.get('cpu_model', '?')}, "
-                                                                 f"{machine.get('cores', '?')} cores"),
-            ("kernel", machine.get("kernel")), ("compiler", machine.get("compiler")),
-            ("build type", machine.get("build_type")),
-            ("git commit", (machine.get("git_commit") or "?")[:12] + (" (dirty)" if machine.get("git_dirty")
-                                                                     else "")),
-            ("pinning", machine.get("pinning"))]
-    md += [f"- **{k}**: {v}" for k, v in mach if v]
+    md += [f"- **{k}**: {v}" for k, v in machine_facts(machine)]
     md += [f"- **skipped**: {sk.get('label')} ({sk.get('reason')})" for sk in machine.get("skipped_series") or []]
     md += ["", "How to read it: every point is a closed loop of C keep-alive connections (loadgen) against one "
            "server whose store call takes L. The **bound** is Little's law: min(C, capacity) / L requests per "
@@ -634,11 +653,7 @@ def generate(run_dir: Path) -> str:
     md += section_burst(rows, run_dir)
     md += section_dotnet_vs_model(rows, run_dir)
     md += ["## Key numbers", "", table(rows), ""]
-    plots = [("Throughput vs concurrency", "throughput.png"), ("Latency vs concurrency", "latency.png"),
-             ("Starvation timelines", "starvation.png"), ("Memory: thread vs coroutine", "rss.png"),
-             ("Pool size: throughput vs N", "pool_size.png"), ("Little's law over N × C", "heatmap.png"),
-             ("CPU work three ways", "cpu_work.png")]
-    present = [(t, p) for t, p in plots if (run_dir / p).exists()]
+    present = [(t, p) for t, p in PLOTS if (run_dir / p).exists()]
     if present:
         md += ["## Plots", ""]
         for title, p in present:
