@@ -35,18 +35,44 @@ from . import pairs as pairs_
 from .fmt import latency
 from .loadgen import TS_PREFIX, read_timeseries
 from .rows import (at, first, given_up, idle_rss_kb, is_async, is_sync_fixed, lat, measured, read_summary,
-                   rss_per_request_kb, scenario, series_of, val)
+                   rss_per_request_kb, scenario, series_of, text, val)
 
 try:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
     from matplotlib.ticker import FuncFormatter, NullFormatter
 except ImportError:  # pragma: no cover - depends on the interpreter
     plt = None
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
+# One colour per series in throughput.png and latency.png (COLORS first, so the first series keep theirs; no grey
+# and no black: those are the reference lines'); distinct up to len(SERIES_COLORS) series.
+SERIES_COLORS = COLORS + ["#bcbd22", "#393b79", "#e7ba52", "#843c39", "#637939", "#7b4173", "#6baed6", "#fd8d3c"]
+
+
+def series_colors(rows) -> dict[str, str]:
+    """Series label -> its colour, in series_of's order: no two series share one (up to len(SERIES_COLORS))."""
+    return {label: SERIES_COLORS[i % len(SERIES_COLORS)] for i, label in enumerate(series_of(rows))}
+
+
+def server_panels(rows) -> list[tuple[str, dict[str, list[dict[str, Any]]]]]:
+    """The series split for side-by-side reading: (title, series) for our servers (server_sync, server_async), then
+    for the command targets (ASP.NET Core); a panel without series is left out."""
+    ours, others = {}, {}
+    for label, rs in series_of(rows).items():
+        (ours if text(rs[0], "server") in ("sync", "async") else others)[label] = rs
+    other_title = ("ASP.NET Core" if others and all(l.startswith("aspnetcore") for l in others)
+                   else "other servers (command targets)")
+    return [(t, g) for t, g in (("our servers: server_sync, server_async", ours), (other_title, others)) if g]
+
+
+def _wrap(s: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(s, width))
 
 
 def is_overloaded(r: dict[str, Any]) -> bool:
@@ -136,37 +162,83 @@ def _latency_title(rows) -> str:
     return ", ".join(f"L = {latency(v)}" for v in sorted({val(r, "latency_ms") for r in rows} - {None}))
 
 
+def _tput_ok(r: dict[str, Any]) -> bool:
+    return measured(r) and bool(r.get("throughput_rps"))
+
+
+def _fail_reason(r: dict[str, Any]) -> str:
+    """Why a point has no throughput to plot: its clients gave up, it measured none, or it failed (its status)."""
+    if measured(r):
+        return "no goodput" if given_up(r) else f"0 req/s ({r['status']})"
+    return r["status"]
+
+
+def _throughput_panel(ax, groups: dict[str, list], colors: dict[str, str], floor: float) -> tuple[list, list[str]]:
+    """One panel of throughput.png: per series its measured throughput (solid) and its bound (dashed, same colour),
+    its failed points as x on the floor; returns (legend handles: one per series with a plotted throughput,
+    the series without one, each with why)."""
+    handles, unplotted = [], []
+    fails: dict[float, list[tuple[str, str]]] = {}  # C -> (colour, why) of the failed points there
+    for label, rs in groups.items():
+        col = colors[label]
+        good = [r for r in rs if _tput_ok(r)]
+        if not good:  # nothing to draw: named in the note instead of an empty legend entry
+            why = sorted({f"C = {r['concurrency']:,.0f}: {_fail_reason(r)}" for r in rs})
+            unplotted.append(f"{label} ({'; '.join(why)})")
+            continue
+        handles += ax.plot([r["concurrency"] for r in good], [r["throughput_rps"] for r in good], "o-", color=col,
+                           label=label, lw=2, ms=6)
+        bnd = [r for r in rs if r.get("bound_rps")]
+        ax.plot([r["concurrency"] for r in bnd], [r["bound_rps"] for r in bnd], "--" if len(bnd) > 1 else "_",
+                color=col, lw=1.3, ms=16, mew=1.5, alpha=0.8)
+        for r in rs:
+            if not _tput_ok(r):
+                fails.setdefault(r["concurrency"], []).append((col, _fail_reason(r)))
+    for c, marks in fails.items():  # side by side at their C, one label per distinct reason
+        for k, (col, _) in enumerate(marks):
+            ax.plot([c * 1.13 ** (k - (len(marks) - 1) / 2)], [floor], "x", color=col, ms=10, mew=2.5)
+        whys = sorted({w for _, w in marks})
+        ax.annotate("\n".join(whys), (c, floor), textcoords="offset points", xytext=(0, 8), ha="center",
+                    va="bottom", fontsize=8, color="#333333")
+    return handles, unplotted
+
+
 def plot_throughput(rows, run_dir: Path, formats: list[str]) -> list[Path]:
-    """Throughput vs C per series; dashed: the Little's-law bound; failed points marked x at the bottom."""
-    fig, ax = plt.subplots(figsize=(8.5, 5.5))
-    groups = series_of(rows)
+    """Throughput vs C, our servers and the command targets (ASP.NET Core) in separate panels: measured solid, the
+    Little's-law bound dashed in the same colour, failed points marked x at the bottom; legends outside."""
+    fig = throughput_figure(rows)
+    return _save(fig, run_dir, "throughput", formats)
+
+
+def throughput_figure(rows):
+    """The figure of throughput.png (plot_throughput saves it): one panel per server_panels entry."""
+    panels = server_panels(rows) or [("", {})]
+    colors = series_colors(rows)
+    fig, axes = plt.subplots(len(panels), 1, figsize=(12, 4.3 * len(panels) + 0.4), sharex=True, sharey=True,
+                             squeeze=False)
     ys = [r["throughput_rps"] for r in rows if r.get("throughput_rps")] + \
          [r["bound_rps"] for r in rows if r.get("bound_rps")]
     floor = min(ys) / 3 if ys else 0.1
-    marks_at: dict[float, int] = {}  # failed points already labelled at each C: their labels stack upward
-    for i, (label, rs) in enumerate(groups.items()):
-        col = COLORS[i % len(COLORS)]
-        good = [r for r in rs if measured(r) and r.get("throughput_rps")]
-        if good:
-            ax.plot([r["concurrency"] for r in good], [r["throughput_rps"] for r in good], "o-", color=col,
-                    label=f"{label}: measured", lw=2, ms=6)
-        bnd = [r for r in rs if r.get("bound_rps")]
-        if bnd:
-            ax.plot([r["concurrency"] for r in bnd], [r["bound_rps"] for r in bnd], "--", color=col, lw=1.3,
-                    alpha=0.8, label=f"{label}: bound min(C, cap)/L")
-        for r in rs:
-            if not measured(r) or not r.get("throughput_rps"):
-                ax.plot([r["concurrency"]], [floor], "x", color=col, ms=11, mew=2.5)
-                why = "no goodput" if measured(r) and given_up(r) else r["status"]
-                k = marks_at.get(r["concurrency"], 0)
-                marks_at[r["concurrency"]] = k + 1
-                ax.annotate(why, (r["concurrency"], floor), textcoords="offset points", xytext=(6, 4 + 11 * k),
-                            color=col, fontsize=9)
-    _slope_line(ax, rows)
-    _log_axes(ax, "concurrency C (closed-loop connections)", "throughput (requests/s)")
-    ax.set_title(f"Throughput vs concurrency ({_latency_title(rows)}); dashed = Little's-law bound")
-    ax.legend(fontsize=7, loc="upper left")  # small enough to stay clear of the slope box below it
-    return _save(fig, run_dir, "throughput", formats)
+    bound_key = Line2D([], [], ls="--", color="gray", lw=1.3, label="dashed, same colour: its Little's-law\n"
+                                                                      "bound min(C, capacity) / L")
+    fail_key = Line2D([], [], ls="", marker="x", color="gray", ms=8, mew=2,
+                      label="x at the bottom: no goodput\n(or the point failed: its status)")
+    for ax, (title, groups) in zip(axes[:, 0], panels):
+        handles, unplotted = _throughput_panel(ax, groups, colors, floor)
+        if ax is axes[0][0]:
+            _slope_line(ax, rows)
+        _log_axes(ax, "concurrency C (closed-loop connections)" if ax is axes[-1][0] else "",
+                  "throughput (requests/s)")
+        ax.set_title(title, fontsize=10, loc="left")
+        keys = [bound_key] + ([fail_key] if any(ln.get_marker() == "x" for ln in ax.get_lines()) else [])
+        ax.legend(handles=handles + keys, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+        if unplotted:
+            ax.annotate(_wrap("Not plotted, no throughput at any C: " + "; ".join(unplotted), 52),
+                        (1.01, 0.0), xycoords="axes fraction", va="bottom", fontsize=7.5, color="#333333")
+    fig.suptitle(f"Throughput vs concurrency ({_latency_title(rows)}): measured (solid) against the Little's-law "
+                 "bound (dashed)", fontsize=11)
+    fig.tight_layout()
+    return fig
 
 
 def _slope_line(ax, rows) -> None:
@@ -180,47 +252,74 @@ def _slope_line(ax, rows) -> None:
     xs = [xy[0][0], xy[-1][0]]
     ax.plot(xs, [10 ** intercept * x ** slope for x in xs], ":", color="black", lw=1.5,
             label=f"fit, async K=1: log-log slope {slope:.2f} (1 = linear in C)")
-    ax.text(0.98, 0.2, f"async K=1: log-log slope {slope:.2f} (least squares over {len(used)} points)\n"
-            "1 = linear in C; “exponential” would curve upward", transform=ax.transAxes, ha="right", va="bottom",
-            fontsize=8, bbox=dict(facecolor="white", edgecolor="gray", alpha=0.9))
+    ax.text(0.02, 0.96, f"dotted: async K=1's fit, log-log slope {slope:.2f}\n(least squares over {len(used)} "
+            "points; 1 = linear in C,\n“exponential” would curve upward)", transform=ax.transAxes, ha="left",
+            va="top", fontsize=8, bbox=dict(facecolor="white", edgecolor="gray", alpha=0.9))
 
 
 def plot_latency(rows, run_dir: Path, formats: list[str]) -> list[Path]:
     """p50 (left) and p99 (right) vs C; dashed: Little's-law latency C / bound; dotted: L; dash-dot: timeout.
     In seconds when L >= 1 s, else milliseconds."""
+    return _save(latency_figure(rows), run_dir, "latency", formats)
+
+
+def _widest_gap(ax) -> float:
+    """The x in the middle of the widest gap (log scale) between the plotted points' x, to label a line there."""
+    xs = sorted({float(x) for ln in ax.get_lines() for x in ln.get_xdata() if x and x > 0})
+    if len(xs) < 2:
+        return xs[0] if xs else 1.0
+    a, b = max(zip(xs, xs[1:]), key=lambda p: p[1] / p[0])
+    return (a * b) ** 0.5
+
+
+def latency_figure(rows):
+    """The figure of latency.png (plot_latency saves it): one colour per series (series_colors), one legend below
+    both panels with only the series that have a plotted point."""
     fig, axes = plt.subplots(1, 2, figsize=(13, 5.2), sharey=True)
     groups = series_of(rows)
+    colors = series_colors(rows)
     big = max((r.get("latency_ms") or 0 for r in rows), default=0) >= 1000
     unit, k = ("s", 1e-3) if big else ("ms", 1.0)
+    legend: dict[str, Any] = {}
     for ax, key, name in ((axes[0], "p50_ms", "p50"), (axes[1], "p99_ms", "p99")):
-        for i, (label, rs) in enumerate(groups.items()):
-            col = COLORS[i % len(COLORS)]
+        for label, rs in groups.items():
+            col = colors[label]
             good = [r for r in rs if r.get(key) and measured(r)]
             if not good:
                 continue
-            ax.plot([r["concurrency"] for r in good], [r[key] * k for r in good], "o-", color=col, lw=2,
-                    label=f"{label}")
+            (h,) = ax.plot([r["concurrency"] for r in good], [r[key] * k for r in good], "o-", color=col, lw=2,
+                           label=f"{label}")
+            legend.setdefault(label, h)
             pred = [r for r in rs if r.get("bound_rps")]
             if len(pred) > 1:
                 ax.plot([r["concurrency"] for r in pred],
                         [1000.0 * k * r["concurrency"] / r["bound_rps"] for r in pred], "--", color=col, lw=1.2,
                         alpha=0.8)
         _log_axes(ax, "concurrency C (closed-loop connections)", f"{name} latency ({unit})")
-        x0 = ax.get_xlim()[0]
+        x1 = ax.get_xlim()[1]
+        xl = _widest_gap(ax)
         for l in sorted({r["latency_ms"] for r in rows if r.get("latency_ms")}):
             ax.axhline(l * k, color="gray", ls=":", lw=1)
-            ax.annotate(f"L = {l * k:g} {unit}", (x0, l * k), xytext=(4, 3), textcoords="offset points",
-                        fontsize=8, color="gray")
+            # under the line, between the points that sit on it
+            ax.annotate(f"L = {l * k:g} {unit}", (xl, l * k), xytext=(0, -3), textcoords="offset points",
+                        ha="center", va="top", fontsize=8, color="gray")
         for t in sorted({r["timeout_s"] for r in rows if r.get("timeout_s")}):
             ax.axhline(t * 1000 * k, color="black", ls="-.", lw=0.9, alpha=0.6)
-            ax.annotate(f"client timeout {t:g} s", (x0, t * 1000 * k), xytext=(4, 3), textcoords="offset points",
-                        fontsize=8)
-        ax.set_title(f"{name} latency vs concurrency")
-    axes[0].legend(fontsize=8, loc="upper left", title="solid: measured; dashed: Little's law W = C / bound",
-                   title_fontsize=8)
-    fig.suptitle(f"Latency ({_latency_title(rows)}). A request past the client timeout is counted as a timeout "
-                 "(error) at that age, never hidden", fontsize=10)
-    return _save(fig, run_dir, "latency", formats)
+            ax.annotate(f"client timeout {t:g} s", (x1, t * 1000 * k), xytext=(-4, 3), textcoords="offset points",
+                        ha="right", fontsize=8)
+        ax.set_title(f"{name} latency vs concurrency", fontsize=10)
+    lo, hi = axes[0].get_ylim()
+    if axes[0].get_yscale() == "log":  # room under L for its label
+        ls_ = [r["latency_ms"] * k for r in rows if r.get("latency_ms")]
+        axes[0].set_ylim(min(lo, min(ls_) / 1.6) if ls_ else lo, hi)
+    if legend:
+        fig.legend(list(legend.values()), list(legend.keys()), loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                   ncol=3, fontsize=8, title="solid: measured, one colour per series; dashed, same colour: "
+                   "Little's law W = C / bound. A request past the client timeout is counted as a timeout (error) "
+                   "at that age, never hidden", title_fontsize=8)
+    fig.suptitle(f"Latency vs concurrency ({_latency_title(rows)}): measured against Little's law", fontsize=11)
+    fig.tight_layout()
+    return fig
 
 
 def _rolling_mean(values: list[float | None], n: int) -> list[float | None]:
