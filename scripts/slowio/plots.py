@@ -1,8 +1,11 @@
 """The plots of a sweep run (matplotlib, as Debian's /usr/bin/python3 has it; imported only by plot.py).
 
 Written into RUN_DIR, each as PNG and SVG:
-  throughput.{png,svg}      throughput vs concurrency (log-log) per server, Little's-law bound min(C, cap)/L dashed
-  latency.{png,svg}         p50 and p99 vs concurrency, with Little's-law latency C / bound dashed and L, timeout
+  throughput.{png,svg}      throughput vs concurrency (log-log) per server, Little's-law bound min(C, cap)/L dashed in
+                            the same colour; our servers and the command targets (ASP.NET Core) in separate panels,
+                            legends outside, series with no throughput at any C in a note instead
+  latency.{png,svg}         p50 and p99 vs concurrency, with Little's-law latency C / bound dashed and L, timeout;
+                            one colour per series (series_colors, as in throughput.png)
   starvation.{png,svg}      side by side timelines of the overloaded points (client req/s and p99 above; server
                             threads as it reports them and as the kernel counts them, busy threads, queue
                             length and event-loop lag below)
@@ -10,10 +13,11 @@ Written into RUN_DIR, each as PNG and SVG:
   rss.{png,svg}             server memory growth and RSS per in-flight request: threads (sync) vs coroutines (async)
   pool_size.{png,svg}       only with pool_size rows: throughput × L against the pool size N (log-log) at one C,
                             the bound min(N, C) dashed, async K=1/2 and the main run's L = 2 s points as reference
-  heatmap.{png,svg}         only with heatmap/pool_size rows: efficiency (throughput / bound) over N × C, each cell
-                            annotated with its efficiency and throughput, '-' where the run has no point
+  heatmap.{png,svg}         only with heatmap/pool_size rows: the share of the demand served, throughput / (C / L)
+                            (demand_share), over N × C, each cell annotated with it, its efficiency (throughput /
+                            bound) and throughput, '-' where the run has no point
   cpu_work.{png,svg}        only with cpu_work rows: per server and cpu_way, the CPU work's throughput, /health and
-                            /users p99, threads per in-flight CPU request
+                            /users p99 (bars from zero; log only past a 30× span), threads per in-flight CPU request
   dotnet_vs_model.{png,svg} only when the run has pairs (slowio.pairs): per pair, threads over time of .NET and
                             of our model with the thread target's band around .NET's curve (top), and both
                             throughputs, a 5 s rolling mean (bottom)
@@ -682,28 +686,45 @@ def _heat_cell(rows, server: str, n: int, c: int) -> dict[str, Any] | None:
                  and at(r, c, HEATMAP_LATENCY_MS) and measured(r) and val(r, "efficiency") is not None)
 
 
+def demand_share(r: dict[str, Any]) -> float | None:
+    """The share of the demand a point served: throughput / (C / L), C / L being what C closed-loop clients ask
+    for when each request takes L. Unlike the efficiency (throughput / its own bound min(C, capacity) / L), a
+    pool too small for C scores low: sync N=1 at C = 1,000 serves 5 of the 5,000 req/s asked, 0.1%."""
+    x, c, l_ms = val(r, "throughput_rps"), val(r, "concurrency"), val(r, "latency_ms")
+    return None if x is None or not c or not l_ms else x * l_ms / 1000.0 / c
+
+
+def _heat_text(x: dict[str, Any] | None) -> str:
+    """A heatmap cell's text: the share of the demand served (the colour), the efficiency, the throughput."""
+    if x is None:
+        return "-"
+    return (f"served {100 * demand_share(x):.1f}%\neff. {100 * val(x, 'efficiency'):.1f}%\n"
+            f"{val(x, 'throughput_rps'):,.1f} req/s" + ("\npast timeout" if given_up(x) else ""))
+
+
 def plot_heatmap(rows, run_dir: Path, formats: list[str]) -> list[Path]:
-    """heatmap: efficiency over (server, N or K) × C at L = 200 ms, cells annotated; nothing without cells."""
+    """heatmap: the share of the demand served (demand_share) over (server, N or K) × C at L = 200 ms, each cell
+    annotated with it, its efficiency and its throughput; nothing without cells."""
     cells = [[_heat_cell(rows, s, n, c) for c in HEATMAP_C] for s, n in HEATMAP_ROWS]
     if not any(x for line in cells for x in line):
         return []
-    eff = [[float("nan") if x is None else val(x, "efficiency") for x in line] for line in cells]
-    fig, ax = plt.subplots(figsize=(8, 6))
-    im = ax.imshow(eff, cmap="RdYlGn", vmin=0.0, vmax=1.05, aspect="auto")
+    share = [[float("nan") if x is None else demand_share(x) for x in line] for line in cells]
+    fig, ax = plt.subplots(figsize=(8.5, 6.2))
+    im = ax.imshow(share, cmap="RdYlGn", vmin=0.0, vmax=1.0, aspect="auto")
     for i, line in enumerate(cells):
         for j, x in enumerate(line):
-            txt = "-" if x is None else (f"{100 * val(x, 'efficiency'):.1f}%\n"
-                                         f"{val(x, 'throughput_rps'):,.1f} req/s"
-                                         + ("\npast timeout" if given_up(x) else ""))
-            ax.text(j, i, txt, ha="center", va="center", fontsize=8)
+            ax.text(j, i, _heat_text(x), ha="center", va="center", fontsize=8)
     ax.set_xticks(range(len(HEATMAP_C)), [f"{c:,}" for c in HEATMAP_C])
     ax.set_yticks(range(len(HEATMAP_ROWS)), [f"sync N={n:,}" if s == "sync" else f"async K={n}"
                                              for s, n in HEATMAP_ROWS])
     ax.set_xlabel("concurrency C (closed-loop connections)")
     ax.set_ylabel("server and pool size")
-    fig.colorbar(im, ax=ax, label="efficiency = throughput / min(C, capacity)/L")
-    ax.set_title(f"Little's law over N × C (L = {HEATMAP_LATENCY_MS:g} ms, time-dilated); '-' = not in this run;\n"
-                 "'past timeout': ⌈C / N⌉ × L exceeds the client timeout (measured after it: what clients get)")
+    fig.colorbar(im, ax=ax, label="share of the demand served = throughput / (C / L)")
+    ax.set_title(f"Share of the demand C / L served, over N × C (L = {HEATMAP_LATENCY_MS:g} ms, time-dilated)",
+                 fontsize=11)
+    ax.text(0.0, -0.13, "Cell: served = throughput / (C / L) (the colour); eff. = throughput / min(C, capacity) / L; "
+            "throughput.\n'-' = not in this run; 'past timeout': ⌈C / N⌉ × L exceeds the client timeout "
+            "(measured after it: what clients get).", transform=ax.transAxes, va="top", fontsize=8)
     return _save(fig, run_dir, "heatmap", formats)
 
 
@@ -738,7 +759,7 @@ def _cpu_bars(ax, rows, servers: list[str], what: str) -> None:
         bars = ax.bar(xs, [v or 0 for v in vals], width, color=COLORS[i % len(COLORS)], label=server)
         for b, v in zip(bars, vals):
             ax.annotate("-" if v is None else f"{v:,.3g}", (b.get_x() + b.get_width() / 2, b.get_height()),
-                        xytext=(0, 2), textcoords="offset points", ha="center", fontsize=7)
+                        xytext=(0, 2), textcoords="offset points", ha="center", fontsize=8)
     ax.set_xticks(range(len(CPU_WAYS)), CPU_WAYS)
     ax.grid(True, axis="y", alpha=0.3)
 
@@ -753,6 +774,16 @@ def _cpu_limits(ax, rows) -> None:
             ax.axhline(v, color="black", ls=ls, lw=1, label=f"{name} ({v:,.0f}/s)")
 
 
+CPU_LOG_RATIO = 30.0  # cpu_work.png: a latency panel goes log only when its bars span more than this factor
+
+
+def cpu_log_scale(values: list[float]) -> bool:
+    """Whether a cpu_work latency panel needs a log axis: only when its bars span over CPU_LOG_RATIO (a starved
+    /health next to a quick one). Else linear bars from zero, so that 200 against 207 ms looks like 3.5%."""
+    pos = [v for v in values if v and v > 0]
+    return bool(pos) and max(pos) / min(pos) > CPU_LOG_RATIO
+
+
 def plot_cpu_work(rows, run_dir: Path, formats: list[str]) -> list[Path]:
     """cpu_work: per server × cpu_way, CPU-work throughput, /health and /users p99, threads per CPU request;
     nothing without cpu_work rows."""
@@ -760,20 +791,21 @@ def plot_cpu_work(rows, run_dir: Path, formats: list[str]) -> list[Path]:
     if not servers:
         return []
     fig, axes = plt.subplots(1, 4, figsize=(17, 4.8))
-    panels = (("tput", "CPU work done (req/s; jobs: finished per s of load)"), ("health", "/health p99 (ms, log)"),
-              ("users", "/users p99 (ms, log)"), ("threads", "threads per in-flight CPU request"))
+    panels = (("tput", "CPU work done (req/s; jobs: finished per s of load)"), ("health", "/health p99 (ms)"),
+              ("users", "/users p99 (ms)"), ("threads", "threads per in-flight CPU request"))
     for ax, (what, title) in zip(axes, panels):
         _cpu_bars(ax, rows, servers, what)
-        ax.set_title(title, fontsize=10)
-        if what in ("health", "users") and ax.patches and any(p.get_height() > 0 for p in ax.patches):
+        if what in ("health", "users") and cpu_log_scale([p.get_height() for p in ax.patches]):
             ax.set_yscale("log")
+            title = title.replace("(ms)", "(ms, log: values span over 30×)")
+        ax.set_title(title, fontsize=10)
     _cpu_limits(axes[0], rows)
     axes[0].set_ylim(top=axes[0].get_ylim()[1] * 1.35)
-    axes[0].legend(fontsize=7, loc="upper left", ncol=2)
+    axes[0].legend(fontsize=8, loc="upper left", ncol=2)
     axes[3].axhline(1.0, color="gray", ls=":", lw=1)
     axes[3].axhline(2.0, color="gray", ls=":", lw=1)
-    fig.suptitle("CPU work three ways: inline, offload (Task.Run analogue), POST /jobs (202 + background queue); "
-                 "the API's latency while it runs", fontsize=11)
+    fig.suptitle("CPU work three ways — inline, offload (Task.Run analogue), POST /jobs (202 + background queue): "
+                 "the work done and the API's p99 while it runs", fontsize=11)
     fig.tight_layout()
     return _save(fig, run_dir, "cpu_work", formats)
 
