@@ -54,7 +54,7 @@ except ImportError:  # pragma: no cover - depends on the interpreter
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 # One colour per series in throughput.png and latency.png (COLORS first, so the first series keep theirs; no grey
 # and no black: those are the reference lines'); distinct up to len(SERIES_COLORS) series.
-SERIES_COLORS = COLORS + ["#bcbd22", "#393b79", "#e7ba52", "#843c39", "#637939", "#7b4173", "#6baed6", "#fd8d3c"]
+SERIES_COLORS = COLORS + ["#bcbd22", "#393b79", "#c51b7d", "#843c39", "#637939", "#7b4173", "#6baed6", "#fd8d3c"]
 
 
 def series_colors(rows) -> dict[str, str]:
@@ -276,53 +276,68 @@ def _widest_gap(ax) -> float:
     return (a * b) ** 0.5
 
 
+LATENCY_MARKERS = ("o", "s", "D", "^", "v", "P", "X", "*")  # latency.png: coincident points stay told apart
+
+
 def latency_figure(rows):
-    """The figure of latency.png (plot_latency saves it): one colour per series (series_colors), one legend below
-    both panels with only the series that have a plotted point."""
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5.2), sharey=True)
-    groups = series_of(rows)
+    """The figure of latency.png (plot_latency saves it): p50 (left) and p99 (right), one row of panels per
+    server_panels entry (our servers, ASP.NET Core), one colour per series (series_colors), each row's legend right
+    of it with only the series it draws. Within a panel each series has its own marker, a step smaller than the
+    previous one's, so points at the same place stay told apart."""
+    panels = server_panels(rows) or [("", {})]
     colors = series_colors(rows)
+    fig, axes = plt.subplots(len(panels), 2, figsize=(13, 4.4 * len(panels) + 0.6), sharex=True, sharey=True,
+                             squeeze=False)
     big = max((r.get("latency_ms") or 0 for r in rows), default=0) >= 1000
     unit, k = ("s", 1e-3) if big else ("ms", 1.0)
-    legend: dict[str, Any] = {}
-    for ax, key, name in ((axes[0], "p50_ms", "p50"), (axes[1], "p99_ms", "p99")):
-        for label, rs in groups.items():
-            col = colors[label]
-            good = [r for r in rs if r.get(key) and measured(r)]
-            if not good:
-                continue
-            (h,) = ax.plot([r["concurrency"] for r in good], [r[key] * k for r in good], "o-", color=col, lw=2,
-                           label=f"{label}")
-            legend.setdefault(label, h)
-            pred = [r for r in rs if r.get("bound_rps")]
-            if len(pred) > 1:
-                ax.plot([r["concurrency"] for r in pred],
-                        [1000.0 * k * r["concurrency"] / r["bound_rps"] for r in pred], "--", color=col, lw=1.2,
-                        alpha=0.8)
-        _log_axes(ax, "concurrency C (closed-loop connections)", f"{name} latency ({unit})")
-        x1 = ax.get_xlim()[1]
+    dashed = Line2D([], [], ls="--", color="gray", lw=1.2, label="dashed, same colour: Little's law\nW = C / bound")
+    for i, ((title, groups), row) in enumerate(zip(panels, axes)):
+        legend: dict[str, Any] = {}
+        for ax, key, name in ((row[0], "p50_ms", "p50"), (row[1], "p99_ms", "p99")):
+            drawn = 0
+            for label, rs in groups.items():
+                col = colors[label]
+                good = [r for r in rs if r.get(key) and measured(r)]
+                if not good:
+                    continue
+                (h,) = ax.plot([r["concurrency"] for r in good], [r[key] * k for r in good], "-", color=col, lw=2,
+                               marker=LATENCY_MARKERS[drawn % len(LATENCY_MARKERS)], ms=max(4.0, 10 - 1.2 * drawn),
+                               label=label)
+                drawn += 1
+                legend.setdefault(label, h)
+                pred = [r for r in rs if r.get("bound_rps")]
+                if len(pred) > 1:
+                    ax.plot([r["concurrency"] for r in pred],
+                            [1000.0 * k * r["concurrency"] / r["bound_rps"] for r in pred], "--", color=col,
+                            lw=1.2, alpha=0.8)
+            ax.set_title(f"{name} latency" + (f" — {title}" if title else ""), fontsize=10, loc="left")
+        for ax, name in ((row[0], "p50"), (row[1], "p99")):
+            _log_axes(ax, "concurrency C (closed-loop connections)" if i == len(panels) - 1 else "",
+                      f"{name} latency ({unit})" if ax is row[0] else "")
+        if legend:
+            row[1].legend(list(legend.values()) + [dashed], list(legend.keys()) + [dashed.get_label()], fontsize=8,
+                          loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
+    lo, hi = axes[0][0].get_ylim()
+    ls_ = [r["latency_ms"] * k for r in rows if r.get("latency_ms")]
+    if axes[0][0].get_yscale() == "log" and ls_:  # room under L for its label
+        axes[0][0].set_ylim(min(lo, min(ls_) / 1.6), hi)
+    for ax in axes.flat:
+        x0 = ax.get_xlim()[0]
         xl = _widest_gap(ax)
-        for l in sorted({r["latency_ms"] for r in rows if r.get("latency_ms")}):
-            ax.axhline(l * k, color="gray", ls=":", lw=1)
+        for l in sorted(set(ls_)):
+            ax.axhline(l, color="gray", ls=":", lw=1)
             # under the line, between the points that sit on it
-            ax.annotate(f"L = {l * k:g} {unit}", (xl, l * k), xytext=(0, -3), textcoords="offset points",
-                        ha="center", va="top", fontsize=8, color="gray")
+            ax.annotate(f"L = {l:g} {unit}", (xl, l), xytext=(0, -3), textcoords="offset points", ha="center",
+                        va="top", fontsize=8, color="gray")
         for t in sorted({r["timeout_s"] for r in rows if r.get("timeout_s")}):
             ax.axhline(t * 1000 * k, color="black", ls="-.", lw=0.9, alpha=0.6)
-            ax.annotate(f"client timeout {t:g} s", (x1, t * 1000 * k), xytext=(-4, 3), textcoords="offset points",
-                        ha="right", fontsize=8)
-        ax.set_title(f"{name} latency vs concurrency", fontsize=10)
-    lo, hi = axes[0].get_ylim()
-    if axes[0].get_yscale() == "log":  # room under L for its label
-        ls_ = [r["latency_ms"] * k for r in rows if r.get("latency_ms")]
-        axes[0].set_ylim(min(lo, min(ls_) / 1.6) if ls_ else lo, hi)
-    if legend:
-        fig.legend(list(legend.values()), list(legend.keys()), loc="upper center", bbox_to_anchor=(0.5, 0.0),
-                   ncol=3, fontsize=8, title="solid: measured, one colour per series; dashed, same colour: "
-                   "Little's law W = C / bound. A request past the client timeout is counted as a timeout (error) "
-                   "at that age, never hidden", title_fontsize=8)
-    fig.suptitle(f"Latency vs concurrency ({_latency_title(rows)}): measured against Little's law", fontsize=11)
+            ax.annotate(f"client timeout {t:g} s", (x0, t * 1000 * k), xytext=(4, 3), textcoords="offset points",
+                        fontsize=8)
+    fig.suptitle(f"Latency vs concurrency ({_latency_title(rows)}): measured (solid) against Little's law (dashed)",
+                 fontsize=11)
     fig.tight_layout()
+    fig.text(0.01, 0.0, "A request past the client timeout is counted as a timeout (error) at that age, never "
+             "hidden: a p99 at the timeout line means requests timed out.", fontsize=8, va="top", color="#333333")
     return fig
 
 

@@ -265,10 +265,15 @@ class PlotsAtAGlance(unittest.TestCase):
         self.assertEqual(len(set(self.plots.series_colors(many).values())), len(self.plots.SERIES_COLORS))
         fig = self.plots.latency_figure(self.main)
         try:
-            named = [t.get_text() for t in fig.legends[0].get_texts()]
+            # p50 and p99 side by side, our servers above and ASP.NET Core below, each row's legend right of it
+            self.assertEqual(len(fig.axes), 4)
+            self.assertEqual([bool(ax.get_legend()) for ax in fig.axes], [False, True, False, True])
+            named = [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()
+                     if "Little's law" not in t.get_text()]
             drawn = {ln.get_label(): ln.get_color() for ax in fig.axes for ln in ax.get_lines()
                      if not ln.get_label().startswith("_")}
             self.assertEqual(sorted(named), sorted(drawn))
+            self.assertEqual(len(named), len(set(named)))
             self.assertNotIn("deadlock demo: sync-over-async K=1", drawn)  # no latency to plot
             self.assertEqual(len(set(drawn.values())), len(drawn))
             self.assertGreaterEqual(len(drawn), 8)
