@@ -812,11 +812,12 @@ def plot_cpu_work(rows, run_dir: Path, formats: list[str]) -> list[Path]:
         _cpu_bars(ax, rows, servers, what)
         if what in ("health", "users") and cpu_log_scale([p.get_height() for p in ax.patches]):
             ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(FuncFormatter(_num_fmt))
             title = title.replace("(ms)", "(ms, log: values span over 30×)")
         ax.set_title(title, fontsize=10)
     _cpu_limits(axes[0], rows)
-    axes[0].set_ylim(top=axes[0].get_ylim()[1] * 1.35)
-    axes[0].legend(fontsize=8, loc="upper left", ncol=2)
+    axes[0].set_ylim(top=axes[0].get_ylim()[1] * 1.5)  # the legend above the bars and their labels
+    axes[0].legend(fontsize=8, loc="upper left")
     axes[3].axhline(1.0, color="gray", ls=":", lw=1)
     axes[3].axhline(2.0, color="gray", ls=":", lw=1)
     fig.suptitle("CPU work three ways — inline, offload (Task.Run analogue), POST /jobs (202 + background queue): "
