@@ -1,11 +1,8 @@
 """The plots of a sweep run (matplotlib, as Debian's /usr/bin/python3 has it; imported only by plot.py).
 
 Written into RUN_DIR, each as PNG and SVG:
-  throughput.{png,svg}      throughput vs concurrency (log-log) per server, Little's-law bound min(C, cap)/L dashed in
-                            the same colour; our servers and the command targets (ASP.NET Core) in separate panels,
-                            legends outside, series with no throughput at any C in a note instead
-  latency.{png,svg}         p50 and p99 vs concurrency, with Little's-law latency C / bound dashed and L, timeout;
-                            one colour per series (series_colors, as in throughput.png)
+  throughput.{png,svg}      throughput vs concurrency (log-log) per server, Little's-law bound min(C, cap)/L dashed
+  latency.{png,svg}         p50 and p99 vs concurrency, with Little's-law latency C / bound dashed and L, timeout
   starvation.{png,svg}      side by side timelines of the overloaded points (client req/s and p99 above; server
                             threads as it reports them and as the kernel counts them, busy threads, queue
                             length and event-loop lag below)
@@ -25,6 +22,9 @@ Written into RUN_DIR, each as PNG and SVG:
                             clock (its mean over the last 5 L), the burst shaded, one panel without retries and
                             one with them; each legend entry gives the series' recovery time
 throughput, latency and rss plot the main comparison (scenario ""); the other scenarios have their own plots.
+throughput and latency draw our servers and the command targets (ASP.NET Core) in separate panels (server_panels),
+one colour per series (series_colors), each legend outside the axes and naming only the series drawn; throughput's
+note names the series with no throughput at any C.
 """
 
 from __future__ import annotations
@@ -39,44 +39,18 @@ from . import pairs as pairs_
 from .fmt import latency
 from .loadgen import TS_PREFIX, read_timeseries
 from .rows import (at, first, given_up, idle_rss_kb, is_async, is_sync_fixed, lat, measured, read_summary,
-                   rss_per_request_kb, scenario, series_of, text, val)
+                   rss_per_request_kb, scenario, series_of, val)
 
 try:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
     from matplotlib.ticker import FuncFormatter, NullFormatter
 except ImportError:  # pragma: no cover - depends on the interpreter
     plt = None
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
-# One colour per series in throughput.png and latency.png (COLORS first, so the first series keep theirs; no grey
-# and no black: those are the reference lines'); distinct up to len(SERIES_COLORS) series.
-SERIES_COLORS = COLORS + ["#bcbd22", "#393b79", "#c51b7d", "#843c39", "#637939", "#7b4173", "#6baed6", "#fd8d3c"]
-
-
-def series_colors(rows) -> dict[str, str]:
-    """Series label -> its colour, in series_of's order: no two series share one (up to len(SERIES_COLORS))."""
-    return {label: SERIES_COLORS[i % len(SERIES_COLORS)] for i, label in enumerate(series_of(rows))}
-
-
-def server_panels(rows) -> list[tuple[str, dict[str, list[dict[str, Any]]]]]:
-    """The series split for side-by-side reading: (title, series) for our servers (server_sync, server_async), then
-    for the command targets (ASP.NET Core); a panel without series is left out."""
-    ours, others = {}, {}
-    for label, rs in series_of(rows).items():
-        (ours if text(rs[0], "server") in ("sync", "async") else others)[label] = rs
-    other_title = ("ASP.NET Core" if others and all(l.startswith("aspnetcore") for l in others)
-                   else "other servers (command targets)")
-    return [(t, g) for t, g in (("our servers: server_sync, server_async", ours), (other_title, others)) if g]
-
-
-def _wrap(s: str, width: int) -> str:
-    import textwrap
-
-    return "\n".join(textwrap.wrap(s, width))
 
 
 def is_overloaded(r: dict[str, Any]) -> bool:
@@ -166,6 +140,33 @@ def _latency_title(rows) -> str:
     return ", ".join(f"L = {latency(v)}" for v in sorted({val(r, "latency_ms") for r in rows} - {None}))
 
 
+# One colour per series in throughput.png and latency.png (COLORS first, so the first series keep theirs; no grey
+# and no black: those are the reference lines); distinct up to len(SERIES_COLORS) series.
+SERIES_COLORS = COLORS + ["#bcbd22", "#393b79", "#c51b7d", "#843c39", "#637939", "#7b4173", "#6baed6", "#fd8d3c"]
+
+
+def series_colors(rows) -> dict[str, str]:
+    """Series label -> its colour, in series_of's order: no two series share one (up to len(SERIES_COLORS))."""
+    return {label: SERIES_COLORS[i % len(SERIES_COLORS)] for i, label in enumerate(series_of(rows))}
+
+
+def server_panels(rows) -> list[tuple[str, dict[str, list[dict[str, Any]]]]]:
+    """The series split for side-by-side reading: (title, series) for our servers (server_sync, server_async), then
+    for the command targets (ASP.NET Core); a panel without series is left out."""
+    ours, others = {}, {}
+    for label, rs in series_of(rows).items():
+        (ours if rs[0].get("server") in ("sync", "async") else others)[label] = rs
+    other_title = ("ASP.NET Core" if others and all(l.startswith("aspnetcore") for l in others)
+                   else "other servers (command targets)")
+    return [(t, g) for t, g in (("our servers: server_sync, server_async", ours), (other_title, others)) if g]
+
+
+def _wrap(s: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(s, width))
+
+
 def _tput_ok(r: dict[str, Any]) -> bool:
     return measured(r) and bool(r.get("throughput_rps"))
 
@@ -223,9 +224,9 @@ def throughput_figure(rows):
     ys = [r["throughput_rps"] for r in rows if r.get("throughput_rps")] + \
          [r["bound_rps"] for r in rows if r.get("bound_rps")]
     floor = min(ys) / 3 if ys else 0.1
-    bound_key = Line2D([], [], ls="--", color="gray", lw=1.3, label="dashed, same colour: its Little's-law\n"
+    bound_key = plt.Line2D([], [], ls="--", color="gray", lw=1.3, label="dashed, same colour: its Little's-law\n"
                                                                       "bound min(C, capacity) / L")
-    fail_key = Line2D([], [], ls="", marker="x", color="gray", ms=8, mew=2,
+    fail_key = plt.Line2D([], [], ls="", marker="x", color="gray", ms=8, mew=2,
                       label="x at the bottom: no goodput\n(or the point failed: its status)")
     for ax, (title, groups) in zip(axes[:, 0], panels):
         handles, unplotted = _throughput_panel(ax, groups, colors, floor)
@@ -290,7 +291,7 @@ def latency_figure(rows):
                              squeeze=False)
     big = max((r.get("latency_ms") or 0 for r in rows), default=0) >= 1000
     unit, k = ("s", 1e-3) if big else ("ms", 1.0)
-    dashed = Line2D([], [], ls="--", color="gray", lw=1.2, label="dashed, same colour: Little's law\nW = C / bound")
+    dashed = plt.Line2D([], [], ls="--", color="gray", lw=1.2, label="dashed, same colour: Little's law\nW = C / bound")
     for i, ((title, groups), row) in enumerate(zip(panels, axes)):
         legend: dict[str, Any] = {}
         for ax, key, name in ((row[0], "p50_ms", "p50"), (row[1], "p99_ms", "p99")):
