@@ -10,10 +10,11 @@ Written into RUN_DIR, each as PNG and SVG:
   rss.{png,svg}             server memory growth and RSS per in-flight request: threads (sync) vs coroutines (async)
   pool_size.{png,svg}       only with pool_size rows: throughput × L against the pool size N (log-log) at one C,
                             the bound min(N, C) dashed, async K=1/2 and the main run's L = 2 s points as reference
-  heatmap.{png,svg}         only with heatmap/pool_size rows: efficiency (throughput / bound) over N × C, each cell
-                            annotated with its efficiency and throughput, '-' where the run has no point
+  heatmap.{png,svg}         only with heatmap/pool_size rows: the share of the demand served, throughput / (C / L)
+                            (demand_share), over N × C, each cell annotated with it, its efficiency (throughput /
+                            bound) and throughput, '-' where the run has no point
   cpu_work.{png,svg}        only with cpu_work rows: per server and cpu_way, the CPU work's throughput, /health and
-                            /users p99, threads per in-flight CPU request
+                            /users p99 (bars from zero; log only past a 30× span), threads per in-flight CPU request
   dotnet_vs_model.{png,svg} only when the run has pairs (slowio.pairs): per pair, threads over time of .NET and
                             of our model with the thread target's band around .NET's curve (top), and both
                             throughputs, a 5 s rolling mean (bottom)
@@ -21,6 +22,9 @@ Written into RUN_DIR, each as PNG and SVG:
                             clock (its mean over the last 5 L), the burst shaded, one panel without retries and
                             one with them; each legend entry gives the series' recovery time
 throughput, latency and rss plot the main comparison (scenario ""); the other scenarios have their own plots.
+throughput and latency draw our servers and the command targets (ASP.NET Core) in separate panels (server_panels),
+one colour per series (series_colors), each legend outside the axes and naming only the series drawn; throughput's
+note names the series with no throughput at any C.
 """
 
 from __future__ import annotations
@@ -136,37 +140,110 @@ def _latency_title(rows) -> str:
     return ", ".join(f"L = {latency(v)}" for v in sorted({val(r, "latency_ms") for r in rows} - {None}))
 
 
+# One colour per series in throughput.png and latency.png (COLORS first, so the first series keep theirs; no grey
+# and no black: those are the reference lines); distinct up to len(SERIES_COLORS) series.
+SERIES_COLORS = COLORS + ["#bcbd22", "#393b79", "#c51b7d", "#843c39", "#637939", "#7b4173", "#6baed6", "#fd8d3c"]
+
+
+def series_colors(rows) -> dict[str, str]:
+    """Series label -> its colour, in series_of's order: no two series share one (up to len(SERIES_COLORS))."""
+    return {label: SERIES_COLORS[i % len(SERIES_COLORS)] for i, label in enumerate(series_of(rows))}
+
+
+def server_panels(rows) -> list[tuple[str, dict[str, list[dict[str, Any]]]]]:
+    """The series split for side-by-side reading: (title, series) for our servers (server_sync, server_async), then
+    for the command targets (ASP.NET Core); a panel without series is left out."""
+    ours, others = {}, {}
+    for label, rs in series_of(rows).items():
+        (ours if rs[0].get("server") in ("sync", "async") else others)[label] = rs
+    other_title = ("ASP.NET Core" if others and all(l.startswith("aspnetcore") for l in others)
+                   else "other servers (command targets)")
+    return [(t, g) for t, g in (("our servers: server_sync, server_async", ours), (other_title, others)) if g]
+
+
+def _wrap(s: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(s, width))
+
+
+def _tput_ok(r: dict[str, Any]) -> bool:
+    return measured(r) and bool(r.get("throughput_rps"))
+
+
+def _fail_reason(r: dict[str, Any]) -> str:
+    """Why a point has no throughput to plot: its clients gave up, it measured none, or it failed (its status)."""
+    if measured(r):
+        return "no goodput" if given_up(r) else f"0 req/s ({r['status']})"
+    return r["status"]
+
+
+def _throughput_panel(ax, groups: dict[str, list], colors: dict[str, str], floor: float) -> tuple[list, list[str]]:
+    """One panel of throughput.png: per series its measured throughput (solid) and its bound (dashed, same colour),
+    its failed points as x on the floor; returns (legend handles: one per series with a plotted throughput,
+    the series without one, each with why)."""
+    handles, unplotted = [], []
+    fails: dict[float, list[tuple[str, str]]] = {}  # C -> (colour, why) of the failed points there
+    for label, rs in groups.items():
+        col = colors[label]
+        good = [r for r in rs if _tput_ok(r)]
+        if not good:  # nothing to draw: named in the note instead of an empty legend entry
+            why = sorted({f"C = {r['concurrency']:,.0f}: {_fail_reason(r)}" for r in rs})
+            unplotted.append(f"{label} ({'; '.join(why)})")
+            continue
+        handles += ax.plot([r["concurrency"] for r in good], [r["throughput_rps"] for r in good], "o-", color=col,
+                           label=label, lw=2, ms=6)
+        bnd = [r for r in rs if r.get("bound_rps")]
+        ax.plot([r["concurrency"] for r in bnd], [r["bound_rps"] for r in bnd], "--" if len(bnd) > 1 else "_",
+                color=col, lw=1.3, ms=16, mew=1.5, alpha=0.8)
+        for r in rs:
+            if not _tput_ok(r):
+                fails.setdefault(r["concurrency"], []).append((col, _fail_reason(r)))
+    for c, marks in fails.items():  # side by side at their C, one label per distinct reason
+        for k, (col, _) in enumerate(marks):
+            ax.plot([c * 1.13 ** (k - (len(marks) - 1) / 2)], [floor], "x", color=col, ms=10, mew=2.5)
+        whys = sorted({w for _, w in marks})
+        ax.annotate("\n".join(whys), (c, floor), textcoords="offset points", xytext=(0, 8), ha="center",
+                    va="bottom", fontsize=8, color="#333333")
+    return handles, unplotted
+
+
 def plot_throughput(rows, run_dir: Path, formats: list[str]) -> list[Path]:
-    """Throughput vs C per series; dashed: the Little's-law bound; failed points marked x at the bottom."""
-    fig, ax = plt.subplots(figsize=(8.5, 5.5))
-    groups = series_of(rows)
+    """Throughput vs C, our servers and the command targets (ASP.NET Core) in separate panels: measured solid, the
+    Little's-law bound dashed in the same colour, failed points marked x at the bottom; legends outside."""
+    fig = throughput_figure(rows)
+    return _save(fig, run_dir, "throughput", formats)
+
+
+def throughput_figure(rows):
+    """The figure of throughput.png (plot_throughput saves it): one panel per server_panels entry."""
+    panels = server_panels(rows) or [("", {})]
+    colors = series_colors(rows)
+    fig, axes = plt.subplots(len(panels), 1, figsize=(12, 4.3 * len(panels) + 0.4), sharex=True, sharey=True,
+                             squeeze=False)
     ys = [r["throughput_rps"] for r in rows if r.get("throughput_rps")] + \
          [r["bound_rps"] for r in rows if r.get("bound_rps")]
     floor = min(ys) / 3 if ys else 0.1
-    marks_at: dict[float, int] = {}  # failed points already labelled at each C: their labels stack upward
-    for i, (label, rs) in enumerate(groups.items()):
-        col = COLORS[i % len(COLORS)]
-        good = [r for r in rs if measured(r) and r.get("throughput_rps")]
-        if good:
-            ax.plot([r["concurrency"] for r in good], [r["throughput_rps"] for r in good], "o-", color=col,
-                    label=f"{label}: measured", lw=2, ms=6)
-        bnd = [r for r in rs if r.get("bound_rps")]
-        if bnd:
-            ax.plot([r["concurrency"] for r in bnd], [r["bound_rps"] for r in bnd], "--", color=col, lw=1.3,
-                    alpha=0.8, label=f"{label}: bound min(C, cap)/L")
-        for r in rs:
-            if not measured(r) or not r.get("throughput_rps"):
-                ax.plot([r["concurrency"]], [floor], "x", color=col, ms=11, mew=2.5)
-                why = "no goodput" if measured(r) and given_up(r) else r["status"]
-                k = marks_at.get(r["concurrency"], 0)
-                marks_at[r["concurrency"]] = k + 1
-                ax.annotate(why, (r["concurrency"], floor), textcoords="offset points", xytext=(6, 4 + 11 * k),
-                            color=col, fontsize=9)
-    _slope_line(ax, rows)
-    _log_axes(ax, "concurrency C (closed-loop connections)", "throughput (requests/s)")
-    ax.set_title(f"Throughput vs concurrency ({_latency_title(rows)}); dashed = Little's-law bound")
-    ax.legend(fontsize=7, loc="upper left")  # small enough to stay clear of the slope box below it
-    return _save(fig, run_dir, "throughput", formats)
+    bound_key = plt.Line2D([], [], ls="--", color="gray", lw=1.3, label="dashed, same colour: its Little's-law\n"
+                                                                      "bound min(C, capacity) / L")
+    fail_key = plt.Line2D([], [], ls="", marker="x", color="gray", ms=8, mew=2,
+                      label="x at the bottom: no goodput\n(or the point failed: its status)")
+    for ax, (title, groups) in zip(axes[:, 0], panels):
+        handles, unplotted = _throughput_panel(ax, groups, colors, floor)
+        if ax is axes[0][0]:
+            _slope_line(ax, rows)
+        _log_axes(ax, "concurrency C (closed-loop connections)" if ax is axes[-1][0] else "",
+                  "throughput (requests/s)")
+        ax.set_title(title, fontsize=10, loc="left")
+        keys = [bound_key] + ([fail_key] if any(ln.get_marker() == "x" for ln in ax.get_lines()) else [])
+        ax.legend(handles=handles + keys, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+        if unplotted:
+            ax.annotate(_wrap("Not plotted, no throughput at any C: " + "; ".join(unplotted), 52),
+                        (1.01, 0.0), xycoords="axes fraction", va="bottom", fontsize=7.5, color="#333333")
+    fig.suptitle(f"Throughput vs concurrency ({_latency_title(rows)}): measured (solid) against the Little's-law "
+                 "bound (dashed)", fontsize=11)
+    fig.tight_layout()
+    return fig
 
 
 def _slope_line(ax, rows) -> None:
@@ -180,47 +257,89 @@ def _slope_line(ax, rows) -> None:
     xs = [xy[0][0], xy[-1][0]]
     ax.plot(xs, [10 ** intercept * x ** slope for x in xs], ":", color="black", lw=1.5,
             label=f"fit, async K=1: log-log slope {slope:.2f} (1 = linear in C)")
-    ax.text(0.98, 0.2, f"async K=1: log-log slope {slope:.2f} (least squares over {len(used)} points)\n"
-            "1 = linear in C; “exponential” would curve upward", transform=ax.transAxes, ha="right", va="bottom",
-            fontsize=8, bbox=dict(facecolor="white", edgecolor="gray", alpha=0.9))
+    ax.text(0.02, 0.96, f"dotted: async K=1's fit, log-log slope {slope:.2f}\n(least squares over {len(used)} "
+            "points; 1 = linear in C,\n“exponential” would curve upward)", transform=ax.transAxes, ha="left",
+            va="top", fontsize=8, bbox=dict(facecolor="white", edgecolor="gray", alpha=0.9))
 
 
 def plot_latency(rows, run_dir: Path, formats: list[str]) -> list[Path]:
     """p50 (left) and p99 (right) vs C; dashed: Little's-law latency C / bound; dotted: L; dash-dot: timeout.
     In seconds when L >= 1 s, else milliseconds."""
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5.2), sharey=True)
-    groups = series_of(rows)
+    return _save(latency_figure(rows), run_dir, "latency", formats)
+
+
+def _widest_gap(ax) -> float:
+    """The x in the middle of the widest gap (log scale) between the plotted points' x, to label a line there."""
+    xs = sorted({float(x) for ln in ax.get_lines() for x in ln.get_xdata() if x and x > 0})
+    if len(xs) < 2:
+        return xs[0] if xs else 1.0
+    a, b = max(zip(xs, xs[1:]), key=lambda p: p[1] / p[0])
+    return (a * b) ** 0.5
+
+
+LATENCY_MARKERS = ("o", "s", "D", "^", "v", "P", "X", "*")  # latency.png: coincident points stay told apart
+
+
+def latency_figure(rows):
+    """The figure of latency.png (plot_latency saves it): p50 (left) and p99 (right), one row of panels per
+    server_panels entry (our servers, ASP.NET Core), one colour per series (series_colors), each row's legend right
+    of it with only the series it draws. Within a panel each series has its own marker, a step smaller than the
+    previous one's, so points at the same place stay told apart."""
+    panels = server_panels(rows) or [("", {})]
+    colors = series_colors(rows)
+    fig, axes = plt.subplots(len(panels), 2, figsize=(13, 4.4 * len(panels) + 0.6), sharex=True, sharey=True,
+                             squeeze=False)
     big = max((r.get("latency_ms") or 0 for r in rows), default=0) >= 1000
     unit, k = ("s", 1e-3) if big else ("ms", 1.0)
-    for ax, key, name in ((axes[0], "p50_ms", "p50"), (axes[1], "p99_ms", "p99")):
-        for i, (label, rs) in enumerate(groups.items()):
-            col = COLORS[i % len(COLORS)]
-            good = [r for r in rs if r.get(key) and measured(r)]
-            if not good:
-                continue
-            ax.plot([r["concurrency"] for r in good], [r[key] * k for r in good], "o-", color=col, lw=2,
-                    label=f"{label}")
-            pred = [r for r in rs if r.get("bound_rps")]
-            if len(pred) > 1:
-                ax.plot([r["concurrency"] for r in pred],
-                        [1000.0 * k * r["concurrency"] / r["bound_rps"] for r in pred], "--", color=col, lw=1.2,
-                        alpha=0.8)
-        _log_axes(ax, "concurrency C (closed-loop connections)", f"{name} latency ({unit})")
+    dashed = plt.Line2D([], [], ls="--", color="gray", lw=1.2, label="dashed, same colour: Little's law\nW = C / bound")
+    for i, ((title, groups), row) in enumerate(zip(panels, axes)):
+        legend: dict[str, Any] = {}
+        for ax, key, name in ((row[0], "p50_ms", "p50"), (row[1], "p99_ms", "p99")):
+            drawn = 0
+            for label, rs in groups.items():
+                col = colors[label]
+                good = [r for r in rs if r.get(key) and measured(r)]
+                if not good:
+                    continue
+                (h,) = ax.plot([r["concurrency"] for r in good], [r[key] * k for r in good], "-", color=col, lw=2,
+                               marker=LATENCY_MARKERS[drawn % len(LATENCY_MARKERS)], ms=max(4.0, 10 - 1.2 * drawn),
+                               label=label)
+                drawn += 1
+                legend.setdefault(label, h)
+                pred = [r for r in rs if r.get("bound_rps")]
+                if len(pred) > 1:
+                    ax.plot([r["concurrency"] for r in pred],
+                            [1000.0 * k * r["concurrency"] / r["bound_rps"] for r in pred], "--", color=col,
+                            lw=1.2, alpha=0.8)
+            ax.set_title(f"{name} latency" + (f" — {title}" if title else ""), fontsize=10, loc="left")
+        for ax, name in ((row[0], "p50"), (row[1], "p99")):
+            _log_axes(ax, "concurrency C (closed-loop connections)" if i == len(panels) - 1 else "",
+                      f"{name} latency ({unit})" if ax is row[0] else "")
+        if legend:
+            row[1].legend(list(legend.values()) + [dashed], list(legend.keys()) + [dashed.get_label()], fontsize=8,
+                          loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
+    lo, hi = axes[0][0].get_ylim()
+    ls_ = [r["latency_ms"] * k for r in rows if r.get("latency_ms")]
+    if axes[0][0].get_yscale() == "log" and ls_:  # room under L for its label
+        axes[0][0].set_ylim(min(lo, min(ls_) / 1.6), hi)
+    for ax in axes.flat:
         x0 = ax.get_xlim()[0]
-        for l in sorted({r["latency_ms"] for r in rows if r.get("latency_ms")}):
-            ax.axhline(l * k, color="gray", ls=":", lw=1)
-            ax.annotate(f"L = {l * k:g} {unit}", (x0, l * k), xytext=(4, 3), textcoords="offset points",
-                        fontsize=8, color="gray")
+        xl = _widest_gap(ax)
+        for l in sorted(set(ls_)):
+            ax.axhline(l, color="gray", ls=":", lw=1)
+            # under the line, between the points that sit on it
+            ax.annotate(f"L = {l:g} {unit}", (xl, l), xytext=(0, -3), textcoords="offset points", ha="center",
+                        va="top", fontsize=8, color="gray")
         for t in sorted({r["timeout_s"] for r in rows if r.get("timeout_s")}):
             ax.axhline(t * 1000 * k, color="black", ls="-.", lw=0.9, alpha=0.6)
             ax.annotate(f"client timeout {t:g} s", (x0, t * 1000 * k), xytext=(4, 3), textcoords="offset points",
                         fontsize=8)
-        ax.set_title(f"{name} latency vs concurrency")
-    axes[0].legend(fontsize=8, loc="upper left", title="solid: measured; dashed: Little's law W = C / bound",
-                   title_fontsize=8)
-    fig.suptitle(f"Latency ({_latency_title(rows)}). A request past the client timeout is counted as a timeout "
-                 "(error) at that age, never hidden", fontsize=10)
-    return _save(fig, run_dir, "latency", formats)
+    fig.suptitle(f"Latency vs concurrency ({_latency_title(rows)}): measured (solid) against Little's law (dashed)",
+                 fontsize=11)
+    fig.tight_layout()
+    fig.text(0.01, 0.0, "A request past the client timeout is counted as a timeout (error) at that age, never "
+             "hidden: a p99 at the timeout line means requests timed out.", fontsize=8, va="top", color="#333333")
+    return fig
 
 
 def _rolling_mean(values: list[float | None], n: int) -> list[float | None]:
@@ -583,28 +702,45 @@ def _heat_cell(rows, server: str, n: int, c: int) -> dict[str, Any] | None:
                  and at(r, c, HEATMAP_LATENCY_MS) and measured(r) and val(r, "efficiency") is not None)
 
 
+def demand_share(r: dict[str, Any]) -> float | None:
+    """The share of the demand a point served: throughput / (C / L), C / L being what C closed-loop clients ask
+    for when each request takes L. Unlike the efficiency (throughput / its own bound min(C, capacity) / L), a
+    pool too small for C scores low: sync N=1 at C = 1,000 serves 5 of the 5,000 req/s asked, 0.1%."""
+    x, c, l_ms = val(r, "throughput_rps"), val(r, "concurrency"), val(r, "latency_ms")
+    return None if x is None or not c or not l_ms else x * l_ms / 1000.0 / c
+
+
+def _heat_text(x: dict[str, Any] | None) -> str:
+    """A heatmap cell's text: the share of the demand served (the colour), the efficiency, the throughput."""
+    if x is None:
+        return "-"
+    return (f"served {100 * demand_share(x):.1f}%\neff. {100 * val(x, 'efficiency'):.1f}%\n"
+            f"{val(x, 'throughput_rps'):,.1f} req/s" + ("\npast timeout" if given_up(x) else ""))
+
+
 def plot_heatmap(rows, run_dir: Path, formats: list[str]) -> list[Path]:
-    """heatmap: efficiency over (server, N or K) × C at L = 200 ms, cells annotated; nothing without cells."""
+    """heatmap: the share of the demand served (demand_share) over (server, N or K) × C at L = 200 ms, each cell
+    annotated with it, its efficiency and its throughput; nothing without cells."""
     cells = [[_heat_cell(rows, s, n, c) for c in HEATMAP_C] for s, n in HEATMAP_ROWS]
     if not any(x for line in cells for x in line):
         return []
-    eff = [[float("nan") if x is None else val(x, "efficiency") for x in line] for line in cells]
-    fig, ax = plt.subplots(figsize=(8, 6))
-    im = ax.imshow(eff, cmap="RdYlGn", vmin=0.0, vmax=1.05, aspect="auto")
+    share = [[float("nan") if x is None else demand_share(x) for x in line] for line in cells]
+    fig, ax = plt.subplots(figsize=(8.5, 6.2))
+    im = ax.imshow(share, cmap="RdYlGn", vmin=0.0, vmax=1.0, aspect="auto")
     for i, line in enumerate(cells):
         for j, x in enumerate(line):
-            txt = "-" if x is None else (f"{100 * val(x, 'efficiency'):.1f}%\n"
-                                         f"{val(x, 'throughput_rps'):,.1f} req/s"
-                                         + ("\npast timeout" if given_up(x) else ""))
-            ax.text(j, i, txt, ha="center", va="center", fontsize=8)
+            ax.text(j, i, _heat_text(x), ha="center", va="center", fontsize=8)
     ax.set_xticks(range(len(HEATMAP_C)), [f"{c:,}" for c in HEATMAP_C])
     ax.set_yticks(range(len(HEATMAP_ROWS)), [f"sync N={n:,}" if s == "sync" else f"async K={n}"
                                              for s, n in HEATMAP_ROWS])
     ax.set_xlabel("concurrency C (closed-loop connections)")
     ax.set_ylabel("server and pool size")
-    fig.colorbar(im, ax=ax, label="efficiency = throughput / min(C, capacity)/L")
-    ax.set_title(f"Little's law over N × C (L = {HEATMAP_LATENCY_MS:g} ms, time-dilated); '-' = not in this run;\n"
-                 "'past timeout': ⌈C / N⌉ × L exceeds the client timeout (measured after it: what clients get)")
+    fig.colorbar(im, ax=ax, label="share of the demand served = throughput / (C / L)")
+    ax.set_title(f"Share of the demand C / L served, over N × C (L = {HEATMAP_LATENCY_MS:g} ms, time-dilated)",
+                 fontsize=11)
+    ax.text(0.0, -0.13, "Cell: served = throughput / (C / L) (the colour); eff. = throughput / min(C, capacity) / L; "
+            "throughput.\n'-' = not in this run; 'past timeout': ⌈C / N⌉ × L exceeds the client timeout "
+            "(measured after it: what clients get).", transform=ax.transAxes, va="top", fontsize=8)
     return _save(fig, run_dir, "heatmap", formats)
 
 
@@ -639,7 +775,7 @@ def _cpu_bars(ax, rows, servers: list[str], what: str) -> None:
         bars = ax.bar(xs, [v or 0 for v in vals], width, color=COLORS[i % len(COLORS)], label=server)
         for b, v in zip(bars, vals):
             ax.annotate("-" if v is None else f"{v:,.3g}", (b.get_x() + b.get_width() / 2, b.get_height()),
-                        xytext=(0, 2), textcoords="offset points", ha="center", fontsize=7)
+                        xytext=(0, 2), textcoords="offset points", ha="center", fontsize=8)
     ax.set_xticks(range(len(CPU_WAYS)), CPU_WAYS)
     ax.grid(True, axis="y", alpha=0.3)
 
@@ -654,6 +790,16 @@ def _cpu_limits(ax, rows) -> None:
             ax.axhline(v, color="black", ls=ls, lw=1, label=f"{name} ({v:,.0f}/s)")
 
 
+CPU_LOG_RATIO = 30.0  # cpu_work.png: a latency panel goes log only when its bars span more than this factor
+
+
+def cpu_log_scale(values: list[float]) -> bool:
+    """Whether a cpu_work latency panel needs a log axis: only when its bars span over CPU_LOG_RATIO (a starved
+    /health next to a quick one). Else linear bars from zero, so that 200 against 207 ms looks like 3.5%."""
+    pos = [v for v in values if v and v > 0]
+    return bool(pos) and max(pos) / min(pos) > CPU_LOG_RATIO
+
+
 def plot_cpu_work(rows, run_dir: Path, formats: list[str]) -> list[Path]:
     """cpu_work: per server × cpu_way, CPU-work throughput, /health and /users p99, threads per CPU request;
     nothing without cpu_work rows."""
@@ -661,20 +807,22 @@ def plot_cpu_work(rows, run_dir: Path, formats: list[str]) -> list[Path]:
     if not servers:
         return []
     fig, axes = plt.subplots(1, 4, figsize=(17, 4.8))
-    panels = (("tput", "CPU work done (req/s; jobs: finished per s of load)"), ("health", "/health p99 (ms, log)"),
-              ("users", "/users p99 (ms, log)"), ("threads", "threads per in-flight CPU request"))
+    panels = (("tput", "CPU work done (req/s; jobs: finished per s of load)"), ("health", "/health p99 (ms)"),
+              ("users", "/users p99 (ms)"), ("threads", "threads per in-flight CPU request"))
     for ax, (what, title) in zip(axes, panels):
         _cpu_bars(ax, rows, servers, what)
-        ax.set_title(title, fontsize=10)
-        if what in ("health", "users") and ax.patches and any(p.get_height() > 0 for p in ax.patches):
+        if what in ("health", "users") and cpu_log_scale([p.get_height() for p in ax.patches]):
             ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(FuncFormatter(_num_fmt))
+            title = title.replace("(ms)", "(ms, log: values span over 30×)")
+        ax.set_title(title, fontsize=10)
     _cpu_limits(axes[0], rows)
-    axes[0].set_ylim(top=axes[0].get_ylim()[1] * 1.35)
-    axes[0].legend(fontsize=7, loc="upper left", ncol=2)
+    axes[0].set_ylim(top=axes[0].get_ylim()[1] * 1.5)  # the legend above the bars and their labels
+    axes[0].legend(fontsize=8, loc="upper left")
     axes[3].axhline(1.0, color="gray", ls=":", lw=1)
     axes[3].axhline(2.0, color="gray", ls=":", lw=1)
-    fig.suptitle("CPU work three ways: inline, offload (Task.Run analogue), POST /jobs (202 + background queue); "
-                 "the API's latency while it runs", fontsize=11)
+    fig.suptitle("CPU work three ways — inline, offload (Task.Run analogue), POST /jobs (202 + background queue): "
+                 "the work done and the API's p99 while it runs", fontsize=11)
     fig.tight_layout()
     return _save(fig, run_dir, "cpu_work", formats)
 

@@ -594,7 +594,7 @@ def table(rows) -> str:
 # DOTNET_PLOT), in order, with their titles.
 PLOTS = [("Throughput vs concurrency", "throughput.png"), ("Latency vs concurrency", "latency.png"),
          ("Starvation timelines", "starvation.png"), ("Memory: thread vs coroutine", "rss.png"),
-         ("Pool size: throughput vs N", "pool_size.png"), ("Little's law over N × C", "heatmap.png"),
+         ("Pool size: throughput vs N", "pool_size.png"), ("Share of the demand served over N × C", "heatmap.png"),
          ("CPU work three ways", "cpu_work.png")]
 
 

@@ -180,12 +180,18 @@ class ScenarioPlots(unittest.TestCase):
         self.assertIn("requests per L", pool)
         self.assertIn("min(N, C)", pool)
         heat = (self.run_dir / "heatmap.svg").read_text()
-        self.assertIn("93.0%", heat)  # the worst cell, annotated
+        self.assertIn("93.0%", heat)  # the worst cell's efficiency, annotated
         self.assertIn("past timeout", heat)  # N <= 10 at C = 1,000: measured after the client timeout
+        self.assertIn("share of the demand served = throughput / (C / L)", heat)  # what the colour is
+        # sync N=1 at C = 10: 4.95 of the 50 req/s asked, at 99% of its own bound N / L
+        self.assertIn("served 9.9%", heat)
+        self.assertIn("eff. 99.0%", heat)
         self.assertIn("server: responses written × L", pool)
         self.assertIn("clients: no goodput (queued past their timeout)", pool)
         cpu = (self.run_dir / "cpu_work.svg").read_text()
         self.assertIn("threads per in-flight CPU request", cpu)
+        self.assertIn("/users p99 (ms)", cpu)  # 201 to 420 ms: linear bars from zero, not log
+        self.assertIn("/health p99 (ms, log: values span over 30×)", cpu)  # 1.5 to 180 ms
         self.assertIn("log-log slope 1.00", (self.run_dir / "throughput.svg").read_text())
 
     def test_report_links_them(self):
@@ -200,6 +206,95 @@ class ScenarioPlots(unittest.TestCase):
         md = (self.bare_dir / "report.md").read_text()
         self.assertNotIn("pool_size.png", md)
         self.assertTrue((self.bare_dir / "throughput.png").is_file())
+
+
+class PlotsAtAGlance(unittest.TestCase):
+    """#28 §4, on the figures themselves (fixtures/run_claims, no sweep): throughput.png's legend names only the
+    series it draws, latency.png gives each series its own colour, the heatmap's colour is the share of the demand
+    served, cpu_work.png's latency axes are linear for a narrow range."""
+
+    @classmethod
+    def setUpClass(cls):
+        from slowio import plots
+
+        cls.plots = plots
+        cls.rows = read_summary(FIXTURES / "run_claims" / "summary.csv")
+        cls.main = [r for r in cls.rows if plots.scenario(r) == ""]
+
+    def legend_texts(self, ax) -> list[str]:
+        leg = ax.get_legend()
+        return [] if leg is None else [t.get_text() for t in leg.get_texts()]
+
+    def test_throughput_panels_and_legend(self):
+        fig = self.plots.throughput_figure(self.main)
+        try:
+            ours, net = fig.axes[:2]
+            self.assertEqual(ours.get_title(loc="left"), "our servers: server_sync, server_async")
+            self.assertEqual(net.get_title(loc="left"), "ASP.NET Core")
+            series = [t for t in self.legend_texts(ours) if "\n" not in t]
+            # one entry per series with a plotted throughput; the deadlock demo and sync-over-async (0 req/s at
+            # every C) are named in the note instead
+            self.assertEqual(series, ["sync fixed N=10", "sync elastic min=2", "async K=1",
+                                      "sync fixed N=1000 (memory)", "sync elastic sync (default min threads)"])
+            self.assertEqual([t for t in self.legend_texts(net) if "\n" not in t],
+                             ["aspnetcore sync (default min threads)"])
+            # the bound explained once per panel, not once per series
+            self.assertEqual(sum("Little's-law" in t for t in self.legend_texts(ours)), 1)
+            notes = [t.get_text() for t in ours.texts if t.get_text().startswith("Not plotted")]
+            self.assertEqual(len(notes), 1)
+            self.assertIn("deadlock demo", notes[0].replace("\n", " "))
+            self.assertIn("C = 10: deadlock", notes[0].replace("\n", " "))
+            # legends outside the axes: anchored right of them
+            self.assertGreater(ours.get_legend().get_bbox_to_anchor().x0,
+                               ours.get_window_extent().x1 - 1)
+        finally:
+            self.plots.plt.close(fig)
+
+    def test_throughput_one_panel_without_command_targets(self):
+        rows = [r for r in self.main if r["server"] != "command"]
+        fig = self.plots.throughput_figure(rows)
+        try:
+            self.assertEqual(len([a for a in fig.axes if a.get_lines()]), 1)
+        finally:
+            self.plots.plt.close(fig)
+
+    def test_latency_colours_distinct(self):
+        colors = self.plots.series_colors(self.main)
+        self.assertEqual(len(set(colors.values())), len(colors))
+        many = [dict(r, label=f"s{i}") for i, r in enumerate(self.main * 2)][:len(self.plots.SERIES_COLORS)]
+        self.assertEqual(len(set(self.plots.series_colors(many).values())), len(self.plots.SERIES_COLORS))
+        fig = self.plots.latency_figure(self.main)
+        try:
+            # p50 and p99 side by side, our servers above and ASP.NET Core below, each row's legend right of it
+            self.assertEqual(len(fig.axes), 4)
+            self.assertEqual([bool(ax.get_legend()) for ax in fig.axes], [False, True, False, True])
+            named = [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()
+                     if "Little's law" not in t.get_text()]
+            drawn = {ln.get_label(): ln.get_color() for ax in fig.axes for ln in ax.get_lines()
+                     if not ln.get_label().startswith("_")}
+            self.assertEqual(sorted(named), sorted(drawn))
+            self.assertEqual(len(named), len(set(named)))
+            self.assertNotIn("deadlock demo: sync-over-async K=1", drawn)  # no latency to plot
+            self.assertEqual(len(set(drawn.values())), len(drawn))
+            self.assertGreaterEqual(len(drawn), 8)
+        finally:
+            self.plots.plt.close(fig)
+
+    def test_heatmap_colours_demand_share(self):
+        share = self.plots.demand_share
+        # sync N=1 at C = 1,000, L = 200 ms: 5 of the 5,000 req/s asked, at 100% of its own bound
+        self.assertAlmostEqual(share({"throughput_rps": 5.0, "concurrency": 1000, "latency_ms": 200,
+                                      "efficiency": 1.0}), 0.001)
+        self.assertAlmostEqual(share({"throughput_rps": 4995.0, "concurrency": 1000, "latency_ms": 200}), 0.999)
+        self.assertIsNone(share({"throughput_rps": None, "concurrency": 1000, "latency_ms": 200}))
+        self.assertIsNone(share({"throughput_rps": 5.0, "concurrency": 0, "latency_ms": 200}))
+        cell = self.plots._heat_cell(self.rows, "sync", 1, 100)
+        self.assertEqual(self.plots._heat_text(cell), "served 1.0%\neff. 99.0%\n5.0 req/s")
+
+    def test_cpu_work_log_only_for_a_wide_span(self):
+        self.assertFalse(self.plots.cpu_log_scale([200.0, 207.0, 0.0]))
+        self.assertFalse(self.plots.cpu_log_scale([]))
+        self.assertTrue(self.plots.cpu_log_scale([1.5, 180.0]))
 
 
 if __name__ == "__main__":
