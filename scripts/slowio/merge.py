@@ -19,7 +19,8 @@ What adds up and how:
     ``start_late_s`` when its loadgen writes one, otherwise ``start_epoch_s - config.start_at`` (loadgen puts
     t = 0 at --start-at, or at the moment it made its timeline if that was later; it refuses a --start-at
     already past when it parses its flags). A host run without --start-at is not judged here.
-The merge, not the launcher, is ours: the loadgens can be started by ssh, a CI matrix or a job scheduler.
+bench/multihost/loadgen.yml launches the loadgens with Ansible; any other launcher (a CI matrix, a job
+scheduler) will do.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ SERVER = os.environ.get("SLOWIO_SERVER_ASYNC", "")
 SKIP = 77
 HOSTS, CONNECTIONS, LATENCY_MS = 3, 90, 100
 DURATION_S, WARMUP_S = 4, 1
-LEAD_S = 8  # taking --start-at to loadgen's exec through Ansible's async launch: 2.6-6.7 s seen at load average 6 on 2 cores
+LEAD_S = 8  # --start-at to loadgen's exec through Ansible's async launch: 2.6-6.7 s at load average 4-6
 PATH = "/users/{rand:1..1000}"
 TOLERANCE = 0.05  # merged vs single throughput (the 5%)
 
