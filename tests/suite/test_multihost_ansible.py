@@ -5,7 +5,8 @@ loadgen, runs in the namespace), against one server_async at L = 100 ms in the r
 
 First one loadgen with all C = 90 connections (inside the first namespace), then the playbook with 30 on each
 host: one --start-at, the JSON and hlog fetched, merge_results.py. Checks: the merged counts are exactly the sum
-of the hosts' counts, and the merged throughput is within 5% of the single loadgen's. About 20 s.
+of the hosts' counts, and the merged throughput is within 5% of the single loadgen's. 31 s beside a build (load
+average 4.5), most of it Ansible's own: 8 s of lead for the launch, about 9 s of module runs to wait and fetch.
 Run as a script (ctest): exit 0 pass, 1 fail, 77 skipped, by name, without ansible-playbook, root or ip(8), or
 the binaries (SLOWIO_LOADGEN, SLOWIO_SERVER_ASYNC; ctest sets them to this build's)."""
 import json
