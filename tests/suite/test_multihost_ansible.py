@@ -9,9 +9,13 @@ of the hosts' counts, and the merged throughput is within 5% of the single loadg
 average 4.5), most of it Ansible's own: 8 s of lead for the launch, about 9 s of module runs to wait and fetch.
 Run as a script (ctest): exit 0 pass, 1 fail, 77 skipped, by name, without ansible-playbook, root or ip(8), or
 the binaries (SLOWIO_LOADGEN, SLOWIO_SERVER_ASYNC; ctest sets them to this build's)."""
+import contextlib
+import csv
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +36,8 @@ DURATION_S, WARMUP_S = 4, 1
 LEAD_S = 8  # --start-at to loadgen's exec through Ansible's async launch: 2.6-6.7 s at load average 4-6
 PATH = "/users/{rand:1..1000}"
 TOLERANCE = 0.05  # merged vs single throughput (the issue's 5%)
+SERVER_ARGV = [SERVER, "--bind", "0.0.0.0", "--threads", "1", "--store-latency-ms", str(LATENCY_MS),
+               "--log-level", "warn"]
 
 
 def missing() -> str | None:
@@ -46,8 +52,16 @@ def missing() -> str | None:
     return None
 
 
+def free_port() -> int:
+    """A TCP port free right now on 0.0.0.0 (for the playbook's server_port)."""
+    with socket.socket() as sk:
+        sk.bind(("0.0.0.0", 0))
+        return sk.getsockname()[1]
+
+
 def inventory(nss: Namespaces, port: int, share: list[int]) -> str:
-    """The namespace hosts as an Ansible YAML inventory (JSON is YAML)."""
+    """The namespace hosts, and the root namespace as the server host, as an Ansible YAML inventory (JSON is
+    YAML)."""
     hosts = {f"ns{n}": {"ansible_connection": "local",
                         "ansible_python_interpreter": f"ip netns exec {ns} /usr/bin/python3",
                         "target_url": f"http://{nss.server_ip(n)}:{port}/",
@@ -55,7 +69,9 @@ def inventory(nss: Namespaces, port: int, share: list[int]) -> str:
              for n, ns in enumerate(nss.names, 1)}
     group_vars = {"loadgen_bin": LOADGEN, "duration_s": DURATION_S, "warmup_s": WARMUP_S, "timeout_s": 5,
                   "loadgen_args": ["--path", PATH]}
-    return json.dumps({"loadgens": {"hosts": hosts, "vars": group_vars}}, indent=2)
+    server = {"server": {"ansible_connection": "local", "ansible_python_interpreter": "/usr/bin/python3",
+                         "server_port": port, "server_argv": SERVER_ARGV + ["--port", str(port)]}}
+    return json.dumps({"loadgens": {"hosts": hosts, "vars": group_vars}, "server": {"hosts": server}}, indent=2)
 
 
 class PlaybookOnNamespaceHosts(unittest.TestCase):
@@ -67,9 +83,8 @@ class PlaybookOnNamespaceHosts(unittest.TestCase):
             self.run_both(Path(d), nss)
 
     def run_both(self, d: Path, nss: Namespaces) -> None:
-        server = subprocess.Popen([SERVER, "--bind", "0.0.0.0", "--port", "0", "--threads", "1",
-                                   "--store-latency-ms", str(LATENCY_MS), "--log-level", "warn"],
-                                  stdout=subprocess.PIPE, text=True)
+        # the single loadgen against a server of our own; the playbook starts its own, the same, on the server host
+        server = subprocess.Popen(SERVER_ARGV + ["--port", "0"], stdout=subprocess.PIPE, text=True)
         try:
             port = int(server.stdout.readline().strip().rsplit(":", 1)[1])
             single = d / "single.json"
@@ -78,24 +93,29 @@ class PlaybookOnNamespaceHosts(unittest.TestCase):
                                   "--path", PATH, "--json", str(single), "--no-progress",
                                   f"http://{nss.server_ip(1)}:{port}/"],
                                  capture_output=True, text=True, timeout=DURATION_S + 30)
-            self.assertEqual(one.returncode, 0, one.stderr)
-            share = [CONNECTIONS // HOSTS + (i < CONNECTIONS % HOSTS) for i in range(HOSTS)]
-            inv = d / "inventory.yml"
-            inv.write_text(inventory(nss, port, share))
-            results = d / "results"
-            env = dict(os.environ, ANSIBLE_PIPELINING="True", ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
-                       ANSIBLE_LOCALHOST_WARNING="False", ANSIBLE_ASYNC_DIR=str(d / "async"),
-                       ANSIBLE_LOCAL_TEMP=str(d / "tmp"), ANSIBLE_REMOTE_TMP=str(d / "tmp"))
-            t0 = time.monotonic()
-            play = subprocess.run(["ansible-playbook", "-i", str(inv), str(PLAYBOOK), "-f", str(HOSTS),
-                                   "-e", json.dumps({"results_dir": str(results), "start_lead_s": LEAD_S,
-                                                     "remote_dir": d.as_posix()})],
-                                  capture_output=True, text=True, env=env, timeout=DURATION_S + 90)
-            took = time.monotonic() - t0
         finally:
             server.terminate()
             server.wait(timeout=15)
             server.stdout.close()
+        self.assertEqual(one.returncode, 0, one.stderr)
+        share = [CONNECTIONS // HOSTS + (i < CONNECTIONS % HOSTS) for i in range(HOSTS)]
+        inv = d / "inventory.yml"
+        inv.write_text(inventory(nss, free_port(), share))
+        results = d / "results"
+        env = dict(os.environ, ANSIBLE_PIPELINING="True", ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0",
+                   ANSIBLE_LOCALHOST_WARNING="False", ANSIBLE_ASYNC_DIR=str(d / "async"),
+                   ANSIBLE_LOCAL_TEMP=str(d / "tmp"), ANSIBLE_REMOTE_TMP=str(d / "tmp"))
+        t0 = time.monotonic()
+        try:
+            play = subprocess.run(["ansible-playbook", "-i", str(inv), str(PLAYBOOK), "-f", str(HOSTS + 1),
+                                   "-e", json.dumps({"results_dir": str(results), "start_lead_s": LEAD_S,
+                                                     "remote_dir": d.as_posix()})],
+                                  capture_output=True, text=True, env=env, timeout=DURATION_S + 90)
+        finally:  # a run that failed half-way leaves the playbook's server up: stop it here, not minutes later
+            pid_file = d / "slowio-multihost-server.pid"
+            with contextlib.suppress(OSError, ValueError):
+                os.kill(int(pid_file.read_text()), signal.SIGTERM)
+        took = time.monotonic() - t0
         if play.returncode != 0:
             print(play.stdout + play.stderr, file=sys.stderr)
         self.assertEqual(play.returncode, 0, "ansible-playbook failed (its output above)")
@@ -116,6 +136,12 @@ class PlaybookOnNamespaceHosts(unittest.TestCase):
         self.assertEqual(merged["config"]["connections"], CONNECTIONS)
         self.assertEqual(len({h["start_epoch_s"] for h in hosts}), 1, "one shared --start-at")
         self.assertLessEqual(abs(rel), TOLERANCE, f"merged vs single throughput {rel:+.2%}")
+        with (results / "server.proc.csv").open() as f:  # the sampler on the server host, beside the run
+            proc = list(csv.DictReader(f))
+        print(f"server host's sampler: {len(proc)} samples, peak proc_threads "
+              f"{max(int(r['proc_threads']) for r in proc)}", flush=True)
+        self.assertGreaterEqual(len(proc), DURATION_S / 0.25 * 0.8)
+        self.assertGreaterEqual(max(int(r["proc_threads"]) for r in proc), 2)  # the I/O thread and the pool's
 
 
 if __name__ == "__main__":
