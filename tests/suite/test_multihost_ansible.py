@@ -1,11 +1,12 @@
 """The multi-host playbook (bench/multihost/loadgen.yml) live, on the project's own test hosts: three network
 namespaces (slowio.netns, the ones merge_demo_netns.py uses), each an Ansible host whose commands run inside it
 (ansible_connection=local, ansible_python_interpreter="ip netns exec NS /usr/bin/python3": every module, and so
-loadgen, runs in the namespace), against one server_async at L = 100 ms in the root namespace (the server host).
+loadgen, runs in the namespace), against server_async at L = 100 ms in the root namespace (the server host).
 
-First one loadgen with all C = 90 connections (inside the first namespace), then the playbook with 30 on each
-host: one --start-at, the JSON and hlog fetched, merge_results.py. Checks: the merged counts are exactly the sum
-of the hosts' counts, and the merged throughput is within 5% of the single loadgen's. 31 s beside a build (load
+First one loadgen with all C = 90 connections (inside the first namespace, against a server of its own), then the
+playbook with 30 on each host: server_async and the /proc sampler started on the server host, one --start-at, the
+JSON and hlog fetched, merge_results.py. Checks: the merged counts are exactly the sum of the hosts' counts, the
+merged throughput is within 5% of the single loadgen's, the sampler recorded the run. 31 s beside a build (load
 average 4.5), most of it Ansible's own: 8 s of lead for the launch, about 9 s of module runs to wait and fetch.
 Run as a script (ctest): exit 0 pass, 1 fail, 77 skipped, by name, without ansible-playbook, root or ip(8), or
 the binaries (SLOWIO_LOADGEN, SLOWIO_SERVER_ASYNC; ctest sets them to this build's)."""
