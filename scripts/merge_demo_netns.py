@@ -29,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from slowio.cli import DEFAULT_BUILD_DIR, OneLineParser, text_table  # noqa: E402
+from slowio.netns import Namespaces  # noqa: E402
 from slowio.merge import load, merge, one_line  # noqa: E402
 
 SKIP = 77
@@ -37,46 +38,6 @@ SKIP = 77
 # two (seen beside a busy loop: p50 -1.5%, throughput +2.0%). p99 is shown, not checked: the tails of two
 # separate runs differ by scheduling noise (seen beside a busy loop: -8.4% once in 20 runs), not by the merge.
 TOLERANCE = {"throughput_rps": 0.04, "p50": 0.04}
-
-
-def sh(*cmd: str) -> None:
-    """Runs an ip(8) command; raises with its stderr when it fails."""
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)}: {done.stderr.strip()}")
-
-
-class Namespaces:
-    """--hosts namespaces with a veth pair each; removed on exit (deleting a namespace deletes its veth)."""
-
-    def __init__(self, count: int):
-        self.tag = os.getpid() % 10000
-        self.octet = 200 + os.getpid() % 50
-        self.names = [f"slowio-lg{n}-{self.tag}" for n in range(1, count + 1)]
-
-    def __enter__(self) -> "Namespaces":
-        try:
-            for n, ns in enumerate(self.names, 1):
-                outside, inside = f"slv{self.tag}o{n}", f"slv{self.tag}i{n}"
-                sh("ip", "netns", "add", ns)
-                sh("ip", "link", "add", outside, "type", "veth", "peer", "name", inside, "netns", ns)
-                sh("ip", "addr", "add", f"{self.server_ip(n)}/24", "dev", outside)
-                sh("ip", "link", "set", outside, "up")
-                sh("ip", "-n", ns, "addr", "add", f"10.{self.octet}.{n}.2/24", "dev", inside)
-                sh("ip", "-n", ns, "link", "set", inside, "up")
-                sh("ip", "-n", ns, "link", "set", "lo", "up")
-        except Exception:
-            self.__exit__()
-            raise
-        return self
-
-    def server_ip(self, n: int) -> str:
-        """The server's address as seen from namespace n (1-based)."""
-        return f"10.{self.octet}.{n}.1"
-
-    def __exit__(self, *exc) -> None:
-        for ns in self.names:
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True)
 
 
 def loadgen_cmd(loadgen: Path, ns: str, url: str, connections: int, args, out: Path, start_at: float | None

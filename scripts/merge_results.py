@@ -4,9 +4,11 @@
     merge_results.py --run host1.json host1.hlog --run host2.json host2.hlog [...] -o merged.json
                      [--hlog-out merged.hlog]
 
-Each host runs loadgen with --json, --hlog and one shared --start-at EPOCH (any launcher: ssh, a CI matrix, a
-job scheduler); this script adds the counts, merges the histograms over the common window and checks Little's
-law over the merged figures (slowio.merge says exactly how). --hlog-out also writes the summed interval log.
+Each host runs loadgen with --json, --hlog and one shared --start-at EPOCH (bench/multihost/loadgen.yml starts
+them with Ansible; a CI matrix or a job scheduler will do); this script adds the counts, merges the histograms over
+the common window and checks Little's law over the merged figures (slowio.merge says exactly how). --hlog-out
+also writes the summed interval log.
+A host that started more than one interval late against --start-at is refused, named (slowio.merge).
 Prints one line with the merged figures; exit 0, or 2 (one line on stderr) for a bad or inconsistent input.
 """
 

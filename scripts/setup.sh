@@ -10,7 +10,7 @@ packages=(
   prometheus-cpp-dev nlohmann-json3-dev
   python3 python3-matplotlib chromium
   wrk nginx-light curl
-  zlib1g-dev valgrind iproute2 nodejs
+  zlib1g-dev valgrind iproute2 nodejs ansible-core
   postgresql libpq-dev
 )
 

@@ -13,8 +13,14 @@ What adds up and how:
     / the time they cover), times its share of 2xx-3xx in its own window;
   * Little's law over the merged figures: the summed all-status throughput times the merged mean uncorrected
     latency, against the sum of the hosts' measured mean requests in flight;
-  * per connection: min of the minima, max of the maxima, median of the medians.
-The merge, not the launcher, is ours: the loadgens can be started by ssh, a CI matrix or a job scheduler.
+  * per connection: min of the minima, max of the maxima, median of the medians;
+  * a host that started more than one interval (--scrape-interval) after its --start-at is refused, by its JSON
+    path and hostname: its first interval would not be the others' first. How late it started is its
+    ``start_late_s`` when its loadgen writes one, otherwise ``start_epoch_s - config.start_at`` (loadgen puts
+    t = 0 at --start-at, or at the moment it made its timeline if that was later; it refuses a --start-at
+    already past when it parses its flags). A host run without --start-at is not judged here.
+bench/multihost/loadgen.yml launches the loadgens with Ansible; any other launcher (a CI matrix, a job
+scheduler) will do.
 """
 
 from __future__ import annotations
@@ -52,6 +58,20 @@ class HostRun:
         return self.start_s + float(c["warmup_s"]), self.start_s + float(c["duration_s"])
 
     @property
+    def name(self) -> str:
+        """The host as a person reads it: its JSON file and the hostname loadgen recorded."""
+        host = self.report.get("machine", {}).get("hostname", "")
+        return f"{self.json_path} (hostname {host})" if host else str(self.json_path)
+
+    @property
+    def start_late_s(self) -> float | None:
+        """How late t = 0 came against --start-at (None without --start-at)."""
+        if isinstance(self.report.get("start_late_s"), (int, float)):
+            return float(self.report["start_late_s"])
+        start_at = float(self.report["config"].get("start_at") or 0)
+        return self.start_s - start_at if start_at > 0 else None
+
+    @property
     def interval_s(self) -> float:
         """The --scrape-interval, which is the hlog's interval length."""
         return float(self.report["config"]["interval_s"])
@@ -85,6 +105,16 @@ def common_window(runs: list[HostRun]) -> tuple[float, float]:
     return start, end
 
 
+def check_starts(runs: list[HostRun]) -> None:
+    """InputError naming every host that started more than one interval after its --start-at."""
+    late = [(r, r.start_late_s) for r in runs]
+    late = [(r, s) for r, s in late if s is not None and s > r.interval_s]
+    if late:
+        raise InputError("started more than one interval late against --start-at: "
+                         + ", ".join(f"{r.name} {s:.3f} s late (interval {r.interval_s:g} s)" for r, s in late)
+                         + "; start it earlier (a larger lead before --start-at) and run again")
+
+
 def _host_rate(run: HostRun, start: float, end: float) -> tuple[float, float]:
     """(completions/s in [start, end) from its corrected intervals, the seconds those intervals cover)."""
     inside = run.log.inside("corrected", start, end)
@@ -103,6 +133,7 @@ def merge(runs: list[HostRun]) -> dict[str, Any]:
     for r in runs:
         if not {"corrected", "uncorrected"} <= set(r.log.tags()):
             raise InputError(f"{r.hlog_path}: needs Tag=corrected and Tag=uncorrected intervals (loadgen --hlog)")
+    check_starts(runs)
     start, end = common_window(runs)
     first = runs[0].report
     out: dict[str, Any] = {}
@@ -156,6 +187,7 @@ def merge(runs: list[HostRun]) -> dict[str, Any]:
     out["server"] = scraped[0] if scraped else {"scraped": False}
     out["merged_from"] = [{"json": str(r.json_path), "hlog": str(r.hlog_path),
                            "hostname": r.report.get("machine", {}).get("hostname", ""), "start_epoch_s": r.start_s,
+                           "start_late_s": r.start_late_s,
                            "connections": r.report["config"]["connections"],
                            "throughput_rps": r.report["throughput_rps"], "window_s": r.report["window_s"]}
                           for r in runs]

@@ -2,7 +2,8 @@
 one --start-at, 30 connections each, against server_async at L = 100 ms; single.json: one loadgen with all 90).
 
 The merge must add the hosts' counts exactly, merge their histograms bucket by bucket, sum their throughput over
-the common window, keep Little's law, and agree with the single loadgen; bad inputs are one line and exit 2."""
+the common window, keep Little's law, and agree with the single loadgen; a host that started more than one interval
+late against --start-at is refused by name; bad inputs are one line and exit 2."""
 import contextlib
 import copy
 import io
@@ -103,7 +104,8 @@ class Merge(unittest.TestCase):
 
     def test_windows_that_do_not_overlap_are_refused(self):
         late = copy.deepcopy(self.runs[1])
-        late.report["start_epoch_s"] += 100
+        late.report["start_epoch_s"] += 100  # a --start-at 100 s later, started on time
+        late.report["config"]["start_at"] += 100
         with self.assertRaises(InputError) as cm:
             merge([self.runs[0], late])
         self.assertIn("--start-at", str(cm.exception))
@@ -111,6 +113,7 @@ class Merge(unittest.TestCase):
     def test_a_partial_overlap_uses_the_intersection(self):
         shifted = copy.deepcopy(self.runs[1])
         shifted.report["start_epoch_s"] += 2.0  # its window is 2 s later; its intervals move with it
+        shifted.report["config"]["start_at"] += 2.0  # (another --start-at, met on time)
         for iv in shifted.log.intervals:
             iv.start_s += 2.0
         m = merge([self.runs[0], shifted])
@@ -118,6 +121,51 @@ class Merge(unittest.TestCase):
         self.assertFalse(m["merge_notes"]["aligned_starts"])
         both = self.runs[0].report["throughput_rps"] + self.runs[1].report["throughput_rps"]
         self.assertAlmostEqual(m["throughput_rps"], both, delta=both * 0.03)
+
+    def late(self, n, late_s, key=False):
+        """Host n (0-based) with t = 0 ``late_s`` after its --start-at (its intervals move with it)."""
+        r = copy.deepcopy(self.runs[n])
+        if key:
+            r.report["start_late_s"] = late_s
+            return r
+        r.report["start_epoch_s"] += late_s
+        for iv in r.log.intervals:
+            iv.start_s += late_s
+        return r
+
+    def test_a_host_more_than_one_interval_late_is_refused_by_name(self):
+        with self.assertRaises(InputError) as cm:
+            merge([self.runs[0], self.late(1, 0.30), self.runs[2]])
+        msg = str(cm.exception)
+        self.assertIn(str(HOSTS[1][0]), msg)
+        self.assertIn("0.300 s late (interval 0.25 s)", msg)
+        self.assertNotIn(str(HOSTS[2][0]), msg)
+        self.assertNotIn(str(HOSTS[0][0]), msg)
+
+    def test_every_late_host_is_named(self):
+        with self.assertRaises(InputError) as cm:
+            merge([self.late(0, 1.0), self.runs[1], self.late(2, 0.5)])
+        self.assertIn(str(HOSTS[0][0]), str(cm.exception))
+        self.assertIn(str(HOSTS[2][0]), str(cm.exception))
+
+    def test_up_to_one_interval_late_is_merged(self):
+        m = merge([self.runs[0], self.late(1, 0.25), self.runs[2]])
+        self.assertAlmostEqual(m["merged_from"][1]["start_late_s"], 0.25, places=6)
+        self.assertEqual(m["merged_from"][0]["start_late_s"], 0.0)
+
+    def test_loadgens_own_start_late_s_is_used_when_written(self):
+        with self.assertRaises(InputError) as cm:
+            merge([self.runs[0], self.late(1, 0.4, key=True)])
+        self.assertIn("0.400 s late", str(cm.exception))
+        m = merge([self.runs[0], self.late(1, 0.01, key=True)])
+        self.assertEqual(m["merged_from"][1]["start_late_s"], 0.01)
+
+    def test_without_start_at_lateness_is_not_judged(self):
+        free = copy.deepcopy(self.runs[1])
+        free.report["config"]["start_at"] = 0
+        self.assertIsNone(free.start_late_s)
+        m = merge([self.runs[0], free])
+        self.assertIsNone(m["merged_from"][1]["start_late_s"])
 
     def test_different_intervals_are_refused(self):
         other = copy.deepcopy(self.runs[1])
@@ -154,6 +202,17 @@ class CommandLine(unittest.TestCase):
                 self.assertEqual(rc, 2)
                 self.assertEqual(len(err.strip().splitlines()), 1, err)
                 self.assertTrue(err.startswith("merge_results.py: "), err)
+
+    def test_a_late_host_is_named_on_one_line(self):
+        with tempfile.TemporaryDirectory() as d:
+            late = Path(d) / "host2-late.json"
+            j = json.loads(HOSTS[1][0].read_text())
+            j["start_epoch_s"] += 1.5
+            late.write_text(json.dumps(j))
+            rc, _, err = run_cli("--run", *HOSTS[0], "--run", late, HOSTS[1][1], "-o", Path(d) / "m.json")
+            self.assertEqual(rc, 2)
+            self.assertEqual(len(err.strip().splitlines()), 1, err)
+            self.assertIn(f"{late} (hostname vm) 1.500 s late", err)
 
 
 if __name__ == "__main__":

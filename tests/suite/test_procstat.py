@@ -305,3 +305,36 @@ class SweepOnFakes(FakeBuildCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class RecordCommand(unittest.TestCase):
+    """scripts/procstat_record.py: the sampler on its own, following a live child of exactly 8 threads until it
+    exits (a zombie not yet reaped counts as exited)."""
+
+    def test_records_a_child_until_it_exits(self):
+        child = subprocess.Popen([sys.executable, "-c", "import threading, time\n"
+                                  "for _ in range(7):\n"
+                                  "    threading.Thread(target=time.sleep, args=(3,), daemon=True).start()\n"
+                                  "time.sleep(1.2)"])
+        try:
+            with tempfile.TemporaryDirectory() as d:
+                out = Path(d) / "proc.csv"
+                done = subprocess.run([sys.executable, str(Path(__file__).resolve().parents[2] / "scripts" /
+                                                          "procstat_record.py"),
+                                       "--pid", str(child.pid), "--interval", "0.2", "-o", str(out)],
+                                      capture_output=True, text=True, timeout=20)
+                self.assertEqual(done.returncode, 0, done.stderr)
+                self.assertIn("peak 8 threads", done.stdout)
+                rows = list(csv.DictReader(out.open()))
+                self.assertGreaterEqual(len(rows), 3)
+                self.assertEqual(list(rows[0])[:2], ["t_s", "proc_threads"])
+                self.assertEqual(rows[0]["proc_cpu_pct"], "")  # no interval before the first sample
+        finally:
+            child.wait(timeout=10)
+
+    def test_no_such_process_is_one_line_exit_2(self):
+        done = subprocess.run([sys.executable, str(Path(__file__).resolve().parents[2] / "scripts" /
+                                                  "procstat_record.py"), "--pid", "999999999", "-o", "/dev/null"],
+                              capture_output=True, text=True, timeout=20)
+        self.assertEqual(done.returncode, 2)
+        self.assertEqual(done.stderr.strip(), "procstat_record.py: no process 999999999")
