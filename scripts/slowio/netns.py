@@ -1,8 +1,8 @@
 """The project's own test hosts: network namespaces with a veth pair each, on this machine (needs root and ip(8)).
 
 Namespace n (1-based) is ``slowio-lg<n>-<tag>``; inside it 10.<a>.<n>.2, outside (the root namespace, where the
-server listens on 0.0.0.0) 10.<a>.<n>.1 = ``server_ip(n)``. Used by scripts/merge_demo_netns.py and by the
-Ansible playbook's test (tests/suite/test_multihost_ansible.py), which runs one load host in each.
+server listens on 0.0.0.0) 10.<a>.<n>.1 = ``server_ip(n)``. Used by the Ansible playbook's test
+(tests/suite/test_multihost_ansible.py), which runs one load host in each.
 """
 
 from __future__ import annotations

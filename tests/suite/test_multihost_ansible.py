@@ -1,5 +1,5 @@
 """The multi-host playbook (bench/multihost/loadgen.yml) live, on the project's own test hosts: three network
-namespaces (slowio.netns, the ones merge_demo_netns.py uses), each an Ansible host whose commands run inside it
+namespaces (slowio.netns), each an Ansible host whose commands run inside it
 (ansible_connection=local, ansible_python_interpreter="ip netns exec NS /usr/bin/python3": every module, and so
 loadgen, runs in the namespace), against server_async at L = 100 ms in the root namespace (the server host).
 
