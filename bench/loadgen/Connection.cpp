@@ -98,6 +98,9 @@ void Connection::start() {
     timer_.expires_at(connect_at_);
     timer_.async_wait([this, g](const std::error_code& ec) {
         if (ec || g != generation_ || done_) return;
+        // A worker thread scheduled late (a loaded host) fires its first timers late: that is how late it
+        // started.
+        worker_.stats().on_first_action(std::max(Clock::duration::zero(), Clock::now() - connect_at_));
         if (worker_.config().keepalive)
             connect();
         else
@@ -144,6 +147,9 @@ void Connection::retry_later() {
     timer_.expires_after(std::min<Clock::duration>(connect_backoff, worker_.config().timeout));
     timer_.async_wait([this, g](const std::error_code& ec) {
         if (ec || g != generation_ || done_) return;
+        // A worker thread scheduled late (a loaded host) fires its first timers late: that is how late it
+        // started.
+        worker_.stats().on_first_action(std::max(Clock::duration::zero(), Clock::now() - connect_at_));
         if (worker_.config().keepalive)
             connect();
         else

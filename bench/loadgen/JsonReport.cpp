@@ -99,6 +99,7 @@ nlohmann::json JsonReport::build(const RunResult& r) {
                     {"build_type", r.machine.build_type},
                     {"hostname", r.machine.hostname}};
     j["start_epoch_s"] = r.start_epoch_s;
+    j["start_late_s"] = r.start_late_s;
     j["window_s"] = r.window_s;
     j["elapsed_s"] = r.elapsed_s;
     j["throughput_rps"] = r.throughput_rps;

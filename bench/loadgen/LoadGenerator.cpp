@@ -194,6 +194,7 @@ RunResult LoadGenerator::summarize(const std::vector<std::unique_ptr<Worker>>& w
     r.stats = ThreadStats(tl, 0);
     for (const auto& w : workers) r.stats.merge(w->stats());
     r.start_epoch_s = started.start_epoch_s;
+    if (r.stats.start_late) r.start_late_s = std::chrono::duration<double>(*r.stats.start_late).count();
     r.window_s = to_seconds(config_.window());
     r.elapsed_s = std::chrono::duration<double>(finished - tl.start).count();
     const auto& s = r.stats;

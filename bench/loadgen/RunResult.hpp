@@ -39,6 +39,7 @@ struct RunResult {
     MachineInfo machine;           ///< where it ran
     ThreadStats stats;             ///< all threads merged
     double start_epoch_s = 0;      ///< the run's t = 0 (Timeline::start) in seconds since the epoch
+    double start_late_s = 0;       ///< how late the latest worker's first connect ran after it was due
     double window_s = 0;           ///< steady window length
     double elapsed_s = 0;          ///< wall time from start to the last thread's exit (drain included)
     double throughput_rps = 0;     ///< 2xx-3xx completing in the window / window_s

@@ -197,6 +197,7 @@ void ThreadStats::merge(const ThreadStats& o) {
     if (o.stages.size() > stages.size()) stages.resize(o.stages.size());
     for (std::size_t i = 0; i < o.stages.size(); ++i) stages[i].merge(o.stages[i]);
     if (timeline_.interval == Clock::duration::zero()) timeline_ = o.timeline_;
+    if (o.start_late && (!start_late || *o.start_late > *start_late)) start_late = o.start_late;
 }
 
 }  // namespace slowio::loadgen

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "LatencyHistogram.hpp"
@@ -90,6 +91,10 @@ class ThreadStats {
     void on_reconnect(Clock::time_point now);
     /// Bytes read from the network.
     void on_bytes(std::size_t n) { total.bytes_read += n; }
+    /// A connection's first scheduled action (its first connect) ran `late` after it was due.
+    void on_first_action(Clock::duration late) {
+        if (!start_late || late < *start_late) start_late = late;
+    }
 
     /// Adds another thread's statistics (per-connection counts are appended).
     void merge(const ThreadStats& other);
@@ -104,6 +109,9 @@ class ThreadStats {
     std::vector<std::uint64_t> per_connection;  ///< steady-window responses per connection
     std::vector<IntervalStats> intervals;       ///< time series, by completion time
     std::vector<StageStats> stages;             ///< one per --stages step (empty without)
+    /// How late this worker actually started: its earliest action after it was due (nullopt: none was due).
+    /// Merged, the latest worker's: what --start-at promised against what happened.
+    std::optional<Clock::duration> start_late;
 
   private:
     IntervalStats& interval_at(Clock::time_point t);

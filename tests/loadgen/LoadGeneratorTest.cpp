@@ -216,3 +216,28 @@ TEST_CASE("scrape_requested says whether --scrape was given and not whether a sa
     CHECK(r.scrape_requested);
     CHECK(r.server_samples.empty());
 }
+
+TEST_CASE("start lateness: each worker's earliest action, the latest worker's in the merge",
+          "[loadgen][start]") {
+    ThreadStats a, b, merged;
+    a.on_first_action(30ms);
+    a.on_first_action(5ms);  // a worker started when its earliest action ran
+    b.on_first_action(12ms);
+    CHECK(*a.start_late == 5ms);
+    merged.merge(a);
+    merged.merge(b);
+    CHECK(*merged.start_late == 12ms);  // the latest worker
+    ThreadStats none;
+    merged.merge(none);  // a worker with nothing due changes nothing
+    CHECK(*merged.start_late == 12ms);
+}
+
+TEST_CASE("a run reports how late it started, near zero on an idle loader", "[loadgen][start]") {
+    TestServer server;
+    auto c = config_for(server, 4, 500ms, 100ms);
+    c.threads = 2;
+    const auto r = run(c);
+    REQUIRE(r.stats.start_late.has_value());
+    CHECK(r.start_late_s >= 0.0);
+    CHECK(r.start_late_s < 1.0);  // generous: a loaded machine delays a thread, never by a second here
+}
