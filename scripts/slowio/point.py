@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import loadgen, procstat, procview, prometheus
+from . import dbstat, loadgen, procstat, procview, prometheus
 from .cli import REPO_ROOT
 from .grid import CPU_N_RE, Point, RequestClass, command_argv, effective_db_pool, usable_cores
 
@@ -499,31 +499,55 @@ def _read_outputs(files: _Files, res: PointResult, code: int | None = None,
     return out
 
 
+def sample_interval_s(p: Point) -> float:
+    """The period of the point's loadgen time series: the samplers beside it take one sample per row."""
+    try:
+        return loadgen.scrape_interval_s(p.series.extra_loadgen_args)
+    except ValueError:  # loadgen refuses the same flag and the point fails with loadgen's own message
+        return loadgen.DEFAULT_SCRAPE_INTERVAL_S
+
+
 def start_sampler(p: Point, pid: int) -> procstat.Sampler:
     """The /proc sampler beside a point's server (the kernel's view of its process tree), started, at the
     period of the point's loadgen time series."""
-    try:
-        interval = loadgen.scrape_interval_s(p.series.extra_loadgen_args)
-    except ValueError:  # loadgen refuses the same flag and the point fails with loadgen's own message
-        interval = loadgen.DEFAULT_SCRAPE_INTERVAL_S
-    sampler = procstat.Sampler(pid, interval)
+    sampler = procstat.Sampler(pid, sample_interval_s(p))
     sampler.start()
     return sampler
 
 
-def record_kernel_view(sampler: procstat.Sampler, runs: list[tuple[Any, _Files]], launch_epoch: float,
-                       files: _Files, res: PointResult) -> None:
-    """Stops the sampler and appends its columns to each loadgen time series of the point (slowio.procview),
-    aligned on the wall clock by loadgen's start_epoch_s; logs/<point>.procstat.txt says what it cost."""
+def start_db_sampler(p: Point, binaries: Binaries, metrics_port: int) -> dbstat.DbSampler | None:
+    """For a postgres point, the database's view beside it (slowio.dbstat: pg_stat_activity's active backends
+    and the server's pool gauges), started at the same period; None for any other point."""
+    if p.series.store != "postgres":
+        return None
+    sampler = dbstat.DbSampler(binaries.pg_url, sample_interval_s(p), metrics_port)
+    sampler.start()
+    return sampler
+
+
+# sampler class -> (its time-series columns, its samples as rows with "t", its cost text, its log's suffix)
+VIEWS = {procstat.Sampler: (procstat.TS_COLUMNS, procstat.sample_rows, procview.cost_text, "procstat.txt"),
+         dbstat.DbSampler: (dbstat.TS_COLUMNS, dbstat.sample_rows, dbstat.cost_text, "dbstat.txt")}
+
+
+def record_kernel_view(sampler: procstat.PeriodicSampler | None, runs: list[tuple[Any, _Files]],
+                       launch_epoch: float, files: _Files, res: PointResult) -> None:
+    """Stops the sampler and appends its columns (VIEWS: the kernel's view, slowio.procview, or the
+    database's, slowio.dbstat) to each loadgen time series of the point, aligned on the wall clock by loadgen's
+    start_epoch_s; logs/<point>.<procstat|dbstat>.txt says what it cost. None: nothing to record."""
+    if sampler is None:
+        return
+    columns, rows_of, cost_text, log = VIEWS[type(sampler)]
     samples = sampler.stop()
-    matched = []
+    rows, matched = rows_of(samples), []
     for _, f in runs:
         start, interval = loadgen.read_timeline(f.json)
         # an older loadgen without start_epoch_s: its launch is the nearest instant the sweep knows
-        got, total = procview.annotate_timeseries(f.timeseries, samples, launch_epoch if start is None else start,
-                                                  interval or sampler.interval_s)
+        got, total = procview.annotate_columns(f.timeseries, rows, columns,
+                                               launch_epoch if start is None else start,
+                                               interval or sampler.interval_s)
         matched.append((f.timeseries.name, got, total))
-    files.log("procstat.txt").write_text(procview.cost_text(samples, sampler.interval_s, sampler.error, matched))
+    files.log(log).write_text(cost_text(samples, sampler.interval_s, sampler.error, matched))
     if sampler.error:
         res.details.append(sampler.error)
 
@@ -544,6 +568,7 @@ def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> Poin
     server, reader, port = started.proc, started.reader, started.port
     sampler = start_sampler(p, server.pid)  # taskset execs the server: the pid is the server's
     res.metrics_port = started.metrics_port
+    db_sampler = start_db_sampler(p, binaries, started.metrics_port)
     res.metrics_before = prometheus.scrape_metrics(started.metrics_port)
     t_load = time.monotonic()
     died_at: list[float] = []
@@ -563,7 +588,8 @@ def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> Poin
         f.writelines(" ".join(cmd) + "\n" for cmd, _ in cmds)
     launch_epoch = time.time()
     codes = _run_loadgens(cmds, p.duration_s + p.series.timeout_s + 20.0, res)
-    record_kernel_view(sampler, runs, launch_epoch, files, res)
+    for view in (sampler, db_sampler):
+        record_kernel_view(view, runs, launch_epoch, files, res)
     res.loadgen_exit_code = None if None in codes else max(codes)  # the worst; None: one did not run
     died_during_run = server.poll() is not None
     if died_during_run:

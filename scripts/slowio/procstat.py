@@ -216,29 +216,40 @@ def read_sample(fs: ProcFS, root: int, now: Callable[[], float] = time.time) -> 
     return s if s.processes else None
 
 
-class Sampler(threading.Thread):
-    """Samples a process tree every ``interval_s`` on a fixed schedule (start + k x interval; a late sample
-    never shifts the next ones) and once more when stopped (so the last row of loadgen's time series, written
-    as it exits, has a sample near it). Never raises: a /proc file it cannot parse ends the sampling and is kept
-    in ``error`` for the point's detail."""
+class PeriodicSampler(threading.Thread):
+    """Takes a sample every ``interval_s`` on a fixed schedule (start + k x interval; a late sample never shifts
+    the next ones) and once more when stopped (so the last row of loadgen's time series, written as it exits,
+    has a sample near it). A subclass says what one sample is (``read``: an object with ``cost_s``, or None for
+    no sample this time) and which exceptions end the sampling (FATAL, kept in ``error`` with the LABEL prefix
+    for the point's detail). Never raises."""
 
-    def __init__(self, pid: int, interval_s: float, fs: ProcFS | None = None):
-        super().__init__(daemon=True, name=f"procstat-{pid}")
+    LABEL = "sampler"
+    FATAL: tuple[type[BaseException], ...] = (OSError,)
+
+    def __init__(self, interval_s: float, name: str):
+        super().__init__(daemon=True, name=name)
         if not interval_s > 0:
-            raise ValueError(f"procstat: the interval must be positive, got {interval_s!r}")
-        self.pid, self.interval_s, self.fs = pid, interval_s, fs or ProcFS()
-        self.samples: list[ProcSample] = []
+            raise ValueError(f"{self.LABEL}: the interval must be positive, got {interval_s!r}")
+        self.interval_s = interval_s
+        self.samples: list[Any] = []
         self.error: str | None = None
         self._stopping = threading.Event()
         self._cond = threading.Condition()
         self._done = False  # run() returned: no further sample will come
 
+    def read(self) -> Any:
+        """One sample (with a ``cost_s`` in seconds), or None when there is nothing to sample this time."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Releases what the sampler holds, after its last sample (nothing here)."""
+
     def _take(self) -> bool:
-        """One sample into ``samples``; False when sampling must end (a file that cannot be parsed)."""
+        """One sample into ``samples``; False when sampling must end (a FATAL error)."""
         try:
-            s = read_sample(self.fs, self.pid)
-        except (ProcFormatError, OSError) as e:
-            self.error = f"procstat: {e}"
+            s = self.read()
+        except self.FATAL as e:
+            self.error = f"{self.LABEL}: {e}"
             return False
         with self._cond:
             if s is not None:
@@ -260,6 +271,7 @@ class Sampler(threading.Thread):
                     self._take()
                     return
         finally:
+            self.close()
             with self._cond:
                 self._done = True
                 self._cond.notify_all()
@@ -270,12 +282,28 @@ class Sampler(threading.Thread):
             self._cond.wait_for(lambda: len(self.samples) >= n or self._done, timeout=timeout_s)
             return len(self.samples) >= n
 
-    def stop(self) -> list[ProcSample]:
+    def stop(self) -> list[Any]:
         """Stops sampling (after one last sample) and returns the samples."""
         self._stopping.set()
         if self.is_alive():
             self.join()
         return self.samples
+
+
+class Sampler(PeriodicSampler):
+    """Samples a process tree (read_sample) every ``interval_s``; a /proc file it cannot parse ends the
+    sampling."""
+
+    LABEL = "procstat"
+    FATAL = (ProcFormatError, OSError)
+
+    def __init__(self, pid: int, interval_s: float, fs: ProcFS | None = None):
+        super().__init__(interval_s, name=f"procstat-{pid}")
+        self.pid, self.fs = pid, fs or ProcFS()
+
+    def read(self) -> ProcSample | None:
+        """One sample of the process tree; None when the target is gone."""
+        return read_sample(self.fs, self.pid)
 
 
 def _rate(now: dict, before: dict, dt: float, pick: Callable[[Any], float]) -> float:

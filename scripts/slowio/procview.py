@@ -59,6 +59,14 @@ def annotate_timeseries(path: Path, samples: list[ProcSample], start_epoch_s: fl
                         interval_s: float) -> tuple[int, int]:
     """Appends TS_COLUMNS to loadgen's time series at ``path`` (rewritten in place; columns of an earlier
     annotation are replaced). Returns (rows given a sample, rows). A missing or empty file is left alone."""
+    return annotate_columns(path, sample_rows(samples), TS_COLUMNS, start_epoch_s, interval_s)
+
+
+def annotate_columns(path: Path, rows: list[dict[str, Any]], columns: tuple[str, ...], start_epoch_s: float,
+                     interval_s: float) -> tuple[int, int]:
+    """Appends ``columns`` of a sampler's ``rows`` (each with ``t``, the epoch, sorted by it) to the time series
+    at ``path``, each row of the file given the last sample in its interval (in_interval); annotate_timeseries
+    for the kernel's view, slowio.dbstat for the database's. Returns (rows given a sample, rows)."""
     try:
         with open(path, newline="") as f:
             table = list(csv.reader(f))
@@ -66,16 +74,15 @@ def annotate_timeseries(path: Path, samples: list[ProcSample], start_epoch_s: fl
         return 0, 0
     if not table or "t_s" not in table[0]:
         return 0, 0
-    keep = [i for i, name in enumerate(table[0]) if name not in TS_COLUMNS]
+    keep = [i for i, name in enumerate(table[0]) if name not in columns]
     t_col = table[0].index("t_s")
-    rows = sample_rows(samples)
     times = [r["t"] for r in rows]
-    out, matched = [[table[0][i] for i in keep] + list(TS_COLUMNS)], 0
+    out, matched = [[table[0][i] for i in keep] + list(columns)], 0
     for line in table[1:]:
         t_s = number(line[t_col]) if t_col < len(line) else None
         got = None if t_s is None else in_interval(rows, times, start_epoch_s + t_s, interval_s)
         matched += got is not None
-        out.append([line[i] for i in keep if i < len(line)] + [_cell(got and got[c]) for c in TS_COLUMNS])
+        out.append([line[i] for i in keep if i < len(line)] + [_cell(got and got[c]) for c in columns])
     tmp = path.with_suffix(".csv.tmp")
     with open(tmp, "w", newline="") as f:
         csv.writer(f, lineterminator="\n").writerows(out)
@@ -83,11 +90,12 @@ def annotate_timeseries(path: Path, samples: list[ProcSample], start_epoch_s: fl
     return matched, len(table) - 1
 
 
-def summary_cells(ts: list[dict[str, Any]] | None) -> dict[str, float | None]:
-    """SUMMARY_CELLS from a point's time series as loadgen.read_timeseries reads it (None where no row has
-    the column's value: the sampler did not run or the target was gone)."""
+def summary_cells(ts: list[dict[str, Any]] | None, cells: dict | None = None) -> dict[str, float | None]:
+    """SUMMARY_CELLS (or ``cells``, in the same shape: slowio.dbstat's) from a point's time series as
+    loadgen.read_timeseries reads it (None where no row has the column's value: the sampler did not run or the
+    target was gone)."""
     out: dict[str, float | None] = {}
-    for name, (col, phases, reduce) in SUMMARY_CELLS.items():
+    for name, (col, phases, reduce) in (SUMMARY_CELLS if cells is None else cells).items():
         vals = [r[col] for r in ts or [] if r.get(col) is not None and r.get("phase", phases[0]) in phases]
         out[name] = reduce(vals) if vals else None
     return out

@@ -11,7 +11,9 @@ A multi-class point (a series with request ``classes``) writes one row per class
 ``point`` is the point's id plus the class, the client columns are that class's loadgen's, the server columns
 the point's (the same in each of its rows). The kernel's view of the server's process tree
 (``peak_proc_threads``, ``peak_proc_threads_running``, ``peak_proc_fds``, ``mean_proc_cpu_pct``) comes from the
-time series' ``proc_*`` columns (slowio.procview says how), for every target alike. The CPU columns come from the server's counters, before and after
+time series' ``proc_*`` columns (slowio.procview says how), for every target alike; a postgres point's
+``peak_db_active`` (pg_stat_activity's active client backends: the database's own view) and
+``peak_db_pool_waiters`` (the server's db_pool_waiters gauge) from its ``db_*`` columns (slowio.dbstat). The CPU columns come from the server's counters, before and after
 the load: ``cpu_threads_per_request`` is cpu_work_thread_seconds_total / cpu_work_request_seconds_total (on
 the POST /work row; on the POST /jobs row, jobs_run_seconds_total / jobs_latency_seconds_total), and
 ``job_latency_ms`` the mean time from a job's 202 to its end.
@@ -32,7 +34,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from . import burst, procview
+from . import burst, dbstat, procview
 from .bound import bound_model, bound_rps, compute_capacity, default_min_threads
 from .grid import Point, effective_db_pool, stages_text
 from .loadgen import ERROR_KEYS, TS_PREFIX, LoadgenReport, server_peak
@@ -92,6 +94,7 @@ def _server_cells(res: PointResult, row: dict[str, Any]) -> None:
         row["peak_threads"] = after["threadpool_threads"]
     row["deadlock_detected"] = int(res.status == "deadlock" or (after.get("deadlock_detected") or 0) > 0)
     row.update(procview.summary_cells(res.timeseries))  # the kernel's view: any target, /metrics or not
+    row.update(procview.summary_cells(res.timeseries, dbstat.SUMMARY_CELLS))  # the database's: postgres points
     row["store_calls_total"] = after.get("store_calls_total")
     rss = server_peak(res.report, res.timeseries, "rss_kb")
     if after.get("process_resident_memory_bytes"):
@@ -135,6 +138,7 @@ def counter_rate(ts: list[dict[str, Any]] | None, column: str, w0: float, w1: fl
 def _server_rate_cells(p: Point, res: PointResult, row: dict[str, Any]) -> None:
     """server_responses_rps, abandoned_rps and goodput_share over the point's window (see the module doc)."""
     scrapers = max(1, len(p.series.classes)) if p.series.server in ("sync", "async") else 0
+    scrapers += p.series.store == "postgres"  # slowio.dbstat reads the pool gauges once per interval too
     ts, w0, w1 = res.timeseries, p.warmup_s, p.duration_s
     row["server_responses_rps"] = counter_rate(ts, "responses_total", w0, w1, scrapers)
     row["abandoned_rps"] = counter_rate(ts, "abandoned_total", w0, w1)
