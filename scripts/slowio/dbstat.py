@@ -125,8 +125,8 @@ class DbSample:
 
 class DbSampler(PeriodicSampler):
     """Samples pg_stat_activity (through one PsqlSession) and, when ``metrics_port`` is given, the server's
-    pool gauges every ``interval_s``. The session opens on the sampler's thread: a database that does not
-    answer delays no one."""
+    pool gauges every ``interval_s``. The session opens on the sampler's thread (``open``): a database that
+    does not answer delays no one."""
 
     LABEL = "dbstat"
     FATAL = (OSError,)
@@ -136,12 +136,16 @@ class DbSampler(PeriodicSampler):
         self.url, self.metrics_port = url, metrics_port
         self.session: PsqlSession | None = None
 
+    def open(self) -> None:
+        """Starts the psql session and waits for its first answer (the connection), so the first sample's
+        cost is a query's, not a connection's."""
+        self.session = PsqlSession(self.url)
+        self.session.count(timeout_s=10.0)
+
     def read(self) -> DbSample:
         """One sample (see the module doc)."""
         t0 = time.perf_counter()
         s = DbSample(t=time.time())
-        if self.session is None:
-            self.session = PsqlSession(self.url)
         s.active = self.session.count()
         if self.metrics_port is not None:
             m = prometheus.scrape_metrics(self.metrics_port, timeout=ANSWER_TIMEOUT_S)

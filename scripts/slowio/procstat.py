@@ -241,6 +241,9 @@ class PeriodicSampler(threading.Thread):
         """One sample (with a ``cost_s`` in seconds), or None when there is nothing to sample this time."""
         raise NotImplementedError
 
+    def open(self) -> None:
+        """Prepares what every sample needs, before the first one (nothing here); a FATAL error ends it."""
+
     def close(self) -> None:
         """Releases what the sampler holds, after its last sample (nothing here)."""
 
@@ -259,8 +262,13 @@ class PeriodicSampler(threading.Thread):
 
     def run(self) -> None:
         """The sampling loop (threading.Thread's entry point): until stop, then one last sample."""
-        due = time.monotonic()
         try:
+            try:
+                self.open()
+            except self.FATAL as e:
+                self.error = f"{self.LABEL}: {e}"
+                return
+            due = time.monotonic()
             while self._take():
                 # behind schedule: skip the missed slots, no burst; and rest at least as long as the sample took,
                 # so that on a tree of thousands of threads the sampler takes at most half a core from the

@@ -11,7 +11,8 @@ and answers /metrics on the main port with 503 (a starved Kestrel does not answe
 FAKE_SERVER_SECOND_LINE=TEXT prints TEXT as the second line instead. Environment knobs for failure tests:
 FAKE_SERVER_CRASH=1 (dies with SIGABRT 0.3 s after start), FAKE_SERVER_NO_LISTEN=1 (exits 3 at once),
 FAKE_SERVER_IGNORE_TERM=1 (ignores SIGTERM), FAKE_SERVER_DRAIN_EXPIRED=1 (exits 5 on SIGTERM, as a server whose
-drain bound expired with requests still in flight).
+drain bound expired with requests still in flight). With --store postgres (--pg, --db-pool accepted, no database
+used) it serves the pool gauges, db_pool_waiters being FAKE_SERVER_DB_WAITERS (default 0).
 The metric ``fake_capacity`` tells fake_loadgen.py how many requests this configuration holds at once, so the
 pair produces Little's-law-shaped numbers: capacity N (sync), C (async), K (blocking-store); ``fake_mitigated``
 (1 with --drop-abandoned, --queue-limit or --queue other than fifo, and for async) tells it whether a burst past
@@ -44,6 +45,9 @@ ap.add_argument("--antipattern", default="none")
 ap.add_argument("--deadlock-exit", action="store_true")
 ap.add_argument("--drop-abandoned", action="store_true")
 ap.add_argument("--queue", default="fifo", choices=("fifo", "lifo", "adaptive-lifo", "codel"))
+ap.add_argument("--store", default="sim", choices=("sim", "postgres"))
+ap.add_argument("--pg")
+ap.add_argument("--db-pool", type=int, default=100)
 for flag in ("--queue-lifo-after-ms", "--codel-target-ms", "--codel-interval-ms", "--offload-threads"):
     ap.add_argument(flag, type=int)
 a = ap.parse_args(sys.argv[2:])
@@ -74,6 +78,9 @@ def metrics() -> str:
              f"fake_capacity_model_{cap} 1", f"fake_mitigated {int(mitigated)}",
              'http_requests_abandoned_total{outcome="ran"} 0', 'http_requests_abandoned_total{outcome="dropped"} 0',
              f"fake_exit_pending {int(exit_pending)}"]
+    if a.store == "postgres":  # FAKE_SERVER_DB_WAITERS: the db_pool_waiters gauge it reports
+        lines += [f"db_pool_connections {a.db_pool}", f"db_pool_busy_connections {a.db_pool}",
+                  f"db_pool_waiters {os.environ.get('FAKE_SERVER_DB_WAITERS', '0')}"]
     if kind == "async":
         lines.append(f"eventloop_lag_max_seconds {a.store_latency_ms / 1000 if cap == 'K' else 0.001}")
     return "# HELP fake\n" + "\n".join(lines) + "\n"

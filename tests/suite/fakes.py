@@ -32,6 +32,18 @@ def make_fake_build(root: Path) -> Path:
     return root
 
 
+def make_fake_pg_bin(root: Path) -> Path:
+    """A PG_BIN directory whose psql is fake_psql.py (and an initdb that is never run, so slowio.postgres.bin_dir
+    takes the directory): slowio.dbstat's sampler then counts what FAKE_PSQL_ACTIVE says."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    for name, line in (("psql", f'exec {PY} {HERE / "fake_psql.py"} "$@"'), ("initdb", "exit 1")):
+        path = root / name
+        path.write_text("#!/bin/sh\n" + line + "\n")
+        path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return root
+
+
 class FakeBuildCase(unittest.TestCase):
     """A test case class whose tests share one fake build tree (``cls.build``) under a temporary directory
     (``cls.tmp``), removed after the class."""

@@ -1,10 +1,18 @@
 """The sweep's postgres series (issue 25): grid keys store/db_pool and their validation, the server flags, the
 Little's-law bound min(C, capacity, P) / L, the summary columns, and bench/grid_postgres.json."""
+import contextlib
+import csv
+import io
+import json
+import tempfile
 import unittest
 from pathlib import Path
 
 import fakes  # noqa: F401  (puts scripts/ on sys.path)
-from slowio import InputError, grid, point, summary
+from fakes import EnvPatch, FakeBuildCase, make_fake_pg_bin
+import sweep  # noqa: E402
+from slowio import InputError, dbstat, grid, point, summary
+from slowio.rows import read_summary
 from slowio.bound import bound_rps, compute_capacity
 from slowio.rows import SUMMARY_COLUMNS
 
@@ -66,7 +74,7 @@ class Bound(unittest.TestCase):
 
 class Summary(unittest.TestCase):
     def test_columns(self):
-        for col in ("store", "db_pool", "db_pool_timeouts"):
+        for col in ("store", "db_pool", "db_pool_timeouts", "peak_db_pool_waiters", "peak_db_active"):
             self.assertIn(col, SUMMARY_COLUMNS)
         s = grid.make_series({"server": "sync", "threads": 10, "store": "postgres", "db_pool": 10,
                               "concurrency": [40]})
@@ -90,6 +98,47 @@ class GridFile(unittest.TestCase):
         exhausted = [p for p in pts if p.concurrency == 2000]
         self.assertEqual(len(exhausted), 1)
         self.assertEqual(exhausted[0].series.db_pool, 100)
+
+
+class SweepOnFakes(FakeBuildCase):
+    """The sweep on the fake binaries with a fake psql (--pg: no cluster started): the database's view lands in
+    the time series and the summary; a psql that cannot connect leaves the columns empty and says why."""
+
+    GRID = {"defaults": {"latency_ms": 100, "warmup_s": 0.5, "window_s": 1.0, "timeout_s": 2},
+            "series": [{"server": "async", "label": "pg", "store": "postgres", "db_pool": 5, "concurrency": [8]},
+                       {"server": "async", "label": "sim", "concurrency": [8]}]}
+
+    def sweep(self, **env) -> tuple[dict, dict, list[dict], str]:
+        """Runs GRID; returns (postgres row, sim row, the postgres point's time series, its dbstat log)."""
+        with tempfile.TemporaryDirectory() as d:
+            (Path(d) / "g.json").write_text(json.dumps(self.GRID))
+            pg_bin = make_fake_pg_bin(Path(d) / "pgbin")
+            with EnvPatch(PG_BIN=str(pg_bin), FAKE_LOADGEN_SLEEP="1.5", **env), \
+                    contextlib.redirect_stderr(io.StringIO()) as err:
+                rc = sweep.main(["--grid", str(Path(d) / "g.json"), "--build-dir", str(self.build), "--pg",
+                                 "postgresql://fake/db", "--results-dir", d, "--run-id", "r", "--latest", ""])
+            self.assertEqual(rc, 0, err.getvalue())
+            run = Path(d) / "r"
+            pg, sim = read_summary(run / "summary.csv")
+            with open(run / "timeseries" / f"{pg['point']}.csv", newline="") as f:
+                ts = list(csv.DictReader(f))
+            return pg, sim, ts, (run / "logs" / f"{pg['point']}.dbstat.txt").read_text()
+
+    def test_columns(self):
+        pg, sim, ts, log = self.sweep(FAKE_PSQL_ACTIVE="5", FAKE_SERVER_DB_WAITERS="3")
+        self.assertEqual(list(ts[0])[-len(dbstat.TS_COLUMNS):], list(dbstat.TS_COLUMNS))
+        self.assertTrue([r for r in ts if r["db_active"] == "5"], log)
+        self.assertEqual((pg["status"], pg["peak_db_active"], pg["peak_db_pool_waiters"]), ("ok", 5.0, 3.0))
+        self.assertEqual((sim["peak_db_active"], sim["peak_db_pool_waiters"]), (None, None))
+        self.assertIn("dbstat:", log)
+
+    def test_a_database_that_refuses(self):
+        pg, _, ts, log = self.sweep(FAKE_PSQL_REFUSE="1")
+        self.assertEqual(pg["status"], "ok")  # the load ran: only the database's view is missing
+        self.assertIn("dbstat: psql exited", pg["detail"])
+        self.assertIsNone(pg["peak_db_active"])
+        self.assertTrue(all(r["db_active"] == "" for r in ts))
+        self.assertIn("stopped early", log)
 
 
 if __name__ == "__main__":
