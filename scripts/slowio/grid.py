@@ -25,7 +25,8 @@ with one thread per usable core (sched_getaffinity), and the sweep does not pass
 ``{threads}`` in its label is replaced by the value.
 
 ``"scenario"`` names what a series is for in the report ("" for the main comparison; "pool_size", "heatmap",
-"queue_limit", "recovery", "cpu_work": slowio.claims reads them) and is written to summary.csv.
+"queue_limit", "recovery", "cpu_work": slowio.claims reads them; "database": the real-database section,
+drawn in database.png) and is written to summary.csv.
 
 Request classes: a series with ``"classes"`` runs one loadgen per class against one server on one timeline
 (same start, warm-up and window), each with its own statistics; summary.csv gets one row per class. A class
@@ -68,7 +69,7 @@ ANTIPATTERNS = ("none", "blocking-store", "sync-over-async", "offload")
 SYNC_ANTIPATTERNS = ("none", "sync-over-async", "offload")  # server_sync --antipattern
 STORES = ("sim", "postgres")  # --store
 DEFAULT_DB_POOL = 100  # the servers' --db-pool default (Npgsql's and SqlClient's Max Pool Size)
-SCENARIOS = ("", "pool_size", "heatmap", "queue_limit", "recovery", "cpu_work", "burst")
+SCENARIOS = ("", "pool_size", "heatmap", "queue_limit", "recovery", "cpu_work", "burst", "database")
 CPU_WAYS = ("", "inline", "offload", "jobs")
 CLASS_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 # The rounds of CPU work in a POST /work or /jobs path.

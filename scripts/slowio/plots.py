@@ -21,6 +21,10 @@ Written into RUN_DIR, each as PNG and SVG:
   burst.{png,svg}           only with burst rows (slowio.burst): goodput over time of every burst series on one
                             clock (its mean over the last 5 L), the burst shaded, one panel without retries and
                             one with them; each legend entry gives the series' recovery time
+  database.{png,svg}        only with postgres rows (store postgres): req/s against C per (server, N or K, pool P),
+                            the bound min(C, capacity, P)/L dashed in the same colour (top), and the database's own
+                            active backends (peak_db_active, from pg_stat_activity) against min(C, capacity, P)
+                            dashed (bottom)
 throughput, latency and rss plot the main comparison (scenario ""); the other scenarios have their own plots.
 throughput and latency draw our servers and the command targets (ASP.NET Core) in separate panels (server_panels),
 one colour per series (series_colors), each legend outside the axes and naming only the series drawn; throughput's
@@ -895,6 +899,71 @@ def plot_burst(rows, run_dir: Path, formats: list[str]) -> list[Path]:
     return _save(fig, run_dir, "burst", formats)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# A real database behind the store (store postgres, issue 25)
+
+def _db_groups(rows) -> dict[str, list[dict[str, Any]]]:
+    """The postgres rows by (server, N or K, pool P), each sorted by C: one line per group (the exhausted-pool
+    point joins its server's line at its C)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r.get("store") == "postgres":
+            n = "K" if r.get("server") == "async" else "N"
+            key = f"{r.get('server')} {n}={val(r, 'threads') or 0:.0f} P={val(r, 'db_pool') or 0:.0f}"
+            out.setdefault(key, []).append(r)
+    for rs in out.values():
+        rs.sort(key=lambda r: val(r, "concurrency") or 0)
+    return out
+
+
+def _db_panel(ax, groups: dict[str, list[dict[str, Any]]], measured_col: str, bound) -> None:
+    """One panel of database.png: ``measured_col`` of the measured rows (solid) and ``bound(row)`` (dashed) per
+    group, in the group's colour; a point that did not measure is an x at the bottom."""
+    vals = [v for rs in groups.values() for r in rs for v in (val(r, measured_col), bound(r)) if v]
+    floor = min(vals) / 3 if vals else 0.1
+    for i, (label, rs) in enumerate(groups.items()):
+        col = COLORS[i % len(COLORS)]
+        good = [r for r in rs if measured(r) and val(r, measured_col)]
+        if good:
+            ax.plot([val(r, "concurrency") for r in good], [val(r, measured_col) for r in good], "o-", color=col,
+                    lw=2, ms=6, label=label)
+        bnd = [r for r in rs if bound(r)]
+        if bnd:
+            ax.plot([val(r, "concurrency") for r in bnd], [bound(r) for r in bnd], "_--", color=col, lw=1.3,
+                    ms=14, mew=1.5, alpha=0.8)  # the tick shows a one-point bound too
+        bad = [r for r in rs if r not in good]
+        if bad:
+            ax.plot([val(r, "concurrency") for r in bad], [floor] * len(bad), "x", color=col, ms=10, mew=2.2)
+
+
+def _db_in_flight(r: dict[str, Any]) -> float | None:
+    """The requests the pool lets into the database at once, min(C, capacity, P): bound_rps x L."""
+    b, l_ms = val(r, "bound_rps"), val(r, "latency_ms")
+    return None if b is None or not l_ms else round(b * l_ms / 1000.0, 3)
+
+
+def plot_database(rows, run_dir: Path, formats: list[str]) -> list[Path]:
+    """database: req/s against C per (server, P) with the bound min(C, capacity, P)/L dashed, and the database's
+    active backends (pg_stat_activity) against min(C, capacity, P); nothing without postgres rows."""
+    groups = _db_groups(rows)
+    if not groups:
+        return []
+    fig, (top, bot) = plt.subplots(2, 1, figsize=(8.5, 9.0), sharex=True)
+    _db_panel(top, groups, "throughput_rps", lambda r: val(r, "bound_rps"))
+    _log_axes(top, "", "throughput (requests/s)")
+    top.set_title(f"A real database (PostgreSQL, {_latency_title(sum(groups.values(), []))}): "
+                  "dashed = bound min(C, capacity, P)/L")
+    top.legend(fontsize=8, loc="upper left", title="server, threads, pool P", title_fontsize=8)
+    _db_panel(bot, groups, "peak_db_active", _db_in_flight)
+    _log_axes(bot, "concurrency C (closed-loop connections)", "active backends (peak)")
+    bot.set_xticks(sorted({val(r, "concurrency") for rs in groups.values() for r in rs} - {None}))
+    bot.xaxis.set_major_formatter(FuncFormatter(_num_fmt))
+    bot.set_title("The database's own view: peak active backends in pg_stat_activity; dashed = min(C, capacity, P)",
+                  fontsize=10)
+    fig.tight_layout()
+    return _save(fig, run_dir, "database", formats)
+
+
 def make_plots(run_dir: Path, formats: list[str]) -> list[Path]:
     """All plots of a run; returns the files written."""
     rows, _ = load_run(run_dir)
@@ -910,4 +979,5 @@ def make_plots(run_dir: Path, formats: list[str]) -> list[Path]:
     written += plot_heatmap(rows, run_dir, formats)
     written += plot_cpu_work(rows, run_dir, formats)
     written += plot_burst(rows, run_dir, formats)
+    written += plot_database(rows, run_dir, formats)
     return written

@@ -595,7 +595,7 @@ def table(rows) -> str:
 PLOTS = [("Throughput vs concurrency", "throughput.png"), ("Latency vs concurrency", "latency.png"),
          ("Starvation timelines", "starvation.png"), ("Memory: thread vs coroutine", "rss.png"),
          ("Pool size: throughput vs N", "pool_size.png"), ("Share of the demand served over N × C", "heatmap.png"),
-         ("CPU work three ways", "cpu_work.png")]
+         ("CPU work three ways", "cpu_work.png"), ("A real database: PostgreSQL behind the pool", "database.png")]
 
 
 def read_machine(run_dir: Path) -> dict:

@@ -141,5 +141,51 @@ class SweepOnFakes(FakeBuildCase):
         self.assertIn("stopped early", log)
 
 
+def fixture_rows() -> list[dict]:
+    """summary.csv rows of a small real-database section at L = 200 ms (sync N = 100 P = 100, async K = 1 at
+    P = 100 and 1,000, the exhausted pool at C = 2,000) and one sim row, as the sweep writes them."""
+    rows = []
+    points = (("sync", 100, 100, 100, 495.0, 100), ("sync", 100, 100, 1000, 490.0, 100),
+              ("async", 1, 100, 100, 494.0, 100), ("async", 1, 100, 1000, 492.0, 100),
+              ("async", 1, 1000, 1000, 4700.0, 987), ("async", 1, 100, 2000, 300.0, 100))
+    for server, n, pool, c, tput, active in points:
+        s = grid.make_series({"server": server, "threads": n, "store": "postgres", "db_pool": pool,
+                              "latency_ms": 200, "scenario": "database", "concurrency": [c]})
+        row = summary.build_row(grid.Point(1, s, c, id=f"db-{server}-{pool}-{c}"), "fixture", point.PointResult())
+        row.update(throughput_rps=tput, peak_db_active=active, efficiency=tput / row["bound_rps"])
+        rows.append(row)
+    sim = grid.make_series({"server": "async", "concurrency": [10]})
+    rows.append(summary.build_row(grid.Point(2, sim, 10, id="sim"), "fixture", point.PointResult()))
+    return rows
+
+
+class DatabasePlot(unittest.TestCase):
+    """database.png from a fixture summary: written (and linked from report.md) with postgres rows, not without."""
+
+    def setUp(self):
+        from slowio import plots
+        if plots.plt is None:
+            self.skipTest("matplotlib missing: run under /usr/bin/python3")
+        self.plots = plots
+
+    def test_written_with_postgres_rows(self):
+        from slowio import report
+        with tempfile.TemporaryDirectory() as d:
+            summary.write_summary(fixture_rows(), Path(d) / "summary.csv")
+            rows = read_summary(Path(d) / "summary.csv")
+            self.assertEqual([r["bound_rps"] for r in rows[:3]], [500.0, 500.0, 500.0])
+            written = self.plots.plot_database(rows, Path(d), ["png"])
+            self.assertEqual(written, [Path(d) / "database.png"])
+            self.assertGreater(written[0].stat().st_size, 10_000)
+            self.assertIn("](database.png)", report.generate(Path(d)))
+
+    def test_not_written_without_them(self):
+        with tempfile.TemporaryDirectory() as d:
+            summary.write_summary([r for r in fixture_rows() if r["store"] != "postgres"], Path(d) / "summary.csv")
+            rows = read_summary(Path(d) / "summary.csv")
+            self.assertEqual(self.plots.plot_database(rows, Path(d), ["png"]), [])
+            self.assertFalse((Path(d) / "database.png").exists())
+
+
 if __name__ == "__main__":
     unittest.main()
