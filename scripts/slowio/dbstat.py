@@ -39,7 +39,7 @@ SUMMARY_CELLS = {"peak_db_active": ("db_active", LOAD_PHASES, max),
                  "peak_db_pool_waiters": ("db_pool_waiters", LOAD_PHASES, max)}
 ACTIVE_SQL = ("SELECT {seq}, count(*) FROM pg_stat_activity WHERE state = 'active' AND backend_type = "
               "'client backend' AND datname = current_database() AND pid <> pg_backend_pid();\n")
-ANSWER_TIMEOUT_S = 2.0  # a sample whose count has not come by then has none (db_active empty)
+ANSWER_TIMEOUT_S = 2.0  # a sample whose count has not come by then (or by 2 intervals) has none (db_active empty)
 
 
 def psql_path() -> str:
@@ -146,9 +146,10 @@ class DbSampler(PeriodicSampler):
         """One sample (see the module doc)."""
         t0 = time.perf_counter()
         s = DbSample(t=time.time())
-        s.active = self.session.count()
+        # a server whose loop stalls must not stop the database's count: the gauges wait one interval at most
+        s.active = self.session.count(min(ANSWER_TIMEOUT_S, 2 * self.interval_s))
         if self.metrics_port is not None:
-            m = prometheus.scrape_metrics(self.metrics_port, timeout=ANSWER_TIMEOUT_S)
+            m = prometheus.scrape_metrics(self.metrics_port, timeout=self.interval_s)
             s.waiters, s.busy = m.get("db_pool_waiters"), m.get("db_pool_busy_connections")
         s.cost_s = time.perf_counter() - t0
         return s

@@ -6,7 +6,8 @@
      ASP.NET Core's Kestrel does its socket I/O on the thread pool, so when the pool starves its main port
      stops answering /metrics too; the target serves the same text from a dedicated thread on that port.
      Our own servers answer /metrics on their I/O thread and never print it, so nothing waits for them;
-  2. read the server's /metrics once (baseline RSS);
+  2. a postgres point waits until its server's pool is open (db_pool_connections = P: wait_for_db_pool) and
+     starts the database's view beside it (slowio.dbstat); read the server's /metrics once (baseline RSS);
   3. run loadgen (closed loop, keep-alive) with ``--scrape``, so the server's gauges land on the same timeline as
      the client's throughput and latency; beside it, from the server's start to loadgen's exit, sample the
      kernel's view of the server's process tree (slowio.procstat: threads and their states, CPU, RSS,
@@ -515,6 +516,33 @@ def start_sampler(p: Point, pid: int) -> procstat.Sampler:
     return sampler
 
 
+# Opening a pool's P PostgreSQL connections took 2.5 s for P = 100 and 14 s for P = 1,000 here (PostgreSQL
+# starts one backend process per connection, about 15-25 ms each on this 2-core machine); server_async prints its
+# listening line before its pool is open, so a time-dilated window would measure the opening, not the pool.
+DB_POOL_OPEN_BASE_S, DB_POOL_OPEN_PER_CONN_S = 10.0, 0.03  # how long to wait for it: base + P x this
+DB_POOL_POLL_S = 0.1
+
+
+def wait_for_db_pool(p: Point, port: int, res: PointResult, now=time.monotonic, pause=time.sleep) -> float:
+    """For a postgres point, waits until the server's db_pool_connections reaches its pool P (the load then
+    meets an open pool, as a service's does after its warm-up), polling /metrics; past DB_POOL_OPEN_* the load
+    starts anyway and the detail says how many were open. Returns the seconds waited (0 for other points)."""
+    if p.series.store != "postgres":
+        return 0.0
+    want = effective_db_pool(p.series)
+    t0 = now()
+    deadline = t0 + DB_POOL_OPEN_BASE_S + want * DB_POOL_OPEN_PER_CONN_S
+    while True:
+        got = prometheus.scrape_metrics(port).get("db_pool_connections")
+        if got is not None and got >= want:
+            return now() - t0
+        if now() >= deadline:
+            res.details.append(f"db pool: {0 if got is None else got:.0f} of {want} connections open after "
+                               f"{now() - t0:.0f} s, load started anyway")
+            return now() - t0
+        pause(DB_POOL_POLL_S)
+
+
 def start_db_sampler(p: Point, binaries: Binaries, metrics_port: int) -> dbstat.DbSampler | None:
     """For a postgres point, the database's view beside it (slowio.dbstat: pg_stat_activity's active backends
     and the server's pool gauges), started at the same period; None for any other point."""
@@ -568,6 +596,7 @@ def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> Poin
     server, reader, port = started.proc, started.reader, started.port
     sampler = start_sampler(p, server.pid)  # taskset execs the server: the pid is the server's
     res.metrics_port = started.metrics_port
+    wait_for_db_pool(p, started.metrics_port, res)
     db_sampler = start_db_sampler(p, binaries, started.metrics_port)
     res.metrics_before = prometheus.scrape_metrics(started.metrics_port)
     t_load = time.monotonic()

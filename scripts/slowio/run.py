@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from .bound import bound_model
 from .cli import hms
-from .grid import Grid, Point
+from .grid import Grid, Point, effective_db_pool
 from .machine import machine_info
 from .point import Binaries, Pinning, run_point
 from .summary import build_rows, write_summary
@@ -28,6 +28,8 @@ def estimate_seconds(p: Point) -> float:
     lat = s.latency_ms / 1000.0
     model = bound_model(s)
     est = 0.8 + p.duration_s + lat
+    if s.store == "postgres":  # the server's pool opens before the load (point.wait_for_db_pool): ~15 ms each
+        est += 0.015 * effective_db_pool(s)
     overloaded = ((model in ("sync", "blocking") and p.concurrency > s.threads)
                   or (model == "elastic" and p.concurrency > (s.min_threads or 1)))
     if model == "deadlock":

@@ -59,6 +59,23 @@ class Flags(unittest.TestCase):
         self.assertNotIn("--store", point.server_command(sim, b))
 
 
+class PoolOpen(unittest.TestCase):
+    def test_gives_up_on_a_fake_clock_and_says_so(self):
+        import socket
+        with socket.socket() as sock:  # bound, not listening: /metrics is refused at once
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+            s = grid.make_series({"server": "async", "store": "postgres", "db_pool": 100, "concurrency": [1]})
+            clock = [0.0]
+            res = point.PointResult()
+            waited = point.wait_for_db_pool(grid.Point(1, s, 1), port, res, now=lambda: clock[0],
+                                            pause=lambda dt: clock.__setitem__(0, clock[0] + dt))
+        self.assertAlmostEqual(waited, point.DB_POOL_OPEN_BASE_S + 100 * point.DB_POOL_OPEN_PER_CONN_S, delta=0.2)
+        self.assertIn("db pool: 0 of 100 connections open", res.details[0])
+        sim = grid.make_series({"server": "async", "concurrency": [1]})
+        self.assertEqual(point.wait_for_db_pool(grid.Point(1, sim, 1), port, point.PointResult()), 0.0)
+
+
 class Bound(unittest.TestCase):
     def test_the_pool_caps_the_bound(self):
         cases = [({"server": "sync", "threads": 20, "db_pool": 10}, 40, 10.0, "P (db pool)"),
