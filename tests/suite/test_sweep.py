@@ -27,7 +27,7 @@ class Grid(unittest.TestCase):
     def test_shipped_grids_load(self):
         g = grid.load_grid(REPO / "bench" / "grid_default.json")
         pts = grid.expand_points(g)
-        self.assertEqual(len(pts), 70)
+        self.assertEqual(len(pts), 77)  # 70 + the real-database section's 7 (issue 25)
         optional = [p for p in pts if p.series.optional]
         self.assertEqual({p.series.server for p in optional}, {"command"})
         self.assertEqual(len(optional), 6)  # ASP.NET Core: async x2, sync min=10 x2, the two pairs' .NET side
@@ -87,9 +87,14 @@ class Grid(unittest.TestCase):
         # before the steady-state warm-ups and the burst, which add 136 s to the estimate).
         pts = grid.expand_points(grid.load_grid(REPO / "bench" / "grid_default.json"))
         # (the measured sweep and bench.sh wall times are in results/latest/machine.json and the README)
-        ours = [p for p in pts if not p.series.optional and not p.series.pair]
+        ours = [p for p in pts if not p.series.optional and not p.series.pair and p.series.scenario != "database"]
         self.assertLess(sum(run.estimate_seconds(p) for p in ours), 11 * 60)
-        self.assertLess(sum(run.estimate_seconds(p) for p in pts), 15 * 60)
+        # the real-database section (issue 25) has a budget of its own: 61 s estimated for its 7 points, about
+        # 75 s measured with the private cluster's start (its P = 1,000 pools take 14 s each to open here)
+        db = [p for p in pts if p.series.scenario == "database"]
+        self.assertEqual(len(db), 7)
+        self.assertLess(sum(run.estimate_seconds(p) for p in db), 75)
+        self.assertLess(sum(run.estimate_seconds(p) for p in pts if p not in db), 15 * 60)
 
     def test_cpu_work_calibration(self):
         rc = grid.RequestClass(name="work", path="/work?n=6000000&x=1", connections=4, method="POST", rate=30,
