@@ -6,8 +6,8 @@
      ASP.NET Core's Kestrel does its socket I/O on the thread pool, so when the pool starves its main port
      stops answering /metrics too; the target serves the same text from a dedicated thread on that port.
      Our own servers answer /metrics on their I/O thread and never print it, so nothing waits for them;
-  2. a postgres point waits until its server's pool is open (db_pool_connections = P: wait_for_db_pool) and
-     starts the database's view beside it (slowio.dbstat); read the server's /metrics once (baseline RSS);
+  2. a postgres point starts the database's view beside it (slowio.dbstat) and waits until its server's pool
+     is open (db_pool_connections = P: wait_for_db_pool); read the server's /metrics once (baseline RSS);
   3. run loadgen (closed loop, keep-alive) with ``--scrape``, so the server's gauges land on the same timeline as
      the client's throughput and latency; beside it, from the server's start to loadgen's exit, sample the
      kernel's view of the server's process tree (slowio.procstat: threads and their states, CPU, RSS,
@@ -596,8 +596,8 @@ def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> Poin
     server, reader, port = started.proc, started.reader, started.port
     sampler = start_sampler(p, server.pid)  # taskset execs the server: the pid is the server's
     res.metrics_port = started.metrics_port
+    db_sampler = start_db_sampler(p, binaries, started.metrics_port)  # its session opens while the pool does
     wait_for_db_pool(p, started.metrics_port, res)
-    db_sampler = start_db_sampler(p, binaries, started.metrics_port)
     res.metrics_before = prometheus.scrape_metrics(started.metrics_port)
     t_load = time.monotonic()
     died_at: list[float] = []
