@@ -190,8 +190,9 @@ def plant_regression(grid: Grid, planted_only: bool = False) -> Grid:
     """The grid with server_async --antipattern blocking-store put where plain async is expected.
 
     The planted series keep the async capacity model (bound C / L), so the gate judges them as async. With
-    ``planted_only`` the other series are left out: without a baseline they would only repeat the A/A run
-    (a baseline comparison keeps them, to map each planted point to its original by position).
+    ``planted_only`` the other series are left out (without a baseline they would only repeat the A/A run; a
+    baseline comparison keeps them, to map each planted point to its original by position), and so are the
+    planted series' levels C <= K, where blocking and awaiting serve alike.
     """
     g = copy.deepcopy(grid)
     planted = []
@@ -204,6 +205,10 @@ def plant_regression(grid: Grid, planted_only: bool = False) -> Grid:
     if not planted:
         raise GateError("--plant-regression: the grid has no plain async series to plant into")
     if planted_only:
+        # Only the levels where the plant can show: with C <= K, K blocked threads serve C requests as fast as
+        # awaiting does, and such a point would pass.
+        for s in planted:
+            s.concurrency = [c for c in s.concurrency if c > s.threads] or s.concurrency
         g.series = planted
     return g
 

@@ -470,9 +470,10 @@ class LiveOnFakes(FakeBuildCase):
                                 "--run-id", "planted", "--plant-regression", "--expect", "fail")
         self.assertEqual(rc, 0, out + err)
         self.assertIn("planted", out)
-        # Without a baseline only the planted series run (the rest would repeat the A/A run).
+        # Without a baseline only the planted series run (the rest would repeat the A/A run), at C > K (C = 10
+        # and 100 of the quick grid's 1, 10, 100: at C = 1 one blocked thread serves as fast as awaiting).
         rows = (Path(self.tmp.name) / "res" / "planted" / "summary.csv").read_text().splitlines()[1:]
-        self.assertEqual(len(rows), 3, rows)
+        self.assertEqual(len(rows), 2, rows)
         self.assertTrue(all("blocking-store" in r for r in rows), rows)
 
     def test_missing_binaries_inconclusive(self):
