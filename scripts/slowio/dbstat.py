@@ -32,7 +32,7 @@ from typing import Any
 
 from . import postgres, prometheus
 from .procstat import PeriodicSampler
-from .procview import LOAD_PHASES
+from .procview import LOAD_PHASES, sampler_report
 
 TS_COLUMNS = ("db_active", "db_pool_waiters", "db_pool_busy_connections")
 SUMMARY_CELLS = {"peak_db_active": ("db_active", LOAD_PHASES, max),
@@ -168,15 +168,7 @@ def sample_rows(samples: list[DbSample]) -> list[dict[str, Any]]:
 
 def cost_text(samples: list[DbSample], interval_s: float, error: str | None,
               matched: list[tuple[str, int, int]]) -> str:
-    """What the sampler did and cost, for logs/<point>.dbstat.txt."""
-    lines = [f"dbstat: {len(samples)} samples every {interval_s:g} s"]
-    if samples:
-        costs = [s.cost_s * 1000.0 for s in samples]
-        counted = [s.active for s in samples if s.active is not None]
-        lines.append(f"cost per sample: mean {sum(costs) / len(costs):.2f} ms, max {max(costs):.2f} ms; "
-                     f"{len(counted)} counted, peak db_active {max(counted) if counted else 'none'}")
-    for name, got, total in matched:
-        lines.append(f"{name}: {got} of {total} rows given a sample")
-    if error:
-        lines.append(f"stopped early: {error}")
-    return "\n".join(lines) + "\n"
+    """logs/<point>.dbstat.txt: procview.sampler_report with the counted samples and the peak db_active."""
+    counted = [s.active for s in samples if s.active is not None]
+    measured = [f"{len(counted)} counted, peak db_active {max(counted) if counted else 'none'}"]
+    return sampler_report("dbstat", samples, interval_s, error, matched, measured)

@@ -163,6 +163,17 @@ def process_tree(fs: ProcFS, root: int) -> list[int]:
     return tree
 
 
+def _read_stat_status(fs: ProcFS, where: str, s: ProcSample):
+    """``where``'s stat and status (a process, PID, or a thread, PID/task/TID), or None when it exited between
+    the listing and the read (counted in ``s.vanished``)."""
+    try:
+        return (parse_stat(fs.read(f"{where}/stat"), f"/proc/{where}/stat"),
+                parse_status(fs.read(f"{where}/status"), f"/proc/{where}/status"))
+    except GONE:
+        s.vanished += 1
+        return None
+
+
 def _read_threads(fs: ProcFS, pid: int, s: ProcSample) -> None:
     """Every thread of one process into ``s``: state counts and context switches."""
     try:
@@ -171,12 +182,10 @@ def _read_threads(fs: ProcFS, pid: int, s: ProcSample) -> None:
         s.vanished += 1
         return
     for tid in tids:
-        try:
-            st = parse_stat(fs.read(f"{pid}/task/{tid}/stat"), f"/proc/{pid}/task/{tid}/stat")
-            sw = parse_status(fs.read(f"{pid}/task/{tid}/status"), f"/proc/{pid}/task/{tid}/status")
-        except GONE:
-            s.vanished += 1
+        read = _read_stat_status(fs, f"{pid}/task/{tid}", s)
+        if read is None:
             continue
+        st, sw = read
         s.threads += 1
         s.running += st.state == "R"
         s.sleeping += st.state == "S"
@@ -187,12 +196,10 @@ def _read_threads(fs: ProcFS, pid: int, s: ProcSample) -> None:
 
 def _read_process(fs: ProcFS, pid: int, s: ProcSample) -> None:
     """One process of the tree into ``s``: its CPU, RSS, descriptors and threads."""
-    try:
-        st = parse_stat(fs.read(f"{pid}/stat"), f"/proc/{pid}/stat")
-        status = parse_status(fs.read(f"{pid}/status"), f"/proc/{pid}/status")
-    except GONE:
-        s.vanished += 1
+    read = _read_stat_status(fs, str(pid), s)
+    if read is None:
         return
+    st, status = read
     s.processes += 1
     s.cpu_ticks[pid] = st.cpu_ticks
     s.rss_kb += status.get("VmRSS", 0)  # absent in a zombie's status: it has no memory left

@@ -101,19 +101,27 @@ def summary_cells(ts: list[dict[str, Any]] | None, cells: dict | None = None) ->
     return out
 
 
-def cost_text(samples: list[ProcSample], interval_s: float, error: str | None,
-              matched: list[tuple[str, int, int]]) -> str:
-    """What the sampler did and cost, for logs/<point>.procstat.txt: samples, vanished threads, time per
-    sample, and per time series how many rows got a sample."""
-    lines = [f"procstat: {len(samples)} samples every {interval_s:g} s"]
+def sampler_report(name: str, samples: list, interval_s: float, error: str | None,
+                   matched: list[tuple[str, int, int]], measured: list[str]) -> str:
+    """What a sampler beside a point did and cost, for logs/<point>.<name>.txt: samples, time per sample,
+    ``measured`` (the sampler's own lines, given when it has samples), and per time series how many rows got a
+    sample. Shared by the kernel's view (cost_text below) and the database's (slowio.dbstat)."""
+    lines = [f"{name}: {len(samples)} samples every {interval_s:g} s"]
     if samples:
         costs = [s.cost_s * 1000.0 for s in samples]
-        lines.append(f"threads or processes gone between listing and read: {sum(s.vanished for s in samples)}")
-        lines.append(f"cost per sample: mean {statistics.fmean(costs):.2f} ms, max {max(costs):.2f} ms "
-                     f"(peak {max(s.threads for s in samples)} threads in {max(s.processes for s in samples)} "
-                     f"processes)")
-    for name, got, total in matched:
-        lines.append(f"{name}: {got} of {total} rows given a sample")
+        lines.append(f"cost per sample: mean {statistics.fmean(costs):.2f} ms, max {max(costs):.2f} ms")
+        lines += measured
+    for series, got, total in matched:
+        lines.append(f"{series}: {got} of {total} rows given a sample")
     if error:
         lines.append(f"stopped early: {error}")
     return "\n".join(lines) + "\n"
+
+
+def cost_text(samples: list[ProcSample], interval_s: float, error: str | None,
+              matched: list[tuple[str, int, int]]) -> str:
+    """logs/<point>.procstat.txt: sampler_report with the vanished threads and the tree's peak size."""
+    measured = [f"threads or processes gone between listing and read: {sum(s.vanished for s in samples)}",
+                f"peak {max((s.threads for s in samples), default=0)} threads in "
+                f"{max((s.processes for s in samples), default=0)} processes"]
+    return sampler_report("procstat", samples, interval_s, error, matched, measured)
