@@ -1,5 +1,7 @@
 #include "core/PgUsers.hpp"
 
+#include "core/PgSchemaSql.hpp"  // generated from core/sql/slowio_schema.sql
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -11,21 +13,6 @@ namespace {
 
 /// Any number: one lock for every slowio server preparing the same database.
 constexpr const char* schema_lock = "SELECT pg_advisory_xact_lock(72657373)";
-
-// Text columns, not timestamptz: the row's bytes are the sim store's bytes, whatever the server's TimeZone.
-constexpr const char* schema_sql = R"sql(
-CREATE SCHEMA IF NOT EXISTS slowio;
-CREATE TABLE IF NOT EXISTS slowio.users (
-    id bigint PRIMARY KEY, name text NOT NULL, email text NOT NULL UNIQUE, created_at text NOT NULL);
-CREATE OR REPLACE FUNCTION slowio.slowio_user(p_id bigint, p_latency_ms double precision)
-RETURNS TABLE (id bigint, name text, email text, created_at text)
-LANGUAGE plpgsql VOLATILE AS $fn$
-BEGIN
-    PERFORM pg_sleep(p_latency_ms / 1000.0);
-    RETURN QUERY SELECT u.id, u.name, u.email, u.created_at FROM slowio.users u WHERE u.id = p_id;
-END
-$fn$;
-)sql";
 
 void exec(PGconn* conn, const char* sql) {
     PGresult* r = PQexec(conn, sql);
@@ -121,7 +108,7 @@ void prepare_pg_schema(const std::string& url, std::int64_t users) {
     // Everything under one advisory lock: CREATE ... IF NOT EXISTS alone still races (two sessions can both
     // see "absent" and one fails on the catalog's unique index), and seeding must happen once.
     exec(conn.get(), schema_lock);
-    exec(conn.get(), schema_sql);
+    exec(conn.get(), pg_schema_sql);
     const std::int64_t rows = scalar(conn.get(), "SELECT count(*) FROM slowio.users");
     const std::int64_t max_id = scalar(conn.get(), "SELECT max(id) FROM slowio.users");
     if (rows != users || max_id != users) copy_rows(conn.get(), users);

@@ -15,6 +15,17 @@ public enum StoreMode
     SyncOverAsync,
 }
 
+/// <summary>Where GET /users/{id} reads its row (README, "Stores").</summary>
+public enum StoreKind
+{
+    /// <summary>The rows in memory behind Thread.Sleep / Task.Delay (no database needed).</summary>
+    Memory,
+    /// <summary>EF Core on PostgreSQL (Npgsql): the wait is a pg_sleep inside the statement.</summary>
+    Postgres,
+    /// <summary>EF Core on SQLite (Microsoft.Data.Sqlite): the wait is a function that blocks the calling thread.</summary>
+    Sqlite,
+}
+
 /// <summary>The parsed command line. Names and defaults follow core's ServerOptions.hpp, so a script
 /// drives this server with the same flags as server_sync and server_async.</summary>
 public sealed class Options
@@ -43,6 +54,14 @@ public sealed class Options
     public string LogLevel { get; set; } = "warn";
     /// <summary>How the store call waits.</summary>
     public StoreMode Mode { get; set; } = StoreMode.Async;
+    /// <summary>Where the rows are read (--store).</summary>
+    public StoreKind Store { get; set; } = StoreKind.Memory;
+    /// <summary>--pg: a libpq connection URI; null: libpq's PG* environment (as our servers).</summary>
+    public string? PgUrl { get; set; }
+    /// <summary>--db-pool: Npgsql's Max Pool Size; null keeps Npgsql's default (100).</summary>
+    public int? DbPool { get; set; }
+    /// <summary>--db-acquire-timeout-ms: Npgsql's Timeout (whole seconds, rounded up); null keeps its 15 s.</summary>
+    public int? DbAcquireTimeoutMs { get; set; }
     /// <summary>POST /work runs in <c>await Task.Run(...)</c> instead of inline.</summary>
     public bool Offload { get; set; }
     /// <summary>Capacity of the POST /jobs queue (jobs accepted and not yet started).</summary>
@@ -71,6 +90,12 @@ public static class CommandLine
           --store-latency-ms MS       simulated store latency, 0..3600000 (default 2000)
           --users N                   rows in the in-memory users table, 1..100000000 (default 10000)
           --mode MODE                 async | sync | sync-over-async (default async)
+          --store STORE               memory | postgres | sqlite: where GET /users/{id} reads (default memory);
+                                      postgres and sqlite run the seed's EF Core code (README, "Stores")
+          --pg URL                    --store postgres: a libpq URI (default: libpq's PG* environment)
+          --db-pool P                 --store postgres: Npgsql's Max Pool Size, 1..100000 (default: Npgsql's, 100)
+          --db-acquire-timeout-ms MS  --store postgres: Npgsql's Timeout, rounded up to whole seconds,
+                                      1..3600000 (default: Npgsql's, 15 s); past it 503 + Retry-After
           --offload                   POST /work runs in await Task.Run(...) (default: inline)
           --min-threads N             ThreadPool.SetMinThreads (worker threads; default: the runtime's)
           --max-threads N             ThreadPool.SetMaxThreads (worker threads; default: the runtime's)
@@ -176,6 +201,21 @@ public static class CommandLine
                         _ => throw new BadFlag($"--mode: '{mode}' is not one of async, sync, sync-over-async"),
                     };
                     break;
+                case "--store":
+                    string store = Value();
+                    o.Store = store switch
+                    {
+                        "memory" => StoreKind.Memory,
+                        "postgres" => StoreKind.Postgres,
+                        "sqlite" => StoreKind.Sqlite,
+                        _ => throw new BadFlag($"--store: '{store}' is not one of memory, postgres, sqlite"),
+                    };
+                    break;
+                case "--pg": o.PgUrl = Value(); break;
+                case "--db-pool": o.DbPool = (int)Integer(arg, Value(), 1, 100_000); break;
+                case "--db-acquire-timeout-ms":
+                    o.DbAcquireTimeoutMs = (int)Integer(arg, Value(), 1, 3_600_000);
+                    break;
                 case "--offload":
                     if (inline != null) throw new BadFlag("--offload: takes no value");
                     o.Offload = true;
@@ -186,6 +226,10 @@ public static class CommandLine
         }
         if (o.MinThreads is int min && o.MaxThreads is int max && min > max)
             throw new BadFlag($"--min-threads {min} exceeds --max-threads {max}");
+        if (o.Store != StoreKind.Postgres && (o.PgUrl ?? (object?)o.DbPool ?? o.DbAcquireTimeoutMs) is not null)
+            throw new BadFlag("--pg, --db-pool and --db-acquire-timeout-ms apply to --store postgres only");
+        if (o.PgUrl is string url && LibpqUrl.Parse(url) is { Error: string bad })
+            throw new BadFlag($"--pg: {bad}");
         return o;
     }
 

@@ -19,6 +19,9 @@ public sealed class Metrics
     /// <summary>Set once the job queue exists: jobs_queue_length is read from it at scrape time.</summary>
     public JobQueue? Jobs { get; set; }
 
+    /// <summary>Set with --store postgres: db_pool_* are read from Npgsql's instruments at scrape time.</summary>
+    public NpgsqlPoolMeter? DbPool { get; set; }
+
     /// <summary>Requests started and not yet completed (http_requests_in_flight).</summary>
     public long InFlight => Interlocked.Read(ref _inFlight);
 
@@ -131,6 +134,16 @@ public sealed class Metrics
         Family(sb, "threadpool_completed_items_total", "Work items completed (ThreadPool.CompletedWorkItemCount)",
             "counter");
         Sample(sb, "threadpool_completed_items_total", null, ThreadPool.CompletedWorkItemCount);
+        if (DbPool?.Read() is var (connections, busy, waiters))
+        {
+            // core's DbPoolMetrics names, from Npgsql's pool (absent before Npgsql has published its figures).
+            Family(sb, "db_pool_connections", "Open database connections in the pool (Npgsql: idle + used)", "gauge");
+            Sample(sb, "db_pool_connections", null, connections);
+            Family(sb, "db_pool_busy_connections", "Connections lent out to a query (Npgsql: used)", "gauge");
+            Sample(sb, "db_pool_busy_connections", null, busy);
+            Family(sb, "db_pool_waiters", "Requests waiting for a free connection (Npgsql: pending requests)", "gauge");
+            Sample(sb, "db_pool_waiters", null, waiters);
+        }
         return sb.ToString();
     }
 

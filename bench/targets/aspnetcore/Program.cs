@@ -34,25 +34,49 @@ public static class Program
         var jobs = new JobQueue(options.JobQueue);
         metrics.Jobs = jobs;
         Store store;
+        SqliteDatabase? sqlite = null;
+        string? pgConnection = null;
         try
         {
             store = new Store(options.Users, options.StoreLatencyMs, metrics);
+            if (options.Store == StoreKind.Postgres)
+            {
+                pgConnection = PgDatabase.ConnectionString(options);
+                PgDatabase.Prepare(pgConnection, options.Users);
+                metrics.DbPool = new NpgsqlPoolMeter();
+            }
+            else if (options.Store == StoreKind.Sqlite)
+            {
+                sqlite = new SqliteDatabase(options.Users);
+            }
         }
         catch (OutOfMemoryException)
         {
             Console.Error.Write($"{CommandLine.Name}: cannot seed {options.Users} rows: out of memory\n");
             return 1;
         }
+        catch (Exception e) when (e is System.Data.Common.DbException or IOException or InvalidOperationException)
+        {
+            Console.Error.Write($"{CommandLine.Name}: {options.Store.ToString().ToLowerInvariant()}: {Innermost(e)}\n");
+            return 1;
+        }
+        using var sqliteFile = sqlite;
+        using var dbPool = metrics.DbPool;
 
         ILogger? log = null;
         // Before the host exists, so Kestrel's instruments are enabled from its first connection.
         using var kestrelEvents = new KestrelEvents(metrics, message => log?.LogDebug("{Message}", message));
 
-        var app = Build(options, metrics, jobs);
+        var app = Build(options, metrics, jobs, builder =>
+        {
+            if (options.Store != StoreKind.Memory) DbServices.Add(builder.Services, options, metrics, pgConnection, sqlite);
+        });
         log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(CommandLine.Name);
-        var writer = new ReplyWriter(metrics, app.Lifetime.ApplicationStopping);
-        var routes = new Routes(store, jobs, metrics, writer, options);
-        app.Run(RequestTracking.Wrap(routes.HandleAsync, metrics));
+        var routes = new Routes(store, jobs, metrics, app.Services.GetRequiredService<ReplyWriter>(), options);
+        // Routes answers every request as core's Handler does; with a database store it hands a valid
+        // GET /users/{id} on (next) to MVC's controller, which runs the seed's EF Core code.
+        app.Use(next => RequestTracking.Wrap(context => routes.HandleAsync(context, next), metrics));
+        if (options.Store != StoreKind.Memory) app.MapControllers();
 
         // Our own SIGINT/SIGTERM handling (ConsoleLifetime does the same): cancel the default termination and
         // stop the host, which drains within HostOptions.ShutdownTimeout.
@@ -76,7 +100,19 @@ public static class Program
 
         var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>();
         int port = new Uri(addresses.Addresses.First()).Port;
-        if (WarmUp.Run(options.Bind, port) is string failed) log.LogWarning("{Reason}", failed);
+        string? database = options.Store == StoreKind.Memory ? null : WarmUp.DatabaseRequest;
+        if (WarmUp.Run(options.Bind, port, database) is string failed)
+        {
+            if (database is null || !failed.StartsWith("the store", StringComparison.Ordinal))
+            {
+                log.LogWarning("{Reason}", failed);
+            }
+            else
+            {
+                Console.Error.Write($"{CommandLine.Name}: {options.Store.ToString().ToLowerInvariant()}: {failed}\n");
+                return 1;
+            }
+        }
         // Kestrel releases a closed connection a moment after its FIN: wait, so the warm-up holds no slot of
         // --max-connections once the port is announced.
         for (var until = DateTime.UtcNow.AddSeconds(2); metrics.ConnectionsOpen > 0 && DateTime.UtcNow < until;)
@@ -96,8 +132,8 @@ public static class Program
         sidecar.Start();
         Console.Out.Write($"listening on {options.Bind}:{port}\nmetrics on 127.0.0.1:{sidecar.Port}\n");
         Console.Out.Flush();
-        log.LogInformation("mode {Mode}{Offload}, store latency {Latency} ms, {Users} rows; {Pool}; {Files}",
-            options.Mode, options.Offload ? " + offload" : "", options.StoreLatencyMs, options.Users,
+        log.LogInformation("store {Store}, mode {Mode}{Offload}, store latency {Latency} ms, {Users} rows; {Pool}; {Files}",
+            options.Store, options.Mode, options.Offload ? " + offload" : "", options.StoreLatencyMs, options.Users,
             ThreadPoolSettings.Describe(), FileLimitText());
 
         await app.WaitForShutdownAsync().ConfigureAwait(false);
@@ -119,7 +155,8 @@ public static class Program
         return left > 0 ? 5 : 0;
     }
 
-    private static WebApplication Build(Options options, Metrics metrics, JobQueue jobs)
+    private static WebApplication Build(Options options, Metrics metrics, JobQueue jobs,
+        Action<WebApplicationBuilder> addStore)
     {
         // The empty builder: no configuration files or environment-variable binding (the command line is the
         // only input), no default logging, Kestrel without HTTPS.
@@ -172,10 +209,21 @@ public static class Program
             logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
             // Start failures are reported by Main in one line (exit 1 or 3); the host would add a stack trace.
             logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+            // EF Core: a database fault is answered and counted (DbFaultFilter: 503, http_rejected_total), so
+            // EF's own error lines with their stack traces, one per failed request, would only swamp stderr;
+            // the SQL it sends, one line per statement, at debug.
+            logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Critical);
+            logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command",
+                options.LogLevel == "debug" ? LogLevel.Information : LogLevel.Warning);
+            // A database fault is answered (DbFaultFilter); MVC would log each one with a stack trace.
+            logging.AddFilter("Microsoft.AspNetCore.Mvc", LogLevel.Error);
         });
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(jobs);
         builder.Services.AddHostedService<JobWorkers>();
+        builder.Services.AddSingleton(services => new ReplyWriter(metrics,
+            services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping));
+        addStore(builder);
         return builder.Build();
     }
 

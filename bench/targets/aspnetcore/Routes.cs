@@ -23,8 +23,9 @@ public sealed class Routes(Store store, JobQueue jobs, Metrics metrics, ReplyWri
         "LINK", "UNLINK", "SOURCE",
     };
 
-    /// <summary>The request delegate: answers every request the way core's Handler does.</summary>
-    public Task HandleAsync(HttpContext context)
+    /// <summary>The middleware: answers every request the way core's Handler does, except a valid
+    /// GET /users/{id} with a database store, which goes on to <paramref name="next"/> (MVC's controller).</summary>
+    public Task HandleAsync(HttpContext context, RequestDelegate next)
     {
         string method = context.Request.Method;
         string target = context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
@@ -63,7 +64,7 @@ public sealed class Routes(Store store, JobQueue jobs, Metrics metrics, ReplyWri
                 return Send(context, Reply.Error(400,
                     $"user id '{idText}' is {why}: expected an integer from 1 to 2^63-1"));
             }
-            return GetUser(context, (long)id);
+            return options.Store == StoreKind.Memory ? GetUser(context, (long)id) : next(context);
         }
         if (path == "/work")
         {
@@ -118,20 +119,14 @@ public sealed class Routes(Store store, JobQueue jobs, Metrics metrics, ReplyWri
         {
             metrics.BusyExit();
         }
-        return Send(context, UserReply(id, user));
+        return Send(context, UserReply.For(id, user));
     }
 
     private async Task GetUserAsync(HttpContext context, long id)
     {
         User? user = await store.FetchAsync(id).ConfigureAwait(false);
-        await Send(context, UserReply(id, user)).ConfigureAwait(false);
+        await Send(context, UserReply.For(id, user)).ConfigureAwait(false);
     }
-
-    private static Reply UserReply(long id, User? user) => user is null
-        ? Reply.Error(404, $"no user {id}")
-        : new Reply(200,
-            $"{{\"id\":{user.Id},\"name\":{Json.Str(user.Name)},\"email\":{Json.Str(user.Email)}," +
-            $"\"created_at\":{Json.Str(user.CreatedAt)}}}");
 
     /// <summary>POST /work: inline on the request's pool thread, or with --offload in
     /// <c>await Task.Run(...)</c> (C#'s usual "get it off the request thread", which still uses the pool).</summary>
