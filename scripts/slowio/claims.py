@@ -616,6 +616,11 @@ CLAIMS: list[Callable[[list[Row]], Claim]] = [
     claim_single_request, claim_exponential, claim_eleventh_request, claim_thousands, claim_deadlock,
     claim_task_run, claim_background_queue, claim_pool_growth, claim_burst_recovery, claim_mitigations]
 
+# 11-15, the claims a real database decides, live beside this module; they use its helpers, hence the late import.
+from .claims_db import CLAIMS as DATABASE_CLAIMS  # noqa: E402
+
+CLAIMS += DATABASE_CLAIMS
+
 
 def evaluate(rows: list[Row]) -> list[Claim]:
     """Every claim, judged on the run's rows."""

@@ -13,7 +13,8 @@ Any server is a target: a series with ``"server": "command"`` names its server b
 ``"command"`` (split on whitespace), whose placeholders are filled per point: ``{port}`` (0: the server must
 print ``listening on 127.0.0.1:PORT`` first), ``{latency_ms}``, ``{threads}``, ``{users}``,
 ``{max_connections}``, ``{build_dir}`` (the sweep's --build-dir), ``{source_dir}`` (this repository's root, where a
-script target such as bench/targets/threading_http/ lives); ``{name=default}`` forms are accepted as in
+script target such as bench/targets/threading_http/ lives), ``{store}``, and for a ``"store": "postgres"``
+series ``{pg_url}`` (the run's PostgreSQL) and ``{db_pool}`` (its pool P); ``{name=default}`` forms are accepted as in
 the contract tests; ``extra_server_args`` are appended. Such a series must
 declare the capacity model it is judged by (``"bound_model"``: sync = N threads, async = C, elastic = the
 scraped thread curve, blocking = K).
@@ -67,7 +68,7 @@ from . import InputError
 
 ANTIPATTERNS = ("none", "blocking-store", "sync-over-async", "offload")
 SYNC_ANTIPATTERNS = ("none", "sync-over-async", "offload")  # server_sync --antipattern
-STORES = ("sim", "postgres")  # --store
+STORES = ("sim", "postgres", "sqlite")  # --store; sqlite: the ASP.NET Core target's EF Core store (command series)
 DEFAULT_DB_POOL = 100  # the servers' --db-pool default (Npgsql's and SqlClient's Max Pool Size)
 SCENARIOS = ("", "pool_size", "heatmap", "queue_limit", "recovery", "cpu_work", "burst", "database")
 CPU_WAYS = ("", "inline", "offload", "jobs")
@@ -158,7 +159,7 @@ class Series:
     retry_backoff: str = "none"        # loadgen --retry-backoff (with retries > 0)
     stages: list[Stage] = field(default_factory=list)  # loadgen --stages (closed loop); window = sum - warm-up
     overload_warmup_s: float | None = None  # warm-up of a point queued past the client timeout (module doc)
-    store: str = "sim"                 # sync, async: "sim" | "postgres" (--store)
+    store: str = "sim"                 # "sim" | "postgres" (--store; a command series passes {store}) | "sqlite" (command)
     db_pool: int | None = None         # store postgres: --db-pool P (None: the servers' default, DEFAULT_DB_POOL)
 
 
@@ -244,7 +245,8 @@ def _slug(text: str) -> str:
 
 
 # Placeholders a command template may use: filled from the series and the point.
-COMMAND_PLACEHOLDERS = ("port", "latency_ms", "threads", "users", "max_connections", "build_dir", "source_dir")
+COMMAND_PLACEHOLDERS = ("port", "latency_ms", "threads", "users", "max_connections", "build_dir", "source_dir",
+                        "store", "pg_url", "db_pool")
 PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)(?:=([^}]*))?\}")
 
 
@@ -389,11 +391,18 @@ def _validate_command(s: dict[str, Any], where: str) -> None:
 
 
 def _validate_store(s: dict[str, Any], where: str) -> None:
-    """store and db_pool: postgres for our own servers only; db_pool a positive integer, with postgres only."""
+    """store and db_pool: postgres for our servers and command series (whose template passes {store} and
+    {pg_url}), sqlite for command series only (the .NET target's EF Core store); db_pool a positive integer, with
+    postgres only."""
     if s["store"] not in STORES:
-        raise InputError(f"{where}: 'store' must be {' or '.join(STORES)}, got {s['store']!r}")
-    if s["store"] == "postgres" and s["server"] not in ("sync", "async"):
-        raise InputError(f"{where}: 'store' postgres applies to our servers (sync, async) only")
+        raise InputError(f"{where}: 'store' must be {', '.join(STORES)}, got {s['store']!r}")
+    if s["store"] == "sqlite" and s["server"] != "command":
+        raise InputError(f"{where}: 'store' sqlite applies to command series only (the ASP.NET Core target's)")
+    if s["server"] == "command" and s["store"] != "sim":
+        needs = ["{store}"] + (["{pg_url}"] if s["store"] == "postgres" else [])
+        if any(n not in s["command"] for n in needs):
+            raise InputError(f"{where}: a command series with 'store' {s['store']} must pass {' and '.join(needs)} "
+                             "in 'command'")
     if s["db_pool"] is None:
         return
     if s["store"] != "postgres":

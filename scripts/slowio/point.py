@@ -137,7 +137,9 @@ def server_command(p: Point, binaries: Binaries) -> list[str]:
     s = p.series
     if s.server == "command":
         values = {"port": 0, "latency_ms": s.latency_ms, "threads": s.threads, "users": s.users,
-                  "max_connections": s.max_connections, "source_dir": REPO_ROOT}
+                  "max_connections": s.max_connections, "source_dir": REPO_ROOT, "store": s.store}
+        if s.store == "postgres":  # pg_url "": libpq's PG* environment (the .NET target reads --pg as libpq does)
+            values.update(db_pool=effective_db_pool(s), pg_url=binaries.pg_url or "")
         if binaries.build_dir is not None:
             values["build_dir"] = binaries.build_dir
         return command_argv(s.command, values) + list(s.extra_server_args)
@@ -526,8 +528,9 @@ DB_POOL_POLL_S = 0.1
 def wait_for_db_pool(p: Point, port: int, res: PointResult, now=time.monotonic, pause=time.sleep) -> float:
     """For a postgres point, waits until the server's db_pool_connections reaches its pool P (the load then
     meets an open pool, as a service's does after its warm-up), polling /metrics; past DB_POOL_OPEN_* the load
-    starts anyway and the detail says how many were open. Returns the seconds waited (0 for other points)."""
-    if p.series.store != "postgres":
+    starts anyway and the detail says how many were open. Returns the seconds waited (0 for other points, and for
+    a command series: Npgsql, say, opens its pool on demand, and the warm-up is where it does)."""
+    if p.series.store != "postgres" or p.series.server == "command":
         return 0.0
     want = effective_db_pool(p.series)
     t0 = now()

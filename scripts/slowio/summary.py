@@ -61,7 +61,7 @@ def _config_cells(p: Point, run_id: str, cores: int) -> dict[str, Any]:
                 timeout_s=s.timeout_s, expect=s.expect, extra_server_args=" ".join(s.extra_server_args),
                 client_retries=s.retries, retry_backoff=s.retry_backoff if s.retries else "",
                 stages=stages_text(s.stages),
-                store=s.store if s.server in ("sync", "async") else "",
+                store=s.store if s.server in ("sync", "async") or s.store != "sim" else "",
                 db_pool=effective_db_pool(s) if s.store == "postgres" else None)
 
 

@@ -44,6 +44,48 @@ class Keys(unittest.TestCase):
                               "store": "postgres", "concurrency": [1]})
 
 
+class CommandStores(unittest.TestCase):
+    """A command series (the ASP.NET Core target's EF Core stores) names its store; postgres gets the run's URL."""
+
+    TEMPLATE = "dotnet x.dll --port {port} --store {store}"
+
+    def test_placeholders_filled(self):
+        s = grid.make_series({"label": "EF async pg", "server": "command", "bound_model": "async", "store": "postgres",
+                              "db_pool": 1000, "concurrency": [1],
+                              "command": self.TEMPLATE + " --pg {pg_url} --db-pool {db_pool}"})
+        b = point.Binaries(Path("/b/ss"), Path("/b/sa"), Path("/b/lg"), pg_url="postgresql://h/db")
+        cmd = point.server_command(grid.Point(1, s, 1), b)
+        self.assertEqual(cmd[cmd.index("--store") + 1:], ["postgres", "--pg", "postgresql://h/db", "--db-pool", "1000"])
+        b.pg_url = None  # "": the target reads libpq's PG* environment, as our servers without --pg
+        cmd = point.server_command(grid.Point(1, s, 1), b)
+        self.assertEqual(cmd[cmd.index("--pg") + 1], "")
+        sqlite = grid.make_series({"label": "EF sync sqlite", "server": "command", "bound_model": "elastic",
+                                   "min_threads": 0, "store": "sqlite", "concurrency": [1], "command": self.TEMPLATE})
+        self.assertEqual(point.server_command(grid.Point(2, sqlite, 1), b)[-2:], ["--store", "sqlite"])
+
+    def test_a_store_the_template_does_not_pass_is_an_error(self):
+        for store, command in (("sqlite", "dotnet x.dll --port {port}"), ("postgres", self.TEMPLATE)):
+            with self.subTest(store=store), self.assertRaises(InputError):
+                grid.make_series({"label": "x", "server": "command", "bound_model": "async", "store": store,
+                                  "concurrency": [1], "command": command})
+        with self.assertRaises(InputError):  # sqlite is the .NET target's, not our servers'
+            grid.make_series({"server": "async", "store": "sqlite", "concurrency": [1]})
+
+    def test_no_pool_wait_for_a_command_series(self):
+        s = grid.make_series({"label": "EF async pg", "server": "command", "bound_model": "async", "store": "postgres",
+                              "concurrency": [1], "command": self.TEMPLATE + " --pg {pg_url}"})
+        res = point.PointResult()
+        self.assertEqual(point.wait_for_db_pool(grid.Point(1, s, 1), 1, res, pause=self.fail), 0.0)
+
+    def test_grid_efcore(self):
+        g = grid.load_grid(REPO / "bench" / "grid_efcore.json")
+        labels = {s.label for s in g.series}
+        for mode in ("sync", "async", "sync-over-async"):
+            self.assertIn(f"EF {mode} pg", labels)
+        self.assertTrue({"EF sync sqlite", "EF async sqlite", "EF async pg P=1000"} <= labels)
+        self.assertTrue(all(s.latency_ms == 200 for s in g.series))
+
+
 class Flags(unittest.TestCase):
     def test_server_flags(self):
         s = grid.make_series({"server": "async", "store": "postgres", "db_pool": 50, "concurrency": [200]})

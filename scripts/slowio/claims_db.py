@@ -1,0 +1,216 @@
+"""The claims a real database decides (issue 26): claims 11-15 of the claims table, judged on the database rows.
+
+The rows are the real-database points (``scenario`` "database"): our servers with ``--store postgres`` (the
+C++ pools: ``store`` postgres, ``db_pool`` P) and the ASP.NET Core target's EF Core series, command series whose
+label names the seed's code they run, ``EF <mode> <store>`` (``EF async pg``, ``EF sync sqlite``, ``EF
+sync-over-async pg``; bench/grid_efcore.json and the default grid's database section). A point's throughput is
+judged against P / L where the pool binds (C > P): what Little's law allows a pool of P connections each held
+L per request. Standard library only; the constants below are printed in each rule.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .claims import DOES_NOT_HOLD, HOLDS, HOLDS_ONLY, Claim, crashed, deadlocked, not_measured, points, who
+from .fmt import f, pct
+from .rows import Row, c_of, first, measured, scenario, text, val
+
+POOL_CAP_TOL = 1.05      # 11: a pool of P "binds" when throughput <= 105% of P / L at C > P
+POOL_REACHED = 0.90      # 11, 12: throughput >= 90% of P / L reaches the pool's bound
+SAME_THROUGHPUT = 0.10   # 12: sync and async "deliver the same" within 10% of each other
+FREED_THREADS = 0.5      # 13: async frees the thread if it grows at most half as many threads as sync
+EF_LABEL_RE = re.compile(r"\bEF (sync-over-async|sync|async) (pg|sqlite)\b")
+
+
+def ef_mode(r: Row) -> tuple[str, str] | None:
+    """(mode, store) of an EF Core row from its label ('EF async pg' -> ('async', 'pg')); None for any other."""
+    m = EF_LABEL_RE.search(text(r, "label"))
+    return (m.group(1), m.group(2)) if m else None
+
+
+def db_rows(rows: list[Row]) -> list[Row]:
+    """The measured real-database rows (scenario database, store postgres or sqlite)."""
+    return [r for r in rows if scenario(r) == "database" and text(r, "store") in ("postgres", "sqlite")
+            and measured(r) and val(r, "throughput_rps") is not None]
+
+
+def awaits(r: Row) -> bool:
+    """server_async, or EF Core's async on PostgreSQL: the rows whose waits hold no thread."""
+    return (text(r, "server") == "async" and text(r, "antipattern") in ("", "none")) or ef_mode(r) == ("async", "pg")
+
+
+def pool_bound(r: Row) -> float | None:
+    """P / L in req/s for a postgres row."""
+    p, l_ms = val(r, "db_pool"), val(r, "latency_ms")
+    return p / (l_ms / 1000.0) if p and l_ms else None
+
+
+def threads(r: Row) -> float | None:
+    """The threads the server had at its peak: its own threadpool_threads where it reports them (.NET, our
+    elastic pool), else the kernel's count of the process's threads."""
+    return val(r, "peak_threads") if val(r, "peak_threads") is not None else val(r, "peak_proc_threads")
+
+
+def error_rate(r: Row) -> float:
+    """Errors of any kind per request the clients completed or gave up on."""
+    errors, completed = val(r, "errors_total") or 0.0, val(r, "completed") or 0.0
+    return errors / (completed + errors) if completed + errors else 0.0
+
+
+def _figure(r: Row) -> str:
+    bound = pool_bound(r)
+    share = f" = {pct(val(r, 'throughput_rps') / bound)} of P / L" if bound else ""
+    return (f"{who(r)}, {c_of(r)}" + (f", P = {f(val(r, 'db_pool'), 0)}" if val(r, "db_pool") else "")
+            + f": {f(val(r, 'throughput_rps'), 1)} req/s{share}, {f(threads(r), 0)} threads, errors "
+            + pct(error_rate(r)))
+
+
+def claim_pool_decides(rows: list[Row]) -> Claim:
+    """11. One thread can handle thousands of concurrent queries, against a real database and its pool."""
+    statement = "One thread can handle thousands of concurrent queries (against a real database)."
+    rule = (f"postgres rows at C > P: holds only up to the pool if every one delivers at most {POOL_CAP_TOL:.0%} "
+            f"of P / L, and an async row whose pool is as large as C reaches ≥ {POOL_REACHED:.0%} of C / L")
+    pg = [r for r in db_rows(rows) if text(r, "store") == "postgres" and pool_bound(r)]
+    over = [r for r in pg if val(r, "concurrency") > val(r, "db_pool")]
+    if not over:
+        return not_measured(11, statement, rule)
+    capped = all(val(r, "throughput_rps") <= POOL_CAP_TOL * pool_bound(r) for r in over)
+    wide = [r for r in pg if val(r, "db_pool") >= val(r, "concurrency") >= 1000 and awaits(r)]
+    grew = [r for r in wide if val(r, "throughput_rps") >= POOL_REACHED * val(r, "concurrency")
+            / (val(r, "latency_ms") / 1000.0)]
+    used = over + wide
+    figures = [_figure(r) for r in used]
+    if not capped:
+        return Claim(11, statement, rule, DOES_NOT_HOLD, DOES_NOT_HOLD + ": a row beyond its pool exceeded P / L "
+                     "(check the pool size the server really had)", figures, points(used))
+    full = [r for r in over if val(r, "throughput_rps") >= POOL_REACHED * pool_bound(r)]
+    short = [who(r) for r in over if r not in full]
+    verdict = (f"{HOLDS_ONLY} up to the connection pool: at C > P no server, sync or async, delivers more than "
+               f"P / L ({len(full)} of {len(over)} reach it"
+               + (f"; short of threads: {', '.join(short)}" if short else "") + ")")
+    verdict += "; a pool as large as C gives C / L" if grew else "; no point here with a pool as large as C"
+    return Claim(11, statement, rule, HOLDS_ONLY, verdict, figures, points(used))
+
+
+def _pairs_at_same_pool(rows: list[Row]) -> list[tuple[Row, Row]]:
+    """(sync with N >= P threads, async) pairs at the same C and P: ours, and EF Core's."""
+    pg = [r for r in db_rows(rows) if text(r, "store") == "postgres" and pool_bound(r)]
+    out = []
+    for a in pg:
+        if not awaits(a):
+            continue
+        same = lambda s: (val(s, "concurrency") == val(a, "concurrency") and val(s, "db_pool") == val(a, "db_pool")  # noqa: E731
+                          and (text(s, "server") == "command") == (text(a, "server") == "command"))
+        s = first(pg, lambda s: same(s) and (val(s, "min_threads") or val(s, "threads") or 0) >= val(s, "db_pool")
+                  and (text(s, "server") == "sync" or ef_mode(s) == ("sync", "pg")))
+        if s is not None and val(a, "concurrency") > val(a, "db_pool"):
+            out.append((s, a))
+    return out
+
+
+def claim_async_throughput(rows: list[Row]) -> Claim:
+    """12. Async raises total throughput, with a real database: sync with N >= P threads vs async, same P."""
+    statement = "Async raises total throughput (with a real database)."
+    rule = (f"at the same C > P and the same pool P: sync with N ≥ P threads against async; does not hold if they "
+            f"deliver within {SAME_THROUGHPUT:.0%} of each other, both at ≥ {POOL_REACHED:.0%} of P / L")
+    pairs = _pairs_at_same_pool(rows)
+    if not pairs:
+        return not_measured(12, statement, rule)
+    figures, same = [], []
+    for s, a in pairs:
+        ts, ta = val(s, "throughput_rps"), val(a, "throughput_rps")
+        same.append(abs(ts - ta) <= SAME_THROUGHPUT * max(ts, ta)
+                    and min(ts, ta) >= POOL_REACHED * pool_bound(a))
+        figures += [_figure(s), _figure(a)]
+    used = [r for pair in pairs for r in pair]
+    if all(same):
+        return Claim(12, statement, rule, DOES_NOT_HOLD, DOES_NOT_HOLD + ": with the pool as the limit both deliver "
+                     "P / L; async saves threads, not throughput", figures, points(used))
+    return Claim(12, statement, rule, HOLDS_ONLY, f"{HOLDS_ONLY} where sync had too few threads or connections "
+                 "to fill the pool: see the figures", figures, points(used))
+
+
+def claim_sqlite_async(rows: list[Row]) -> Claim:
+    """13. FirstOrDefaultAsync frees the thread, on SQLite: thread growth and throughput, async vs sync."""
+    statement = "`FirstOrDefaultAsync` frees the thread (EF Core on SQLite)."
+    rule = (f"EF async vs EF sync on SQLite at the same C: does not hold if async's thread growth (threads/s) is "
+            f"more than {FREED_THREADS:.0%} of sync's, or its peak threads are; PostgreSQL's EF async at that C for "
+            "contrast")
+    db = db_rows(rows)
+    pairs = []
+    for a in db:
+        if ef_mode(a) != ("async", "sqlite"):
+            continue
+        s = first(db, lambda s: ef_mode(s) == ("sync", "sqlite") and val(s, "concurrency") == val(a, "concurrency"))
+        if s is not None:
+            pairs.append((s, a))
+    if not pairs:
+        return not_measured(13, statement, rule)
+    figures, blocked, used = [], [], []
+    for s, a in pairs:
+        gs, ga = val(s, "thread_growth_per_s") or 0.0, val(a, "thread_growth_per_s") or 0.0
+        blocked.append(ga > FREED_THREADS * gs or (threads(a) or 0) > FREED_THREADS * (threads(s) or 0))
+        pg = first(db, lambda r: ef_mode(r) == ("async", "pg") and val(r, "concurrency") == val(a, "concurrency"))
+        for r in (s, a) + ((pg,) if pg else ()):
+            figures.append(_figure(r) + f", +{f(val(r, 'thread_growth_per_s') or 0.0, 2)} threads/s")
+            used.append(r)
+    if all(blocked):
+        return Claim(13, statement, rule, DOES_NOT_HOLD, DOES_NOT_HOLD + ": Microsoft.Data.Sqlite runs the async "
+                     "call synchronously, so the pool grows as for sync (the thread waits in SQLite)", figures,
+                     points(used))
+    return Claim(13, statement, rule, HOLDS, HOLDS + ": async grew fewer threads than sync", figures, points(used))
+
+
+def claim_ef_deadlock(rows: list[Row]) -> Claim:
+    """14. .Result deadlocks the server, re-measured with EF Core on PostgreSQL."""
+    statement = "`.Result` deadlocks the server (EF Core on PostgreSQL)."
+    rule = ("EF sync-over-async on PostgreSQL: holds if a point deadlocked (status deadlock, or no response in its "
+            "window); otherwise compared with EF sync at the same C")
+    db = [r for r in rows if scenario(r) == "database"]
+    soa = [r for r in db if ef_mode(r) == ("sync-over-async", "pg")]
+    if not soa:
+        return not_measured(14, statement, rule)
+    figures, stuck, used = [], [], []
+    for r in soa:
+        stuck.append(deadlocked(r) or (measured(r) and not val(r, "throughput_rps")))
+        sync = first(db_rows(rows), lambda s: ef_mode(s) == ("sync", "pg") and val(s, "concurrency")
+                     == val(r, "concurrency") and (val(s, "min_threads") or 0) == (val(r, "min_threads") or 0))
+        for x in (r,) + ((sync,) if sync else ()):
+            figures.append(_figure(x) if measured(x) else f"{who(x)}, {c_of(x)}: status {text(x, 'status')}")
+            used.append(x)
+    if any(stuck):
+        return Claim(14, statement, rule, HOLDS_ONLY, f"{HOLDS_ONLY} as a stall: a point answered nothing in its "
+                     "window", figures, points(used))
+    return Claim(14, statement, rule, DOES_NOT_HOLD, DOES_NOT_HOLD + ": ASP.NET Core has no SynchronizationContext; "
+                 "it blocks a pool thread per request like sync, and the continuation needs another", figures,
+                 points(used))
+
+
+def claim_stock_pool_failure(rows: list[Row]) -> Claim:
+    """15. The 11th request crashes the server, with the stock connection pool: what fails first, at which C."""
+    statement = "The 11th request crashes the server (with the stock connection pool)."
+    rule = ("every database point: holds if any server crashed; otherwise the first failure by C is named "
+            "(client timeouts, 503s from the pool's acquire timeout), with its error rate")
+    db = [r for r in rows if scenario(r) == "database" and text(r, "store") in ("postgres", "sqlite")]
+    if not db:
+        return not_measured(15, statement, rule)
+    crashes = [r for r in db if crashed(r)]
+    failing = sorted((r for r in db if measured(r) and error_rate(r) > 0), key=lambda r: val(r, "concurrency"))
+    figures = [f"{who(r)}, {c_of(r)}: crashed (status {text(r, 'status')})" for r in crashes]
+    figures += [f"{who(r)}, {c_of(r)}: errors {pct(error_rate(r))} (timeouts {f(val(r, 'errors_timeout'), 0)}, "
+                f"503s {f(val(r, 'errors_503'), 0)}, pool timeouts {f(val(r, 'db_pool_timeouts'), 0)})"
+                for r in failing]
+    if crashes:
+        return Claim(15, statement, rule, HOLDS_ONLY, f"{HOLDS_ONLY} as a crash at {c_of(crashes[0])}", figures,
+                     points(crashes + failing))
+    top = max(val(r, "concurrency") for r in db)
+    if not failing:
+        return Claim(15, statement, rule, DOES_NOT_HOLD, DOES_NOT_HOLD + f": nothing crashed or failed up to "
+                     f"C = {f(top, 0)}; past the pool requests wait for a connection", figures, points(db))
+    return Claim(15, statement, rule, DOES_NOT_HOLD, DOES_NOT_HOLD + f": nothing crashed up to C = {f(top, 0)}; "
+                 f"the first failure is at {c_of(failing[0])} ({who(failing[0])}): requests that waited past a "
+                 "timeout", figures, points(failing))
+
+
+CLAIMS = [claim_pool_decides, claim_async_throughput, claim_sqlite_async, claim_ef_deadlock, claim_stock_pool_failure]
