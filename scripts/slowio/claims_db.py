@@ -60,7 +60,11 @@ def error_rate(r: Row) -> float:
 
 def _figure(r: Row) -> str:
     bound = pool_bound(r)
-    share = f" = {pct(val(r, 'throughput_rps') / bound)} of P / L" if bound else ""
+    if bound and val(r, "concurrency") < val(r, "db_pool"):
+        bound, name = val(r, "concurrency") / (val(r, "latency_ms") / 1000.0), "C / L"
+    else:
+        name = "P / L"
+    share = f" = {pct(val(r, 'throughput_rps') / bound)} of {name}" if bound else ""
     return (f"{who(r)}, {c_of(r)}" + (f", P = {f(val(r, 'db_pool'), 0)}" if val(r, "db_pool") else "")
             + f": {f(val(r, 'throughput_rps'), 1)} req/s{share}, {f(threads(r), 0)} threads, errors "
             + pct(error_rate(r)))
@@ -89,7 +93,13 @@ def claim_pool_decides(rows: list[Row]) -> Claim:
     verdict = (f"{HOLDS_ONLY} up to the connection pool: at C > P no server, sync or async, delivers more than "
                f"P / L ({len(full)} of {len(over)} reach it"
                + (f"; short of threads: {', '.join(short)}" if short else "") + ")")
-    verdict += "; a pool as large as C gives C / L" if grew else "; no point here with a pool as large as C"
+    if grew:
+        verdict += "; a pool as large as C gives C / L"
+    elif wide:
+        verdict += (f"; a pool as large as C gave only {pct(min(val(r, 'throughput_rps') * val(r, 'latency_ms') / 1000.0 / val(r, 'concurrency') for r in wide))} "
+                    "of C / L here (see its errors: a pool that opens on demand meets C requests at once)")
+    else:
+        verdict += "; no point here with a pool as large as C"
     return Claim(11, statement, rule, HOLDS_ONLY, verdict, figures, points(used))
 
 
@@ -117,18 +127,21 @@ def claim_async_throughput(rows: list[Row]) -> Claim:
     pairs = _pairs_at_same_pool(rows)
     if not pairs:
         return not_measured(12, statement, rule)
-    figures, same = [], []
+    figures, differ = [], []
     for s, a in pairs:
         ts, ta = val(s, "throughput_rps"), val(a, "throughput_rps")
-        same.append(abs(ts - ta) <= SAME_THROUGHPUT * max(ts, ta)
-                    and min(ts, ta) >= POOL_REACHED * pool_bound(a))
+        if not (abs(ts - ta) <= SAME_THROUGHPUT * max(ts, ta) and min(ts, ta) >= POOL_REACHED * pool_bound(a)):
+            differ.append(f"{who(s)} {f(ts, 1)} vs {who(a)} {f(ta, 1)} req/s")
         figures += [_figure(s), _figure(a)]
     used = [r for pair in pairs for r in pair]
-    if all(same):
+    if not differ:
         return Claim(12, statement, rule, DOES_NOT_HOLD, DOES_NOT_HOLD + ": with the pool as the limit both deliver "
                      "P / L; async saves threads, not throughput", figures, points(used))
-    return Claim(12, statement, rule, HOLDS_ONLY, f"{HOLDS_ONLY} where sync had too few threads or connections "
-                 "to fill the pool: see the figures", figures, points(used))
+    rest = len(pairs) - len(differ)
+    return Claim(12, statement, rule, HOLDS_ONLY, f"{HOLDS_ONLY} for {'; '.join(differ)}"
+                 + (f"; {rest} other pair(s) deliver the same" if rest else "")
+                 + " (compare the threads: a sync pool with N = P threads also runs the server's own work)",
+                 figures, points(used))
 
 
 def claim_sqlite_async(rows: list[Row]) -> Claim:
@@ -180,8 +193,13 @@ def claim_ef_deadlock(rows: list[Row]) -> Claim:
             figures.append(_figure(x) if measured(x) else f"{who(x)}, {c_of(x)}: status {text(x, 'status')}")
             used.append(x)
     if any(stuck):
-        return Claim(14, statement, rule, HOLDS_ONLY, f"{HOLDS_ONLY} as a stall: a point answered nothing in its "
-                     "window", figures, points(used))
+        first_stuck = min((r for r, x in zip(soa, stuck) if x), key=lambda r: val(r, "concurrency"))
+        return Claim(14, statement, rule, HOLDS_ONLY, f"{HOLDS_ONLY} as a stall, not a deadlock: from "
+                     f"{c_of(first_stuck)} it answered nothing in its window while its pool kept growing "
+                     f"({f(threads(first_stuck), 0)} threads): every pool thread blocks in .Result and the "
+                     "continuations that would complete them queue behind new requests (starvation, not a lock "
+                     "cycle: ASP.NET Core has no SynchronizationContext); no recovery within the point",
+                     figures, points(used))
     return Claim(14, statement, rule, DOES_NOT_HOLD, DOES_NOT_HOLD + ": ASP.NET Core has no SynchronizationContext; "
                  "it blocks a pool thread per request like sync, and the continuation needs another", figures,
                  points(used))
@@ -196,11 +214,13 @@ def claim_stock_pool_failure(rows: list[Row]) -> Claim:
     if not db:
         return not_measured(15, statement, rule)
     crashes = [r for r in db if crashed(r)]
-    failing = sorted((r for r in db if measured(r) and error_rate(r) > 0), key=lambda r: val(r, "concurrency"))
+    failing = sorted((r for r in db if measured(r) and (error_rate(r) > 0 or not val(r, "throughput_rps"))),
+                     key=lambda r: val(r, "concurrency"))
     figures = [f"{who(r)}, {c_of(r)}: crashed (status {text(r, 'status')})" for r in crashes]
-    figures += [f"{who(r)}, {c_of(r)}: errors {pct(error_rate(r))} (timeouts {f(val(r, 'errors_timeout'), 0)}, "
-                f"503s {f(val(r, 'errors_503'), 0)}, pool timeouts {f(val(r, 'db_pool_timeouts'), 0)})"
-                for r in failing]
+    figures += [(f"{who(r)}, {c_of(r)}: errors {pct(error_rate(r))} (timeouts {f(val(r, 'errors_timeout'), 0)}, "
+                 f"503s {f(val(r, 'errors_503'), 0)}, pool timeouts {f(val(r, 'db_pool_timeouts'), 0)})")
+                if error_rate(r) > 0 else f"{who(r)}, {c_of(r)}: answered nothing in its window (no error: the "
+                f"clients were still waiting), {f(threads(r), 0)} threads" for r in failing]
     if crashes:
         return Claim(15, statement, rule, HOLDS_ONLY, f"{HOLDS_ONLY} as a crash at {c_of(crashes[0])}", figures,
                      points(crashes + failing))
@@ -208,9 +228,10 @@ def claim_stock_pool_failure(rows: list[Row]) -> Claim:
     if not failing:
         return Claim(15, statement, rule, DOES_NOT_HOLD, DOES_NOT_HOLD + f": nothing crashed or failed up to "
                      f"C = {f(top, 0)}; past the pool requests wait for a connection", figures, points(db))
+    first_fail = failing[0]
+    how = "requests that waited past a timeout" if error_rate(first_fail) > 0 else "a starved pool answered nothing"
     return Claim(15, statement, rule, DOES_NOT_HOLD, DOES_NOT_HOLD + f": nothing crashed up to C = {f(top, 0)}; "
-                 f"the first failure is at {c_of(failing[0])} ({who(failing[0])}): requests that waited past a "
-                 "timeout", figures, points(failing))
+                 f"what gives first is at {c_of(first_fail)} ({who(first_fail)}): {how}", figures, points(failing))
 
 
 CLAIMS = [claim_pool_decides, claim_async_throughput, claim_sqlite_async, claim_ef_deadlock, claim_stock_pool_failure]

@@ -29,7 +29,7 @@ def measured_run():
         row("async K=1 pg P=100", server="async", c=1000, rps=480.0, n=1),
         row("sync fixed N=100 pg P=100", server="sync", c=1000, rps=478.0, n=100),
         row("EF sync-over-async pg", c=1000, rps=12.0, threads=30, bound_model="elastic"),
-        row("EF sync pg", c=1000, rps=0.0, threads=28, bound_model="elastic", errors=0),
+        row("EF sync pg", c=1000, rps=5.0, threads=28, bound_model="elastic", errors=0),
         row("EF async sqlite", c=100, rps=30.0, store="sqlite", threads=14, growth=0.9, bound_model="elastic"),
         row("EF sync sqlite", c=100, rps=31.0, store="sqlite", threads=15, growth=1.0, bound_model="elastic"),
         row("EF async pg", c=100, rps=470.0, threads=4, growth=0.0, point="ef-async-pg-c100"),
@@ -72,6 +72,13 @@ class Measured(unittest.TestCase):
         self.assertIn("synchronously", c.verdict)
         self.assertEqual(len(c.figures), 3)  # sync, async, and PostgreSQL's async for contrast
         self.assertIn("+0.90 threads/s", c.figures[1])
+
+    def test_14_a_stall_when_nothing_is_answered(self):
+        rows = [dict(r, throughput_rps="0") if r["label"] == "EF sync-over-async pg" else r for r in measured_run()]
+        c = by_number(rows)
+        self.assertEqual(c[14].kind, claims.HOLDS_ONLY)
+        self.assertIn("a stall, not a deadlock: from C = 1,000", c[14].verdict)
+        self.assertIn("a starved pool answered nothing", c[15].verdict)
 
     def test_14_no_deadlock(self):
         c = self.c[14]
