@@ -904,12 +904,14 @@ def plot_burst(rows, run_dir: Path, formats: list[str]) -> list[Path]:
 
 def _db_groups(rows) -> dict[str, list[dict[str, Any]]]:
     """The postgres rows by (server, N or K, pool P), each sorted by C: one line per group (the exhausted-pool
-    point joins its server's line at its C)."""
+    point joins its server's line at its C); a command series (EF Core on the .NET target) by its label."""
     out: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         if r.get("store") == "postgres":
             n = "K" if r.get("server") == "async" else "N"
             key = f"{r.get('server')} {n}={val(r, 'threads') or 0:.0f} P={val(r, 'db_pool') or 0:.0f}"
+            if r.get("server") == "command":
+                key = f"{str(r.get('label')).removeprefix('database: ')} P={val(r, 'db_pool') or 0:.0f}"
             out.setdefault(key, []).append(r)
     for rs in out.values():
         rs.sort(key=lambda r: val(r, "concurrency") or 0)
@@ -932,8 +934,9 @@ def _db_panel(ax, groups: dict[str, list[dict[str, Any]]], measured_col: str, bo
             ax.plot([val(r, "concurrency") for r in bnd], [bound(r) for r in bnd], "_--", color=col, lw=1.3,
                     ms=14, mew=1.5, alpha=0.8)  # the tick shows a one-point bound too
         bad = [r for r in rs if r not in good]
-        if bad:
-            ax.plot([val(r, "concurrency") for r in bad], [floor] * len(bad), "x", color=col, ms=10, mew=2.2)
+        if bad:  # named in the legend when it is all the group has (a stalled point: nothing answered)
+            ax.plot([val(r, "concurrency") for r in bad], [floor] * len(bad), "x", color=col, ms=10, mew=2.2,
+                    label=None if good else f"{label} (nothing measured: x)")
 
 
 def _db_in_flight(r: dict[str, Any]) -> float | None:
