@@ -37,9 +37,19 @@ install_npm_packages() {
     echo "setup: npm ci failed; the hlog_decode_js test will be skipped" >&2
 }
 
+# .NET local tools (.config/dotnet-tools.json, pinned): dotnet-counters, which the sweep runs beside the ASP.NET
+# Core target in the .NET-vs-model pairs. Where dotnet is missing those pairs are skipped anyway.
+restore_dotnet_tools() {
+  command -v dotnet >/dev/null 2>&1 || return 0
+  (cd "$(dirname "${BASH_SOURCE[0]}")/.." && DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet tool restore >/dev/null) &&
+    return 0
+  echo "setup: dotnet tool restore failed; the sweep will say 'dotnet-counters not restored' for the .NET pairs" >&2
+}
+
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "setup: all ${#packages[@]} packages present"
   install_npm_packages
+  restore_dotnet_tools
   exit 0
 fi
 
@@ -63,4 +73,5 @@ if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet postgresq
   systemctl stop postgresql || true
 fi
 install_npm_packages
+restore_dotnet_tools
 echo "setup: done"

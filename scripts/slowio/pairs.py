@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import dotnetcounters
 from .loadgen import TS_PREFIX, read_timeseries
 from .rows import measured
 
@@ -169,3 +170,44 @@ class ThroughputVerdict:
 def throughput_verdict(pair: Pair) -> ThroughputVerdict:
     """The two throughputs of a pair."""
     return ThroughputVerdict(throughput(pair.net), throughput(pair.model), pair.net.get("window_s"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# .NET's own counters (dotnet-counters, slowio.dotnetcounters) against the target's /metrics
+# ---------------------------------------------------------------------------------------------------------------
+
+COUNTERS_COLUMN = "dn_threadpool_threads"
+
+
+@dataclass
+class CountersCheck:
+    """The .NET point's thread count as dotnet-counters read it against its /metrics, at every mark with both;
+    and what the runtime's Meter publishes (slowio.dotnetcounters.meter_verdict), or why nothing was read."""
+
+    marks: list[tuple[float, float, float]]  # (t_s, /metrics, dotnet-counters)
+    meter: str | None
+    missing: str | None
+
+    @property
+    def largest(self) -> tuple[float, float] | None:
+        """(|difference|, t_s) of the largest disagreement; None without marks."""
+        return max(((abs(m - c), t) for t, m, c in self.marks), default=None)
+
+
+def counters_check(pair: Pair, run_dir: Path) -> CountersCheck:
+    """dotnet-counters' threadpool-thread-count against the .NET point's threadpool_threads at every mark."""
+    run_dir = Path(run_dir)
+    ts = read_timeseries(run_dir / "timeseries" / f"{pair.net['point']}.csv")
+    counted = [(x["t_s"], x[COUNTERS_COLUMN]) for x in ts
+               if x.get("t_s") is not None and x.get(COUNTERS_COLUMN) is not None]
+    meter_csv = run_dir / "logs" / f"{pair.net['point']}.dotnet-counters-meter.csv"
+    meter = (dotnetcounters.meter_verdict(dotnetcounters.read_csv(meter_csv.read_text()))
+             if meter_csv.exists() else None)
+    if not counted:
+        detail = str(pair.net.get("detail") or "")
+        why = next((part.strip() for part in detail.split(";") if "dotnet-counters" in part),
+                   "no dotnet-counters columns in its time series")
+        return CountersCheck([], meter, why)
+    own = thread_curve(run_dir, pair.net)
+    marks = [(t, value_at(own, t), value_at(counted, t)) for t in mark_times(pair.net)]
+    return CountersCheck([(t, m, c) for t, m, c in marks if m is not None and c is not None], meter, None)

@@ -585,6 +585,11 @@ def _pair_threads(ax, net_ts: list[dict[str, Any]], model_ts: list[dict[str, Any
                         alpha=0.15, lw=0, label=f"target: .NET ± max({pairs_.THREADS_ABS:g}, "
                                                  f"{pairs_.THREADS_REL:.0%})")
         ax.plot(t, v, color=NET_COLOR, lw=2, label=".NET threadpool_threads")
+    own = [(x["t_s"], x[pairs_.COUNTERS_COLUMN]) for x in net_ts
+           if x.get("t_s") is not None and x.get(pairs_.COUNTERS_COLUMN) is not None]
+    if own:  # the runtime's own reading (EventCounters' levels: the Meter's may be per-second deltas)
+        ax.plot([a for a, _ in own], [b for _, b in own], color="black", lw=1, ls=":",
+                label=".NET dotnet-counters threadpool-thread-count")
     if model:
         ax.plot([a for a, _ in model], [b for _, b in model], color=MODEL_COLOR, lw=2, ls="--",
                 label="model threadpool_threads")

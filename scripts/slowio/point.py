@@ -36,7 +36,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import dbstat, loadgen, procstat, procview, prometheus
+from . import dbstat, dotnetcounters, loadgen, procstat, procview, prometheus
 from .cli import REPO_ROOT
 from .grid import CPU_N_RE, Point, RequestClass, command_argv, effective_db_pool, usable_cores
 
@@ -556,9 +556,28 @@ def start_db_sampler(p: Point, binaries: Binaries, metrics_port: int) -> dbstat.
     return sampler
 
 
+def start_counters(p: Point, argv: list[str], pid: int, files: "_Files",
+                   res: PointResult) -> dotnetcounters.CountersSession | None:
+    """For the .NET half of a .NET-vs-model pair, dotnet-counters on its process (slowio.dotnetcounters: .NET's
+    own thread count and queue length, and what its Meter publishes) for the load's length; None for any other
+    point, or (said in the detail) where dotnet-counters cannot run."""
+    if not dotnetcounters.wanted(argv, p.series.pair):
+        return None
+    why = dotnetcounters.missing()
+    if why:
+        res.details.append(f"dotnet-counters: {why}")
+        return None
+    # the load's length and the seconds before it starts: the session ends by itself then (and writes its file)
+    session = dotnetcounters.CountersSession(pid, p.duration_s + dotnetcounters.START_S, files.run_dir / "logs",
+                                             files.point_id)
+    return session.start()
+
+
 # sampler class -> (its time-series columns, its samples as rows with "t", its cost text, its log's suffix)
 VIEWS = {procstat.Sampler: (procstat.TS_COLUMNS, procstat.sample_rows, procview.cost_text, "procstat.txt"),
-         dbstat.DbSampler: (dbstat.TS_COLUMNS, dbstat.sample_rows, dbstat.cost_text, "dbstat.txt")}
+         dbstat.DbSampler: (dbstat.TS_COLUMNS, dbstat.sample_rows, dbstat.cost_text, "dbstat.txt"),
+         dotnetcounters.CountersSession: (dotnetcounters.TS_COLUMNS, dotnetcounters.sample_rows,
+                                          dotnetcounters.cost_text, "dotnet-counters.txt")}
 
 
 def record_kernel_view(sampler: procstat.PeriodicSampler | None, runs: list[tuple[Any, _Files]],
@@ -600,6 +619,7 @@ def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> Poin
     sampler = start_sampler(p, server.pid)  # taskset execs the server: the pid is the server's
     res.metrics_port = started.metrics_port
     db_sampler = start_db_sampler(p, binaries, started.metrics_port)  # its session opens while the pool does
+    counters = start_counters(p, server_command(p, binaries), server.pid, files, res)
     wait_for_db_pool(p, started.metrics_port, res)
     res.metrics_before = prometheus.scrape_metrics(started.metrics_port)
     t_load = time.monotonic()
@@ -620,7 +640,7 @@ def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> Poin
         f.writelines(" ".join(cmd) + "\n" for cmd, _ in cmds)
     launch_epoch = time.time()
     codes = _run_loadgens(cmds, p.duration_s + p.series.timeout_s + 20.0, res)
-    for view in (sampler, db_sampler):
+    for view in (sampler, db_sampler, counters):
         record_kernel_view(view, runs, launch_epoch, files, res)
     res.loadgen_exit_code = None if None in codes else max(codes)  # the worst; None: one did not run
     died_during_run = server.poll() is not None

@@ -108,8 +108,9 @@ def sampler_report(name: str, samples: list, interval_s: float, error: str | Non
     sample. Shared by the kernel's view (cost_text below) and the database's (slowio.dbstat)."""
     lines = [f"{name}: {len(samples)} samples every {interval_s:g} s"]
     if samples:
-        costs = [s.cost_s * 1000.0 for s in samples]
-        lines.append(f"cost per sample: mean {statistics.fmean(costs):.2f} ms, max {max(costs):.2f} ms")
+        costs = [s.cost_s * 1000.0 for s in samples if s.cost_s is not None]  # None: not measured by us
+        if costs:
+            lines.append(f"cost per sample: mean {statistics.fmean(costs):.2f} ms, max {max(costs):.2f} ms")
         lines += measured
     for series, got, total in matched:
         lines.append(f"{series}: {got} of {total} rows given a sample")

@@ -464,7 +464,8 @@ def pair_section(pair: pairs_.Pair, run_dir: Path) -> list[str]:
     md += ["", f"| throughput over {window} | .NET | model | difference | within "
                f"{pairs_.THROUGHPUT_REL:.0%}? |", "|---|---|---|---|---|",
            f"| req/s | {f(xv.net, 2)} | {f(xv.model, 2)} | {_rel(xv.rel_diff)} | {_yes(xv.within)} |", ""]
-    md += [f"- {thread_verdict_line(tv)}", f"- {throughput_verdict_line(xv)}"]
+    md += [f"- {thread_verdict_line(tv)}", f"- {throughput_verdict_line(xv)}",
+           f"- {counters_line(pairs_.counters_check(pair, run_dir))}"]
     departure = first_departure(marks)
     if departure and pair.model.get("antipattern") != "sync-over-async":  # HC is skipped while blocking adjusts
         ahead = next((m for m in marks if m.within is False), None)
@@ -473,6 +474,22 @@ def pair_section(pair: pairs_.Pair, run_dir: Path) -> list[str]:
     if xv.within is False:
         md += ["", throughput_cause(xv, pair)]
     return md + [""]
+
+
+def counters_line(c: pairs_.CountersCheck) -> str:
+    """.NET's own counters against the target's /metrics, and what its Meter publishes."""
+    if c.missing:
+        head = f".NET's own counters: not read ({c.missing})"
+    elif not c.marks:
+        head = ".NET's own counters: no mark has both counts"
+    else:
+        agree = sum(1 for _, m, n in c.marks if m == n)
+        diff, t = c.largest
+        head = (f".NET's own counters (dotnet-counters, `threadpool-thread-count`): equal to the target's "
+                f"`threadpool_threads` at {agree} of {len(c.marks)} marks"
+                + (f", at most {f(diff, 0)} apart (t = {f(t, 0)} s): both read `ThreadPool.ThreadCount`, up to a "
+                   "second apart, while the pool moves" if diff else ": both read `ThreadPool.ThreadCount`"))
+    return head + (f"; its Meter: {c.meter}" if c.meter else "")
 
 
 FEW_RESPONSES = 50  # below this many responses in the window on both sides, a 5% target measures noise

@@ -1,7 +1,8 @@
 #pragma once
 /// \file The metrics registry both servers share (prometheus-cpp core, text exposition).
 ///
-/// Names mirror dotnet-counters where an equivalent exists. A group that does not apply to a server
+/// The suite's own names; core/README.md maps each to dotnet-counters' and .NET 9+'s where .NET measures the
+/// same thing (threads, queue length, completed items). A group that does not apply to a server
 /// (thread pool, event loop, deadlock watchdog) is registered only when that server enables it, so a
 /// metric that does not apply is absent from /metrics, never faked.
 
