@@ -113,7 +113,7 @@ class PageFromFixture(unittest.TestCase):
         table = next(i for i, (tag, a) in enumerate(self.page.tags) if a.get("id") == "claims-table")
         self.assertLess(table, first_svg)
         self.assertLess(self.html.index('id="claims-table"'), self.html.index('id="key-numbers"'))
-        self.assertEqual(len(self.claims), 10)
+        self.assertEqual(len(self.claims), 15)
         kinds = set()
         for c in self.claims:
             row = self.html.split(f'<tr id="claim-{c.number}">', 1)[1].split("</tr>", 1)[0]
