@@ -3,12 +3,16 @@
 #   1. release build of what the optimized-only tests run (build target optimized_tests) + those tests: labels
 #      perf (throughput ratios against Little's law), suite (the script tests, the regression and
 #      instruction-count gates), hlog (loadgen's logs read back), dotnet (the ASP.NET Core target's contract
-#      cases; the target is not built under the sanitizers);
+#      cases and EF Core stores; the target is not built under the sanitizers);
 #   2. the ASan/UBSan build + every other test (unit, wire, contract, postgres, the libFuzzer harnesses' short
 #      runs): the functional tests run once, where memory errors and undefined behaviour are caught;
 #   3. the ThreadSanitizer build of the threaded parts (WorkerPool, JobQueue, the watchdog, loadgen's threads:
 #      core, server_sync, server_async and loadgen tests) + those tests.
-# `cmake --workflow --preset release` still builds everything and runs every test in the release build.
+# The two sanitizer builds run in the background from the start, one after the other, at idle priority
+# (SCHED_IDLE and nice 19): they get only the CPU that the release build and the tests leave unused (the
+# time-dilated tests mostly wait), so a test never competes with a compiler for a core it wants; each test phase
+# starts when its build is done. `cmake --workflow --preset release` still builds everything and runs every test
+# in the release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,16 +30,43 @@ phase() {  # prints how long the previous phase took
   phase_start=${now}
 }
 
-echo "== release: configure, build what the optimized-only tests run, run them"
+# The sanitizer builds, in the background: logs in build/<preset>.build.log, exit codes in build/<preset>.build.rc.
+mkdir -p build
+rm -f build/asan.build.rc build/tsan.build.rc
+idle_build() {  # configure and build preset $1 at idle priority; its exit code into build/$1.build.rc
+  local rc=0
+  { cmake --preset "$1" && chrt --idle 0 nice -n 19 cmake --build --preset "$1"; } >"build/$1.build.log" 2>&1 || rc=$?
+  echo "${rc}" >"build/$1.build.rc"
+}
+export -f idle_build
+# its own session (setsid): on any exit the whole group, ninja and the compilers included, is ended
+setsid bash -c 'idle_build asan; idle_build tsan' </dev/null &
+builds_pid=$!
+trap 'kill -- -"${builds_pid}" 2>/dev/null || true' EXIT
+
+wait_for_build() {  # waits for build/$1.build.rc; on a failed build prints its log's end and exits 1
+  while [[ ! -f "build/$1.build.rc" ]]; do sleep 1; done
+  if [[ "$(cat "build/$1.build.rc")" != 0 ]]; then
+    tail -n 60 "build/$1.build.log"
+    echo "== $1 build failed (build/$1.build.log)"
+    exit 1
+  fi
+}
+
+echo "== release: configure, build what the optimized-only tests run, run them (asan, then tsan, build beside it)"
 cmake --workflow --preset release-optimized
 phase release
 
-echo "== asan+ubsan: configure, build, test"
-cmake --workflow --preset asan
-phase asan+ubsan
+echo "== asan+ubsan: wait for its build, test (tsan builds beside it)"
+wait_for_build asan
+phase "asan+ubsan build (what was left of it)"
+ctest --preset asan
+phase "asan+ubsan tests"
 
-echo "== tsan: configure, build, test (core, server_sync, server_async, loadgen)"
-cmake --workflow --preset tsan
-phase tsan
+echo "== tsan: wait for its build, test (core, server_sync, server_async, loadgen)"
+wait_for_build tsan
+phase "tsan build (what was left of it)"
+ctest --preset tsan
+phase "tsan tests"
 
 echo "== all tests passed in $(( $(date +%s) - start )) s"
