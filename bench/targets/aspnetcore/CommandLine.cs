@@ -62,6 +62,8 @@ public sealed class Options
     public int? DbPool { get; set; }
     /// <summary>--db-acquire-timeout-ms: Npgsql's Timeout (whole seconds, rounded up); null keeps its 15 s.</summary>
     public int? DbAcquireTimeoutMs { get; set; }
+    /// <summary>--trace-threadpool: the runtime's thread-pool adjustment events on stderr (ThreadPoolTrace).</summary>
+    public bool TraceThreadPool { get; set; }
     /// <summary>POST /work runs in <c>await Task.Run(...)</c> instead of inline.</summary>
     public bool Offload { get; set; }
     /// <summary>Capacity of the POST /jobs queue (jobs accepted and not yet started).</summary>
@@ -96,6 +98,7 @@ public static class CommandLine
           --db-pool P                 --store postgres: Npgsql's Max Pool Size, 1..100000 (default: Npgsql's, 100)
           --db-acquire-timeout-ms MS  --store postgres: Npgsql's Timeout, rounded up to whole seconds,
                                       1..3600000 (default: Npgsql's, 15 s); past it 503 + Retry-After
+          --trace-threadpool          the runtime's thread-pool adjustment events on stderr, one line each
           --offload                   POST /work runs in await Task.Run(...) (default: inline)
           --min-threads N             ThreadPool.SetMinThreads (worker threads; default: the runtime's)
           --max-threads N             ThreadPool.SetMaxThreads (worker threads; default: the runtime's)
@@ -215,6 +218,10 @@ public static class CommandLine
                 case "--db-pool": o.DbPool = (int)Integer(arg, Value(), 1, 100_000); break;
                 case "--db-acquire-timeout-ms":
                     o.DbAcquireTimeoutMs = (int)Integer(arg, Value(), 1, 3_600_000);
+                    break;
+                case "--trace-threadpool":
+                    if (inline != null) throw new BadFlag("--trace-threadpool: takes no value");
+                    o.TraceThreadPool = true;
                     break;
                 case "--offload":
                     if (inline != null) throw new BadFlag("--offload: takes no value");

@@ -30,6 +30,8 @@ public static class Program
             return 2;
         }
 
+        // First, so the runtime's thread-pool events are seen from the pool's first adjustment on.
+        using var trace = options.TraceThreadPool ? new ThreadPoolTrace() : null;
         var metrics = new Metrics();
         var jobs = new JobQueue(options.JobQueue);
         metrics.Jobs = jobs;

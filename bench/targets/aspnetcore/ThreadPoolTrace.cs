@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using System.Diagnostics.Tracing;
+using System.Globalization;
+using System.Text;
+
+namespace Slowio.AspNetCore;
+
+/// <summary>--trace-threadpool: why .NET's thread pool changed its thread count, from the runtime's own events
+/// (issue 29), one stderr line each. An in-process EventListener on the runtime's event source
+/// (Microsoft-Windows-DotNETRuntime, ThreadingKeyword 0x10000, Verbose) receives what dotnet-trace would record:
+/// ThreadPoolWorkerThreadAdjustmentSample (54: each hill-climbing sample's throughput),
+/// ThreadPoolWorkerThreadAdjustmentAdjustment (55: the new count and its reason: warmup, initializing,
+/// random move, climbing move, change point, stabilizing, starvation, thread timed out, cooperative blocking)
+/// and ThreadPoolWorkerThreadAdjustmentStats (56: the climber's duration, throughput, wave, noise estimate,
+/// ratio, confidence, control setting and wave magnitude). Each line:
+/// <c>threadpool-trace t_ms=N event=NAME key=value ...</c>, t_ms from the process's start.</summary>
+public sealed class ThreadPoolTrace : EventListener
+{
+    private const string RuntimeSource = "Microsoft-Windows-DotNETRuntime";
+    private const EventKeywords ThreadingKeyword = (EventKeywords)0x10000;
+    private static readonly HashSet<string> Wanted = new(StringComparer.Ordinal)
+    {
+        "ThreadPoolWorkerThreadAdjustmentSample", "ThreadPoolWorkerThreadAdjustmentAdjustment",
+        "ThreadPoolWorkerThreadAdjustmentStats", "ThreadPoolWorkerThreadStart", "ThreadPoolWorkerThreadStop",
+    };
+
+    /// <summary>ThreadPoolWorkerThreadAdjustmentAdjustment's Reason, as the runtime's
+    /// ThreadPoolWorkerThreadAdjustmentReason names it.</summary>
+    private static readonly string[] Reasons =
+    [
+        "warmup", "initializing", "random_move", "climbing_move", "change_point", "stabilizing", "starvation",
+        "thread_timed_out", "cooperative_blocking",
+    ];
+
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Lock _write = new();
+
+    /// <inheritdoc/>
+    protected override void OnEventSourceCreated(EventSource source)
+    {
+        if (source.Name == RuntimeSource) EnableEvents(source, EventLevel.Verbose, ThreadingKeyword);
+    }
+
+    /// <inheritdoc/>
+    protected override void OnEventWritten(EventWrittenEventArgs e)
+    {
+        if (e.EventName is not string name || !Wanted.Contains(name)) return;
+        var line = new StringBuilder(160);
+        line.Append("threadpool-trace t_ms=").Append(_clock.ElapsedMilliseconds.ToString(CultureInfo.InvariantCulture))
+            .Append(" event=").Append(name["ThreadPoolWorkerThread".Length..]);
+        for (int i = 0; i < (e.PayloadNames?.Count ?? 0); i++)
+        {
+            string key = e.PayloadNames![i];
+            if (key == "ClrInstanceID") continue;
+            object? value = e.Payload![i];
+            string text = key == "Reason" && value is uint r && r < Reasons.Length ? Reasons[r]
+                : Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
+            line.Append(' ').Append(key).Append('=').Append(text);
+        }
+        line.Append('\n');
+        lock (_write) Console.Error.Write(line.ToString());
+    }
+}
