@@ -38,10 +38,13 @@ idle_build() {  # configure and build preset $1 at idle priority; its exit code 
   { cmake --preset "$1" && chrt --idle 0 nice -n 19 cmake --build --preset "$1"; } >"build/$1.build.log" 2>&1 || rc=$?
   echo "${rc}" >"build/$1.build.rc"
 }
-export -f idle_build
-# its own session (setsid): on any exit the whole group, ninja and the compilers included, is ended
-setsid bash -c 'idle_build asan; idle_build tsan' </dev/null &
+# Its own process group (job control) but this session: a new session (setsid) would put it in a scheduler
+# autogroup of its own, which the kernel gives an equal share of the CPU whatever its priority. On any exit the
+# whole group, ninja and the compilers included, is ended.
+set -m
+{ idle_build asan; idle_build tsan; } </dev/null &
 builds_pid=$!
+set +m
 trap 'kill -- -"${builds_pid}" 2>/dev/null || true' EXIT
 
 wait_for_build() {  # waits for build/$1.build.rc; on a failed build prints its log's end and exits 1
