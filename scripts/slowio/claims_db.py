@@ -19,7 +19,6 @@ from .rows import Row, c_of, first, measured, scenario, text, val
 POOL_CAP_TOL = 1.05      # 11: a pool of P "binds" when throughput <= 105% of P / L at C > P
 POOL_REACHED = 0.90      # 11, 12: throughput >= 90% of P / L reaches the pool's bound
 SAME_THROUGHPUT = 0.10   # 12: sync and async "deliver the same" within 10% of each other
-FREED_THREADS = 0.5      # 13: async frees the thread if it grows at most half as many threads as sync
 EF_LABEL_RE = re.compile(r"\bEF (sync-over-async|sync|async) (pg|sqlite)\b")
 
 
@@ -144,35 +143,37 @@ def claim_async_throughput(rows: list[Row]) -> Claim:
                  figures, points(used))
 
 
+def in_flight(r: Row) -> float | None:
+    """Requests in the store at once, by Little's law: throughput x L."""
+    x, l_ms = val(r, "throughput_rps"), val(r, "latency_ms")
+    return None if x is None or not l_ms else x * l_ms / 1000.0
+
+
 def claim_sqlite_async(rows: list[Row]) -> Claim:
-    """13. FirstOrDefaultAsync frees the thread, on SQLite: thread growth and throughput, async vs sync."""
+    """13. FirstOrDefaultAsync frees the thread, on SQLite: requests in flight against threads, async vs sync."""
     statement = "`FirstOrDefaultAsync` frees the thread (EF Core on SQLite)."
-    rule = (f"EF async vs EF sync on SQLite at the same C: does not hold if async's thread growth (threads/s) is "
-            f"more than {FREED_THREADS:.0%} of sync's, or its peak threads are; PostgreSQL's EF async at that C for "
-            "contrast")
+    rule = (f"EF async on SQLite: a wait that frees its thread lets more requests wait at once than the pool has "
+            f"threads; does not hold if throughput × L (requests in flight, Little's law) ≤ its peak pool threads "
+            f"at every C, as EF sync's (both thread-growth slopes shown; PostgreSQL's EF async for contrast)")
     db = db_rows(rows)
-    pairs = []
-    for a in db:
-        if ef_mode(a) != ("async", "sqlite"):
-            continue
-        s = first(db, lambda s: ef_mode(s) == ("sync", "sqlite") and val(s, "concurrency") == val(a, "concurrency"))
-        if s is not None:
-            pairs.append((s, a))
-    if not pairs:
+    asyncs = [a for a in db if ef_mode(a) == ("async", "sqlite") and threads(a)]
+    if not asyncs:
         return not_measured(13, statement, rule)
-    figures, blocked, used = [], [], []
-    for s, a in pairs:
-        gs, ga = val(s, "thread_growth_per_s") or 0.0, val(a, "thread_growth_per_s") or 0.0
-        blocked.append(ga > FREED_THREADS * gs or (threads(a) or 0) > FREED_THREADS * (threads(s) or 0))
+    figures, held, used = [], [], []
+    for a in sorted(asyncs, key=lambda r: val(r, "concurrency")):
+        held.append(in_flight(a) <= threads(a))
+        sync = first(db, lambda s: ef_mode(s) == ("sync", "sqlite") and val(s, "concurrency") == val(a, "concurrency"))
         pg = first(db, lambda r: ef_mode(r) == ("async", "pg") and val(r, "concurrency") == val(a, "concurrency"))
-        for r in (s, a) + ((pg,) if pg else ()):
-            figures.append(_figure(r) + f", +{f(val(r, 'thread_growth_per_s') or 0.0, 2)} threads/s")
+        for r in (a,) + tuple(x for x in (sync, pg) if x is not None):
+            figures.append(_figure(r) + f", {f(in_flight(r), 1)} in flight, "
+                           f"+{f(val(r, 'thread_growth_per_s') or 0.0, 2)} threads/s")
             used.append(r)
-    if all(blocked):
-        return Claim(13, statement, rule, DOES_NOT_HOLD, DOES_NOT_HOLD + ": Microsoft.Data.Sqlite runs the async "
-                     "call synchronously, so the pool grows as for sync (the thread waits in SQLite)", figures,
-                     points(used))
-    return Claim(13, statement, rule, HOLDS, HOLDS + ": async grew fewer threads than sync", figures, points(used))
+    if all(held):
+        return Claim(13, statement, rule, DOES_NOT_HOLD, DOES_NOT_HOLD + ": no more requests waited than it had "
+                     "threads, as with sync: Microsoft.Data.Sqlite runs the async call synchronously, so each wait "
+                     "holds its thread and the pool must grow to serve more", figures, points(used))
+    return Claim(13, statement, rule, HOLDS, HOLDS + ": more requests waited at once than it had threads",
+                 figures, points(used))
 
 
 def claim_ef_deadlock(rows: list[Row]) -> Claim:

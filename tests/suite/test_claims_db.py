@@ -30,7 +30,7 @@ def measured_run():
         row("sync fixed N=100 pg P=100", server="sync", c=1000, rps=478.0, n=100),
         row("EF sync-over-async pg", c=1000, rps=12.0, threads=30, bound_model="elastic"),
         row("EF sync pg", c=1000, rps=5.0, threads=28, bound_model="elastic", errors=0),
-        row("EF async sqlite", c=100, rps=30.0, store="sqlite", threads=14, growth=0.9, bound_model="elastic"),
+        row("EF async sqlite", c=100, rps=30.0, store="sqlite", threads=7, growth=0.9, bound_model="elastic"),
         row("EF sync sqlite", c=100, rps=31.0, store="sqlite", threads=15, growth=1.0, bound_model="elastic"),
         row("EF async pg", c=100, rps=470.0, threads=4, growth=0.0, point="ef-async-pg-c100"),
         row("async K=1 pg P=100 exhausted", server="async", c=2000, rps=480.0, n=1, errors=900, errors_503=900,
@@ -70,8 +70,8 @@ class Measured(unittest.TestCase):
         c = self.c[13]
         self.assertEqual(c.kind, claims.DOES_NOT_HOLD)
         self.assertIn("synchronously", c.verdict)
-        self.assertEqual(len(c.figures), 3)  # sync, async, and PostgreSQL's async for contrast
-        self.assertIn("+0.90 threads/s", c.figures[1])
+        self.assertEqual(len(c.figures), 3)  # async, sync, and PostgreSQL's async for contrast
+        self.assertIn("6.0 in flight, +0.90 threads/s", c.figures[0])  # 30 req/s x 0.2 s, with 7 threads
 
     def test_14_a_stall_when_nothing_is_answered(self):
         rows = [dict(r, throughput_rps="0") if r["label"] == "EF sync-over-async pg" else r for r in measured_run()]
@@ -100,8 +100,7 @@ class Flipped(unittest.TestCase):
                    else r for r in rows]
         self.assertEqual(by_number(flipped)[11].kind, claims.DOES_NOT_HOLD)
         self.assertEqual(by_number(flipped)[12].kind, claims.HOLDS_ONLY)
-        freed = [dict(r, thread_growth_per_s="0", peak_threads="3") if r["label"] == "EF async sqlite" else r
-                 for r in rows]
+        freed = [dict(r, peak_threads="3") if r["label"] == "EF async sqlite" else r for r in rows]  # 6 > 3
         self.assertEqual(by_number(freed)[13].kind, claims.HOLDS)
         stuck = [dict(r, status="deadlock") if r["label"] == "EF sync-over-async pg" else r for r in rows]
         self.assertEqual(by_number(stuck)[14].kind, claims.HOLDS_ONLY)
