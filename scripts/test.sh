@@ -4,16 +4,14 @@
 #      perf (throughput ratios against Little's law), suite (the script tests, the regression and
 #      instruction-count gates), hlog (loadgen's logs read back), dotnet (the ASP.NET Core target's contract
 #      cases and EF Core stores; the target is not built under the sanitizers);
-#   2. the ThreadSanitizer build of the threaded parts (WorkerPool, JobQueue, the watchdog, loadgen's threads:
-#      core, server_sync, server_async and loadgen tests) + those tests;
-#   3. the ASan/UBSan build + every other test (unit, wire, contract, postgres, the libFuzzer harnesses' short
-#      runs): the functional tests run once, where memory errors and undefined behaviour are caught.
+#   2. the ASan/UBSan build + every other test (unit, wire, contract, postgres, the libFuzzer harnesses' short
+#      runs): the functional tests run once, where memory errors and undefined behaviour are caught;
+#   3. the ThreadSanitizer build of the threaded parts (WorkerPool, JobQueue, the watchdog, loadgen's threads:
+#      core, server_sync, server_async and loadgen tests) + those tests.
 # The two sanitizer builds run in the background from the start, one after the other, at idle priority
 # (SCHED_IDLE and nice 19): they get only the CPU that the release build and the tests leave unused (the
 # time-dilated tests mostly wait), so a test never competes with a compiler for a core it wants; each test phase
-# starts when its build is done. TSan builds first: the smaller build fits in the release tests' idle time, and
-# its tests run while the ASan build takes what is left (the ASan tests keep both cores busy: a build beside them
-# got almost nothing). `cmake --workflow --preset release` still builds everything and runs every test
+# starts when its build is done. `cmake --workflow --preset release` still builds everything and runs every test
 # in the release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,7 +42,7 @@ idle_build() {  # configure and build preset $1 at idle priority; its exit code 
 # autogroup of its own, which the kernel gives an equal share of the CPU whatever its priority. On any exit the
 # whole group, ninja and the compilers included, is ended.
 set -m
-{ idle_build tsan; idle_build asan; } </dev/null &
+{ idle_build asan; idle_build tsan; } </dev/null &
 builds_pid=$!
 set +m
 trap 'kill -- -"${builds_pid}" 2>/dev/null || true' EXIT
@@ -58,20 +56,20 @@ wait_for_build() {  # waits for build/$1.build.rc; on a failed build prints its 
   fi
 }
 
-echo "== release: configure, build what the optimized-only tests run, run them (tsan, then asan, build beside it)"
+echo "== release: configure, build what the optimized-only tests run, run them (asan, then tsan, build beside it)"
 cmake --workflow --preset release-optimized
 phase release
 
-echo "== tsan: wait for its build, test (core, server_sync, server_async, loadgen; asan builds beside it)"
-wait_for_build tsan
-phase "tsan build (what was left of it)"
-ctest --preset tsan
-phase "tsan tests"
-
-echo "== asan+ubsan: wait for its build, test"
+echo "== asan+ubsan: wait for its build, test (tsan builds beside it)"
 wait_for_build asan
 phase "asan+ubsan build (what was left of it)"
 ctest --preset asan
 phase "asan+ubsan tests"
+
+echo "== tsan: wait for its build, test (core, server_sync, server_async, loadgen)"
+wait_for_build tsan
+phase "tsan build (what was left of it)"
+ctest --preset tsan
+phase "tsan tests"
 
 echo "== all tests passed in $(( $(date +%s) - start )) s"
