@@ -88,15 +88,15 @@ def claim_pool_decides(rows: list[Row]) -> Claim:
         return Claim(11, statement, rule, DOES_NOT_HOLD, DOES_NOT_HOLD + ": a row beyond its pool exceeded P / L "
                      "(check the pool size the server really had)", figures, points(used))
     full = [r for r in over if val(r, "throughput_rps") >= POOL_REACHED * pool_bound(r)]
-    short = [who(r) for r in over if r not in full]
+    short = [f"{who(r)} at {c_of(r)}" for r in over if r not in full]
     verdict = (f"{HOLDS_ONLY} up to the connection pool: at C > P no server, sync or async, delivers more than "
-               f"P / L ({len(full)} of {len(over)} reach it"
-               + (f"; short of threads: {', '.join(short)}" if short else "") + ")")
+               f"P / L ({len(full)} of {len(over)} reach {POOL_REACHED:.0%} of it"
+               + (f"; below: {', '.join(short)}" if short else "") + ")")
     if grew:
         verdict += "; a pool as large as C gives C / L"
     elif wide:
         verdict += (f"; a pool as large as C gave only {pct(min(val(r, 'throughput_rps') * val(r, 'latency_ms') / 1000.0 / val(r, 'concurrency') for r in wide))} "
-                    "of C / L here (see its errors: a pool that opens on demand meets C requests at once)")
+                    "of C / L here (a pool that opens on demand meets C requests at once: see its latency and errors)")
     else:
         verdict += "; no point here with a pool as large as C"
     return Claim(11, statement, rule, HOLDS_ONLY, verdict, figures, points(used))

@@ -57,7 +57,8 @@ class Measured(unittest.TestCase):
         self.assertEqual(c.kind, claims.HOLDS_ONLY)
         self.assertIn("up to the connection pool", c.verdict)
         self.assertIn("a pool as large as C gives C / L", c.verdict)
-        self.assertIn("5 of 7 reach it; short of threads: EF sync-over-async pg, EF sync pg", c.verdict)
+        self.assertIn("5 of 7 reach 90% of it; below: EF sync-over-async pg at C = 1,000, EF sync pg at C = 1,000",
+                      c.verdict)
         self.assertTrue(any("EF async pg, C = 1,000, P = 100: 485.3 req/s = 97.1% of P / L" in x for x in c.figures),
                         c.figures)
 
