@@ -24,6 +24,7 @@ waits for it):
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 import shutil
@@ -55,8 +56,10 @@ class CounterSample:
     cost_s: float | None = None  # not measured: the tool runs in processes of its own (procview.sampler_report)
 
 
+@functools.cache
 def missing() -> str | None:
-    """Why dotnet-counters cannot run here (dotnet not on PATH, or the local tool not restored), or None."""
+    """Why dotnet-counters cannot run here (dotnet not on PATH, or the local tool not restored), or None; asked
+    once per sweep (it starts the tool)."""
     dotnet = shutil.which("dotnet")
     if dotnet is None:
         return "dotnet not found"

@@ -956,12 +956,14 @@ def plot_database(rows, run_dir: Path, formats: list[str]) -> list[Path]:
     groups = _db_groups(rows)
     if not groups:
         return []
-    fig, (top, bot) = plt.subplots(2, 1, figsize=(8.5, 9.0), sharex=True)
+    fig, (top, bot) = plt.subplots(2, 1, figsize=(11.5, 9.0), sharex=True)
     _db_panel(top, groups, "throughput_rps", lambda r: val(r, "bound_rps"))
     _log_axes(top, "", "throughput (requests/s)")
     top.set_title(f"A real database (PostgreSQL, {_latency_title(sum(groups.values(), []))}): "
                   "dashed = bound min(C, capacity, P)/L")
-    top.legend(fontsize=8, loc="upper left", title="server, threads, pool P", title_fontsize=8)
+    # beside the panels, not over them: the lines start at the top left, where a legend inside would sit
+    top.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="server, threads, pool P",
+               title_fontsize=8)
     _db_panel(bot, groups, "peak_db_active", _db_in_flight)
     _log_axes(bot, "concurrency C (closed-loop connections)", "active backends (peak)")
     bot.set_xticks(sorted({val(r, "concurrency") for rs in groups.values() for r in rs} - {None}))

@@ -9,7 +9,7 @@ namespace Slowio.AspNetCore;
 public static class LibpqUrl
 {
     /// <summary>The libpq parameters understood here, and the PG* variable that gives each its default.</summary>
-    private static readonly Dictionary<string, string> Environment = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, string> Variables = new(StringComparer.Ordinal)
     {
         ["host"] = "PGHOST", ["port"] = "PGPORT", ["dbname"] = "PGDATABASE", ["user"] = "PGUSER",
         ["password"] = "PGPASSWORD", ["sslmode"] = "PGSSLMODE", ["application_name"] = "PGAPPNAME",
@@ -26,9 +26,9 @@ public static class LibpqUrl
                 ? ParseUri(url, given)
                 : ParseKeywords(url, given);
         if (error != null) return (null, error);
-        foreach (var (key, variable) in Environment)
+        foreach (var (key, variable) in Variables)
         {
-            if (!given.ContainsKey(key) && System.Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value)
+            if (!given.ContainsKey(key) && Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value)
                 given[key] = value;
         }
         return Build(given);
@@ -36,7 +36,7 @@ public static class LibpqUrl
 
     private static (NpgsqlConnectionStringBuilder?, string?) Build(Dictionary<string, string> p)
     {
-        string user = p.GetValueOrDefault("user") ?? System.Environment.UserName;
+        string user = p.GetValueOrDefault("user") ?? Environment.UserName;
         var b = new NpgsqlConnectionStringBuilder
         {
             // libpq's defaults where a parameter is absent: Debian's socket directory, 5432, the OS user, a
@@ -131,8 +131,8 @@ public static class LibpqUrl
     private static string? Accept(string key, string value, Dictionary<string, string> p)
     {
         if (key == "hostaddr") key = "host";
-        if (!Environment.ContainsKey(key))
-            return $"libpq parameter '{key}' is not supported here (supported: hostaddr, {string.Join(", ", Environment.Keys)})";
+        if (!Variables.ContainsKey(key))
+            return $"libpq parameter '{key}' is not supported here (supported: hostaddr, {string.Join(", ", Variables.Keys)})";
         p[key] = value;
         return null;
     }

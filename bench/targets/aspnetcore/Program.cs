@@ -105,7 +105,7 @@ public static class Program
         string? database = options.Store == StoreKind.Memory ? null : WarmUp.DatabaseRequest;
         if (WarmUp.Run(options.Bind, port, database) is string failed)
         {
-            if (database is null || !failed.StartsWith("the store", StringComparison.Ordinal))
+            if (!failed.StartsWith(WarmUp.StoreFailure, StringComparison.Ordinal))
             {
                 log.LogWarning("{Reason}", failed);
             }

@@ -24,6 +24,10 @@ public static class WarmUp
     /// CPU), and which must answer 200 or the start fails. It waits the store latency once.</summary>
     public const string DatabaseRequest = "GET /users/1 HTTP/1.1\r\nHost: warmup\r\nConnection: close\r\n\r\n";
 
+    /// <summary>How a failure of <see cref="DatabaseRequest"/> begins: the start fails (exit 1) on it, where any
+    /// other warm-up failure is only logged.</summary>
+    public const string StoreFailure = "the store's first query answered";
+
     /// <summary>Runs the warm-up requests, then <paramref name="database"/>'s if given, against
     /// <paramref name="bind"/>:<paramref name="port"/> (loopback when bound to a wildcard address); returns the
     /// first failure's reason, or null.</summary>
@@ -47,7 +51,7 @@ public static class WarmUp
                 if (request == database && status != "HTTP/1.1 200")
                 {
                     string body = Encoding.UTF8.GetString(buffer, 0, received);
-                    return $"the store's first query answered '{body[(body.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..]}'";
+                    return $"{StoreFailure} '{body[(body.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..]}'";
                 }
             }
             catch (SocketException e)
