@@ -38,7 +38,11 @@ CPU one request should cost here: its n is then scaled on each point's idle serv
 ``"cpu_way"`` (inline / offload / jobs).
 
 Pairs: series with the same ``"pair"`` name are compared in the report and dotnet_vs_model.png; a pair is one
-command series (".NET", the real runtime) and one of our servers ("our model" of it).
+command series (".NET", the real runtime) and one of our servers ("our model" of it). ``"repeat": 3`` runs each
+point of a series three times in a row (point ids end in -r1, -r2, -r3; summary.csv's ``repetition``): a pair
+is then judged over its repetitions (slowio.fidelity), as .NET's hill climbing is random.
+``"server_cores": 2`` pins the server to the first two usable cores instead of the sweep's one (loadgen keeps
+its own core, which the server then shares); summary.csv's ``server_cores`` says what each point had.
 
 Clients that give up and retry, loads that change (loadgen's --retries, --retry-backoff, --stages):
 ``"retries": 3, "retry_backoff": "exponential:200:1500"`` resend a request that timed out or got a 503;
@@ -161,6 +165,8 @@ class Series:
     overload_warmup_s: float | None = None  # warm-up of a point queued past the client timeout (module doc)
     store: str = "sim"                 # "sim" | "postgres" (--store; a command series passes {store}) | "sqlite" (command)
     db_pool: int | None = None         # store postgres: --db-pool P (None: the servers' default, DEFAULT_DB_POOL)
+    server_cores: int | None = None    # cores the server is pinned to (None: the sweep's plan, one core)
+    repeat: int = 1                    # each point run this many times, one after another (point id suffix -rK)
 
 
 SERIES_FIELDS = tuple(f.name for f in fields(Series))
@@ -188,6 +194,7 @@ class Point:
     series: Series
     concurrency: int
     id: str = ""
+    repetition: int = 1  # 1..series.repeat
 
     @property
     def past_timeout(self) -> bool:
@@ -413,13 +420,16 @@ def _validate_store(s: dict[str, Any], where: str) -> None:
 
 def _validate_numbers(s: dict[str, Any], where: str) -> None:
     """Integer and float fields converted in place, with their ranges checked."""
-    for key in ("threads", "latency_ms", "users", "max_connections", "loadgen_threads", "queue_limit"):
+    for key in ("threads", "latency_ms", "users", "max_connections", "loadgen_threads", "queue_limit", "repeat"):
         try:
             s[key] = int(s[key])
         except (TypeError, ValueError):
             raise InputError(f"{where}: '{key}' must be an integer, got {s[key]!r}") from None
-    if s["threads"] < 1 or s["latency_ms"] < 0 or s["loadgen_threads"] < 1:
-        raise InputError(f"{where}: threads and loadgen_threads must be >= 1, latency_ms >= 0")
+    if s["threads"] < 1 or s["latency_ms"] < 0 or s["loadgen_threads"] < 1 or s["repeat"] < 1:
+        raise InputError(f"{where}: threads, loadgen_threads and repeat must be >= 1, latency_ms >= 0")
+    if s["server_cores"] is not None and (not isinstance(s["server_cores"], int) or isinstance(s["server_cores"], bool)
+                                          or s["server_cores"] < 1):
+        raise InputError(f"{where}: 'server_cores' must be a positive integer (the cores the server is pinned to)")
     for key in ("warmup_s", "warmup_per_1k_conns_s", "window_s", "timeout_s"):
         try:
             s[key] = float(s[key])
@@ -618,6 +628,9 @@ def expand_points(grid: Grid, only: str | None = None) -> list[Point]:
     points: list[Point] = []
     for s in chosen:
         for c in s.concurrency:
-            index = len(points) + 1
-            points.append(Point(index=index, series=s, concurrency=int(c), id=f"{index:02d}-{series_key(s)}-c{c}"))
+            for k in range(1, s.repeat + 1):
+                index = len(points) + 1
+                rep = f"-r{k}" if s.repeat > 1 else ""
+                points.append(Point(index=index, series=s, concurrency=int(c), repetition=k,
+                                    id=f"{index:02d}-{series_key(s)}-c{c}{rep}"))
     return points

@@ -33,31 +33,40 @@ THREADS_COLUMN = TS_PREFIX + "threadpool_threads"
 
 @dataclass
 class Pair:
-    """The two rows of one pair at one concurrency: ``net`` the command row (.NET), ``model`` ours."""
+    """The two rows of one pair at one concurrency (and repetition): ``net`` the command row (.NET), ``model``
+    ours."""
 
     name: str
     concurrency: int
     net: dict[str, Any]
     model: dict[str, Any]
+    repetition: int = 1
+
+
+def repetition(row: dict[str, Any]) -> int:
+    """A row's repetition (1 for runs from before the column, and for a series that is not repeated)."""
+    return int(row.get("repetition") or 1)
 
 
 def find_pairs(rows: list[dict[str, Any]]) -> list[Pair]:
-    """Every (pair name, C) that has both a command row and one of ours, in the order the pairs first appear."""
+    """Every (pair name, C, repetition) that has both a command row and one of ours, in the order the pairs
+    first appear."""
     out: list[Pair] = []
-    seen: set[tuple[str, int]] = set()
+    seen: set[tuple[str, int, int]] = set()
     for r in rows:
         name = r.get("pair") or ""
         if not name or r.get("concurrency") is None:
             continue
-        c = int(r["concurrency"])
-        if (name, c) in seen:
+        key = (name, int(r["concurrency"]), repetition(r))
+        if key in seen:
             continue
-        same = [x for x in rows if x.get("pair") == name and x.get("concurrency") == r["concurrency"]]
+        same = [x for x in rows if x.get("pair") == name and x.get("concurrency") == r["concurrency"]
+                and repetition(x) == key[2]]
         net = [x for x in same if x.get("server") == "command"]
         model = [x for x in same if x.get("server") != "command"]
         if net and model:
-            seen.add((name, c))
-            out.append(Pair(name, c, net[0], model[0]))
+            seen.add(key)
+            out.append(Pair(name, key[1], net[0], model[0], key[2]))
     return out
 
 

@@ -39,6 +39,7 @@ from typing import Any
 
 from . import burst as burst_
 from . import claims as claims_
+from . import fidelity as fidelity_
 from . import pairs as pairs_
 from .fmt import latency
 from .loadgen import TS_PREFIX, read_timeseries
@@ -615,12 +616,61 @@ def _pair_throughput(ax, net_ts: list[dict[str, Any]], model_ts: list[dict[str, 
     ax.grid(True, alpha=0.3)
 
 
+def _cell_threads(ax, c: fidelity_.Cell, run_dir: Path) -> None:
+    """One fidelity cell: each run's thread curves thin, the median at each mark bold, .NET's band shaded."""
+    col = pairs_.THREADS_COLUMN
+    for p in c.runs:
+        for row, color, ls in ((p.net, NET_COLOR, "-"), (p.model, MODEL_COLOR, "--")):
+            ts = [x for x in read_timeseries(run_dir / "timeseries" / f"{row['point']}.csv")
+                  if x.get("t_s") is not None and x.get(col) is not None]
+            ax.plot([x["t_s"] for x in ts], [x[col] for x in ts], color=color, lw=0.7, ls=ls, alpha=0.45)
+    t = pairs_.mark_times(c.runs[0].net)[:c.judged]
+    net, model = c.median_threads("net"), c.median_threads("model")
+    known = [(a, v) for a, v in zip(t, net) if v is not None]
+    if known:
+        ax.fill_between([a for a, _ in known], [v - pairs_.thread_tolerance(v) for _, v in known],
+                        [v + pairs_.thread_tolerance(v) for _, v in known], color=NET_COLOR, alpha=0.15, lw=0,
+                        label="target band")
+    ax.plot(t, net, "o-", color=NET_COLOR, lw=2, ms=4, label=".NET (median at the marks)")
+    ax.plot(t, model, "s--", color=MODEL_COLOR, lw=2, ms=4, label="model (median at the marks)")
+    verdict = {True: "within target", False: "MISSED", None: "not judged"}[c.within]
+    ax.set_title(f"{c.name}, C = {c.concurrency:,}\n{c.median_met:g} of {c.judged} marks; req/s "
+                 f"{c.median_rps('net') or 0:.1f} vs {c.median_rps('model') or 0:.1f}: {verdict}", fontsize=8)
+    ax.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.3)
+
+
+def plot_dotnet_fidelity(cells: list[fidelity_.Cell], run_dir: Path, formats: list[str]) -> list[Path]:
+    """dotnet_vs_model for a repeated grid: one small panel of threads per cell, four to a row."""
+    cols = min(4, len(cells))
+    nrows = -(-len(cells) // cols)
+    fig, axes = plt.subplots(nrows, cols, figsize=(4.2 * cols, 3.3 * nrows + 0.8), squeeze=False)
+    for ax, c in zip(axes.flat, cells):
+        _cell_threads(ax, c, run_dir)
+    for ax in list(axes.flat)[len(cells):]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=9, frameon=False)
+    v = fidelity_.verdict(cells)
+    for row in axes:
+        row[0].set_ylabel("pool threads")
+    for ax in axes[-1]:
+        ax.set_xlabel("time since start (s)")
+    fig.suptitle(f".NET's thread pool vs our model: {v.met} of {v.judged} cells within target\n"
+                 "pool threads over the load (thin lines: each run)", fontsize=12)
+    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
+    return _save(fig, run_dir, "dotnet_vs_model", formats)
+
+
 def plot_dotnet_vs_model(rows, run_dir: Path, formats: list[str]) -> list[Path]:
-    """dotnet_vs_model: one column per pair, threads over time (top) and throughput (bottom); nothing when the
-    run has no pair."""
+    """dotnet_vs_model: one column per pair, threads over time (top) and throughput (bottom); for a repeated
+    pair grid one panel per cell (plot_dotnet_fidelity); nothing when the run has no pair."""
     found = pairs_.find_pairs(rows)
     if not found:
         return []
+    cells = fidelity_.find_cells(rows, run_dir)
+    if cells:
+        return plot_dotnet_fidelity(cells, run_dir, formats)
     fig, axes = plt.subplots(2, len(found), figsize=(5.5 * len(found) + 1, 7.5), sharex="col", squeeze=False)
     for j, pair in enumerate(found):
         net_ts = read_timeseries(run_dir / "timeseries" / f"{pair.net['point']}.csv")

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import dbstat, dotnetcounters, loadgen, procstat, procview, prometheus
+from . import InputError, dbstat, dotnetcounters, loadgen, procstat, procview, prometheus
 from .cli import REPO_ROOT
 from .grid import CPU_N_RE, Point, RequestClass, command_argv, effective_db_pool, usable_cores
 
@@ -174,6 +174,16 @@ class Pinning:
     server: list[str]
     loadgen: list[str]
     message: str
+    cores: list[int] = field(default_factory=list)  # the usable cores, in order, when pinning is on
+
+    def server_prefix(self, n: int | None) -> list[str]:
+        """The server's taskset prefix for a series that asks for ``n`` cores (None or 1: the plan's one core;
+        more: the first n usable cores). Raises InputError when the machine has fewer."""
+        if not self.server or not n or n <= 1:
+            return self.server
+        if n > len(self.cores):
+            raise InputError(f"server_cores {n}: this machine has {len(self.cores)} usable cores")
+        return [self.server[0], "-c", ",".join(str(c) for c in self.cores[:n])]
 
 
 def pinning_plan(no_pin: bool) -> Pinning:
@@ -191,13 +201,13 @@ def pinning_plan(no_pin: bool) -> Pinning:
         return Pinning([], [], "pinning: off (taskset not found)")
     a, b = cores[0], cores[1]
     return Pinning([taskset, "-c", str(a)], [taskset, "-c", str(b)],
-                   f"pinning: server on core {a}, loadgen on core {b} (taskset; {len(cores)} usable cores)")
+                   f"pinning: server on core {a}, loadgen on core {b} (taskset; {len(cores)} usable cores)", cores)
 
 
-def server_cores(pinned: bool) -> int:
-    """The cores a point's server may run on: pinning_plan puts it on one core, else it has this process's
-    (what server_sync and .NET take as their default minimum of pool threads)."""
-    return 1 if pinned else usable_cores()
+def server_cores(prefix: list[str]) -> int:
+    """The cores a point's server may run on: those of its taskset prefix, else this process's (what
+    server_sync and .NET take as their default minimum of pool threads)."""
+    return len(prefix[2].split(",")) if prefix else usable_cores()
 
 
 @dataclass
@@ -225,6 +235,7 @@ class PointResult:
     timeseries: list[dict[str, Any]] | None = None
     wall_s: float = 0.0
     pinned: bool = False
+    server_cores: int = 1  # the cores the server may run on
     metrics_port: int | None = None  # where /metrics was read (a target's "metrics on" port, else the main one)
     classes: dict[str, ClassResult] = field(default_factory=dict)  # a multi-class point's, by class name
     cpu_work_ms: float | None = None  # median time of one POST /work of the CPU class's n on the idle server
@@ -608,8 +619,9 @@ def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> Poin
     files = _Files(run_dir, p.id)
     for d in ("logs", "loadgen", "timeseries"):
         (run_dir / d).mkdir(parents=True, exist_ok=True)
-    res = PointResult(pinned=bool(pin.server))
-    srv_cmd = pin.server + server_command(p, binaries)
+    prefix = pin.server_prefix(p.series.server_cores)
+    res = PointResult(pinned=bool(prefix), server_cores=server_cores(prefix))
+    srv_cmd = prefix + server_command(p, binaries)
     files.log("cmd.txt").write_text(" ".join(srv_cmd) + "\n")
     started = start_server(srv_cmd, files, res, metrics_line=p.series.server == "command")
     if started is None:

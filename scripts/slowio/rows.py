@@ -42,7 +42,7 @@ SUMMARY_COLUMNS = [
     "cpu_threads_per_request",
     "peak_jobs_queue_length", "jobs_completed", "job_latency_ms",
     "goodput_before_rps", "goodput_during_rps", "goodput_after_rps", "recovery_s", "recovered",
-    "server_died_after_s", "wall_s", "pinned", "extra_server_args",
+    "server_died_after_s", "wall_s", "pinned", "server_cores", "repetition", "extra_server_args",
     "store", "db_pool", "db_pool_timeouts", "peak_db_pool_waiters", "peak_db_active",
 ]
 TEXT_COLUMNS = {"run_id", "point", "label", "pair", "scenario", "request_class", "cpu_way", "server", "model", "pool", "antipattern", "expect", "status",

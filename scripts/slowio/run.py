@@ -86,6 +86,8 @@ def run_grid(grid: Grid, points: list[Point], run_dir: Path, run_id: str, binari
     """Runs ``points`` of ``grid`` into run_dir with machine.json and grid.json; returns (rows, machine info).
     ``skipped`` (series left out because their program is missing) is recorded in machine.json's
     ``skipped_series`` for the report."""
+    for p in points:
+        pin.server_prefix(p.series.server_cores)  # InputError now, not mid-run, when the machine has too few cores
     run_dir.mkdir(parents=True, exist_ok=True)
     machine = machine_info(build_dir, pin.message)
     machine["skipped_series"] = list(skipped or [])

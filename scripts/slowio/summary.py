@@ -38,7 +38,7 @@ from . import burst, dbstat, procview
 from .bound import bound_model, bound_rps, compute_capacity, default_min_threads
 from .grid import Point, effective_db_pool, stages_text
 from .loadgen import ERROR_KEYS, TS_PREFIX, LoadgenReport, server_peak
-from .point import PointResult, server_cores
+from .point import PointResult
 from .rows import SUMMARY_COLUMNS
 
 
@@ -199,7 +199,7 @@ def build_rows(p: Point, run_id: str, res: PointResult) -> list[dict[str, Any]]:
         row = build_row(p, run_id, res, report=got.report if got else None)
         row.update(point=f"{p.id}-{rc.name}", request_class=rc.name, concurrency=rc.connections,
                    loadgen_exit_code=got.loadgen_exit_code if got else None)
-        _cpu_cells(p, res, row, rc.name, server_cores(res.pinned))
+        _cpu_cells(p, res, row, rc.name, res.server_cores)
         for col in ("capacity", "capacity_basis", "bound_rps", "efficiency", "rss_per_conn_kb"):
             row[col] = None  # a class's share of the server has no Little's-law bound of its own
         rows.append(row)
@@ -213,11 +213,12 @@ def build_row(p: Point, run_id: str, res: PointResult, report: Any = _OWN) -> di
     """One summary.csv row from a point and the result of running it (``report``: a request class's
     loadgen report instead of the point's own)."""
     row: dict[str, Any] = {c: None for c in SUMMARY_COLUMNS}
-    cores = server_cores(res.pinned)
+    cores = res.server_cores
     row.update(_config_cells(p, run_id, cores))
     row.update(status=res.status, detail="; ".join(res.details), server_exit_code=res.server_exit_code,
                loadgen_exit_code=res.loadgen_exit_code, server_died_after_s=res.server_died_after_s,
-               wall_s=round(res.wall_s, 2), pinned=res.pinned)
+               wall_s=round(res.wall_s, 2), pinned=res.pinned,
+               server_cores=res.server_cores, repetition=p.repetition)
     _client_cells(res.report if report is _OWN else report, row)
     _server_cells(res, row)
     _server_rate_cells(p, res, row)

@@ -69,7 +69,7 @@ HillClimbing::Decision HillClimbing::update(std::size_t goal, double seconds, st
              : (static_cast<double>(goal) - 1.0) / static_cast<double>(completions) >= max_sample_error)) {
         accumulated_seconds_ = seconds;
         accumulated_completions_ = completions;
-        return {goal, 10};
+        return {goal, 10, false, {}};
     }
     accumulated_seconds_ = 0;
     accumulated_completions_ = 0;
@@ -144,7 +144,8 @@ HillClimbing::Decision HillClimbing::update(std::size_t goal, double seconds, st
     const int next_ms = ratio < 0 && new_goal == min_threads
                             ? static_cast<int>(0.5 + sample_ms_ * (10.0 * std::min(-ratio, 1.0)))
                             : sample_ms_;
-    return {new_goal, next_ms};
+    return {new_goal, next_ms, true,
+            {throughput_[index], throughput_noise, average_noise_, ratio, confidence, control_, magnitude}};
 }
 
 }  // namespace slowio::sync

@@ -179,8 +179,12 @@ class GridKeys(unittest.TestCase):
         s.label = grid.series_label(s)
         row = summary.build_row(grid.Point(1, s, 10, "x"), "r", point.PointResult(pinned=True))
         self.assertEqual((row["pair"], row["antipattern"], row["min_threads"]), ("p", "sync-over-async", 1))
-        unpinned = summary.build_row(grid.Point(1, s, 10, "x"), "r", point.PointResult(pinned=False))
+        unpinned = summary.build_row(grid.Point(1, s, 10, "x"), "r",
+                                     point.PointResult(pinned=False, server_cores=grid.usable_cores()))
         self.assertEqual(unpinned["min_threads"], grid.usable_cores())
+        two = summary.build_row(grid.Point(1, s, 10, "x", repetition=3), "r",
+                                point.PointResult(pinned=True, server_cores=2))
+        self.assertEqual((two["min_threads"], two["server_cores"], two["repetition"]), (2, 2, 3))
         fixed = grid.Series(server="sync", threads=10)
         row = summary.build_row(grid.Point(1, fixed, 10, "y"), "r", point.PointResult())
         self.assertEqual((row["pair"], row["antipattern"], row["min_threads"]), ("", "none", None))

@@ -20,10 +20,25 @@ namespace slowio::sync {
 /// The hill climber of one pool. Not thread-safe: the pool calls it under its lock.
 class HillClimbing {
   public:
-    /// The outcome of update(): the new goal and how long the next sample should be.
+    /// What one accepted sample computed: the fields of the runtime's ThreadPoolWorkerThreadAdjustmentStats
+    /// event, so a trace of the real runtime can be replayed through this class and compared field by field.
+    struct Stats {
+        double throughput = 0;        ///< completions / seconds of this sample
+        double throughput_noise = 0;  ///< ThroughputErrorEstimate: the adjacent bands' larger component
+        double average_noise = 0;     ///< AverageThroughputErrorEstimate: its moving average
+        double ratio = 0;             ///< ThroughputRatio: real part of the biased throughput/thread wave ratio
+        double confidence = 0;        ///< Confidence
+        double control = 0;           ///< NewControlSetting
+        int magnitude = 0;            ///< NewThreadWaveMagnitude
+    };
+
+    /// The outcome of update(): the new goal and how long the next sample should be; `accepted` is false when
+    /// the sample was too short to judge (its completions are carried into the next) and `stats` is then unset.
     struct Decision {
         std::size_t goal = 0;
         int sample_ms = 0;
+        bool accepted = false;
+        Stats stats;
     };
 
     /// `seed` fixes the random sample intervals (10–200 ms) for tests.
