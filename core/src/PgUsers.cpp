@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <cstdlib>
 #include <stdexcept>
 
 namespace slowio {
@@ -69,8 +70,13 @@ PgUserParams::PgUserParams(const StoreCall& call, std::chrono::nanoseconds laten
       latency_ms(fmt::format("{:.3f}", std::chrono::duration<double, std::milli>(latency).count())),
       values{id.c_str(), latency_ms.c_str()} {}
 
+// gssencmode before dbname, so a URL that names it wins (libpq: array entries before the expanded dbname are
+// overridden by the connection string's). Without it, Debian's libpq (built with GSSAPI) tries a GSS handshake
+// on every TCP connection first, a synchronous Kerberos credential lookup inside PQconnectPoll: on the event loop.
+// An empty value is ignored, so PGGSSENCMODE, when set, still decides.
 PgConnectParams::PgConnectParams(const std::string& url)
-    : keys{"dbname", "application_name", nullptr}, values{url.c_str(), "slowio", nullptr} {}
+    : keys{"gssencmode", "dbname", "application_name", nullptr},
+      values{std::getenv("PGGSSENCMODE") != nullptr ? "" : "disable", url.c_str(), "slowio", nullptr} {}
 
 StoreResult read_user_result(const PGresult* result) {
     StoreResult out;

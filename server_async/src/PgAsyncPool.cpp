@@ -63,8 +63,19 @@ PgAsyncPool::PgAsyncPool(const DbSettings& settings, DbPoolMetrics& db, Metrics&
       metrics_(metrics),
       strand_(asio::make_strand(executor)),
       slots_(settings.pool) {
-    // All P connections open in parallel, each its own coroutine; requests that come first wait in FIFO.
-    for (Slot& slot : slots_) asio::co_spawn(strand_, connect(slot), asio::detached);
+    // At most max_opening connections are being opened at once, each opener taking the next slot when its own
+    // is up. All P at once (issue 25) put P PQconnectStartParams, then P PQconnectPoll, in one turn of the
+    // strand while PostgreSQL forked P backends on the same cores: at P = 1,000 the loop stalled for seconds.
+    // Requests that come first wait in FIFO for the connections already open.
+    const std::size_t openers = std::min(max_opening, slots_.size());
+    for (std::size_t i = 0; i < openers; ++i) asio::co_spawn(strand_, open_slots(), asio::detached);
+}
+
+asio::awaitable<void> PgAsyncPool::open_slots() {
+    while (next_to_open_ < slots_.size()) {
+        Slot& slot = slots_[next_to_open_++];
+        co_await connect(slot);
+    }
 }
 
 asio::awaitable<bool> PgAsyncPool::connect_once(Slot& slot) {

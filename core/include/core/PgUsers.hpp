@@ -44,8 +44,8 @@ struct PgUserParams {
 struct PgConnectParams {
     /// Builds the arrays for `url` (kept by reference: it must outlive the call).
     explicit PgConnectParams(const std::string& url);
-    const char* keys[3];    ///< dbname, application_name, nullptr
-    const char* values[3];  ///< the URL, "slowio", nullptr
+    const char* keys[4];    ///< gssencmode, dbname, application_name, nullptr
+    const char* values[4];  ///< "disable" (the URL may say otherwise), the URL, "slowio", nullptr
 };
 
 /// Reads pg_user_query's result: the row, no row (404), or the error (a StoreResult with `error`).

@@ -50,6 +50,8 @@ class PgAsyncPool {
     void release(Slot* slot);
     /// Hands a usable slot to the oldest waiter still in time, or puts it on the free list.
     void offer(Slot* slot);
+    /// Opens the slots not yet taken by another opener, one after another (the pool runs max_opening).
+    asio::awaitable<void> open_slots();
     /// Opens `slot`'s connection without blocking; retries every 100 ms..1 s until it succeeds.
     asio::awaitable<void> connect(Slot& slot);
     asio::awaitable<bool> connect_once(Slot& slot);
@@ -62,7 +64,10 @@ class PgAsyncPool {
     DbPoolMetrics& db_;
     Metrics& metrics_;
     asio::strand<asio::any_io_executor> strand_;
+    /// Connections being opened at once at start (a reconnection after a loss is one more).
+    static constexpr std::size_t max_opening = 8;
     std::vector<Slot> slots_;
+    std::size_t next_to_open_ = 0;  ///< the first slot no opener has taken yet
     std::vector<Slot*> free_;
     WaiterQueue<Waiter*> waiters_;
 };
