@@ -541,7 +541,8 @@ def section_dotnet_vs_model(rows, run_dir: Path) -> list[str]:
 
 # Measured by issue 29's traces (results/hillclimb-20261206), at L = 500 ms, C = 200, one core.
 STARTUP_HISTORY_CAUSE = (
-    "hill climbing's input, not its rules (tests/server_sync/HillClimbingReplayTests.cpp replays the runtime's "
+    "as far as traced (results/hillclimb-20261206, L = 500 ms, C = 200, one core), hill climbing's input, not its "
+    "rules (tests/server_sync/HillClimbingReplayTests.cpp replays the runtime's "
     "own adjustment events through our HillClimbing and gets its numbers): .NET's climber enters the load with "
     "the process's start-up work items in its sample history (39-92 completions/s against 2-4/s under load), so "
     "its first analysed window sets the noise estimate near 0.6 and the wave's magnitude to 4-5 while the "
@@ -586,7 +587,7 @@ def cell_cause(c: fidelity_.Cell) -> str:
             (m or 0) - (n or 0) for n, m in zip(c.median_threads("net"), c.median_threads("model"))) < 0
         why = ("it follows from the thread counts: a blocked thread serves at most 1 / L requests a second, and "
                "the model had fewer" if fewer_threads else throughput_cause(xv, c.runs[0], fidelity_.THROUGHPUT_REL))
-        parts.append(f"throughput {_rel(c.rps_rel_diff)}: {why}.")
+        parts.append(f"throughput {_rel(c.rps_rel_diff)}: {why.rstrip('.')}.")
     return " ".join(parts)
 
 
