@@ -1,12 +1,12 @@
 #include "core/PgUsers.hpp"
 
-#include "core/PgSchemaSql.hpp"  // generated from core/sql/slowio_schema.sql
-
 #include <fmt/format.h>
 
 #include <charconv>
 #include <cstdlib>
 #include <stdexcept>
+
+#include "core/PgSchemaSql.hpp"  // generated from core/sql/slowio_schema.sql
 
 namespace slowio {
 
@@ -71,9 +71,9 @@ PgUserParams::PgUserParams(const StoreCall& call, std::chrono::nanoseconds laten
       values{id.c_str(), latency_ms.c_str()} {}
 
 // gssencmode before dbname, so a URL that names it wins (libpq: array entries before the expanded dbname are
-// overridden by the connection string's). Without it, Debian's libpq (built with GSSAPI) tries a GSS handshake
-// on every TCP connection first, a synchronous Kerberos credential lookup inside PQconnectPoll: on the event loop.
-// An empty value is ignored, so PGGSSENCMODE, when set, still decides.
+// overridden by the connection string's). Without it, Debian's libpq (built with GSSAPI) tries a GSS
+// handshake on every TCP connection first, a synchronous Kerberos credential lookup inside PQconnectPoll: on
+// the event loop. An empty value is ignored, so PGGSSENCMODE, when set, still decides.
 PgConnectParams::PgConnectParams(const std::string& url)
     : keys{"gssencmode", "dbname", "application_name", nullptr},
       values{std::getenv("PGGSSENCMODE") != nullptr ? "" : "disable", url.c_str(), "slowio", nullptr} {}

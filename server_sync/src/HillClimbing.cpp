@@ -144,7 +144,9 @@ HillClimbing::Decision HillClimbing::update(std::size_t goal, double seconds, st
     const int next_ms = ratio < 0 && new_goal == min_threads
                             ? static_cast<int>(0.5 + sample_ms_ * (10.0 * std::min(-ratio, 1.0)))
                             : sample_ms_;
-    return {new_goal, next_ms, true,
+    return {new_goal,
+            next_ms,
+            true,
             {throughput_[index], throughput_noise, average_noise_, ratio, confidence, control_, magnitude}};
 }
 

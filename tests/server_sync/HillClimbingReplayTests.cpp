@@ -1,10 +1,10 @@
-// Our HillClimbing against the real runtime's: three traces of .NET 10's thread pool (ASP.NET Core --mode sync,
-// C = 200, L = 500 ms, one core; results/hillclimb-20261206, recorded by the target's --trace-threadpool) are
-// replayed sample by sample. Each ThreadPoolWorkerThreadAdjustmentStats event gives the runtime's inputs to its
-// HillClimbing.Update (the thread-count goal, the sample's duration and completions) and its outputs (noise,
-// ratio, confidence, control setting, wave magnitude); each AdjustmentAdjustment the goal it then set. Fed the
-// same inputs, ours must compute the same outputs: the rules are the runtime's, and what differs in a live pair
-// is the input.
+// Our HillClimbing against the real runtime's: three traces of .NET 10's thread pool (ASP.NET Core --mode
+// sync, C = 200, L = 500 ms, one core; results/hillclimb-20261206, recorded by the target's
+// --trace-threadpool) are replayed sample by sample. Each ThreadPoolWorkerThreadAdjustmentStats event gives
+// the runtime's inputs to its HillClimbing.Update (the thread-count goal, the sample's duration and
+// completions) and its outputs (noise, ratio, confidence, control setting, wave magnitude); each
+// AdjustmentAdjustment the goal it then set. Fed the same inputs, ours must compute the same outputs: the
+// rules are the runtime's, and what differs in a live pair is the input.
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -19,8 +19,8 @@
 
 namespace {
 
-using slowio::sync::HillClimbing;
 using Catch::Matchers::WithinRel;
+using slowio::sync::HillClimbing;
 
 /// One line of the trace: its event name and its key=value fields.
 struct TraceEvent {
@@ -77,23 +77,25 @@ int replay(const std::string& path) {
         const auto completions = static_cast<std::int64_t>(std::llround(e.number("Throughput") * seconds));
         INFO(path << " sample " << compared + 1 << " at t_ms=" << e.fields.at("t_ms") << ", goal " << goal
                   << ", " << completions << " completions in " << seconds << " s");
-        // The process's CPU use is not in the trace: blocked threads on one core, far below the 95% that would
-        // refuse a positive move.
+        // The process's CPU use is not in the trace: blocked threads on one core, far below the 95% that
+        // would refuse a positive move.
         const auto d = ours.update(goal, seconds, completions, 0, min_threads, max_threads);
         REQUIRE(d.accepted);
         CHECK_THAT(d.stats.throughput, WithinRel(e.number("Throughput"), 1e-6));
-        CHECK_THAT(d.stats.throughput_noise + 1.0, WithinRel(e.number("ThroughputErrorEstimate") + 1.0, 1e-6));
+        CHECK_THAT(d.stats.throughput_noise + 1.0,
+                   WithinRel(e.number("ThroughputErrorEstimate") + 1.0, 1e-6));
         CHECK_THAT(d.stats.average_noise + 1.0,
                    WithinRel(e.number("AverageThroughputErrorEstimate") + 1.0, 1e-6));
         CHECK_THAT(d.stats.ratio + 1.0, WithinRel(e.number("ThroughputRatio") + 1.0, 1e-6));
         CHECK_THAT(d.stats.confidence + 1.0, WithinRel(e.number("Confidence") + 1.0, 1e-6));
         CHECK_THAT(d.stats.control, WithinRel(e.number("NewControlSetting"), 1e-6));
         CHECK(d.stats.magnitude == static_cast<int>(e.number("NewThreadWaveMagnitude")));
-        // The runtime logs an adjustment right after the sample only when hill climbing changed the goal: then
-        // ours must set the same one (the gate's and retirement's adjustments name their own reasons).
+        // The runtime logs an adjustment right after the sample only when hill climbing changed the goal:
+        // then ours must set the same one (the gate's and retirement's adjustments name their own reasons).
         const bool changed = i + 1 < events.size() && events[i + 1].name == "AdjustmentAdjustment" &&
                              climbing_reasons.count(events[i + 1].fields.at("Reason")) == 1;
-        CHECK(d.goal == (changed ? static_cast<std::size_t>(events[i + 1].number("NewWorkerThreadCount")) : goal));
+        CHECK(d.goal ==
+              (changed ? static_cast<std::size_t>(events[i + 1].number("NewWorkerThreadCount")) : goal));
         ++compared;
     }
     return compared;

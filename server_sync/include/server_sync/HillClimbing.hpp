@@ -26,14 +26,15 @@ class HillClimbing {
         double throughput = 0;        ///< completions / seconds of this sample
         double throughput_noise = 0;  ///< ThroughputErrorEstimate: the adjacent bands' larger component
         double average_noise = 0;     ///< AverageThroughputErrorEstimate: its moving average
-        double ratio = 0;             ///< ThroughputRatio: real part of the biased throughput/thread wave ratio
-        double confidence = 0;        ///< Confidence
-        double control = 0;           ///< NewControlSetting
-        int magnitude = 0;            ///< NewThreadWaveMagnitude
+        double ratio = 0;       ///< ThroughputRatio: real part of the biased throughput/thread wave ratio
+        double confidence = 0;  ///< Confidence
+        double control = 0;     ///< NewControlSetting
+        int magnitude = 0;      ///< NewThreadWaveMagnitude
     };
 
     /// The outcome of update(): the new goal and how long the next sample should be; `accepted` is false when
-    /// the sample was too short to judge (its completions are carried into the next) and `stats` is then unset.
+    /// the sample was too short to judge (its completions are carried into the next) and `stats` is then
+    /// unset.
     struct Decision {
         std::size_t goal = 0;
         int sample_ms = 0;
