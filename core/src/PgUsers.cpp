@@ -107,6 +107,17 @@ PgConnPtr pg_connect_blocking(const std::string& url) {
     return conn;
 }
 
+PgConnPtr pg_connect_warm_blocking(const std::string& url) {
+    PgConnPtr conn = pg_connect_blocking(url);
+    PGresult* result =
+        PQexecParams(conn.get(), pg_user_query, 2, nullptr, pg_warm_up_values, nullptr, nullptr,
+                     /*resultFormat=*/0);
+    const StoreResult warm = read_user_result(result);
+    PQclear(result);
+    if (!warm.error.empty()) throw std::runtime_error(fmt::format("postgres: warm-up query: {}", warm.error));
+    return conn;
+}
+
 void prepare_pg_schema(const std::string& url, std::int64_t users) {
     PgConnPtr conn = pg_connect_blocking(url);
     exec(conn.get(), "SET client_min_messages = warning");  // no NOTICE "already exists" on stderr

@@ -71,6 +71,34 @@ PgAsyncPool::PgAsyncPool(const DbSettings& settings, DbPoolMetrics& db, Metrics&
     for (std::size_t i = 0; i < openers; ++i) asio::co_spawn(strand_, open_slots(), asio::detached);
 }
 
+asio::awaitable<PgAsyncPool::Exchange> PgAsyncPool::exchange(PGconn* conn, const char* const* values) {
+    Exchange ex;
+    bool have = false;
+    int flush =
+        PQsendQueryParams(conn, pg_user_query, 2, nullptr, values, nullptr, nullptr, 0) ? PQflush(conn) : -1;
+    while (flush == 1) {  // the non-blocking send did not fit the socket buffer: finish it when writable
+        if (co_await wait_socket(conn, Wait::wait_write)) break;
+        flush = PQflush(conn);
+    }
+    while (flush == 0) {
+        while (!PQisBusy(conn)) {  // PQgetResult will not block now
+            PGresult* result = PQgetResult(conn);
+            if (!result) {  // the statement is complete
+                ex.broken = PQstatus(conn) == CONNECTION_BAD;
+                if (ex.broken) ex.why = have ? ex.result.error : PQerrorMessage(conn);
+                co_return ex;
+            }
+            if (!have) ex.result = read_user_result(result);
+            have = true;
+            PQclear(result);
+        }
+        if (co_await wait_socket(conn, Wait::wait_read) || !PQconsumeInput(conn)) break;
+    }
+    ex.broken = true;  // left the loop without the final NULL result: the connection is unusable
+    ex.why = have ? ex.result.error : PQerrorMessage(conn);
+    co_return ex;
+}
+
 asio::awaitable<void> PgAsyncPool::open_slots() {
     while (next_to_open_ < slots_.size()) {
         Slot& slot = slots_[next_to_open_++];
@@ -95,6 +123,12 @@ asio::awaitable<bool> PgAsyncPool::connect_once(Slot& slot) {
     }
     if (PQsetnonblocking(conn.get(), 1) != 0)
         co_return false;  // PQsendQueryParams must never block on a write
+    // One warm-up query before the connection serves a request (pg_warm_up_values says why).
+    const Exchange warm = co_await exchange(conn.get(), pg_warm_up_values);
+    if (warm.broken || !warm.result.error.empty()) {
+        log(LogLevel::warn, "postgres: warm-up query failed: {}", warm.broken ? warm.why : warm.result.error);
+        co_return false;
+    }
     slot.conn = std::move(conn);
     db_.connections.Increment();
     co_return true;
@@ -158,36 +192,16 @@ void PgAsyncPool::lost(Slot& slot, const std::string& why) {
 
 asio::awaitable<StoreResult> PgAsyncPool::query(Slot& slot, const StoreCall& call,
                                                 std::chrono::nanoseconds latency) {
-    PGconn* conn = slot.conn.get();
     const PgUserParams params(call, latency);
     db_.queries.Increment();
-    bool broken = !PQsendQueryParams(conn, pg_user_query, 2, nullptr, params.values, nullptr, nullptr, 0);
-    int flush = broken ? -1 : PQflush(conn);
-    while (flush == 1) {  // the non-blocking send did not fit the socket buffer: finish it when writable
-        if (co_await wait_socket(conn, Wait::wait_write)) break;
-        flush = PQflush(conn);
-    }
-    StoreResult out;
-    bool have = false;
-    while (flush == 0) {
-        while (!PQisBusy(conn)) {  // PQgetResult will not block now
-            PGresult* result = PQgetResult(conn);
-            if (!result) goto done;
-            if (!have) out = read_user_result(result);
-            have = true;
-            PQclear(result);
-        }
-        if (co_await wait_socket(conn, Wait::wait_read) || !PQconsumeInput(conn)) break;
-    }
-    broken = true;  // left the loop without the final NULL result: the connection is unusable
-done:
-    if (broken || PQstatus(conn) == CONNECTION_BAD) {
-        lost(slot, have ? out.error : PQerrorMessage(conn));
+    Exchange ex = co_await exchange(slot.conn.get(), params.values);
+    if (ex.broken) {
+        lost(slot, ex.why);
         co_return unavailable("database connection lost");
     }
-    if (!out.error.empty()) db_.count_error("query");
+    if (!ex.result.error.empty()) db_.count_error("query");
     release(&slot);
-    co_return out;
+    co_return std::move(ex.result);
 }
 
 asio::awaitable<StoreResult> PgAsyncPool::fetch_on_strand(StoreCall call, std::chrono::nanoseconds latency) {

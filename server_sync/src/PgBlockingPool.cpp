@@ -22,10 +22,11 @@ PgBlockingPool::PgBlockingPool(const DbSettings& settings, DbPoolMetrics& db, Me
       db_(db),
       metrics_(metrics),
       slots_(settings.pool) {
-    // Connected at start, as a warmed ADO.NET pool (MinPoolSize = MaxPoolSize): the first requests measure
-    // the query, not P connection handshakes. The first failure is a startup error (exit 1).
+    // Connected at start, as a warmed ADO.NET pool (MinPoolSize = MaxPoolSize), each connection's backend
+    // warmed by one query: the first requests measure the query, not P connection handshakes nor P backends'
+    // first plpgsql calls. The first failure is a startup error (exit 1).
     for (Slot& slot : slots_) {
-        slot.conn = pg_connect_blocking(url_);
+        slot.conn = pg_connect_warm_blocking(url_);
         free_.push_back(&slot);
     }
     db_.connections.Set(static_cast<double>(slots_.size()));
@@ -60,7 +61,7 @@ void PgBlockingPool::release(Slot* slot) {
 bool PgBlockingPool::ensure_connected(Slot& slot) {
     if (slot.conn) return true;
     try {
-        slot.conn = pg_connect_blocking(url_);
+        slot.conn = pg_connect_warm_blocking(url_);
         db_.connections.Increment();
         log(LogLevel::info, "postgres: connection re-established");
         return true;

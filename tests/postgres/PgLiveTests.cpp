@@ -158,6 +158,26 @@ TEST_CASE("postgres: the db_ metrics exist only with --store postgres", "[postgr
     }
 }
 
+TEST_CASE("postgres: every pool connection runs the warm-up query before it is counted open", "[postgres]") {
+    for (const auto& binary : servers) {
+        INFO(name_of(binary));
+        const std::string started = pg_scalar("SELECT clock_timestamp()::text");
+        ServerProcess server(binary, pg_args(0, 4));
+        REQUIRE(eventually(
+            [&] { return metric_value(scrape_metrics(server.port()), "db_pool_connections") == 4.0; }));
+        // PostgreSQL's own view of this server's backends: each one's last statement is the warm-up (a
+        // backend that never ran one shows an empty query), and no request has been sent yet.
+        const std::string mine =
+            "FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND application_name = 'slowio' AND "
+            "backend_start >= '" +
+            started + "'::timestamptz";
+        CHECK(pg_scalar("SELECT count(*) " + mine) == "4");
+        CHECK(pg_scalar("SELECT count(*) " + mine + " AND query LIKE '%slowio_user%' AND state = 'idle'") ==
+              "4");
+        CHECK(metric_value(scrape_metrics(server.port()), "db_queries_total") == 0.0);
+    }
+}
+
 TEST_CASE("postgres: several servers preparing the schema at once all start", "[postgres]") {
     pg_scalar("DROP SCHEMA IF EXISTS slowio CASCADE");  // each server now finds it absent
     std::vector<std::future<std::uint16_t>> starting;

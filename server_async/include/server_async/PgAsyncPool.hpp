@@ -44,6 +44,16 @@ class PgAsyncPool {
         Slot* slot = nullptr;
     };
 
+    /// One pg_user_query on a non-blocking connection: its first result, and whether the connection is
+    /// broken.
+    struct Exchange {
+        StoreResult result;
+        bool broken = false;
+        std::string why;  ///< when broken: the error that broke it
+    };
+    /// Sends pg_user_query with `values` (PQsendQueryParams, PQflush until sent) and reads every result
+    /// (PQconsumeInput / PQisBusy / PQgetResult until NULL), suspending on the socket, never blocking.
+    static asio::awaitable<Exchange> exchange(PGconn* conn, const char* const* values);
     asio::awaitable<StoreResult> fetch_on_strand(StoreCall call, std::chrono::nanoseconds latency);
     asio::awaitable<Slot*> acquire();
     /// Gives a busy slot back.
@@ -52,7 +62,8 @@ class PgAsyncPool {
     void offer(Slot* slot);
     /// Opens the slots not yet taken by another opener, one after another (the pool runs max_opening).
     asio::awaitable<void> open_slots();
-    /// Opens `slot`'s connection without blocking; retries every 100 ms..1 s until it succeeds.
+    /// Opens `slot`'s connection without blocking and warms it (pg_warm_up_values); retries every 100 ms..1 s
+    /// until both succeed.
     asio::awaitable<void> connect(Slot& slot);
     asio::awaitable<bool> connect_once(Slot& slot);
     asio::awaitable<StoreResult> query(Slot& slot, const StoreCall& call, std::chrono::nanoseconds latency);
