@@ -9,7 +9,7 @@
 namespace slowio::loadgen {
 
 namespace {
-constexpr std::size_t buffer_size = 4096;  // responses are streamed through it; 16k connections cost 64 MiB
+constexpr std::size_t response_buffer_size = 4096;  // responses are streamed through it; 16k connections cost 64 MiB
 constexpr auto connect_backoff = std::chrono::milliseconds(100);
 
 std::chrono::nanoseconds seconds_to_ns(double s) {
@@ -23,7 +23,7 @@ Connection::Connection(Worker& worker, std::size_t local, std::size_t global)
       global_(global),
       socket_(worker.io()),
       timer_(worker.io()),
-      buffer_(std::make_unique<char[]>(buffer_size)) {
+      buffer_(std::make_unique<char[]>(response_buffer_size)) {
     const auto& cfg = worker.config();
     const auto& tl = worker.timeline();
     connect_at_ = tl.start;
@@ -262,7 +262,7 @@ void Connection::write_request() {
 
 void Connection::read_response() {
     const auto g = generation_;
-    socket_.async_read_some(asio::buffer(buffer_.get(), buffer_size),
+    socket_.async_read_some(asio::buffer(buffer_.get(), response_buffer_size),
                             [this, g](const std::error_code& ec, std::size_t n) {
                                 if (g != generation_ || done_) return;
                                 on_read(ec, n);

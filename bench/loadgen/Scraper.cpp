@@ -9,7 +9,7 @@
 namespace slowio::loadgen {
 
 namespace {
-constexpr std::size_t buffer_size = 16384;
+constexpr std::size_t scrape_buffer_size = 16384;
 }
 
 const std::vector<ServerColumn>& Scraper::columns() {
@@ -42,7 +42,7 @@ Scraper::Scraper(Url url, asio::ip::tcp::endpoint endpoint, const Timeline& time
     : url_(std::move(url)),
       endpoint_(std::move(endpoint)),
       timeline_(timeline),
-      buffer_(std::make_unique<char[]>(buffer_size)) {
+      buffer_(std::make_unique<char[]>(scrape_buffer_size)) {
     request_ =
         "GET " + url_.path + " HTTP/1.1\r\nHost: " + url_.authority() + "\r\nAccept: text/plain\r\n\r\n";
 }
@@ -110,7 +110,7 @@ void Scraper::begin_scrape(std::size_t index) {
                     abandon();
                     return;
                 }
-                socket_.async_read_some(asio::buffer(buffer_.get(), buffer_size),
+                socket_.async_read_some(asio::buffer(buffer_.get(), scrape_buffer_size),
                                         [this, index, gen](const std::error_code& e, std::size_t n) {
                                             on_read(index, gen, e, n);
                                         });
@@ -141,7 +141,7 @@ void Scraper::on_read(std::size_t index, std::uint64_t gen, const std::error_cod
         st = parser_.feed(buffer_.get(), n);
     if (st == ResponseParser::Status::incomplete) {
         socket_.async_read_some(
-            asio::buffer(buffer_.get(), buffer_size),
+            asio::buffer(buffer_.get(), scrape_buffer_size),
             [this, index, gen](const std::error_code& e, std::size_t m) { on_read(index, gen, e, m); });
         return;
     }
