@@ -72,10 +72,14 @@ class PrivatePostgres:
     """One private cluster: start() (or `with`) creates and starts it, stop() stops it and removes its
     directory. atexit stops it too, so a failing caller does not leave a postgres behind."""
 
-    def __init__(self, max_connections: int = 200, port: int | None = None, keep: bool = False):
+    def __init__(self, max_connections: int = 200, port: int | None = None, keep: bool = False,
+                 cores: list[int] | None = None):
         if max_connections < 1:
             raise ValueError("max_connections must be at least 1")
         self.max_connections = max_connections
+        # The cores the postmaster, and so every backend it forks, may run on (taskset; None: any). The sweep
+        # keeps the database off the server's core: at P = 1,000 a thousand backends wake together each L.
+        self.cores = cores
         self.port = port
         self.keep = keep  # the CLI's `start`: the caller stops it later
         self.dir: str | None = None
@@ -98,6 +102,13 @@ class PrivatePostgres:
     def socket_url(self) -> str:
         """libpq URL over the private Unix socket."""
         return f"postgresql:///postgres?host={self.socket_dir}&port={self.port}&user=postgres"
+
+    def _pinned(self, argv: list[str]) -> list[str]:
+        """``argv`` under taskset when the cluster has cores (pg_ctl's postmaster inherits the mask)."""
+        taskset = shutil.which("taskset")
+        if not self.cores or not taskset:
+            return argv
+        return [taskset, "-c", ",".join(str(c) for c in self.cores)] + argv
 
     def _run(self, argv: list[str], **kwargs) -> subprocess.CompletedProcess:
         if os.geteuid() == 0:
@@ -122,8 +133,9 @@ class PrivatePostgres:
             self._run(["mkdir", "-p", self.socket_dir])
             self._configure()
             self.port = self.port or free_port()
-            self._run([os.path.join(bindir, "pg_ctl"), "-D", self.data_dir, "-w", "-t", "60",
-                       "-l", os.path.join(self.data_dir, "server.log"), "-o", f"-p {self.port}", "start"])
+            self._run(self._pinned([os.path.join(bindir, "pg_ctl"), "-D", self.data_dir, "-w", "-t", "60",
+                                    "-l", os.path.join(self.data_dir, "server.log"), "-o", f"-p {self.port}",
+                                    "start"]))
         except subprocess.CalledProcessError as e:
             log = self._read_log()
             self.stop()
@@ -171,8 +183,9 @@ class PrivatePostgres:
 
     def restart(self) -> None:
         """Restarts the server (fast: every session is ended), as a crash-and-recover does to clients."""
-        self._run([os.path.join(bin_dir() or "", "pg_ctl"), "-D", self.data_dir, "-m", "fast", "-w", "-t", "60",
-                   "-l", os.path.join(self.data_dir, "server.log"), "-o", f"-p {self.port}", "restart"])
+        self._run(self._pinned([os.path.join(bin_dir() or "", "pg_ctl"), "-D", self.data_dir, "-m", "fast", "-w",
+                                "-t", "60", "-l", os.path.join(self.data_dir, "server.log"), "-o", f"-p {self.port}",
+                                "restart"]))
 
     def psql(self, sql: str) -> str:
         """Runs `sql` with psql over the private socket; returns its unaligned output."""

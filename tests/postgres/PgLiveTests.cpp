@@ -107,6 +107,9 @@ TEST_CASE("postgres: a killed backend fails its request with 503, then the pool 
     for (const auto& binary : servers) {
         INFO(name_of(binary));
         ServerProcess server(binary, pg_args(3000, 1, {"--threads", "2"}));
+        // The pool open (its warm-up query done) first: the warm-up is also an active slowio_user query.
+        REQUIRE(eventually(
+            [&] { return metric_value(scrape_metrics(server.port()), "db_pool_connections") == 1.0; }));
         HttpClient client(server.port());
         REQUIRE(client.send_request("GET", "/users/3"));
         // Mid-query: the backend is in pg_sleep.

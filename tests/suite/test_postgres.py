@@ -11,6 +11,15 @@ import fakes  # noqa: F401  (puts scripts/ on sys.path)
 from slowio import dbstat, postgres
 
 
+def _parent(pid: int) -> int | None:
+    """The parent pid of ``pid`` from /proc (None when it has exited)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 class PrivateCluster(unittest.TestCase):
     def test_start_query_stop(self):
         with postgres.PrivatePostgres(max_connections=37) as pg:
@@ -23,6 +32,19 @@ class PrivateCluster(unittest.TestCase):
         self.assertFalse(os.path.exists(directory))
         self.assertIsNone(pg.dir)
         pg.stop()  # idempotent
+
+    def test_pinned_cluster_runs_its_backends_on_its_cores(self):
+        """cores=[c]: the postmaster and every process it forked (checkpointer, writers, launchers) run on core c
+        only (a backend, forked later, inherits the same mask)."""
+        core = max(os.sched_getaffinity(0))
+        with postgres.PrivatePostgres(max_connections=10, cores=[core]) as pg:
+            with open(os.path.join(pg.data_dir, "postmaster.pid")) as f:
+                postmaster = int(f.readline())
+            children = [int(p) for p in os.listdir("/proc") if p.isdigit() and _parent(int(p)) == postmaster]
+            self.assertEqual(os.sched_getaffinity(postmaster), {core})
+            self.assertTrue(children)
+            for pid in children:
+                self.assertEqual(os.sched_getaffinity(pid), {core}, pid)
 
     def test_cli_run_exports_the_url(self):
         code = postgres.main(["run", "--max-connections", "10", "--", "sh", "-c",
