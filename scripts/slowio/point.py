@@ -368,9 +368,11 @@ class StartedServer:
     metrics_port: int  # where /metrics is read: the port of a "metrics on" line, else ``port``
 
 
-def start_server(cmd: list[str], files: _Files, res: PointResult, metrics_line: bool) -> StartedServer | None:
-    """Starts the server and reads its port from the listening line and, with ``metrics_line`` (command
-    series), the optional ``metrics on`` line after it; None (and res says why) when it fails."""
+def start_server(cmd: list[str], files: _Files, res: PointResult, metrics_line: bool,
+                 timeout_s: float = START_TIMEOUT_S) -> StartedServer | None:
+    """Starts the server and reads its port from the listening line (within ``timeout_s``) and, with
+    ``metrics_line`` (command series), the optional ``metrics on`` line after it; None (and res says why) when it
+    fails."""
     try:
         with open(files.log("server.err"), "wb") as err:  # the child keeps its own copy of the descriptor
             server = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
@@ -379,7 +381,7 @@ def start_server(cmd: list[str], files: _Files, res: PointResult, metrics_line: 
         return None
     reader = LineReader(server.stdout, files.log("server.out"))
     reader.start()
-    first = reader.line(0, START_TIMEOUT_S)
+    first = reader.line(0, timeout_s)
     if first is not None:
         m = LISTEN_RE.match(first)
         if m:
@@ -529,10 +531,19 @@ def start_sampler(p: Point, pid: int) -> procstat.Sampler:
     return sampler
 
 
-# Opening a pool's P PostgreSQL connections took 2.5 s for P = 100 and 14 s for P = 1,000 here (PostgreSQL
-# starts one backend process per connection, about 15-25 ms each on this 2-core machine); server_async prints its
-# listening line before its pool is open, so a time-dilated window would measure the opening, not the pool.
-DB_POOL_OPEN_BASE_S, DB_POOL_OPEN_PER_CONN_S = 10.0, 0.03  # how long to wait for it: base + P x this
+# Opening a pool's P PostgreSQL connections, each warmed by one query, took 20.7 s for P = 1,000 here, 27.8 s with
+# PostgreSQL on one core (it starts and warms one backend process per connection, 20-28 ms of its CPU each);
+# server_async prints its listening line before its pool is open, so a time-dilated window would measure the
+# opening, not the pool; server_sync prints it after (its pool is open before it listens).
+DB_POOL_OPEN_BASE_S, DB_POOL_OPEN_PER_CONN_S = 10.0, 0.05  # how long to wait for it: base + P x this
+
+
+def start_timeout_s(p: Point) -> float:
+    """How long a point's server may take to print its listening line: START_TIMEOUT_S, plus its pool's opening
+    for server_sync with --store postgres."""
+    if p.series.store == "postgres" and p.series.server == "sync":
+        return START_TIMEOUT_S + effective_db_pool(p.series) * DB_POOL_OPEN_PER_CONN_S
+    return START_TIMEOUT_S
 DB_POOL_POLL_S = 0.1
 
 
@@ -623,7 +634,8 @@ def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> Poin
     res = PointResult(pinned=bool(prefix), server_cores=server_cores(prefix))
     srv_cmd = prefix + server_command(p, binaries)
     files.log("cmd.txt").write_text(" ".join(srv_cmd) + "\n")
-    started = start_server(srv_cmd, files, res, metrics_line=p.series.server == "command")
+    started = start_server(srv_cmd, files, res, metrics_line=p.series.server == "command",
+                           timeout_s=start_timeout_s(p))
     if started is None:
         res.wall_s = time.monotonic() - t0
         return res

@@ -118,6 +118,20 @@ class PoolOpen(unittest.TestCase):
         self.assertEqual(point.wait_for_db_pool(grid.Point(1, sim, 1), port, point.PointResult()), 0.0)
 
 
+    def test_server_sync_gets_its_pool_opening_to_start(self):
+        """server_sync opens its P connections (each warmed by a query) before it prints its listening line: at
+        P = 1,000 that took longer than START_TIMEOUT_S here, so its start timeout grows with P; server_async
+        listens first and is waited for by wait_for_db_pool instead."""
+        def timeout(server: str, store: str = "postgres") -> float:
+            s = grid.make_series({"server": server, "store": store, "db_pool": 1000, "concurrency": [1]}
+                                 if store == "postgres" else {"server": server, "concurrency": [1]})
+            return point.start_timeout_s(grid.Point(1, s, 1))
+        self.assertEqual(timeout("sync"), point.START_TIMEOUT_S + 1000 * point.DB_POOL_OPEN_PER_CONN_S)
+        self.assertGreaterEqual(timeout("sync") - point.START_TIMEOUT_S, 28.0)  # P = 1,000 measured 27.8 s
+        self.assertEqual(timeout("async"), point.START_TIMEOUT_S)
+        self.assertEqual(timeout("sync", store="sim"), point.START_TIMEOUT_S)
+
+
 class Bound(unittest.TestCase):
     def test_the_pool_caps_the_bound(self):
         cases = [({"server": "sync", "threads": 20, "db_pool": 10}, 40, 10.0, "P (db pool)"),
