@@ -150,11 +150,7 @@ WorkerPool::Item PoolConnection::work_item(HttpRequest request, bool keep_alive)
     item.abandoned = abandoned_;
     item.task = [self = shared_from_this(), request = std::move(request), keep_alive]() mutable {
         HttpResponse response = self->context_.responder.respond(request);
-        asio::io_context& io = self->context_.io;
-        // Back to the I/O thread to write; the worker keeps no reference to the connection afterwards.
-        asio::post(io, [self = std::move(self), response = std::move(response), keep_alive]() mutable {
-            self->deliver(std::move(response), keep_alive);
-        });
+        send_from_worker(std::move(self), std::move(response), keep_alive);
     };
     // Shed (CoDel) or dropped (--drop-abandoned) by the queue instead of run: answered on the I/O thread.
     item.discard = [self = shared_from_this(), keep_alive,
@@ -165,6 +161,28 @@ WorkerPool::Item PoolConnection::work_item(HttpRequest request, bool keep_alive)
                    [self, why, waited, keep_alive] { self->on_discarded(why, waited, keep_alive); });
     };
     return item;
+}
+
+void PoolConnection::send_from_worker(std::shared_ptr<PoolConnection> self, HttpResponse response,
+                                      bool keep_alive) {
+    if (!self->context_.io_on_pool) return hand_to_io(std::move(self), std::move(response), keep_alive);
+    // Kestrel's shape: its socket transport schedules each send (IOQueue) on .NET's thread pool, so a
+    // finished request's response waits in the pool's queue behind the requests queued there, and the send
+    // counts as a completed work item (hill climbing's input). An item that must run: never shed nor dropped
+    // (no discard); when the queue refuses it (limit, shutdown) the response goes straight to the I/O thread.
+    WorkerPool& pool = self->context_.pool;
+    auto pending = std::make_shared<HttpResponse>(std::move(response));  // std::function's captures copy
+    if (!pool.try_submit([self, pending, keep_alive] { hand_to_io(self, std::move(*pending), keep_alive); }))
+        hand_to_io(std::move(self), std::move(*pending), keep_alive);
+}
+
+void PoolConnection::hand_to_io(std::shared_ptr<PoolConnection> self, HttpResponse response,
+                                bool keep_alive) {
+    asio::io_context& io = self->context_.io;
+    // The worker keeps no reference to the connection afterwards.
+    asio::post(io, [self = std::move(self), response = std::move(response), keep_alive]() mutable {
+        self->deliver(std::move(response), keep_alive);
+    });
 }
 
 void PoolConnection::on_discarded(RequestQueue::Discard why, std::chrono::milliseconds waited,

@@ -85,6 +85,10 @@ void add_sync_options(CLI::App& app, SyncOptions& o) {
         "--no-hill-climbing", [&o](std::int64_t) { o.hill_climbing = false; },
         "(server_sync only) elastic pool: no hill climbing, only the starvation gate and the blocking "
         "adjustment (.NET's DOTNET_HillClimbing_Disable=1)");
+    app.add_flag("--io-on-pool", o.io_on_pool,
+                 "(server_sync only, --model pool) each response's send is one more work item on the pool, "
+                 "queued behind the requests, as Kestrel's socket transport schedules its sends on .NET's "
+                 "thread pool (reading a request is already the request's own work item)");
     antipatterns.add_option(app, "--antipattern", o.antipattern,
                             "(server_sync only) " + antipatterns.describe(" | "));
     app.add_flag("--deadlock-exit", o.deadlock_exit,
@@ -106,6 +110,10 @@ std::optional<std::string> validate(const SyncOptions& sync) {
     if (sync.queue != QueueDiscipline::fifo && sync.model == Model::thread_per_connection) {
         return "--queue " + std::string(to_string(sync.queue)) +
                " needs --model pool (thread-per-connection queues whole connections, which are never shed)";
+    }
+    if (sync.io_on_pool && sync.model == Model::thread_per_connection) {
+        return "--io-on-pool needs --model pool (thread-per-connection does its socket I/O on its own "
+               "threads)";
     }
     if (sync.antipattern == Antipattern::sync_over_async && sync.model == Model::thread_per_connection) {
         return "--antipattern sync-over-async needs --model pool (its completion is queued to the worker "

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "Conditions.hpp"
 #include "HttpClient.hpp"
@@ -136,6 +137,36 @@ TEST_CASE("/metrics answers while every worker is blocked, showing the starvatio
     auto health = h.request("GET", "/health");
     REQUIRE(health);
     CHECK(ms_since(th) > 1000);
+}
+
+namespace {
+
+/// Three requests at once on three connections to a one-worker pool with L = 200 ms (`extra` added): the
+/// milliseconds until the first response.
+double first_response_ms(const std::vector<std::string>& extra) {
+    std::vector<std::string> args{"--threads", "1", "--store-latency-ms", "200"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ServerProcess server(binary, quick_server_args(args));
+    std::vector<std::unique_ptr<HttpClient>> clients;
+    for (int i = 0; i < 3; ++i) clients.push_back(std::make_unique<HttpClient>(server.port(), 5s));
+    const auto start = Clock::now();
+    for (auto& c : clients) REQUIRE(c->send_request("GET", "/users/1"));
+    auto first = clients[0]->read_response();
+    REQUIRE(first);
+    CHECK(first->status == 200);
+    const double ms = ms_since(start);
+    for (std::size_t i = 1; i < clients.size(); ++i) CHECK(clients[i]->read_response()->status == 200);
+    return ms;
+}
+
+}  // namespace
+
+TEST_CASE("io-on-pool: a response's send waits in the pool's queue behind the requests, as Kestrel's does",
+          "[server_sync][io-on-pool]") {
+    // Without it the first request's response leaves at L; with it its send is queued behind the two other
+    // requests, each of which holds the only worker for L: it leaves at 3 L.
+    CHECK(first_response_ms({}) < 1.5 * 200);
+    CHECK(first_response_ms({"--io-on-pool"}) >= 2.5 * 200);
 }
 
 TEST_CASE("thread-per-connection: a connection waits until a thread is free, however idle the others are",

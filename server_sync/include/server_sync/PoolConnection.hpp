@@ -51,6 +51,12 @@ class PoolConnection : public std::enable_shared_from_this<PoolConnection> {
     WorkerPool::Item work_item(HttpRequest request, bool keep_alive);
     void on_discarded(RequestQueue::Discard why, std::chrono::milliseconds waited, bool keep_alive);
     void deliver(HttpResponse response, bool keep_alive);
+    /// From the worker that made `response`: back to the I/O thread to write it, with --io-on-pool first
+    /// through the pool's queue as one more work item.
+    static void send_from_worker(std::shared_ptr<PoolConnection> self, HttpResponse response,
+                                 bool keep_alive);
+    /// Posts `response` to the I/O thread, which delivers it.
+    static void hand_to_io(std::shared_ptr<PoolConnection> self, HttpResponse response, bool keep_alive);
     void write(std::string bytes, bool close_after, bool answers_request);
     void on_write(std::error_code ec, bool close_after, bool answers_request);
     void send_final(const HttpResponse& response);

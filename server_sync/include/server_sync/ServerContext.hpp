@@ -22,6 +22,9 @@ struct ServerContext {
     asio::io_context& io;  ///< the single I/O thread's context (accepts; pool-model socket I/O)
     /// eventfd, readable once shutdown began (wakes blocked thread-per-connection reads).
     int stop_event = -1;
+    /// --io-on-pool: each response's send is one more work item on the pool (Kestrel's shape), not a direct
+    /// hand-back to the I/O thread.
+    bool io_on_pool = false;
     /// Performs the handler's store calls and CPU work on the calling worker.
     Responder responder;
 

@@ -59,6 +59,7 @@ struct SyncOptions {
     bool blocking_adjustment = true;  ///< elastic: .NET's cooperative-blocking compensation
     bool hill_climbing = true;        ///< elastic: .NET's hill climbing
     Antipattern antipattern = Antipattern::none;  ///< --antipattern
+    bool io_on_pool = false;     ///< --io-on-pool: each response's send is a work item on the pool (Kestrel)
     bool deadlock_exit = false;  ///< exit with exit_code::deadlock once the pool is deadlocked
 };
 
@@ -66,7 +67,8 @@ struct SyncOptions {
 inline constexpr int default_sync_threads = 10;
 
 /// Adds --model, --pool, --min-threads, --max-threads, --no-blocking-adjustment,
-/// --no-hill-climbing, --queue-limit, --queue, --queue-lifo-after-ms, --codel-target-ms, --codel-interval-ms,
+/// --no-hill-climbing, --io-on-pool, --queue-limit, --queue, --queue-lifo-after-ms, --codel-target-ms,
+/// --codel-interval-ms,
 /// --antipattern and --deadlock-exit to `app`, bound to `options`.
 void add_sync_options(CLI::App& app, SyncOptions& options);
 
