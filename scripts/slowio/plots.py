@@ -979,7 +979,7 @@ def _db_panel(ax, groups: dict[str, list[dict[str, Any]]], measured_col: str, bo
     vals = [v for rs in groups.values() for r in rs for v in (val(r, measured_col), bound(r)) if v]
     floor = min(vals) / 3 if vals else 0.1
     for i, (label, rs) in enumerate(groups.items()):
-        col = COLORS[i % len(COLORS)]
+        col = SERIES_COLORS[i % len(SERIES_COLORS)]  # grid_postgres has 10 groups: COLORS' 8 would repeat
         good = [r for r in rs if measured(r) and val(r, measured_col)]
         if good:
             ax.plot([val(r, "concurrency") for r in good], [val(r, measured_col) for r in good], "o-", color=col,
