@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -90,6 +91,18 @@ ServerProcess::ServerProcess(const std::string& binary, const std::vector<std::s
 }
 
 ServerProcess::~ServerProcess() {
+    // A server that died on its own (a crash, a sanitizer's report with halt_on_error) or that a sanitizer
+    // reported on says why on stderr: print it into the test's output before the file is removed.
+    // (Only a death the test did not wait for: a test that expects an exit code waited for it with
+    // wait_exit.)
+    bool died = false;
+    if (!exited_ && pid_ > 0 && ::waitpid(pid_, &status_, WNOHANG) == pid_) {
+        exited_ = true;
+        died = !(WIFEXITED(status_) && WEXITSTATUS(status_) == 0);
+    }
+    const std::string err = stderr_path_.empty() ? "" : stderr_text();
+    if (died || err.find("Sanitizer") != std::string::npos || err.find("runtime error:") != std::string::npos)
+        std::cerr << "server " << pid_ << " (exit status " << status_ << "), its stderr:\n" << err << "\n";
     if (!exited_ && pid_ > 0) {
         ::kill(pid_, SIGKILL);
         wait_exit(std::chrono::seconds(5));
