@@ -54,8 +54,11 @@ void CoroutineConnection::start() {
         return;
     }
     deadline_ = clock::now() + settings_.keepalive;
-    asio::co_spawn(socket_.get_executor(), serve(shared_from_this()), LogCoroutineFailure{"connection"});
+    // The timer first: with K > 1 io threads serve() may start at once on another thread (the connection's
+    // strand) and move the deadline while this thread, the acceptor's, would still be arming it (TSan found
+    // the race). co_spawn's post to the strand orders everything above before serve().
     arm_timer();
+    asio::co_spawn(socket_.get_executor(), serve(shared_from_this()), LogCoroutineFailure{"connection"});
 }
 
 void CoroutineConnection::on_server_stop() {
