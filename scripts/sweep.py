@@ -91,7 +91,7 @@ def _postgres_for(points: list, pg_url: str | None, stack: contextlib.ExitStack,
     pools = [effective_db_pool(p.series) for p in points if p.series.store == "postgres"]
     if not pools or pg_url:
         return pg_url
-    cores = pin.cores[1:2] or None
+    cores = pin.loadgen_cores() or None
     pg = stack.enter_context(postgres.PrivatePostgres(max_connections=max(pools) + 20, cores=cores))
     where = f"on core {cores[0]} with loadgen" if cores else "unpinned"
     err(f"sweep: private PostgreSQL on 127.0.0.1:{pg.port} (max_connections {pg.max_connections}, fsync off: "

@@ -107,13 +107,17 @@ PgConnPtr pg_connect_blocking(const std::string& url) {
     return conn;
 }
 
+StoreResult pg_user_query_blocking(PGconn* conn, const char* const* values) {
+    PGresult* result =
+        PQexecParams(conn, pg_user_query, 2, nullptr, values, nullptr, nullptr, /*resultFormat=*/0);
+    StoreResult out = read_user_result(result);
+    PQclear(result);
+    return out;
+}
+
 PgConnPtr pg_connect_warm_blocking(const std::string& url) {
     PgConnPtr conn = pg_connect_blocking(url);
-    PGresult* result =
-        PQexecParams(conn.get(), pg_user_query, 2, nullptr, pg_warm_up_values, nullptr, nullptr,
-                     /*resultFormat=*/0);
-    const StoreResult warm = read_user_result(result);
-    PQclear(result);
+    const StoreResult warm = pg_user_query_blocking(conn.get(), pg_warm_up_values);
     if (!warm.error.empty()) throw std::runtime_error(fmt::format("postgres: warm-up query: {}", warm.error));
     return conn;
 }

@@ -176,6 +176,10 @@ class Pinning:
     message: str
     cores: list[int] = field(default_factory=list)  # the usable cores, in order, when pinning is on
 
+    def loadgen_cores(self) -> list[int]:
+        """The core loadgen is pinned to, as a list ([] when pinning is off): pinning_plan's second core."""
+        return self.cores[1:2]
+
     def server_prefix(self, n: int | None) -> list[str]:
         """The server's taskset prefix for a series that asks for ``n`` cores (None or 1: the plan's one core;
         more: the first n usable cores). Raises InputError when the machine has fewer."""

@@ -76,10 +76,7 @@ StoreResult PgBlockingPool::run(Slot& slot, const StoreCall& call, std::chrono::
     const PgUserParams params(call, latency);
     db_.queries.Increment();
     // Blocks this worker in a socket read until PostgreSQL answers (the pg_sleep is inside the query).
-    PGresult* result = PQexecParams(slot.conn.get(), pg_user_query, 2, nullptr, params.values, nullptr,
-                                    nullptr, /*resultFormat=*/0);
-    StoreResult out = read_user_result(result);
-    PQclear(result);
+    StoreResult out = pg_user_query_blocking(slot.conn.get(), params.values);
     if (out.error.empty()) return out;
     if (PQstatus(slot.conn.get()) == CONNECTION_BAD) {
         // The backend was terminated or the server went away: drop the connection; the next taker reconnects.

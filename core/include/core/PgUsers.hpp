@@ -61,6 +61,10 @@ StoreResult read_user_result(const PGresult* result);
 /// A blocking connection for startup and server_sync; throws std::runtime_error when it fails.
 PgConnPtr pg_connect_blocking(const std::string& url);
 
+/// Runs pg_user_query with `values` ({id, latency_ms}) on a blocking connection and reads its result
+/// (read_user_result): the worker blocks in a socket read until PostgreSQL answers.
+StoreResult pg_user_query_blocking(PGconn* conn, const char* const* values);
+
 /// A blocking pool connection: pg_connect_blocking, then the warm-up query (pg_warm_up_values); throws
 /// std::runtime_error when either fails (a schema that is not there yet included).
 PgConnPtr pg_connect_warm_blocking(const std::string& url);
