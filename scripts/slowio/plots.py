@@ -544,8 +544,9 @@ def plot_rss(rows, run_dir: Path, formats: list[str]) -> list[Path]:
     a blocked thread (sync) vs a coroutine (async)."""
     idle = idle_rss_kb(rows)
     fig, axes = plt.subplots(1, 2, figsize=(13, 5))
-    for i, (label, rs) in enumerate(series_of(rows).items()):
-        col = COLORS[i % len(COLORS)]
+    colors = series_colors(rows)  # one per series, as throughput.png's (COLORS' 8 repeat past 8 series)
+    for label, rs in series_of(rows).items():
+        col = colors[label]
         g = [r for r in rs if r.get("server_rss_kb") and measured(r)]
         if g:
             axes[0].plot([r["concurrency"] for r in g], [r["server_rss_kb"] / 1024.0 for r in g], "o-",
