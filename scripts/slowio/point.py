@@ -269,12 +269,13 @@ class LineReader(threading.Thread):
         with open(self.log_path, "w", encoding="utf-8", errors="replace") as log:
             for raw in iter(self.pipe.readline, b""):
                 text = raw.decode("utf-8", "replace")
+                # In the log before it is handed over: whoever was waiting for the line finds it there too.
+                log.write(text)
+                log.flush()
                 with self._cond:
                     if len(self.lines) < self.KEEP:
                         self.lines.append(text.rstrip("\r\n"))
                         self._cond.notify_all()
-                log.write(text)
-                log.flush()
         with self._cond:
             self.closed = True
             self._cond.notify_all()

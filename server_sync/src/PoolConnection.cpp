@@ -23,6 +23,7 @@ constexpr std::size_t max_buffered_input = 64 * 1024;
 PoolConnection::PoolConnection(asio::ip::tcp::socket socket, ServerContext& context,
                                ConnectionManager& manager)
     : socket_(std::move(socket)), timer_(socket_.get_executor()), context_(context), manager_(manager) {
+    if (context_.send_queues != nullptr) send_queue_ = context_.send_queues->assign();
     context_.connection_opened();
 }
 
@@ -165,15 +166,16 @@ WorkerPool::Item PoolConnection::work_item(HttpRequest request, bool keep_alive)
 
 void PoolConnection::send_from_worker(std::shared_ptr<PoolConnection> self, HttpResponse response,
                                       bool keep_alive) {
-    if (!self->context_.io_on_pool) return hand_to_io(std::move(self), std::move(response), keep_alive);
-    // Kestrel's shape: its socket transport schedules each send (IOQueue) on .NET's thread pool, so a
-    // finished request's response waits in the pool's queue behind the requests queued there, and the send
-    // counts as a completed work item (hill climbing's input). An item that must run: never shed nor dropped
-    // (no discard); when the queue refuses it (limit, shutdown) the response goes straight to the I/O thread.
-    WorkerPool& pool = self->context_.pool;
+    SendQueues* queues = self->context_.send_queues;
+    if (queues == nullptr) return hand_to_io(std::move(self), std::move(response), keep_alive);
+    // Kestrel's shape: the send waits on the connection's IOQueue, whose one work item on the pool queues
+    // behind the requests there and sends everything queued on it when it runs; it counts as a completed
+    // work item (hill climbing's input). Never shed nor dropped: a finished response must go out.
+    const std::size_t queue = self->send_queue_;
     auto pending = std::make_shared<HttpResponse>(std::move(response));  // std::function's captures copy
-    if (!pool.try_submit([self, pending, keep_alive] { hand_to_io(self, std::move(*pending), keep_alive); }))
-        hand_to_io(std::move(self), std::move(*pending), keep_alive);
+    queues->schedule(queue, [self = std::move(self), pending, keep_alive] {
+        hand_to_io(self, std::move(*pending), keep_alive);
+    });
 }
 
 void PoolConnection::hand_to_io(std::shared_ptr<PoolConnection> self, HttpResponse response,

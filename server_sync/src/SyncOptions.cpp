@@ -85,10 +85,16 @@ void add_sync_options(CLI::App& app, SyncOptions& o) {
         "--no-hill-climbing", [&o](std::int64_t) { o.hill_climbing = false; },
         "(server_sync only) elastic pool: no hill climbing, only the starvation gate and the blocking "
         "adjustment (.NET's DOTNET_HillClimbing_Disable=1)");
-    app.add_flag("--io-on-pool", o.io_on_pool,
-                 "(server_sync only, --model pool) each response's send is one more work item on the pool, "
-                 "queued behind the requests, as Kestrel's socket transport schedules its sends on .NET's "
-                 "thread pool (reading a request is already the request's own work item)");
+    app.add_flag(
+        "--io-on-pool", o.io_on_pool,
+        "(server_sync only, --model pool) responses' sends run as work items on the pool, as Kestrel's "
+        "socket transport runs them on .NET's thread pool: each connection sends through one of "
+        "--io-queues IOQueues, and a queue holding sends has one work item queued behind the requests "
+        "that sends all of them when it runs (reading a request is already the request's own item)");
+    app.add_option("--io-queues", o.io_queues,
+                   "(server_sync only, with --io-on-pool) the IOQueues; 0 (default): Kestrel's "
+                   "IOQueueCount, min(usable cores, 16)")
+        ->check(CLI::Range(0, 1024));
     antipatterns.add_option(app, "--antipattern", o.antipattern,
                             "(server_sync only) " + antipatterns.describe(" | "));
     app.add_flag("--deadlock-exit", o.deadlock_exit,
@@ -115,6 +121,7 @@ std::optional<std::string> validate(const SyncOptions& sync) {
         return "--io-on-pool needs --model pool (thread-per-connection does its socket I/O on its own "
                "threads)";
     }
+    if (sync.io_queues != 0 && !sync.io_on_pool) return std::string("--io-queues needs --io-on-pool");
     if (sync.antipattern == Antipattern::sync_over_async && sync.model == Model::thread_per_connection) {
         return "--antipattern sync-over-async needs --model pool (its completion is queued to the worker "
                "pool)";

@@ -26,7 +26,7 @@ SyncServer::SyncServer(const ServerOptions& options, const SyncOptions& sync, Ap
           pool_,
           io_,
           -1,
-          sync.io_on_pool,
+          nullptr,
           Responder(app, sync.antipattern, options.offload_threads, pool_, io_),
       },
       signals_(io_, SIGINT, SIGTERM),
@@ -35,6 +35,12 @@ SyncServer::SyncServer(const ServerOptions& options, const SyncOptions& sync, Ap
       drain_timer_(io_),
       deadlock_timer_(io_),
       pool_(make_pool_options(options, sync, &app.metrics.enable_threadpool())) {
+    if (sync.io_on_pool) {
+        const auto queues =
+            sync.io_queues > 0 ? static_cast<std::size_t>(sync.io_queues) : SendQueues::default_count();
+        send_queues_ = std::make_unique<SendQueues>(pool_, queues);
+        context_.send_queues = send_queues_.get();
+    }
     context_.stop_event = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (context_.stop_event < 0) throw std::runtime_error("eventfd failed");
 }

@@ -141,9 +141,15 @@ TEST_CASE("/metrics answers while every worker is blocked, showing the starvatio
 
 namespace {
 
-/// Three requests at once on three connections to a one-worker pool with L = 200 ms (`extra` added): the
-/// milliseconds until the first response.
-double first_response_ms(const std::vector<std::string>& extra) {
+/// What three requests at once on three connections to a one-worker pool with L = 200 ms (`extra` added)
+/// show: the milliseconds until the first response, and the pool's completed work items once all three are
+/// answered.
+struct ThreeRequests {
+    double first_response_ms = 0;
+    double completed_items = 0;
+};
+
+ThreeRequests three_requests(const std::vector<std::string>& extra) {
     std::vector<std::string> args{"--threads", "1", "--store-latency-ms", "200"};
     args.insert(args.end(), extra.begin(), extra.end());
     ServerProcess server(binary, quick_server_args(args));
@@ -154,19 +160,36 @@ double first_response_ms(const std::vector<std::string>& extra) {
     auto first = clients[0]->read_response();
     REQUIRE(first);
     CHECK(first->status == 200);
-    const double ms = ms_since(start);
+    ThreeRequests seen;
+    seen.first_response_ms = ms_since(start);
     for (std::size_t i = 1; i < clients.size(); ++i) CHECK(clients[i]->read_response()->status == 200);
-    return ms;
+    // A worker counts its item after the item returns, just after the last send was handed over: wait for
+    // the count to reach the requests' 3, then give any item still to come time to be counted.
+    const auto completed = [&] {
+        return metric_value(scrape_metrics(server.port()), "threadpool_completed_items_total").value_or(-1);
+    };
+    CHECK(eventually([&] { return completed() >= 3; }));
+    std::this_thread::sleep_for(200ms);
+    seen.completed_items = completed();
+    return seen;
 }
 
 }  // namespace
 
 TEST_CASE("io-on-pool: a response's send waits in the pool's queue behind the requests, as Kestrel's does",
           "[server_sync][io-on-pool]") {
-    // Without it the first request's response leaves at L; with it its send is queued behind the two other
-    // requests, each of which holds the only worker for L: it leaves at 3 L.
-    CHECK(first_response_ms({}) < 1.5 * 200);
-    CHECK(first_response_ms({"--io-on-pool"}) >= 2.5 * 200);
+    // Without it the first request's response leaves at L, and the pool runs the 3 requests only; with it its
+    // send is queued behind the two other requests, each of which holds the only worker for L: it leaves at
+    // 3 L. With one IOQueue, the sends of all three requests go in one drain item (4 items): the first
+    // response's send scheduled it, the later two join the queue it drains. One item per send would be 6.
+    const ThreeRequests direct = three_requests({});
+    CHECK(direct.first_response_ms < 1.5 * 200);
+    CHECK(direct.completed_items == 3);
+    const ThreeRequests on_pool = three_requests({"--io-on-pool", "--io-queues", "1"});
+    CHECK(on_pool.first_response_ms >= 2.5 * 200);
+    CHECK(on_pool.completed_items == 4);
+    // Three queues, one per connection (round robin): no send joins another's drain item, so 3 + 3.
+    CHECK(three_requests({"--io-on-pool", "--io-queues", "3"}).completed_items == 6);
 }
 
 TEST_CASE("thread-per-connection: a connection waits until a thread is free, however idle the others are",

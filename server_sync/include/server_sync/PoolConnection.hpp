@@ -86,6 +86,7 @@ class PoolConnection : public std::enable_shared_from_this<PoolConnection> {
     /// The request in the pool's queue or on a worker: set here (I/O thread) when its client leaves, read by
     /// the queue (--drop-abandoned) on a worker. A fresh flag per request: a late reader never sees the next.
     std::shared_ptr<std::atomic<bool>> abandoned_;
+    std::size_t send_queue_ = 0;  ///< --io-on-pool: this connection's IOQueue (SendQueues::assign)
 };
 
 }  // namespace slowio::sync

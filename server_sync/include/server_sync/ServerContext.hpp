@@ -9,6 +9,7 @@
 #include "core/Application.hpp"
 #include "core/ServerOptions.hpp"
 #include "server_sync/Responder.hpp"
+#include "server_sync/SendQueues.hpp"
 #include "server_sync/WorkerPool.hpp"
 
 namespace slowio::sync {
@@ -22,9 +23,9 @@ struct ServerContext {
     asio::io_context& io;  ///< the single I/O thread's context (accepts; pool-model socket I/O)
     /// eventfd, readable once shutdown began (wakes blocked thread-per-connection reads).
     int stop_event = -1;
-    /// --io-on-pool: each response's send is one more work item on the pool (Kestrel's shape), not a direct
-    /// hand-back to the I/O thread.
-    bool io_on_pool = false;
+    /// --io-on-pool: responses' sends run as work items on the pool through Kestrel's IOQueues (SendQueues);
+    /// null: a worker hands its response straight to the I/O thread. Owned by SyncServer, outlives the pool.
+    SendQueues* send_queues = nullptr;
     /// Performs the handler's store calls and CPU work on the calling worker.
     Responder responder;
 

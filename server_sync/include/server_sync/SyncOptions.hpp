@@ -59,7 +59,8 @@ struct SyncOptions {
     bool blocking_adjustment = true;  ///< elastic: .NET's cooperative-blocking compensation
     bool hill_climbing = true;        ///< elastic: .NET's hill climbing
     Antipattern antipattern = Antipattern::none;  ///< --antipattern
-    bool io_on_pool = false;     ///< --io-on-pool: each response's send is a work item on the pool (Kestrel)
+    bool io_on_pool = false;  ///< --io-on-pool: responses' sends run on the pool through IOQueues (Kestrel)
+    int io_queues = 0;        ///< --io-queues: their count; 0: Kestrel's min(usable cores, 16)
     bool deadlock_exit = false;  ///< exit with exit_code::deadlock once the pool is deadlocked
 };
 
@@ -67,7 +68,8 @@ struct SyncOptions {
 inline constexpr int default_sync_threads = 10;
 
 /// Adds --model, --pool, --min-threads, --max-threads, --no-blocking-adjustment,
-/// --no-hill-climbing, --io-on-pool, --queue-limit, --queue, --queue-lifo-after-ms, --codel-target-ms,
+/// --no-hill-climbing, --io-on-pool, --io-queues, --queue-limit, --queue, --queue-lifo-after-ms,
+/// --codel-target-ms,
 /// --codel-interval-ms,
 /// --antipattern and --deadlock-exit to `app`, bound to `options`.
 void add_sync_options(CLI::App& app, SyncOptions& options);

@@ -8,12 +8,14 @@
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <system_error>
 
 #include "core/AcceptErrorLog.hpp"
 #include "core/Application.hpp"
 #include "core/ServerOptions.hpp"
 #include "server_sync/ConnectionManager.hpp"
+#include "server_sync/SendQueues.hpp"
 #include "server_sync/ServerContext.hpp"
 #include "server_sync/SyncOptions.hpp"
 #include "server_sync/WorkerPool.hpp"
@@ -67,6 +69,9 @@ class SyncServer {
     bool deadlock_detected_ = false;
     std::chrono::steady_clock::time_point drain_deadline_{};
     AcceptErrorLog accept_errors_;
+    /// --io-on-pool's IOQueues; declared before the pool: its drain items hold references into it until the
+    /// pool is joined.
+    std::unique_ptr<SendQueues> send_queues_;
     WorkerPool pool_;  ///< last member: destroyed (joined) first
 };
 
