@@ -83,20 +83,21 @@ def _skip_postgres(points: list, skipped: list[dict[str, str]], pg_url: str | No
     return [p for p in points if p.series.store != "postgres"], skipped
 
 
-def _postgres_for(points: list, pg_url: str | None, stack: contextlib.ExitStack, err, pin: Pinning) -> str | None:
-    """The URL the postgres series use: --pg, or a private cluster for the whole run (stopped and removed when
-    ``stack`` closes), sized for the largest pool plus the sweep's own sessions, and pinned to the loadgen's core
-    when the run pins: its backends never take the server's core (at P = C = 1,000, L = 2 s, unpinned, the
+def _postgres_for(points: list, pg_url: str | None, stack: contextlib.ExitStack, err, pin: Pinning) -> tuple[str | None, postgres.PrivatePostgres | None]:
+    """The URL the postgres series use and the private cluster behind it, if any: --pg (no cluster), or a private
+    cluster for the whole run (stopped and removed when ``stack`` closes), sized for the largest pool plus the
+    sweep's own sessions, and pinned to the loadgen's core when the run pins (spread over every core only while a
+    point's pool opens: point.spread_database): its backends never take the server's core under load (at P = C = 1,000, L = 2 s, unpinned, the
     event loop's lag p99 was 50-100 ms, pinned under 5 ms: results/pg-p1000-20261206)."""
     pools = [effective_db_pool(p.series) for p in points if p.series.store == "postgres"]
     if not pools or pg_url:
-        return pg_url
+        return pg_url, None
     cores = pin.loadgen_cores() or None
     pg = stack.enter_context(postgres.PrivatePostgres(max_connections=max(pools) + 20, cores=cores))
     where = f"on core {cores[0]} with loadgen" if cores else "unpinned"
     err(f"sweep: private PostgreSQL on 127.0.0.1:{pg.port} (max_connections {pg.max_connections}, fsync off: "
         f"a benchmark database; {where}), removed after the run")
-    return pg.url
+    return pg.url, pg
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     run_dir = args.results_dir / run_id
     with contextlib.ExitStack() as stack:
-        binaries.pg_url = _postgres_for(points, args.pg, stack, err, pin)
+        binaries.pg_url, binaries.pg_cluster = _postgres_for(points, args.pg, stack, err, pin)
         rows, machine = run_grid(grid, points, run_dir, run_id, binaries, pin, args.build_dir, log=err,
                                  skipped=skipped)
     statuses: dict[str, int] = {}

@@ -6,8 +6,8 @@
 #      cases and EF Core stores; the target is not built under the sanitizers);
 #   2. the ASan/UBSan build + every other test (unit, wire, contract, postgres, the libFuzzer harnesses' short
 #      runs): the functional tests run once, where memory errors and undefined behaviour are caught;
-#   3. the ThreadSanitizer build of the threaded parts (WorkerPool, JobQueue, the watchdog, loadgen's threads:
-#      core, server_sync, server_async and loadgen tests) + those tests.
+#   3. the ThreadSanitizer build of the threaded parts (WorkerPool, JobQueue, the watchdog, loadgen's threads,
+#      the database pools: core, server_sync, server_async, loadgen and postgres_live tests) + those tests.
 # The two sanitizer builds run in the background from the start, one after the other, at idle priority
 # (SCHED_IDLE and nice 19): they get only the CPU that the release build and the tests leave unused (the
 # time-dilated tests mostly wait), so a test never competes with a compiler for a core it wants; each test phase
@@ -66,7 +66,7 @@ phase "asan+ubsan build (what was left of it)"
 ctest --preset asan
 phase "asan+ubsan tests"
 
-echo "== tsan: wait for its build, test (core, server_sync, server_async, loadgen)"
+echo "== tsan: wait for its build, test (core, server_sync, server_async, loadgen, postgres_live)"
 wait_for_build tsan
 phase "tsan build (what was left of it)"
 ctest --preset tsan

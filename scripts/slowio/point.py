@@ -34,7 +34,7 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import InputError, dbstat, dotnetcounters, loadgen, procstat, procview, prometheus
 from .cli import REPO_ROOT
@@ -79,6 +79,7 @@ class Binaries:
     loadgen: Path
     build_dir: Path | None = None  # what a command series' {build_dir} names
     pg_url: str | None = None      # the PostgreSQL of the run's postgres series (sweep --pg, or a private one)
+    pg_cluster: Any = None         # that private one (slowio.postgres.PrivatePostgres), None with --pg
 
     @classmethod
     def from_build_dir(cls, build_dir: Path, **explicit: str | None) -> "Binaries":
@@ -573,6 +574,18 @@ def wait_for_db_pool(p: Point, port: int, res: PointResult, now=time.monotonic, 
         pause(DB_POOL_POLL_S)
 
 
+def spread_database(p: Point, binaries: Binaries) -> Callable[[], None]:
+    """While a postgres point's server opens its pool nothing is measured, so a private cluster pinned to the
+    loadgen's core is spread over every core (PostgreSQL forks and warms a backend per connection, about 30 ms
+    of CPU each on this box: P = 1,000 took 28-32 s on one core). Returns what moves it back; run_point calls it
+    before the load starts."""
+    cluster = binaries.pg_cluster
+    if cluster is None or not cluster.cores or p.series.store != "postgres" or p.series.server == "command":
+        return lambda: None
+    cluster.move_to_cores(None)
+    return lambda: cluster.move_to_cores(cluster.cores)
+
+
 def start_db_sampler(p: Point, binaries: Binaries, metrics_port: int) -> dbstat.DbSampler | None:
     """For a postgres point, the database's view beside it (slowio.dbstat: pg_stat_activity's active backends
     and the server's pool gauges), started at the same period; None for any other point."""
@@ -639,9 +652,11 @@ def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> Poin
     res = PointResult(pinned=bool(prefix), server_cores=server_cores(prefix))
     srv_cmd = prefix + server_command(p, binaries)
     files.log("cmd.txt").write_text(" ".join(srv_cmd) + "\n")
+    database_back_on_its_cores = spread_database(p, binaries)
     started = start_server(srv_cmd, files, res, metrics_line=p.series.server == "command",
                            timeout_s=start_timeout_s(p))
     if started is None:
+        database_back_on_its_cores()
         res.wall_s = time.monotonic() - t0
         return res
     server, reader, port = started.proc, started.reader, started.port
@@ -650,6 +665,7 @@ def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> Poin
     db_sampler = start_db_sampler(p, binaries, started.metrics_port)  # its session opens while the pool does
     counters = start_counters(p, server_command(p, binaries), server.pid, files, res)
     wait_for_db_pool(p, started.metrics_port, res)
+    database_back_on_its_cores()
     res.metrics_before = prometheus.scrape_metrics(started.metrics_port)
     t_load = time.monotonic()
     died_at: list[float] = []

@@ -366,6 +366,20 @@ KESTREL_CAUSE = ("Kestrel runs its own socket work (accepts, reads, response wri
                  "one FIFO global queue behind the blocked requests, so a starved .NET pool also stops writing the "
                  "responses of requests that already finished; our server_sync does its socket I/O on a separate "
                  "I/O thread.")
+# The same difference where the model ran with --io-on-pool: only the reads are left.
+KESTREL_READS_CAUSE = ("Kestrel runs its reads on the same thread pool too (the socket engine's completions are pool "
+                       "work items before the request's own), behind the blocked requests; our model with "
+                       "--io-on-pool runs its sends there (Kestrel's IOQueues) but reads on its I/O thread.")
+
+
+def model_ran_with(row: dict, flag: str) -> bool:
+    """Whether our model's point ran with this server flag (summary.csv's extra_server_args)."""
+    return flag in str(row.get("extra_server_args") or "").split()
+
+
+def kestrel_cause(model_row: dict) -> str:
+    """Why a starved .NET pool serves less than our model: what of Kestrel's socket work the model leaves off it."""
+    return KESTREL_READS_CAUSE if model_ran_with(model_row, "--io-on-pool") else KESTREL_CAUSE
 
 
 # Known from the runtime's sources, not measured here: why .NET's .Result pool still trickles responses.
@@ -509,9 +523,9 @@ def throughput_cause(xv: pairs_.ThroughputVerdict, pair: pairs_.Pair,
         few = (f"Both pools are starved: {gives_up}each side delivered only about {f(n_net, 0)} (.NET) and "
                f"{f(n_model, 0)} (model) responses in {f(window, 0)} s, a difference of "
                f"{f(abs(n_net - n_model), 0)} request(s); a {target:.0%} target is not meaningful on so few.")
-        return f"{few} {KESTREL_CAUSE}" if n_net < n_model else few
+        return f"{few} {kestrel_cause(pair.model)}" if n_net < n_model else few
     if (xv.net or 0.0) < (xv.model or 0.0):
-        return KESTREL_CAUSE
+        return kestrel_cause(pair.model)
     if pair.model.get("antipattern") == "sync-over-async":
         return TIMER_THREAD_CAUSE
     return ("Our model served fewer requests than .NET with the same threads; the run does not show why (compare "
@@ -548,6 +562,18 @@ STARTUP_HISTORY_CAUSE = (
     "its first analysed window sets the noise estimate near 0.6 and the wave's magnitude to 4-5 while the "
     "control setting is still at its minimum, and the wave alone lifts .NET's count; ours starts cold at the "
     "first request (magnitude 1)")
+# The same where the model ran with --warm-up: it has the warm-up requests' items, not the host's own.
+STARTUP_HISTORY_WARM_UP_CAUSE = (
+    "as far as traced (results/hillclimb-20261206), hill climbing's input, not its rules: .NET's climber enters the "
+    "load with the process's start-up work items in its sample history (30-33 of them besides the warm-up "
+    "requests' in the traces, at 39-92 completions/s), which set the wave's magnitude of its first climbing move; "
+    "ours, with --warm-up, has only the warm-up requests' 3 items, and the randomness of the sample intervals does "
+    "the rest")
+
+
+def startup_history_cause(model_row: dict) -> str:
+    """Why .NET's thread count runs ahead of ours in hill climbing's regime."""
+    return STARTUP_HISTORY_WARM_UP_CAUSE if model_ran_with(model_row, "--warm-up") else STARTUP_HISTORY_CAUSE
 
 
 def fidelity_table(cells: list[fidelity_.Cell]) -> list[str]:
@@ -576,7 +602,7 @@ def cell_cause(c: fidelity_.Cell) -> str:
         if c.first.get("antipattern") == "sync-over-async":
             why = "the blocking adjustment decides this mode (hill climbing is skipped while it adds threads)"
         elif behind:
-            why = STARTUP_HISTORY_CAUSE
+            why = startup_history_cause(c.first)
         else:
             why = "not known: our model ahead of .NET is not what the traces so far show"
         parts.append(f"threads (median {f(c.median_met, 1)} of {c.judged} marks) part {departure}, "

@@ -95,6 +95,11 @@ void add_sync_options(CLI::App& app, SyncOptions& o) {
                    "(server_sync only, with --io-on-pool) the IOQueues; 0 (default): Kestrel's "
                    "IOQueueCount, min(usable cores, 16)")
         ->check(CLI::Range(0, 1024));
+    app.add_flag(
+        "--warm-up", o.warm_up,
+        "(server_sync only) before announcing its port, send this server the four requests the ASP.NET "
+        "Core target sends itself at start (GET /health, GET /metrics, POST /work?n=1, GET /nope): in an "
+        "elastic pool their work items are hill climbing's first samples, as .NET's start-up items are");
     antipatterns.add_option(app, "--antipattern", o.antipattern,
                             "(server_sync only) " + antipatterns.describe(" | "));
     app.add_flag("--deadlock-exit", o.deadlock_exit,

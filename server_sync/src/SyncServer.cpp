@@ -6,11 +6,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
+#include <thread>
 
 #include "core/ConnectionRejection.hpp"
 #include "core/Listener.hpp"
 #include "core/Log.hpp"
 #include "core/ServerResponses.hpp"
+#include "core/WarmUpRequests.hpp"
 #include "server_sync/DedicatedThreadConnection.hpp"
 #include "server_sync/PoolConnection.hpp"
 
@@ -58,14 +60,27 @@ asio::ip::tcp::endpoint SyncServer::local_endpoint() const {
     return acceptor_.local_endpoint(ec);
 }
 
-int SyncServer::run() {
+int SyncServer::run(std::function<void()> ready) {
     wait_signal();
     do_accept();
     if (sync_.antipattern == Antipattern::sync_over_async) {
         app_.metrics.enable_deadlock_detected().Set(0);
         watch_for_deadlock();
     }
+    // --warm-up: a client thread sends the ASP.NET Core target's start-up requests through this server while
+    // the loop below serves them, then hands `ready` to the loop. Its endpoint is read here: the acceptor
+    // belongs to the I/O thread.
+    std::thread warm_up;
+    if (sync_.warm_up) {
+        warm_up = std::thread([this, endpoint = local_endpoint(), ready = std::move(ready)] {
+            if (const auto failed = send_warm_up_requests(endpoint)) log(LogLevel::warn, "{}", *failed);
+            asio::post(io_, ready);
+        });
+    } else {
+        ready();
+    }
     io_.run();
+    if (warm_up.joinable()) warm_up.join();
 
     // io_ stopped: everything in flight was answered, or the grace period ran out. Requests still in flight
     // now are lost: their responses can no longer be written. In thread-per-connection a queued work item is

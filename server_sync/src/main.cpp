@@ -34,7 +34,6 @@ int main(int argc, char** argv) {
             log(LogLevel::error, "cannot bind {}:{}: {}", options.bind, options.port, ec.message());
             return exit_code::cannot_bind;
         }
-        announce_listening(server.local_endpoint());
         if (sync_options.pool == sync::WorkerPool::Mode::elastic) {
             log(LogLevel::info,
                 "model {}, elastic pool {}..{} threads (blocking adjustment {}, hill climbing {}), "
@@ -50,7 +49,7 @@ int main(int argc, char** argv) {
                 to_string(sync_options.queue), sync_options.queue_limit,
                 options.drop_abandoned ? " (abandoned dropped)" : "", app.latency.describe());
         }
-        return server.run();
+        return server.run([&server] { announce_listening(server.local_endpoint()); });
     } catch (const std::exception& e) {
         log(LogLevel::error, "server_sync failed to start: {}", e.what());
         return exit_code::startup_failed;

@@ -192,6 +192,25 @@ TEST_CASE("io-on-pool: a response's send waits in the pool's queue behind the re
     CHECK(three_requests({"--io-on-pool", "--io-queues", "3"}).completed_items == 6);
 }
 
+TEST_CASE("warm-up: the ASP.NET Core target's four start-up requests are served before the listening line",
+          "[server_sync][warm-up]") {
+    // Three of them are pool work items (/health, POST /work, /nope; /metrics is answered on the I/O thread),
+    // all done by the time the port is announced; without the flag the pool has run nothing.
+    const auto completed_items = [](const std::vector<std::string>& extra) {
+        std::vector<std::string> args{"--pool", "elastic", "--store-latency-ms", "50"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        ServerProcess server(binary, quick_server_args(args));
+        const auto value = [&] {
+            return metric_value(scrape_metrics(server.port()), "threadpool_completed_items_total")
+                .value_or(-1);
+        };
+        CHECK(eventually([&] { return value() >= 3; }, 2s) == !extra.empty());
+        return value();
+    };
+    CHECK(completed_items({"--warm-up"}) == 3);
+    CHECK(completed_items({}) == 0);
+}
+
 TEST_CASE("thread-per-connection: a connection waits until a thread is free, however idle the others are",
           "[server_sync][tpc]") {
     ServerProcess server(binary, quick_server_args({"--model", "thread-per-connection", "--threads", "1",

@@ -157,6 +157,19 @@ class Cells(unittest.TestCase):
         self.assertNotIn("### Pair", md)  # one table, not 6 pair sections
         self.assertNotRegex(md, r"\bnan\b|\bNone\b")
 
+    def test_causes_follow_what_the_model_ran_with(self):
+        """--warm-up and --io-on-pool change what the model leaves out, so the named cause changes with them."""
+        cold, warm = {"extra_server_args": "--io-on-pool"}, {"extra_server_args": "--io-on-pool --warm-up"}
+        self.assertEqual(report.startup_history_cause(cold), report.STARTUP_HISTORY_CAUSE)
+        self.assertEqual(report.startup_history_cause(warm), report.STARTUP_HISTORY_WARM_UP_CAUSE)
+        self.assertEqual(report.kestrel_cause({"extra_server_args": ""}), report.KESTREL_CAUSE)
+        self.assertEqual(report.kestrel_cause(cold), report.KESTREL_READS_CAUSE)
+        self.assertFalse(report.model_ran_with({"extra_server_args": "--io-on-pool-x"}, "--io-on-pool"))
+        rows = [dict(r, extra_server_args="--warm-up") if r["server"] == "sync" else r for r in self.rows]
+        md = "\n".join(report.section_dotnet_vs_model(rows, self.run_dir))
+        self.assertIn(".NET ahead: " + report.STARTUP_HISTORY_WARM_UP_CAUSE, md)
+        self.assertNotIn(report.STARTUP_HISTORY_CAUSE, md)
+
     def test_plot(self):
         import shutil
         import plot

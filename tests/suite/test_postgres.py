@@ -11,15 +11,6 @@ import fakes  # noqa: F401  (puts scripts/ on sys.path)
 from slowio import dbstat, postgres
 
 
-def _parent(pid: int) -> int | None:
-    """The parent pid of ``pid`` from /proc (None when it has exited)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return int(f.read().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return None
-
-
 class PrivateCluster(unittest.TestCase):
     def test_start_query_stop(self):
         with postgres.PrivatePostgres(max_connections=37) as pg:
@@ -35,16 +26,32 @@ class PrivateCluster(unittest.TestCase):
 
     def test_pinned_cluster_runs_its_backends_on_its_cores(self):
         """cores=[c]: the postmaster and every process it forked (checkpointer, writers, launchers) run on core c
-        only (a backend, forked later, inherits the same mask)."""
+        only (a backend, forked later, inherits the same mask); move_to_cores(None) spreads them all over every
+        usable core, a backend forked then included, and move_to_cores([c]) brings every one back."""
         core = max(os.sched_getaffinity(0))
         with postgres.PrivatePostgres(max_connections=10, cores=[core]) as pg:
+            processes = pg.processes()
+            self.assertGreater(len(processes), 1)
             with open(os.path.join(pg.data_dir, "postmaster.pid")) as f:
-                postmaster = int(f.readline())
-            children = [int(p) for p in os.listdir("/proc") if p.isdigit() and _parent(int(p)) == postmaster]
-            self.assertEqual(os.sched_getaffinity(postmaster), {core})
-            self.assertTrue(children)
-            for pid in children:
-                self.assertEqual(os.sched_getaffinity(pid), {core}, pid)
+                self.assertEqual(processes[0], int(f.readline()))
+            self.assertTrue(all(postgres.parent_pid(pid) == processes[0] for pid in processes[1:]))
+            self.assertEqual(self._masks(pg), {frozenset({core})})
+            pg.move_to_cores(None)
+            everywhere = frozenset(os.sched_getaffinity(0))
+            with subprocess.Popen([dbstat.psql_path(), "-X", "-q", "-d", pg.url], stdin=subprocess.PIPE,
+                                  stdout=subprocess.DEVNULL) as session:  # a backend forked while spread
+                deadline = time.monotonic() + 30
+                while len(pg.processes()) <= len(processes) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                self.assertGreater(len(pg.processes()), len(processes))
+                self.assertEqual(self._masks(pg), {everywhere})
+                pg.move_to_cores([core])
+                self.assertEqual(self._masks(pg), {frozenset({core})})
+                session.stdin.close()
+
+    @staticmethod
+    def _masks(pg) -> set:
+        return {frozenset(os.sched_getaffinity(pid)) for pid in pg.processes()}
 
     def test_cli_run_exports_the_url(self):
         code = postgres.main(["run", "--max-connections", "10", "--", "sh", "-c",

@@ -8,6 +8,7 @@
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <system_error>
 
@@ -38,11 +39,13 @@ class SyncServer {
     /// The bound endpoint (the real port when --port 0).
     asio::ip::tcp::endpoint local_endpoint() const;
     /// Serves until SIGINT/SIGTERM and drains in-flight requests (bounded by Application::shutdown_grace()).
+    /// `ready` (the listening line) runs on the I/O thread once the server serves: at once, or with --warm-up
+    /// after the warm-up requests were answered.
     /// The exit code is exit_code::ok when every request in flight was answered, exit_code::drain_expired
     /// when some were lost (logged), exit_code::deadlock when the pool had deadlocked (sync-over-async).
     /// Returns it when the workers could be joined; otherwise (workers still blocked in the store, or
     /// lingering on a closing connection) exits the process with it.
-    int run();
+    int run(std::function<void()> ready);
 
   private:
     void do_accept();
