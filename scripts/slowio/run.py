@@ -28,8 +28,8 @@ def estimate_seconds(p: Point) -> float:
     lat = s.latency_ms / 1000.0
     model = bound_model(s)
     est = 0.8 + p.duration_s + lat
-    if s.store == "postgres":  # the server's pool opens before the load (point.wait_for_db_pool): ~15 ms each
-        est += 0.015 * effective_db_pool(s)
+    if s.store == "postgres":  # the server's pool opens before the load (point.wait_for_db_pool): 23 s for 1,000
+        est += 0.023 * effective_db_pool(s)
     overloaded = ((model in ("sync", "blocking") and p.concurrency > s.threads)
                   or (model == "elastic" and p.concurrency > (s.min_threads or 1)))
     if model == "deadlock":
