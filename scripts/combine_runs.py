@@ -20,6 +20,7 @@ import csv
 import json
 import shutil
 import sys
+from collections import Counter
 from pathlib import Path
 
 POINT_DIRS = ("logs", "loadgen", "timeseries", "timeline")
@@ -78,10 +79,9 @@ def combine(out: Path, grid: Path, takes: list[tuple[Path, str]]) -> int:
         raise CombineError(f"{out} exists and is not empty")
     series_order = {s["label"]: i for i, s in enumerate(json.loads(grid.read_text())["series"])}
     read = [(run, part, *read_rows(run, part)) for run, part in takes]
-    points = [r["point"] for _, _, _, taken in read for r in taken]
-    for point in points:
-        if points.count(point) > 1:
-            raise CombineError(f"point {point} is in two takes")
+    twice = [p for p, n in Counter(r["point"] for _, _, _, taken in read for r in taken).items() if n > 1]
+    if twice:
+        raise CombineError(f"point {twice[0]} is in two takes")
     out.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, str]] = []
     sources = []
