@@ -147,7 +147,8 @@ HillClimbing::Decision HillClimbing::update(std::size_t goal, double seconds, st
     return {new_goal,
             next_ms,
             true,
-            {throughput_[index], throughput_noise, average_noise_, ratio, confidence, control_, magnitude}};
+            {seconds, throughput_[index], throughput_noise, average_noise_, ratio, confidence, control_,
+             magnitude}};
 }
 
 }  // namespace slowio::sync

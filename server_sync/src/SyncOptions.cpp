@@ -100,6 +100,13 @@ void add_sync_options(CLI::App& app, SyncOptions& o) {
         "(server_sync only) before announcing its port, send this server the four requests the ASP.NET "
         "Core target sends itself at start (GET /health, GET /metrics, POST /work?n=1, GET /nope): in an "
         "elastic pool their work items are hill climbing's first samples, as .NET's start-up items are");
+    app.add_option(
+           "--start-up-items", o.start_up_items,
+           "(server_sync only) before announcing its port (and before --warm-up's requests), run this "
+           "many empty work items on the pool: the items .NET's host completes on its thread pool "
+           "before Kestrel listens, which are its hill climbing's first samples (0: none)")
+        ->check(CLI::Range(0, 100'000))
+        ->capture_default_str();
     antipatterns.add_option(app, "--antipattern", o.antipattern,
                             "(server_sync only) " + antipatterns.describe(" | "));
     app.add_flag("--deadlock-exit", o.deadlock_exit,
@@ -125,6 +132,9 @@ std::optional<std::string> validate(const SyncOptions& sync) {
     if (sync.io_on_pool && sync.model == Model::thread_per_connection) {
         return "--io-on-pool needs --model pool (thread-per-connection does its socket I/O on its own "
                "threads)";
+    }
+    if (sync.start_up_items > 0 && sync.model == Model::thread_per_connection) {
+        return std::string("--start-up-items needs --model pool (its items are work items of the pool)");
     }
     if (sync.io_queues != 0 && !sync.io_on_pool) return std::string("--io-queues needs --io-on-pool");
     if (sync.antipattern == Antipattern::sync_over_async && sync.model == Model::thread_per_connection) {

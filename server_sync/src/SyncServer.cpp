@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <latch>
 #include <stdexcept>
 #include <thread>
 
@@ -47,6 +48,15 @@ SyncServer::SyncServer(const ServerOptions& options, const SyncOptions& sync, Ap
     if (context_.stop_event < 0) throw std::runtime_error("eventfd failed");
 }
 
+void SyncServer::run_start_up_items() {
+    // All queued at once and waited for, so that they are done (and counted) before the warm-up's requests.
+    std::latch done(sync_.start_up_items);
+    for (int i = 0; i < sync_.start_up_items; ++i) {
+        if (!pool_.try_submit([&done] { done.count_down(); })) done.count_down();
+    }
+    done.wait();
+}
+
 SyncServer::~SyncServer() {
     if (context_.stop_event >= 0) ::close(context_.stop_event);
 }
@@ -67,13 +77,15 @@ int SyncServer::run(std::function<void()> ready) {
         app_.metrics.enable_deadlock_detected().Set(0);
         watch_for_deadlock();
     }
-    // --warm-up: a client thread sends the ASP.NET Core target's start-up requests through this server while
-    // the loop below serves them, then hands `ready` to the loop. Its endpoint is read here: the acceptor
-    // belongs to the I/O thread.
+    // --start-up-items and --warm-up: a client thread runs .NET's start-up items through the pool, then sends
+    // the ASP.NET Core target's start-up requests through this server while the loop below serves them, then
+    // hands `ready` to the loop. Its endpoint is read here: the acceptor belongs to the I/O thread.
     std::thread warm_up;
-    if (sync_.warm_up) {
+    if (sync_.warm_up || sync_.start_up_items > 0) {
         warm_up = std::thread([this, endpoint = local_endpoint(), ready = std::move(ready)] {
-            if (const auto failed = send_warm_up_requests(endpoint)) log(LogLevel::warn, "{}", *failed);
+            run_start_up_items();
+            const auto failed = sync_.warm_up ? send_warm_up_requests(endpoint) : std::nullopt;
+            if (failed) log(LogLevel::warn, "{}", *failed);
             asio::post(io_, ready);
         });
     } else {

@@ -107,7 +107,12 @@ WorkerPool::WorkerPool(Options options)
     goal_ = initial;
     last_progress_ = now();
     last_gate_activity_ = last_progress_;
-    prior_sample_ = last_progress_;
+    started_ = last_progress_;
+    // PortableThreadPool._currentSampleStartTime starts at 0, Stopwatch's origin: the first sample, taken at
+    // the first completion, spans from the clock's origin (the boot, for the coarse tick) and reads a
+    // throughput of about 0. It is never analysed (the window skips sample 1), but it takes the place that
+    // would otherwise fall to the first real items.
+    prior_sample_ = TimePoint{};
     for (std::size_t i = 0; i < initial; ++i) {
         if (!spawn_locked(last_progress_)) break;
     }
@@ -315,6 +320,17 @@ void WorkerPool::maybe_hill_climb_locked(TimePoint t) {
     const auto completions = static_cast<std::int64_t>(completed_ - prior_completions_);
     const auto d =
         hill_climbing_.update(goal_, elapsed, completions, cpu_, options_.min_threads, options_.max_threads);
+    if (d.accepted && log_enabled(LogLevel::debug)) {
+        // The runtime's ThreadPoolWorkerThreadAdjustmentStats fields, in its trace's format (the ASP.NET Core
+        // target's --trace-threadpool), so the two traces compare line for line; t_ms from the pool's start.
+        log(LogLevel::debug,
+            "threadpool-trace t_ms={} event=AdjustmentStats Duration={} Throughput={} "
+            "ThroughputErrorEstimate={} AverageThroughputErrorEstimate={} ThroughputRatio={} Confidence={} "
+            "NewControlSetting={} NewThreadWaveMagnitude={} Goal={} NewGoal={}",
+            std::chrono::duration_cast<milliseconds>(t - started_).count(), d.stats.duration,
+            d.stats.throughput, d.stats.throughput_noise, d.stats.average_noise, d.stats.ratio,
+            d.stats.confidence, d.stats.control, d.stats.magnitude, goal_, d.goal);
+    }
     if (d.goal != goal_) {
         log(LogLevel::debug, "thread pool hill climbing: goal {} -> {} ({} completions in {:.2f} s)", goal_,
             d.goal, completions, elapsed);

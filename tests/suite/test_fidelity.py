@@ -162,6 +162,8 @@ class Cells(unittest.TestCase):
         cold, warm = {"extra_server_args": "--io-on-pool"}, {"extra_server_args": "--io-on-pool --warm-up"}
         self.assertEqual(report.startup_history_cause(cold), report.STARTUP_HISTORY_CAUSE)
         self.assertEqual(report.startup_history_cause(warm), report.STARTUP_HISTORY_WARM_UP_CAUSE)
+        same_start = {"extra_server_args": "--io-on-pool --warm-up --start-up-items 26"}
+        self.assertEqual(report.startup_history_cause(same_start), report.STARTUP_ITEMS_CAUSE)
         self.assertEqual(report.kestrel_cause({"extra_server_args": ""}), report.KESTREL_CAUSE)
         self.assertEqual(report.kestrel_cause(cold), report.KESTREL_READS_CAUSE)
         self.assertFalse(report.model_ran_with({"extra_server_args": "--io-on-pool-x"}, "--io-on-pool"))

@@ -23,7 +23,8 @@ class HillClimbing {
     /// What one accepted sample computed: the fields of the runtime's ThreadPoolWorkerThreadAdjustmentStats
     /// event, so a trace of the real runtime can be replayed through this class and compared field by field.
     struct Stats {
-        double throughput = 0;        ///< completions / seconds of this sample
+        double duration = 0;    ///< Duration: this sample's seconds, with those of refused ones carried in
+        double throughput = 0;  ///< completions / seconds of this sample
         double throughput_noise = 0;  ///< ThroughputErrorEstimate: the adjacent bands' larger component
         double average_noise = 0;     ///< AverageThroughputErrorEstimate: its moving average
         double ratio = 0;       ///< ThroughputRatio: real part of the biased throughput/thread wave ratio

@@ -62,6 +62,7 @@ struct SyncOptions {
     bool io_on_pool = false;  ///< --io-on-pool: responses' sends run on the pool through IOQueues (Kestrel)
     int io_queues = 0;        ///< --io-queues: their count; 0: Kestrel's min(usable cores, 16)
     bool warm_up = false;     ///< --warm-up: the ASP.NET Core target's start-up requests before announcing
+    int start_up_items = 0;   ///< --start-up-items: empty pool items before those (.NET's host start-up)
     bool deadlock_exit = false;  ///< exit with exit_code::deadlock once the pool is deadlocked
 };
 
@@ -69,7 +70,8 @@ struct SyncOptions {
 inline constexpr int default_sync_threads = 10;
 
 /// Adds --model, --pool, --min-threads, --max-threads, --no-blocking-adjustment,
-/// --no-hill-climbing, --io-on-pool, --io-queues, --warm-up, --queue-limit, --queue, --queue-lifo-after-ms,
+/// --no-hill-climbing, --io-on-pool, --io-queues, --warm-up, --start-up-items, --queue-limit, --queue,
+/// --queue-lifo-after-ms,
 /// --codel-target-ms,
 /// --codel-interval-ms,
 /// --antipattern and --deadlock-exit to `app`, bound to `options`.

@@ -39,8 +39,8 @@ class SyncServer {
     /// The bound endpoint (the real port when --port 0).
     asio::ip::tcp::endpoint local_endpoint() const;
     /// Serves until SIGINT/SIGTERM and drains in-flight requests (bounded by Application::shutdown_grace()).
-    /// `ready` (the listening line) runs on the I/O thread once the server serves: at once, or with --warm-up
-    /// after the warm-up requests were answered.
+    /// `ready` (the listening line) runs on the I/O thread once the server serves: at once, or with
+    /// --start-up-items / --warm-up after those items ran and the warm-up requests were answered.
     /// The exit code is exit_code::ok when every request in flight was answered, exit_code::drain_expired
     /// when some were lost (logged), exit_code::deadlock when the pool had deadlocked (sync-over-async).
     /// Returns it when the workers could be joined; otherwise (workers still blocked in the store, or
@@ -48,6 +48,8 @@ class SyncServer {
     int run(std::function<void()> ready);
 
   private:
+    /// --start-up-items: that many empty items through the pool, waited for (on the warm-up thread).
+    void run_start_up_items();
     void do_accept();
     void on_accept_error(const std::error_code& ec);
     void on_accepted(asio::ip::tcp::socket socket);

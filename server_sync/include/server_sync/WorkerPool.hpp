@@ -203,8 +203,9 @@ class WorkerPool {
     std::chrono::steady_clock::time_point last_gate_activity_{};
     int cpu_ = 0;  ///< the last gate activity's CPU reading
     HillClimbing hill_climbing_;
-    std::uint64_t prior_completions_ = 0;  ///< completions at the last hill-climbing sample
-    std::chrono::steady_clock::time_point prior_sample_{};
+    std::uint64_t prior_completions_ = 0;                   ///< completions at the last hill-climbing sample
+    std::chrono::steady_clock::time_point prior_sample_{};  ///< _currentSampleStartTime
+    std::chrono::steady_clock::time_point started_{};       ///< construction: the trace's t_ms origin
     std::chrono::milliseconds sample_interval_{0};
     std::uint64_t completed_ = 0;
     std::chrono::steady_clock::time_point last_progress_;  ///< .NET's lastDequeueTime
