@@ -332,8 +332,6 @@ void WorkerPool::maybe_hill_climb_locked(TimePoint t) {
             d.stats.confidence, d.stats.control, d.stats.magnitude, goal_, d.goal);
     }
     if (d.goal != goal_) {
-        log(LogLevel::debug, "thread pool hill climbing: goal {} -> {} ({} completions in {:.2f} s)", goal_,
-            d.goal, completions, elapsed);
         const bool up = d.goal > goal_;
         goal_ = d.goal;
         if (up) add_threads_for_goal_locked(t);

@@ -71,10 +71,8 @@ inline constexpr int default_sync_threads = 10;
 
 /// Adds --model, --pool, --min-threads, --max-threads, --no-blocking-adjustment,
 /// --no-hill-climbing, --io-on-pool, --io-queues, --warm-up, --start-up-items, --queue-limit, --queue,
-/// --queue-lifo-after-ms,
-/// --codel-target-ms,
-/// --codel-interval-ms,
-/// --antipattern and --deadlock-exit to `app`, bound to `options`.
+/// --queue-lifo-after-ms, --codel-target-ms, --codel-interval-ms, --antipattern and --deadlock-exit to `app`,
+/// bound to `options`.
 void add_sync_options(CLI::App& app, SyncOptions& options);
 
 /// Cross-flag checks of server_sync's own flags that CLI11 cannot express (--min-threads ≤ --max-threads;
