@@ -557,17 +557,16 @@ def plot_rss(rows, run_dir: Path, formats: list[str]) -> list[Path]:
             axes[1].plot([c for c, _ in g], [v for _, v in g], "o-", color=col, lw=2, label=label)
     _log_axes(axes[0], "concurrency C (connections)", "server peak RSS (MiB)")
     axes[0].set_title("Server resident memory under load")
-    if idle:
-        lo = min(idle.values()) / 1024.0
-        axes[0].axhline(lo, color="gray", ls=":", lw=1)
-        axes[0].annotate("idle server: " + ", ".join(f"{k} {v / 1024.0:.1f} MiB" for k, v in idle.items()),
-                         (axes[0].get_xlim()[0], lo), xytext=(4, -11), textcoords="offset points", fontsize=8,
-                         color="gray")
+    if idle:  # the lowest idle RSS as a dotted line; every server's, wrapped under the panels (not over them)
+        axes[0].axhline(min(idle.values()) / 1024.0, color="gray", ls=":", lw=1)
+        fig.text(0.01, -0.02, _wrap("dotted: the lowest idle server RSS; idle servers: " + ", ".join(
+            f"{k} {v / 1024.0:.1f} MiB" for k, v in idle.items()), 190), fontsize=8, color="gray", va="top")
     _log_axes(axes[1], "concurrency C (connections)", "(peak RSS - idle RSS) / C  (KiB per request)")
     axes[1].set_title("Memory per in-flight request: thread (sync) vs coroutine (async)")
-    for ax in axes:
-        if ax.get_lines():
-            ax.legend(fontsize=8)
+    # Both panels draw the same series in the same colours: one legend, right of them, off the data.
+    handles, labels = next((ax.get_legend_handles_labels() for ax in axes if ax.get_lines()), ([], []))
+    if handles:
+        axes[1].legend(handles, labels, fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     return _save(fig, run_dir, "rss", formats)
 
 
