@@ -90,6 +90,45 @@ TEST_CASE("fixed pool runs every item on its N threads", "[workerpool]") {
     CHECK(pool.threads() == 3);
 }
 
+TEST_CASE("an item dropped because its client left counts as a completed item", "[workerpool][queue]") {
+    // .NET's items of a connection whose client left complete at once and count for hill climbing; ours are
+    // answered in the queue's pop instead of run, and must count the same (issue 29).
+    slowio::Metrics metrics;
+    Gate gate;
+    WorkerPool::Options o;
+    o.threads = 1;
+    o.queue.drop_abandoned = true;
+    o.metrics = &metrics.enable_threadpool();
+    WorkerPool pool(o);
+    std::atomic<int> ran{0}, dropped{0};
+    const auto left = std::make_shared<std::atomic<bool>>(true);
+    auto request = [&](bool client_left) {
+        WorkerPool::Item item;
+        item.task = [&] { ++ran; };
+        item.discard = [&](slowio::sync::RequestQueue::Discard why) {
+            if (why == slowio::sync::RequestQueue::Discard::dropped) ++dropped;
+        };
+        if (client_left) item.abandoned = left;
+        return item;
+    };
+    REQUIRE(pool.try_submit([&] { gate.wait(); }));
+    REQUIRE(eventually([&] { return pool.busy() == 1; }));
+    int expected_ran = 0;
+    SECTION("dropped on the way to a request that runs") {
+        for (bool client_left : {true, true, false}) REQUIRE(pool.try_submit(request(client_left)));
+        expected_ran = 1;
+    }
+    SECTION("dropped with nothing left to run") {
+        for (bool client_left : {true, true}) REQUIRE(pool.try_submit(request(client_left)));
+    }
+    gate.release();
+    const auto total = 1 + 2 + static_cast<std::uint64_t>(expected_ran);
+    REQUIRE(eventually([&] { return pool.completed() == total && pool.queued() == 0; }));
+    CHECK(ran == expected_ran);
+    CHECK(dropped == 2);
+    CHECK(metrics.enable_threadpool().completed_items.Value() == static_cast<double>(total));
+}
+
 TEST_CASE("queue limit refuses work beyond the limit, accepted work still runs", "[workerpool]") {
     Gate gate;
     WorkerPool::Options o;

@@ -143,7 +143,7 @@ class WorkerPool {
     std::size_t goal() const;
     /// Items waiting for a worker.
     std::size_t queued() const;
-    /// Items completed since start.
+    /// Items completed since start: run, or answered without running (shed, or dropped: --drop-abandoned).
     std::uint64_t completed() const;
 
   private:
@@ -171,6 +171,7 @@ class WorkerPool {
     void gate_activity_locked(std::chrono::steady_clock::time_point now, std::vector<pthread_t>& to_join);
     bool can_take_work_locked() const;
     void set_goal_locked(std::size_t goal);
+    void count_completed_locked(std::size_t items, std::chrono::steady_clock::time_point t);
     void maybe_hill_climb_locked(std::chrono::steady_clock::time_point now);
     void worker_loop(Worker& self);
     void gate_loop();
