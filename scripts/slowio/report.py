@@ -579,9 +579,13 @@ STARTUP_ITEMS_CAUSE = (
     "move (to 5 threads at t = 4.9 s against 4.6 s); after it the control setting stays near the minimum on both "
     "sides and the count is the wave's, so the marks fall on the wave's high or low half by the random sample "
     "intervals; where .NET climbs past the wave later, its trace shows why: once the clients time out and "
-    "reconnect, the queued items of the connections they left complete at once without running a request (a "
-    "sample of 2,008 completions/s at t = 21.9 s), and that burst drives its climbing moves (5 → 13 threads by "
-    "32 s); our model runs a left client's request (no --drop-abandoned) and sees no burst")
+    "reconnect, the items Kestrel queues for the connections they left (the read continuation that finds the "
+    "input completed, the ConnectionClosed callback) complete at once (a sample of 2,008 completions/s at t = "
+    "21.9 s), and that burst drives its climbing moves (5 → 13 threads by 32 s); with --io-on-pool our model "
+    "queues the same two items per connection a client ends and climbs on the same burst (2 5 6 10 14 16 threads "
+    "at C = 200, results/dotnet-fidelity-end-20261206). Whether the clients time out together, which decides "
+    "whether a burst comes at all, turns on the first climbing move against the backlog: in the grid .NET had 6 "
+    "threads at 5 s and 5 timeouts at C = 200, our model 2 threads at 5 s (its move came at 4.9 s) and 204")
 
 
 def startup_history_cause(model_row: dict) -> str:

@@ -90,7 +90,8 @@ void add_sync_options(CLI::App& app, SyncOptions& o) {
         "(server_sync only, --model pool) responses' sends run as work items on the pool, as Kestrel's "
         "socket transport runs them on .NET's thread pool: each connection sends through one of "
         "--io-queues IOQueues, and a queue holding sends has one work item queued behind the requests "
-        "that sends all of them when it runs (reading a request is already the request's own item)");
+        "that sends all of them when it runs (reading a request is already the request's own item); a "
+        "client's end of its connection queues Kestrel's two connection-end items");
     app.add_option("--io-queues", o.io_queues,
                    "(server_sync only, with --io-on-pool) the IOQueues; 0 (default): Kestrel's "
                    "IOQueueCount, min(usable cores, 16)")

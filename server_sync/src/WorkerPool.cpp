@@ -308,9 +308,8 @@ void WorkerPool::worker_loop(Worker& self) {
 
 void WorkerPool::count_completed_locked(std::size_t items, TimePoint t) {
     // An item answered without running (shed, or dropped because its client left) was still dequeued and
-    // handled on a worker: it counts as a completion, as .NET counts the items of a Kestrel connection whose
-    // client left (they complete at once; the runtime's trace read 2,008 completions/s when ~400 did,
-    // results/hillclimb-l200-20261206).
+    // handled on a worker: it counts as a completion, as .NET counts every item a worker dequeues and runs,
+    // however short.
     if (items == 0) return;
     completed_ += items;
     last_progress_ = std::max(last_progress_, t);  // NotifyWorkItemComplete

@@ -192,6 +192,35 @@ TEST_CASE("io-on-pool: a response's send waits in the pool's queue behind the re
     CHECK(three_requests({"--io-on-pool", "--io-queues", "3"}).completed_items == 6);
 }
 
+TEST_CASE("io-on-pool: a client that ends its connection queues Kestrel's two connection-end items",
+          "[server_sync][io-on-pool]") {
+    // Kestrel's socket transport puts two thread-pool items on a connection's end (the read continuation
+    // that finds the input completed, the ConnectionClosed callback); they count as completions, which is
+    // what .NET's hill climbing sees when many clients leave at once. Without --io-on-pool nothing is queued.
+    const auto items_after_close = [](const std::vector<std::string>& extra, double served) {
+        std::vector<std::string> args{"--threads", "1", "--store-latency-ms", "50"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        ServerProcess server(binary, quick_server_args(args));
+        const auto completed = [&] {
+            return metric_value(scrape_metrics(server.port()), "threadpool_completed_items_total")
+                .value_or(-1);
+        };
+        {
+            std::vector<std::unique_ptr<HttpClient>> clients;
+            for (int i = 0; i < 3; ++i) clients.push_back(std::make_unique<HttpClient>(server.port(), 5s));
+            for (auto& c : clients) REQUIRE(c->request("GET", "/users/1")->status == 200);
+            REQUIRE(eventually([&] { return completed() == served; }));
+        }  // the three clients close their connections
+        const double expected = extra.empty() ? served : served + 3 * 2;
+        CHECK(eventually([&] { return completed() == expected; }));
+        std::this_thread::sleep_for(200ms);  // nothing more comes
+        return completed();
+    };
+    CHECK(items_after_close({}, 3) == 3);
+    // One IOQueue, requests one after another: each response's send is a drain item of its own (3 + 3).
+    CHECK(items_after_close({"--io-on-pool", "--io-queues", "1"}, 6) == 12);
+}
+
 TEST_CASE("warm-up: the ASP.NET Core target's four start-up requests are served before the listening line",
           "[server_sync][warm-up]") {
     // Three of them are pool work items (/health, POST /work, /nope; /metrics is answered on the I/O thread),

@@ -46,6 +46,8 @@ class PoolConnection : public std::enable_shared_from_this<PoolConnection> {
 
     void read_more();
     void on_read(std::error_code ec, std::size_t bytes);
+    /// --io-on-pool: the pool items Kestrel queues when a client ends its connection (see the .cpp).
+    void queue_connection_end_items();
     void process();
     void dispatch(HttpRequest request);
     WorkerPool::Item work_item(HttpRequest request, bool keep_alive);
@@ -80,6 +82,7 @@ class PoolConnection : public std::enable_shared_from_this<PoolConnection> {
     bool reading_ = false;
     bool busy_ = false;         ///< a request (or a final error) is being answered; parsing waits
     bool peer_closed_ = false;  ///< the client sent EOF (or the read failed)
+    bool used_pool_ = false;    ///< a request of this connection went to the pool (/metrics never does)
     bool closing_ = false;      ///< close after the current response (shutdown, or a final error)
     bool lingering_ = false;    ///< our side is half-closed; discarding input until the client closes
     bool closed_ = false;
