@@ -497,7 +497,7 @@ class LiveOnFakes(FakeBuildCase):
         v = baseline_lines(out)
         self.assertEqual(len(v), 12, out)  # 6 points (not the deadlock demo) x throughput, p99
         self.assertEqual(set(v.values()), {PASS}, out)
-        self.assertIn("n=16/8", out)
+        self.assertIn("n=12/6", out)  # 2 repetitions x 6 one-second blocks / 6
         rc, out, err = run_gate(*common, "--run-id", "planted-vs-base", "--baseline", res / "base",
                                 "--plant-regression", "--expect", "fail")
         self.assertEqual(rc, 0, out + err)
