@@ -4,7 +4,7 @@
 # libFuzzer works, the entries are still registered, and ctest reports them skipped (never passed).
 
 set(SLOWIO_FUZZ_HARNESSES RequestParserFuzzer ResponseParserFuzzer PrometheusTextFuzzer PathTemplateFuzzer)
-set(SLOWIO_FUZZ_SECONDS 12 CACHE STRING "How long each fuzz ctest entry fuzzes (libFuzzer -max_total_time)")
+set(SLOWIO_FUZZ_SECONDS 8 CACHE STRING "How long each fuzz ctest entry fuzzes (libFuzzer -max_total_time)")
 find_program(SLOWIO_FUZZ_CXX NAMES clang++-14 clang++ DOC "clang++ with libFuzzer, for tests/fuzz")
 
 # Does this clang link a fuzzer with the sanitizers? (clang-14 alone is not enough: the runtime is Debian's
