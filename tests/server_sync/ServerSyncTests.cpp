@@ -149,10 +149,20 @@ struct ThreeRequests {
     double completed_items = 0;
 };
 
+/// `base` then `extra`: a case's fixed flags and the variant it compares.
+std::vector<std::string> joined(std::vector<std::string> base, const std::vector<std::string>& extra) {
+    base.insert(base.end(), extra.begin(), extra.end());
+    return base;
+}
+
+/// The pool's `threadpool_completed_items_total` as the server's /metrics reports it (-1 when absent).
+double pool_completed_items(std::uint16_t port) {
+    return metric_value(scrape_metrics(port), "threadpool_completed_items_total").value_or(-1);
+}
+
 ThreeRequests three_requests(const std::vector<std::string>& extra) {
-    std::vector<std::string> args{"--threads", "1", "--store-latency-ms", "200"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    ServerProcess server(binary, quick_server_args(args));
+    ServerProcess server(binary,
+                         quick_server_args(joined({"--threads", "1", "--store-latency-ms", "200"}, extra)));
     std::vector<std::unique_ptr<HttpClient>> clients;
     for (int i = 0; i < 3; ++i) clients.push_back(std::make_unique<HttpClient>(server.port(), 5s));
     const auto start = Clock::now();
@@ -165,9 +175,7 @@ ThreeRequests three_requests(const std::vector<std::string>& extra) {
     for (std::size_t i = 1; i < clients.size(); ++i) CHECK(clients[i]->read_response()->status == 200);
     // A worker counts its item after the item returns, just after the last send was handed over: wait for
     // the count to reach the requests' 3, then give any item still to come time to be counted.
-    const auto completed = [&] {
-        return metric_value(scrape_metrics(server.port()), "threadpool_completed_items_total").value_or(-1);
-    };
+    const auto completed = [&] { return pool_completed_items(server.port()); };
     CHECK(eventually([&] { return completed() >= 3; }));
     std::this_thread::sleep_for(200ms);
     seen.completed_items = completed();
@@ -198,13 +206,9 @@ TEST_CASE("io-on-pool: a client that ends its connection queues Kestrel's two co
     // that finds the input completed, the ConnectionClosed callback); they count as completions, which is
     // what .NET's hill climbing sees when many clients leave at once. Without --io-on-pool nothing is queued.
     const auto items_after_close = [](const std::vector<std::string>& extra, double served) {
-        std::vector<std::string> args{"--threads", "1", "--store-latency-ms", "50"};
-        args.insert(args.end(), extra.begin(), extra.end());
-        ServerProcess server(binary, quick_server_args(args));
-        const auto completed = [&] {
-            return metric_value(scrape_metrics(server.port()), "threadpool_completed_items_total")
-                .value_or(-1);
-        };
+        ServerProcess server(
+            binary, quick_server_args(joined({"--threads", "1", "--store-latency-ms", "50"}, extra)));
+        const auto completed = [&] { return pool_completed_items(server.port()); };
         {
             std::vector<std::unique_ptr<HttpClient>> clients;
             for (int i = 0; i < 3; ++i) clients.push_back(std::make_unique<HttpClient>(server.port(), 5s));
@@ -227,13 +231,9 @@ TEST_CASE("warm-up: the ASP.NET Core target's four start-up requests are served 
     // all done by the time the port is announced, after --start-up-items' empty items; without the flags the
     // pool has run nothing. (A worker counts its item just after the item itself is done: hence eventually.)
     const auto completed_items = [](const std::vector<std::string>& extra, double expected) {
-        std::vector<std::string> args{"--pool", "elastic", "--store-latency-ms", "50"};
-        args.insert(args.end(), extra.begin(), extra.end());
-        ServerProcess server(binary, quick_server_args(args));
-        const auto value = [&] {
-            return metric_value(scrape_metrics(server.port()), "threadpool_completed_items_total")
-                .value_or(-1);
-        };
+        ServerProcess server(
+            binary, quick_server_args(joined({"--pool", "elastic", "--store-latency-ms", "50"}, extra)));
+        const auto value = [&] { return pool_completed_items(server.port()); };
         CHECK(eventually([&] { return value() >= std::max(expected, 1.0); }, 2s) == (expected > 0));
         return value();
     };
