@@ -14,8 +14,8 @@ glibc picks its string functions (memcpy, strlen) by CPU feature at load time, s
 only on the same build *and* the same CPU vendor and feature set: the baseline records both.
 What it is judged against, so that it judges on the machine it runs on:
   --plant-allocation   the same binary without the plant, measured in the same run (the control can never skip);
-  --baseline-ref REF   hot_path_icount built from git REF (a detached worktree, the Release flags) and measured
-                       in the same run;
+  --baseline-ref REF   hot_path_icount built from git REF (a detached worktree, the Release flags, a unity build
+                       when the candidate's was) and measured in the same run;
   neither              the committed baseline when it is comparable (same build and CPU), else the merge base of
                        HEAD with main built and measured as with --baseline-ref (on main itself that is HEAD:
                        an A/A run; on a branch, the change against main).
@@ -137,11 +137,17 @@ def merge_base_with_main() -> str:
     raise IcountError("no branch main or origin/main to take the merge base with")
 
 
-def build_ref_binary(ref: str, work_dir: Path) -> Path:
-    """hot_path_icount built from git `ref` (a detached worktree under `work_dir`, Release, only that target);
-    kept per commit under work_dir, so a second run reuses it. IcountError when any step fails."""
+def is_unity_build(m: dict) -> bool:
+    """Whether measurement `m`'s binary came from a unity build (hot_path_icount's version line says so)."""
+    return "unity-build" in m.get("build", "").split()
+
+
+def build_ref_binary(ref: str, work_dir: Path, unity: bool = False) -> Path:
+    """hot_path_icount built from git `ref` (a detached worktree under `work_dir`, Release, only that target;
+    a unity build when `unity`, as the candidate's was); kept per commit and kind under work_dir, so a second run
+    reuses it. IcountError when any step fails."""
     sha = git("rev-parse", "--verify", f"{ref}^{{commit}}")
-    build = work_dir / f"build-{sha[:12]}"
+    build = work_dir / f"build-{sha[:12]}{'-unity' if unity else ''}"
     binary = build / "bench" / "icount" / "hot_path_icount"
     if binary.is_file():
         return binary
@@ -151,7 +157,8 @@ def build_ref_binary(ref: str, work_dir: Path) -> Path:
     git("worktree", "add", "--detach", str(src), sha)
     try:
         for cmd in (["cmake", "-S", str(src), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release",
-                     "-DSLOWIO_BUILD_TESTS=OFF", "-DSLOWIO_BUILD_MICRO=OFF", "-DSLOWIO_WITH_DOTNET=OFF"]
+                     "-DSLOWIO_BUILD_TESTS=OFF", "-DSLOWIO_BUILD_MICRO=OFF", "-DSLOWIO_WITH_DOTNET=OFF",
+                     f"-DCMAKE_UNITY_BUILD={'ON' if unity else 'OFF'}", "-DCMAKE_UNITY_BUILD_BATCH_SIZE=0"]
                     + (["-G", "Ninja"] if shutil.which("ninja") else []),
                     ["cmake", "--build", str(build), "--target", "hot_path_icount", "-j", "2"]):
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
@@ -183,7 +190,8 @@ def choose_baseline(args, m: dict, committed: dict, build_ref=build_ref_binary, 
             ref = default_ref()
         except IcountError as e:
             return committed, f"the committed baseline {args.baseline} (no ref to build in its place: {e})"
-    binary = build_ref(ref, args.work_dir or args.binary.resolve().parents[2] / "icount-baseline")
+    binary = build_ref(ref, args.work_dir or args.binary.resolve().parents[2] / "icount-baseline",
+                       is_unity_build(m))
     return measure_ref(binary, committed), f"{ref} built and measured now"
 
 

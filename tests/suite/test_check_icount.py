@@ -68,8 +68,8 @@ class ChooseBaseline(unittest.TestCase):
         return argparse.Namespace(**{**base, **kw})
 
     def choose(self, args, m, default_ref=lambda: "abc123"):
-        def build(ref, work):
-            self.calls.append(("build", ref, str(work)))
+        def build(ref, work, unity):
+            self.calls.append(("build", ref, str(work)) + (("unity",) if unity else ()))
             return Path(f"/built/{ref}")
 
         def measure_ref(binary, committed):
@@ -110,6 +110,13 @@ class ChooseBaseline(unittest.TestCase):
         self.assertIs(base, BASE)
         self.assertEqual(check_icount.judge(m, base)[0], "NOT COMPARABLE")
         self.assertIn("no branch main", what)
+
+    def test_a_unity_candidate_gets_a_unity_baseline(self):
+        m = {**measured(24000.0, 38.0), "cpu": "GenuineIntel avx2",
+             "build": "GNU-12.2.0 Release -O3 -DNDEBUG unity-build glibc-2.36 http_parser-2.9.4"}
+        self.assertNotEqual(m["build"], BASE["build"])  # never judged against a file-by-file baseline
+        self.choose(self.args(), m)
+        self.assertEqual(self.calls[0], ("build", "abc123", "/b/build/release/icount-baseline", "unity"))
 
     def test_explicit_ref_is_built_even_when_comparable(self):
         self.choose(self.args(baseline_ref="v1", work_dir=Path("/w")), measured(24000.0, 38.0))
