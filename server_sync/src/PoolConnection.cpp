@@ -101,7 +101,15 @@ void PoolConnection::queue_connection_end_items() {
     // Empty items: what they model is their place in the pool's queue and their count as completions. A
     // refused one (queue limit, shutdown) loses nothing. Only for a connection whose requests used the pool:
     // /metrics is answered on the I/O thread, off the pool, and so is its scrapers' coming and going.
-    for (int i = 0; i < kestrel_connection_end_items; ++i) (void)context_.pool.try_submit([] {});
+    const auto queue_them = [&pool = context_.pool] {
+        for (int i = 0; i < kestrel_connection_end_items; ++i) (void)pool.try_submit([] {});
+    };
+    // With --socket-engine they come from the engine event that read the end (the receive that returned 0).
+    if (context_.socket_engine != nullptr) {
+        context_.socket_engine->post(queue_them);
+    } else {
+        queue_them();
+    }
 }
 
 void PoolConnection::process() {
@@ -149,17 +157,39 @@ void PoolConnection::dispatch(HttpRequest request) {
         read_more();
         return;
     }
-    used_pool_ = true;
-    if (!context_.pool.try_submit(work_item(std::move(request), keep_alive))) {
-        abandoned_.reset();
-        if (context_.stopping) {
-            deliver(shutting_down_response(), keep_alive);
-        } else {
-            context_.app.metrics.count_rejected("queue_full");
-            deliver(queue_full_response(context_.pool.queued()), keep_alive);
-        }
+    if (context_.socket_engine != nullptr) {
+        submit_through_engine(work_item(std::move(request), keep_alive), keep_alive);
+    } else if (!context_.pool.try_submit(work_item(std::move(request), keep_alive))) {
+        on_refused(keep_alive);
     }
+    used_pool_ = true;
     read_more();  // keep watching the socket: a client that leaves mid-wait is noticed
+}
+
+void PoolConnection::submit_through_engine(WorkerPool::Item item, bool keep_alive) {
+    SocketEngine& engine = *context_.socket_engine;
+    WorkerPool& pool = context_.pool;
+    // Kestrel's ConnectionDispatcher queues each accepted connection as an item of its own (its
+    // KestrelConnection runs until the first read waits), from the accept's engine event: counted here, at the
+    // connection's first request for the pool, so that /metrics scrapers, answered off the pool, add none.
+    if (!used_pool_) engine.post([&pool] { (void)pool.try_submit([] {}); });
+    // The receive's engine event wakes the request loop (the input pipe's reader scheduler is the thread
+    // pool): the request's item is queued only then, from the worker that runs the engine item.
+    auto pending = std::make_shared<WorkerPool::Item>(std::move(item));  // std::function's captures copy
+    engine.post([self = shared_from_this(), &pool, pending, keep_alive] {
+        if (pool.try_submit(std::move(*pending))) return;
+        asio::post(self->context_.io, [self, keep_alive] { self->on_refused(keep_alive); });
+    });
+}
+
+void PoolConnection::on_refused(bool keep_alive) {
+    abandoned_.reset();
+    if (context_.stopping) {
+        deliver(shutting_down_response(), keep_alive);
+    } else {
+        context_.app.metrics.count_rejected("queue_full");
+        deliver(queue_full_response(context_.pool.queued()), keep_alive);
+    }
 }
 
 WorkerPool::Item PoolConnection::work_item(HttpRequest request, bool keep_alive) {

@@ -92,6 +92,12 @@ void add_sync_options(CLI::App& app, SyncOptions& o) {
         "--io-queues IOQueues, and a queue holding sends has one work item queued behind the requests "
         "that sends all of them when it runs (reading a request is already the request's own item); a "
         "client's end of its connection queues Kestrel's two connection-end items");
+    app.add_flag(
+        "--socket-engine", o.socket_engine,
+        "(server_sync only, with --io-on-pool) socket events reach the pool as .NET's SocketAsyncEngine "
+        "does on Linux: one engine work item at a time, which requests the next before it handles the "
+        "events queued by then; a request's item is queued from there, after the engine item got a thread, "
+        "and so is each connection's own item (Kestrel's ConnectionDispatcher) and its end items");
     app.add_option("--io-queues", o.io_queues,
                    "(server_sync only, with --io-on-pool) the IOQueues; 0 (default): Kestrel's "
                    "IOQueueCount, min(usable cores, 16)")
@@ -138,6 +144,7 @@ std::optional<std::string> validate(const SyncOptions& sync) {
         return std::string("--start-up-items needs --model pool (its items are work items of the pool)");
     }
     if (sync.io_queues != 0 && !sync.io_on_pool) return std::string("--io-queues needs --io-on-pool");
+    if (sync.socket_engine && !sync.io_on_pool) return std::string("--socket-engine needs --io-on-pool");
     if (sync.antipattern == Antipattern::sync_over_async && sync.model == Model::thread_per_connection) {
         return "--antipattern sync-over-async needs --model pool (its completion is queued to the worker "
                "pool)";

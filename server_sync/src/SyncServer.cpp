@@ -30,6 +30,7 @@ SyncServer::SyncServer(const ServerOptions& options, const SyncOptions& sync, Ap
           io_,
           -1,
           nullptr,
+          nullptr,
           Responder(app, sync.antipattern, options.offload_threads, pool_, io_),
       },
       signals_(io_, SIGINT, SIGTERM),
@@ -43,6 +44,10 @@ SyncServer::SyncServer(const ServerOptions& options, const SyncOptions& sync, Ap
             sync.io_queues > 0 ? static_cast<std::size_t>(sync.io_queues) : SendQueues::default_count();
         send_queues_ = std::make_unique<SendQueues>(pool_, queues);
         context_.send_queues = send_queues_.get();
+    }
+    if (sync.socket_engine) {
+        socket_engine_ = std::make_unique<SocketEngine>(pool_);
+        context_.socket_engine = socket_engine_.get();
     }
     context_.stop_event = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (context_.stop_event < 0) throw std::runtime_error("eventfd failed");

@@ -36,6 +36,8 @@ TEST_CASE("bad flags exit 2 with one line, --help exits 0 and marks sync-only fl
         {"--antipattern", "blocking-store"},
         {"--offload-threads", "0"},
         {"--model", "thread-per-connection", "--antipattern", "sync-over-async"},
+        {"--io-queues", "2"},     // needs --io-on-pool
+        {"--socket-engine"},      // needs --io-on-pool
     };
     for (const auto& a : bad) {
         const auto r = run_command(binary, a);
@@ -230,6 +232,42 @@ TEST_CASE("io-on-pool: a client that ends its connection queues Kestrel's two co
     CHECK(items_after_close({}, 3) == 3);
     // One IOQueue, requests one after another: each response's send is a drain item of its own (3 + 3).
     CHECK(items_after_close({"--io-on-pool", "--io-queues", "1"}, 6) == 12);
+}
+
+TEST_CASE("socket-engine: socket events reach the pool through .NET's engine items, two per lone event",
+          "[server_sync][io-on-pool]") {
+    // One worker, one client, one request at a time. Without --socket-engine a request costs its own item and
+    // its send's drain item (2). With it, the receive's event costs two engine items (the one that handles it,
+    // and the one it requests first, which finds nothing), so 4; the connection's first request brings its
+    // connection's item too (Kestrel's ConnectionDispatcher, one more event: 5, or 6 when the worker took the
+    // first event before the second was posted and a third engine item handled it); the client's end brings
+    // its two items from one more event (4 instead of 2).
+    const auto counts = [](const std::vector<std::string>& extra) {
+        ServerProcess server(binary, quick_server_args(joined({"--threads", "1", "--store-latency-ms", "50",
+                                                               "--io-on-pool", "--io-queues", "1"},
+                                                              extra)));
+        const auto completed = [&] { return pool_completed_items(server.port()); };
+        const auto settled = [&](double at_least) {
+            REQUIRE(eventually([&] { return completed() >= at_least; }));
+            std::this_thread::sleep_for(200ms);  // anything still to come is counted
+            return completed();
+        };
+        std::vector<double> seen;
+        {
+            HttpClient client(server.port(), 5s);
+            REQUIRE(client.request("GET", "/users/1")->status == 200);
+            seen.push_back(settled(2));
+            for (int i = 0; i < 2; ++i) REQUIRE(client.request("GET", "/users/1")->status == 200);
+            seen.push_back(settled(seen.back() + 4) - seen.back());
+        }  // the client closes its connection
+        seen.push_back(settled(seen[0] + seen[1] + 2) - seen[0] - seen[1]);
+        return seen;
+    };
+    CHECK(counts({}) == std::vector<double>{2, 4, 2});
+    const auto with_engine = counts({"--socket-engine"});
+    CHECK((with_engine[0] == 5 || with_engine[0] == 6));
+    CHECK(with_engine[1] == 2 * 4);
+    CHECK(with_engine[2] == 4);
 }
 
 TEST_CASE("warm-up: the ASP.NET Core target's four start-up requests are served before the listening line",

@@ -51,6 +51,10 @@ class PoolConnection : public std::enable_shared_from_this<PoolConnection> {
     void process();
     void dispatch(HttpRequest request);
     WorkerPool::Item work_item(HttpRequest request, bool keep_alive);
+    /// --socket-engine: the request's item (and, first, its connection's) queued from engine events.
+    void submit_through_engine(WorkerPool::Item item, bool keep_alive);
+    /// The pool refused the request's item: 503 (queue full) or the shutdown's answer.
+    void on_refused(bool keep_alive);
     void on_discarded(RequestQueue::Discard why, std::chrono::milliseconds waited, bool keep_alive);
     void deliver(HttpResponse response, bool keep_alive);
     /// From the worker that made `response`: back to the I/O thread to write it, with --io-on-pool first

@@ -10,6 +10,7 @@
 #include "core/ServerOptions.hpp"
 #include "server_sync/Responder.hpp"
 #include "server_sync/SendQueues.hpp"
+#include "server_sync/SocketEngine.hpp"
 #include "server_sync/WorkerPool.hpp"
 
 namespace slowio::sync {
@@ -26,6 +27,9 @@ struct ServerContext {
     /// --io-on-pool: responses' sends run as work items on the pool through Kestrel's IOQueues (SendQueues);
     /// null: a worker hands its response straight to the I/O thread. Owned by SyncServer, outlives the pool.
     SendQueues* send_queues = nullptr;
+    /// --socket-engine: socket events reach the pool through .NET's SocketAsyncEngine items; null: the I/O
+    /// thread queues a request's item itself. Owned by SyncServer, outlives the pool.
+    SocketEngine* socket_engine = nullptr;
     /// Performs the handler's store calls and CPU work on the calling worker.
     Responder responder;
 

@@ -77,6 +77,8 @@ class SyncServer {
     /// --io-on-pool's IOQueues; declared before the pool: its drain items hold references into it until the
     /// pool is joined.
     std::unique_ptr<SendQueues> send_queues_;
+    /// --socket-engine's engine; declared before the pool for the same reason.
+    std::unique_ptr<SocketEngine> socket_engine_;
     WorkerPool pool_;  ///< last member: destroyed (joined) first
 };
 
