@@ -88,17 +88,26 @@ class PlaybookOnNamespaceHosts(unittest.TestCase):
         server = subprocess.Popen(SERVER_ARGV + ["--port", "0"], stdout=subprocess.PIPE, text=True)
         try:
             port = int(server.stdout.readline().strip().rsplit(":", 1)[1])
+            # The reference is the better of two runs: one loadgen thread for 90 connections is the side another
+            # program on the machine slows (with yes > /dev/null beside the test command one run made 840.7 req/s
+            # at p50 103 ms against the three hosts' 900.0, the server's bound), and a slowed reference would
+            # fail a merge that is right. Taking the better one never hides a merge that loses requests.
             single = d / "single.json"
-            one = subprocess.run(["ip", "netns", "exec", nss.names[0], LOADGEN, "-c", str(CONNECTIONS), "-t", "1",
-                                  "-d", f"{DURATION_S}s", "--warmup", f"{WARMUP_S}s", "--timeout", "5s",
-                                  "--path", PATH, "--json", str(single), "--no-progress",
-                                  f"http://{nss.server_ip(1)}:{port}/"],
-                                 capture_output=True, text=True, timeout=DURATION_S + 30)
+            for attempt in range(2):
+                out = d / f"single{attempt}.json"
+                one = subprocess.run(["ip", "netns", "exec", nss.names[0], LOADGEN, "-c", str(CONNECTIONS), "-t",
+                                      "1", "-d", f"{DURATION_S}s", "--warmup", f"{WARMUP_S}s", "--timeout", "5s",
+                                      "--path", PATH, "--json", str(out), "--no-progress",
+                                      f"http://{nss.server_ip(1)}:{port}/"],
+                                     capture_output=True, text=True, timeout=DURATION_S + 30)
+                self.assertEqual(one.returncode, 0, one.stderr)
+                if (not single.exists() or json.loads(out.read_text())["throughput_rps"]
+                        > json.loads(single.read_text())["throughput_rps"]):
+                    out.replace(single)
         finally:
             server.terminate()
             server.wait(timeout=15)
             server.stdout.close()
-        self.assertEqual(one.returncode, 0, one.stderr)
         share = [CONNECTIONS // HOSTS + (i < CONNECTIONS % HOSTS) for i in range(HOSTS)]
         inv = d / "inventory.yml"
         inv.write_text(inventory(nss, free_port(), share))
