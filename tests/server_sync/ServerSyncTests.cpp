@@ -239,9 +239,10 @@ TEST_CASE("socket-engine: socket events reach the pool through .NET's engine ite
     // One worker, one client, one request at a time. Without --socket-engine a request costs its own item and
     // its send's drain item (2). With it, the receive's event costs two engine items (the one that handles it,
     // and the one it requests first, which finds nothing), so 4; the connection's first request brings its
-    // connection's item too (Kestrel's ConnectionDispatcher, one more event: 5, or 6 when the worker took the
-    // first event before the second was posted and a third engine item handled it); the client's end brings
-    // its two items from one more event (4 instead of 2).
+    // connection's item too (Kestrel's ConnectionDispatcher, one more event): 5 when one engine item handles
+    // both events, 6 when the worker took the first before the second was posted (a third engine item handles
+    // it), 7 when the second had also found nothing by then (seen under TSan: a fourth is needed). The client's
+    // end brings its two items from one more event (4 instead of 2).
     const auto counts = [](const std::vector<std::string>& extra) {
         ServerProcess server(binary, quick_server_args(joined({"--threads", "1", "--store-latency-ms", "50",
                                                                "--io-on-pool", "--io-queues", "1"},
@@ -265,7 +266,8 @@ TEST_CASE("socket-engine: socket events reach the pool through .NET's engine ite
     };
     CHECK(counts({}) == std::vector<double>{2, 4, 2});
     const auto with_engine = counts({"--socket-engine"});
-    CHECK((with_engine[0] == 5 || with_engine[0] == 6));
+    CAPTURE(with_engine);
+    CHECK((with_engine[0] >= 5 && with_engine[0] <= 7));
     CHECK(with_engine[1] == 2 * 4);
     CHECK(with_engine[2] == 4);
 }
