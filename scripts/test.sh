@@ -11,8 +11,8 @@
 # The two sanitizer builds run in the background from the start, one after the other, at idle priority
 # (SCHED_IDLE and nice 19): they get only the CPU that the release build and the tests leave unused (the
 # time-dilated tests mostly wait), so a test never competes with a compiler for a core it wants; each test phase
-# starts when its build is done, and while a phase waits for its build, the build runs at normal priority. `cmake --workflow --preset release` still builds everything and runs every test
-# in the release build.
+# starts when its build is done, and while a phase waits for its build, the build runs at normal priority.
+# `cmake --workflow --preset release` still builds everything and runs every test in the release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
