@@ -169,12 +169,17 @@ void PoolConnection::dispatch(HttpRequest request) {
 void PoolConnection::submit_through_engine(WorkerPool::Item item, bool keep_alive) {
     SocketEngine& engine = *context_.socket_engine;
     WorkerPool& pool = context_.pool;
-    // Kestrel's ConnectionDispatcher queues each accepted connection as an item of its own (its
-    // KestrelConnection runs until the first read waits), from the accept's engine event: counted here, at the
-    // connection's first request for the pool, so that /metrics scrapers, answered off the pool, add none.
-    if (!used_pool_) engine.post([&pool] { (void)pool.try_submit([] {}); });
-    // The receive's engine event wakes the request loop (the input pipe's reader scheduler is the thread
-    // pool): the request's item is queued only then, from the worker that runs the engine item.
+    // A connection's first request is its KestrelConnection item: the accept loop, in an engine item, queued
+    // it on accepting (SyncServer::accept_pending_connections), and the item runs the request loop, which
+    // finds the request's bytes already in the input pipe (the client sent them on connecting). Queued here,
+    // as the I/O thread parses it, in the order the loop accepted them.
+    if (!used_pool_) {
+        if (!pool.try_submit(std::move(item))) on_refused(keep_alive);
+        return;
+    }
+    // A later request: the receive's engine event wakes the request loop (the input pipe's reader scheduler
+    // is the thread pool), so the request's item is queued only then, from the worker that runs the engine
+    // item.
     auto pending = std::make_shared<WorkerPool::Item>(std::move(item));  // std::function's captures copy
     engine.post([self = shared_from_this(), &pool, pending, keep_alive] {
         if (pool.try_submit(std::move(*pending))) return;

@@ -1,5 +1,8 @@
 #include "server_sync/SyncOptions.hpp"
 
+#include <algorithm>
+#include <charconv>
+
 #include "core/NameTableOption.hpp"
 
 namespace slowio::sync {
@@ -28,7 +31,42 @@ constexpr auto antipatterns = name_table<Antipattern>({
      "Task.Run(...).Wait()): two threads per CPU request"},
 });
 
+/// A whole decimal number in [0, max], or nullopt.
+std::optional<int> parse_bounded(std::string_view text, int max) {
+    int value = -1;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || ptr != text.data() + text.size() || value < 0 || value > max)
+        return std::nullopt;
+    return value;
+}
+
 }  // namespace
+
+int StartUpItems::total() const {
+    int sum = 0;
+    for (const auto& group : groups) sum += group.count;
+    return sum;
+}
+
+std::optional<StartUpItems> parse_start_up_items(std::string_view text) {
+    StartUpItems items;
+    while (!text.empty()) {
+        const auto comma = text.find(',');
+        const std::string_view entry = text.substr(0, comma);
+        text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+        if (comma != std::string_view::npos && text.empty()) return std::nullopt;  // a trailing comma
+        const auto at = entry.find('@');
+        const auto count = parse_bounded(entry.substr(0, at), 100'000);
+        const auto ms = at == std::string_view::npos ? std::optional<int>(0)
+                                                     : parse_bounded(entry.substr(at + 1), 10'000);
+        if (!count || !ms) return std::nullopt;
+        items.groups.push_back({*count, *ms});
+    }
+    if (items.groups.empty() || items.total() > 100'000) return std::nullopt;
+    std::stable_sort(items.groups.begin(), items.groups.end(),
+                     [](const auto& a, const auto& b) { return a.ms_before > b.ms_before; });
+    return items;
+}
 
 std::string_view to_string(Model model) {
     return models.name(model);
@@ -97,7 +135,8 @@ void add_sync_options(CLI::App& app, SyncOptions& o) {
         "(server_sync only, with --io-on-pool) socket events reach the pool as .NET's SocketAsyncEngine "
         "does on Linux: one engine work item at a time, which requests the next before it handles the "
         "events queued by then; a request's item is queued from there, after the engine item got a thread, "
-        "and so is each connection's own item (Kestrel's ConnectionDispatcher) and its end items");
+        "and so are a connection's end items; Kestrel's accept loop runs in an engine item too (new clients "
+        "wait in the kernel's backlog until one runs it; a connection's first request is its own item)");
     app.add_option("--io-queues", o.io_queues,
                    "(server_sync only, with --io-on-pool) the IOQueues; 0 (default): Kestrel's "
                    "IOQueueCount, min(usable cores, 16)")
@@ -107,13 +146,23 @@ void add_sync_options(CLI::App& app, SyncOptions& o) {
         "(server_sync only) before announcing its port, send this server the four requests the ASP.NET "
         "Core target sends itself at start (GET /health, GET /metrics, POST /work?n=1, GET /nope): in an "
         "elastic pool their work items are hill climbing's first samples, as .NET's start-up items are");
-    app.add_option(
-           "--start-up-items", o.start_up_items,
-           "(server_sync only) before announcing its port (and before --warm-up's requests), run this "
-           "many empty work items on the pool: the items .NET's host completes on its thread pool "
-           "before Kestrel listens, which are its hill climbing's first samples (0: none)")
-        ->check(CLI::Range(0, 100'000))
-        ->capture_default_str();
+    app.add_option_function<std::string>(
+           "--start-up-items",
+           [&o](const std::string& text) {
+               auto items = parse_start_up_items(text);
+               if (!items) {
+                   throw CLI::ValidationError("--start-up-items",
+                                              "expected N or N@MS,N@MS,... (N items MS ms "
+                                              "before the warm-up), not '" +
+                                                  text + "'");
+               }
+               o.start_up_items = std::move(*items);
+           },
+           "(server_sync only) before announcing its port (and before --warm-up's requests), run empty work "
+           "items on the pool: the items .NET's host completes on its thread pool before Kestrel listens, "
+           "which are its hill climbing's first samples. N: N at once; N@MS,N@MS,...: N items MS ms before "
+           "the warm-up, as the runtime's come over its start-up (default: none)")
+        ->type_name("N[@MS],...");
     antipatterns.add_option(app, "--antipattern", o.antipattern,
                             "(server_sync only) " + antipatterns.describe(" | "));
     app.add_flag("--deadlock-exit", o.deadlock_exit,
@@ -140,7 +189,7 @@ std::optional<std::string> validate(const SyncOptions& sync) {
         return "--io-on-pool needs --model pool (thread-per-connection does its socket I/O on its own "
                "threads)";
     }
-    if (sync.start_up_items > 0 && sync.model == Model::thread_per_connection) {
+    if (sync.start_up_items.total() > 0 && sync.model == Model::thread_per_connection) {
         return std::string("--start-up-items needs --model pool (its items are work items of the pool)");
     }
     if (sync.io_queues != 0 && !sync.io_on_pool) return std::string("--io-queues needs --io-on-pool");

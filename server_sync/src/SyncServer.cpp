@@ -1,8 +1,10 @@
 #include "server_sync/SyncServer.hpp"
 
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <latch>
@@ -54,12 +56,22 @@ SyncServer::SyncServer(const ServerOptions& options, const SyncOptions& sync, Ap
 }
 
 void SyncServer::run_start_up_items() {
-    // All queued at once and waited for, so that they are done (and counted) before the warm-up's requests.
-    std::latch done(sync_.start_up_items);
-    for (int i = 0; i < sync_.start_up_items; ++i) {
-        if (!pool_.try_submit([&done] { done.count_down(); })) done.count_down();
+    // Each group queued at once at its time and waited for, so that it is done (and counted) before the next
+    // group and before the warm-up's requests.
+    const auto& groups = sync_.start_up_items.groups;
+    if (groups.empty()) return;
+    const auto start = std::chrono::steady_clock::now();
+    const int first_ms_before = groups.front().ms_before;
+    for (const auto& group : groups) {
+        std::this_thread::sleep_until(start + std::chrono::milliseconds(first_ms_before - group.ms_before));
+        std::latch done(group.count);
+        for (int i = 0; i < group.count; ++i) {
+            if (!pool_.try_submit([&done] { done.count_down(); })) done.count_down();
+        }
+        done.wait();
     }
-    done.wait();
+    // The last group's time is the warm-up's start.
+    std::this_thread::sleep_until(start + std::chrono::milliseconds(first_ms_before));
 }
 
 SyncServer::~SyncServer() {
@@ -77,6 +89,12 @@ asio::ip::tcp::endpoint SyncServer::local_endpoint() const {
 
 int SyncServer::run(std::function<void()> ready) {
     wait_signal();
+    if (socket_engine_ != nullptr) {
+        // accept_pending_connections accepts until the backlog is empty: the descriptor must not block.
+        std::error_code ec;
+        acceptor_.native_non_blocking(true, ec);
+        if (ec) throw std::runtime_error("cannot make the listener non-blocking: " + ec.message());
+    }
     do_accept();
     if (sync_.antipattern == Antipattern::sync_over_async) {
         app_.metrics.enable_deadlock_detected().Set(0);
@@ -86,7 +104,7 @@ int SyncServer::run(std::function<void()> ready) {
     // the ASP.NET Core target's start-up requests through this server while the loop below serves them, then
     // hands `ready` to the loop. Its endpoint is read here: the acceptor belongs to the I/O thread.
     std::thread warm_up;
-    if (sync_.warm_up || sync_.start_up_items > 0) {
+    if (sync_.warm_up || sync_.start_up_items.total() > 0) {
         warm_up = std::thread([this, endpoint = local_endpoint(), ready = std::move(ready)] {
             run_start_up_items();
             const auto failed = sync_.warm_up ? send_warm_up_requests(endpoint) : std::nullopt;
@@ -166,6 +184,10 @@ void SyncServer::watch_for_deadlock() {
 }
 
 void SyncServer::do_accept() {
+    if (socket_engine_ != nullptr) {
+        wait_for_pending_connections();
+        return;
+    }
     acceptor_.async_accept([this](std::error_code ec, asio::ip::tcp::socket socket) {
         if (context_.stopping) return;
         if (ec) {
@@ -175,6 +197,61 @@ void SyncServer::do_accept() {
         on_accepted(std::move(socket));
         do_accept();
     });
+}
+
+void SyncServer::wait_for_pending_connections() {
+    // Kestrel's accept loop runs on the thread pool: a connection waits in the kernel's backlog until an engine
+    // item runs the loop, which accepts every pending one synchronously (queuing each as a KestrelConnection
+    // item), then waits asynchronously: the next arrival is one more engine event. So a burst of C clients is
+    // accepted in one go when the loop runs, and when its engine item waits behind a backlog, so do they.
+    acceptor_.async_wait(asio::socket_base::wait_read, [this](std::error_code ec) {
+        if (context_.stopping) return;
+        if (ec) {
+            on_accept_error(ec);
+            return;
+        }
+        socket_engine_->post([this] { accept_pending_connections(); });
+    });
+}
+
+void SyncServer::accept_pending_connections() {
+    // Only the listener's descriptor is used off the I/O thread (non-blocking: see run()), and only under the
+    // lock begin_shutdown closes it under. A client that reset before its accept is skipped, as accept loops do.
+    std::error_code error;
+    {
+        std::lock_guard lock(accept_mutex_);
+        while (!context_.stopping) {
+            const int fd = ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+            if (fd >= 0) {
+                asio::post(io_, [this, fd] { adopt_accepted(fd); });
+                continue;
+            }
+            if (errno == EINTR || errno == ECONNABORTED) continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK) error = std::error_code(errno, std::system_category());
+            break;
+        }
+    }
+    asio::post(io_, [this, error] {
+        if (context_.stopping) return;
+        if (error) {
+            on_accept_error(error);
+        } else {
+            wait_for_pending_connections();
+        }
+    });
+}
+
+void SyncServer::adopt_accepted(int fd) {
+    asio::ip::tcp::socket socket(io_);
+    std::error_code ec;
+    socket.assign(acceptor_.local_endpoint(ec).protocol(), fd, ec);
+    if (ec) {
+        ::close(fd);
+        log(LogLevel::warn, "an accepted connection could not be adopted: {}", ec.message());
+        return;
+    }
+    if (context_.stopping) return;  // the socket closes here, as a connection accepted during shutdown
+    on_accepted(std::move(socket));
 }
 
 void SyncServer::on_accept_error(const std::error_code& ec) {
@@ -227,7 +304,10 @@ void SyncServer::wait_signal() {
 void SyncServer::begin_shutdown() {
     context_.stopping = true;
     std::error_code ignored;
-    acceptor_.close(ignored);
+    {
+        std::lock_guard lock(accept_mutex_);
+        acceptor_.close(ignored);
+    }
     accept_retry_.cancel();
     // Wakes every thread-per-connection thread parked on an idle connection (the eventfd stays readable).
     const std::uint64_t one = 1;

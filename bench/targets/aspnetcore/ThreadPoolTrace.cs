@@ -35,6 +35,39 @@ public sealed class ThreadPoolTrace : EventListener
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Lock _write = new();
 
+    private volatile int _stopPollingAtMs = int.MaxValue;
+
+    /// <summary>Starts the trace, and a thread of its own (not a pool thread) that prints
+    /// <c>event=Completed Count=K</c> whenever <see cref="ThreadPool.CompletedWorkItemCount"/> changes, read each
+    /// millisecond until 1 s after <c>Listening</c>: when the host's start-up items complete, which decides how
+    /// hill climbing's first samples split them.</summary>
+    public ThreadPoolTrace()
+    {
+        var poller = new Thread(PollCompletions) { IsBackground = true, Name = "threadpool-trace" };
+        poller.Start();
+    }
+
+    private void PollCompletions()
+    {
+        long last = -1;
+        while (_clock.ElapsedMilliseconds < _stopPollingAtMs)
+        {
+            long count = ThreadPool.CompletedWorkItemCount;
+            if (count != last) Mark($"Completed Count={count}");
+            last = count;
+            Thread.Sleep(1);
+        }
+    }
+
+    /// <summary>A line of our own on the same clock (<c>event=Listening</c> when the port is announced), so a
+    /// trace says which samples came before the load.</summary>
+    public void Mark(string name)
+    {
+        string line = $"threadpool-trace t_ms={_clock.ElapsedMilliseconds.ToString(CultureInfo.InvariantCulture)} event={name}\n";
+        lock (_write) Console.Error.Write(line);
+        if (name == "Listening") _stopPollingAtMs = (int)_clock.ElapsedMilliseconds + 1000;
+    }
+
     /// <inheritdoc/>
     protected override void OnEventSourceCreated(EventSource source)
     {

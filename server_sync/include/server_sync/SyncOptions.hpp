@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/ServerOptions.hpp"
 #include "server_sync/WorkerPool.hpp"
@@ -45,6 +46,26 @@ std::string_view to_string(WorkerPool::Mode pool);
 /// "none" / "sync-over-async" / "offload".
 std::string_view to_string(Antipattern antipattern);
 
+/// --start-up-items: the empty work items .NET's host completes on its thread pool before Kestrel listens, in
+/// groups at their times before the warm-up ("N", or "N@MS,N@MS,...": N items MS ms before it). When they
+/// come matters, not only how many: hill climbing's first samples close on completions, so items spread over
+/// start-up, as the runtime's are, split into more samples than a burst does.
+struct StartUpItems {
+    /// `count` items completed `ms_before` ms before the warm-up starts.
+    struct Group {
+        int count = 0;
+        int ms_before = 0;
+    };
+    std::vector<Group> groups;  ///< earliest first
+
+    /// Every group's items.
+    int total() const;
+};
+
+/// Parses --start-up-items' value; nullopt when it is not "N" or "N@MS,..." (N in 0..100,000, MS in
+/// 0..10,000).
+std::optional<StartUpItems> parse_start_up_items(std::string_view text);
+
 /// Flags only server_sync has; their --help text says "(server_sync only)".
 struct SyncOptions {
     Model model = Model::pool;                        ///< --model
@@ -62,9 +83,9 @@ struct SyncOptions {
     bool io_on_pool = false;  ///< --io-on-pool: responses' sends run on the pool through IOQueues (Kestrel)
     int io_queues = 0;        ///< --io-queues: their count; 0: Kestrel's min(usable cores, 16)
     bool socket_engine = false;  ///< --socket-engine: socket events reach the pool as .NET's engine items
-    bool warm_up = false;     ///< --warm-up: the ASP.NET Core target's start-up requests before announcing
-    int start_up_items = 0;   ///< --start-up-items: empty pool items before those (.NET's host start-up)
-    bool deadlock_exit = false;  ///< exit with exit_code::deadlock once the pool is deadlocked
+    bool warm_up = false;        ///< --warm-up: the ASP.NET Core target's start-up requests before announcing
+    StartUpItems start_up_items;  ///< --start-up-items: empty pool items before those (.NET's host start-up)
+    bool deadlock_exit = false;   ///< exit with exit_code::deadlock once the pool is deadlocked
 };
 
 /// The default worker count of server_sync (--threads), set before add_common_options.

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <system_error>
 
 #include "core/AcceptErrorLog.hpp"
@@ -51,6 +52,13 @@ class SyncServer {
     /// --start-up-items: that many empty items through the pool, waited for (on the warm-up thread).
     void run_start_up_items();
     void do_accept();
+    /// --socket-engine: waits for the listener to be readable, then posts the accept loop as an engine event.
+    void wait_for_pending_connections();
+    /// --socket-engine, on a worker inside an engine item: accepts every connection pending in the kernel's
+    /// backlog (Kestrel's accept loop) and hands each to the I/O thread.
+    void accept_pending_connections();
+    /// The I/O thread's side of accept_pending_connections: `fd` becomes a socket, then on_accepted.
+    void adopt_accepted(int fd);
     void on_accept_error(const std::error_code& ec);
     void on_accepted(asio::ip::tcp::socket socket);
     void wait_signal();
@@ -68,6 +76,9 @@ class SyncServer {
     ConnectionManager manager_;
     asio::signal_set signals_;
     asio::ip::tcp::acceptor acceptor_;
+    /// --socket-engine: held by a worker while it accepts on the listener's descriptor and by begin_shutdown
+    /// while it closes it, so the descriptor is never used after its close.
+    std::mutex accept_mutex_;
     asio::steady_timer accept_retry_;
     asio::steady_timer drain_timer_;
     asio::steady_timer deadlock_timer_;  ///< sync-over-async: polls WorkerPool::deadlocked()
