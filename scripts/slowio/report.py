@@ -573,8 +573,9 @@ STARTUP_HISTORY_WARM_UP_CAUSE = (
 
 # The same where the model also ran with --start-up-items: both climbers start from the same history.
 STARTUP_ITEMS_CAUSE = (
-    "not the start-up history any more: with --start-up-items our climber enters the load with the same 29 items as "
-    ".NET's, and traced side by side (results/hillclimb-l200-20261206, L = 200 ms, C = 200, one core) it takes the "
+    "not the start-up history any more: with --start-up-items our climber enters the load with the same items as "
+    ".NET's (27-29 at the port; at their measured times with N@MS, results/dotnet-fidelity-timeline-20261206), and "
+    "traced side by side (results/hillclimb-l200-20261206, L = 200 ms, C = 200, one core) it takes the "
     "same first analysed window (noise 0.62 against .NET's 0.70, magnitude 4 both) and the same first climbing "
     "move (to 5 threads at t = 4.9 s against 4.6 s); after it the control setting stays near the minimum on both "
     "sides and the count is the wave's, so the marks fall on the wave's high or low half by the random sample "
