@@ -94,6 +94,7 @@ int SyncServer::run(std::function<void()> ready) {
         std::error_code ec;
         acceptor_.native_non_blocking(true, ec);
         if (ec) throw std::runtime_error("cannot make the listener non-blocking: " + ec.message());
+        listener_protocol_ = local_endpoint().protocol();
     }
     do_accept();
     if (sync_.antipattern == Antipattern::sync_over_async) {
@@ -244,7 +245,7 @@ void SyncServer::accept_pending_connections() {
 void SyncServer::adopt_accepted(int fd) {
     asio::ip::tcp::socket socket(io_);
     std::error_code ec;
-    socket.assign(acceptor_.local_endpoint(ec).protocol(), fd, ec);
+    socket.assign(listener_protocol_, fd, ec);
     if (ec) {
         ::close(fd);
         log(LogLevel::warn, "an accepted connection could not be adopted: {}", ec.message());

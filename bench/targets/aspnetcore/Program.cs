@@ -132,7 +132,7 @@ public static class Program
             return 1;
         }
         sidecar.Start();
-        trace?.Mark("Listening");
+        trace?.Listening();
         Console.Out.Write($"listening on {options.Bind}:{port}\nmetrics on 127.0.0.1:{sidecar.Port}\n");
         Console.Out.Flush();
         log.LogInformation("store {Store}, mode {Mode}{Offload}, store latency {Latency} ms, {Users} rows; {Pool}; {Files}",

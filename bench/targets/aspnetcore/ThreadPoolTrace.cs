@@ -59,13 +59,18 @@ public sealed class ThreadPoolTrace : EventListener
         }
     }
 
-    /// <summary>A line of our own on the same clock (<c>event=Listening</c> when the port is announced), so a
-    /// trace says which samples came before the load.</summary>
-    public void Mark(string name)
+    /// <summary><c>event=Listening</c> on the trace's clock when the port is announced, so a trace says which
+    /// samples came before the load; the completions are read for 1 s more.</summary>
+    public void Listening()
+    {
+        Mark("Listening");
+        _stopPollingAtMs = (int)_clock.ElapsedMilliseconds + 1000;
+    }
+
+    private void Mark(string name)
     {
         string line = $"threadpool-trace t_ms={_clock.ElapsedMilliseconds.ToString(CultureInfo.InvariantCulture)} event={name}\n";
         lock (_write) Console.Error.Write(line);
-        if (name == "Listening") _stopPollingAtMs = (int)_clock.ElapsedMilliseconds + 1000;
     }
 
     /// <inheritdoc/>

@@ -51,7 +51,8 @@ class PoolConnection : public std::enable_shared_from_this<PoolConnection> {
     void process();
     void dispatch(HttpRequest request);
     WorkerPool::Item work_item(HttpRequest request, bool keep_alive);
-    /// --socket-engine: the request's item (and, first, its connection's) queued from engine events.
+    /// --socket-engine: a later request's item queued from an engine event; a first request's queued at once
+    /// (it is its connection's item, which the accept loop queued).
     void submit_through_engine(WorkerPool::Item item, bool keep_alive);
     /// The pool refused the request's item: 503 (queue full) or the shutdown's answer.
     void on_refused(bool keep_alive);

@@ -49,7 +49,8 @@ class SyncServer {
     int run(std::function<void()> ready);
 
   private:
-    /// --start-up-items: that many empty items through the pool, waited for (on the warm-up thread).
+    /// --start-up-items: each group of empty items through the pool at its time, waited for (on the warm-up
+    /// thread).
     void run_start_up_items();
     void do_accept();
     /// --socket-engine: waits for the listener to be readable, then posts the accept loop as an engine event.
@@ -79,6 +80,9 @@ class SyncServer {
     /// --socket-engine: held by a worker while it accepts on the listener's descriptor and by begin_shutdown
     /// while it closes it, so the descriptor is never used after its close.
     std::mutex accept_mutex_;
+    /// --socket-engine: the listener's protocol, read once in run(), for the descriptors accepted off the I/O
+    /// thread.
+    asio::ip::tcp listener_protocol_ = asio::ip::tcp::v4();
     asio::steady_timer accept_retry_;
     asio::steady_timer drain_timer_;
     asio::steady_timer deadlock_timer_;  ///< sync-over-async: polls WorkerPool::deadlocked()
