@@ -137,6 +137,13 @@ void add_sync_options(CLI::App& app, SyncOptions& o) {
         "events queued by then; a request's item is queued from there, after the engine item got a thread, "
         "and so are a connection's end items; Kestrel's accept loop runs in an engine item too (new clients "
         "wait in the kernel's backlog until one runs it; a connection's first request is its own item)");
+    app.add_option("--accept-work-us", o.accept_work_us,
+                   "(server_sync only, with --socket-engine) the accept loop's time per accepted connection, "
+                   "spent on its worker before the next accept: Kestrel's loop builds each connection (its "
+                   "socket, pipes and first receive) before accepting the next, so behind a burst it accepts "
+                   "at that pace and may not empty the backlog (0, default: our accept4 alone)")
+        ->check(CLI::Range(0, 1'000'000))
+        ->capture_default_str();
     app.add_option("--io-queues", o.io_queues,
                    "(server_sync only, with --io-on-pool) the IOQueues; 0 (default): Kestrel's "
                    "IOQueueCount, min(usable cores, 16)")
@@ -194,6 +201,9 @@ std::optional<std::string> validate(const SyncOptions& sync) {
     }
     if (sync.io_queues != 0 && !sync.io_on_pool) return std::string("--io-queues needs --io-on-pool");
     if (sync.socket_engine && !sync.io_on_pool) return std::string("--socket-engine needs --io-on-pool");
+    if (sync.accept_work_us > 0 && !sync.socket_engine) {
+        return std::string("--accept-work-us needs --socket-engine (it paces the accept loop's engine item)");
+    }
     if (sync.antipattern == Antipattern::sync_over_async && sync.model == Model::thread_per_connection) {
         return "--antipattern sync-over-async needs --model pool (its completion is queued to the worker "
                "pool)";

@@ -222,9 +222,11 @@ void SyncServer::accept_pending_connections() {
     {
         std::lock_guard lock(accept_mutex_);
         while (!context_.stopping) {
+            const auto began = std::chrono::steady_clock::now();
             const int fd = ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
             if (fd >= 0) {
                 asio::post(io_, [this, fd] { adopt_accepted(fd); });
+                spend_accept_work(began);
                 continue;
             }
             if (errno == EINTR || errno == ECONNABORTED) continue;
@@ -240,6 +242,14 @@ void SyncServer::accept_pending_connections() {
             wait_for_pending_connections();
         }
     });
+}
+
+void SyncServer::spend_accept_work(std::chrono::steady_clock::time_point began) const {
+    // Busy, not asleep: Kestrel's loop spends this on the CPU (wall time measured on the runtime, so the
+    // other threads that preempt it on a shared core are inside it, as they were there).
+    const auto until = began + std::chrono::microseconds(sync_.accept_work_us);
+    while (std::chrono::steady_clock::now() < until) {
+    }
 }
 
 void SyncServer::adopt_accepted(int fd) {

@@ -36,8 +36,10 @@ TEST_CASE("bad flags exit 2 with one line, --help exits 0 and marks sync-only fl
         {"--antipattern", "blocking-store"},
         {"--offload-threads", "0"},
         {"--model", "thread-per-connection", "--antipattern", "sync-over-async"},
-        {"--io-queues", "2"},     // needs --io-on-pool
-        {"--socket-engine"},      // needs --io-on-pool
+        {"--io-queues", "2"},                        // needs --io-on-pool
+        {"--socket-engine"},                         // needs --io-on-pool
+        {"--io-on-pool", "--accept-work-us", "50"},  // needs --socket-engine
+        {"--io-on-pool", "--socket-engine", "--accept-work-us", "-1"},
         {"--start-up-items", "3@"},
         {"--start-up-items", "3@10,"},
         {"--start-up-items", "1@-5"},
@@ -316,6 +318,33 @@ TEST_CASE("socket-engine: connections wait in the kernel's backlog until an engi
     };
     CHECK(open_while_blocked({}) == 3);
     CHECK(open_while_blocked({"--socket-engine"}) == 2);
+}
+
+TEST_CASE("socket-engine: --accept-work-us paces the accept loop, one connection per period in a burst",
+          "[server_sync][io-on-pool]") {
+    // Three clients connect at once. With 300 ms of accept work per connection the loop accepts the third
+    // at least 600 ms after the first (a lower bound: a slow machine only adds to it), so its answer (L =
+    // 50 ms) comes no sooner; without it all three are accepted at once and answered well within that.
+    const auto last_answer_after = [](const std::vector<std::string>& extra) {
+        ServerProcess server(
+            binary,
+            quick_server_args(joined(
+                {"--threads", "2", "--store-latency-ms", "50", "--io-on-pool", "--socket-engine"}, extra)));
+        std::vector<std::unique_ptr<HttpClient>> clients;
+        const auto sent = std::chrono::steady_clock::now();
+        for (int i = 0; i < 3; ++i) {
+            clients.push_back(std::make_unique<HttpClient>(server.port(), 10s));
+            REQUIRE(clients.back()->send_request("GET", "/users/1"));
+        }
+        for (const auto& client : clients) {
+            const auto r = client->read_response();
+            REQUIRE(r);
+            CHECK(r->status == 200);
+        }
+        return std::chrono::steady_clock::now() - sent;
+    };
+    CHECK(last_answer_after({"--accept-work-us", "300000"}) >= 600ms);
+    CHECK(last_answer_after({}) < 600ms);
 }
 
 TEST_CASE("warm-up: the ASP.NET Core target's four start-up requests are served before the listening line",

@@ -83,6 +83,7 @@ struct SyncOptions {
     bool io_on_pool = false;  ///< --io-on-pool: responses' sends run on the pool through IOQueues (Kestrel)
     int io_queues = 0;        ///< --io-queues: their count; 0: Kestrel's min(usable cores, 16)
     bool socket_engine = false;  ///< --socket-engine: socket events reach the pool as .NET's engine items
+    int accept_work_us = 0;      ///< --accept-work-us: the accept loop's time per accepted connection
     bool warm_up = false;        ///< --warm-up: the ASP.NET Core target's start-up requests before announcing
     StartUpItems start_up_items;  ///< --start-up-items: empty pool items before those (.NET's host start-up)
     bool deadlock_exit = false;   ///< exit with exit_code::deadlock once the pool is deadlocked

@@ -58,6 +58,8 @@ class SyncServer {
     /// --socket-engine, on a worker inside an engine item: accepts every connection pending in the kernel's
     /// backlog (Kestrel's accept loop) and hands each to the I/O thread.
     void accept_pending_connections();
+    /// --accept-work-us: waits on the CPU until that long after `began` (the accept's start).
+    void spend_accept_work(std::chrono::steady_clock::time_point began) const;
     /// The I/O thread's side of accept_pending_connections: `fd` becomes a socket, then on_accepted.
     void adopt_accepted(int fd);
     void on_accept_error(const std::error_code& ec);
