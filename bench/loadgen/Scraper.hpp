@@ -32,7 +32,9 @@ struct ServerSample {
 
 /// Polls a server's Prometheus /metrics on its own thread, io_context and connection, so a slow or stuck
 /// server page never delays the load (a scrape that outlasts its interval is abandoned and marked failed).
-/// Sample k is taken at start + k * interval, the same clock the client time series uses, so the two line up.
+/// Sample k is taken at start + k * interval, the same clock the client time series uses, so the two line up;
+/// sample 0 up to 15 ms ahead of start, so that answering it does not compete with the load's first
+/// connections.
 class Scraper {
   public:
     /// `url` is the /metrics URL; `endpoint` its resolved address.
@@ -41,7 +43,7 @@ class Scraper {
     Scraper(const Scraper&) = delete;
     Scraper& operator=(const Scraper&) = delete;
 
-    /// Starts the scraping thread (first sample at timeline.start).
+    /// Starts the scraping thread (first sample just ahead of timeline.start).
     void start();
     /// Stops after the sample at timeline.end (or now, if already past) and joins.
     void stop();

@@ -206,6 +206,24 @@ TEST_CASE("scraping samples the server's /metrics on its own connection", "[load
     CHECK(r.stats.total.completed == server.responses());         // scrapes are not load
 }
 
+TEST_CASE("the first scrape is answered ahead of t = 0, before the load's first request", "[loadgen][run]") {
+    // Sample 0 is taken up to 15 ms ahead of t = 0 so that a server's /metrics work does not compete with the
+    // load's first connections (t = 0 put 300 ms ahead with --start-at, so the lead is the full 15 ms; 5 ms
+    // allows for a late timer).
+    TestServer server;
+    auto c = config_for(server, 4, 300ms, 0ms);
+    c.scrape_url = server.url("/metrics");
+    c.start_at =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() + 0.3;
+    const auto r = run(c);
+    REQUIRE(r.scrape_requested);
+    const auto [scrape, request] = server.first_arrivals();
+    REQUIRE(scrape);
+    REQUIRE(request);
+    CHECK(*request - *scrape >= 5ms);
+    CHECK(r.scrape_failures == 0);
+}
+
 TEST_CASE("scrape_requested says whether --scrape was given and not whether a sample came",
           "[loadgen][run]") {
     TestServer server;

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -62,6 +63,13 @@ class TestServer {
         std::lock_guard lock(mu_);
         metrics_ = std::move(text);
     }
+    /// When the first /metrics request and the first other request arrived (unset until they do).
+    std::pair<std::optional<std::chrono::steady_clock::time_point>,
+              std::optional<std::chrono::steady_clock::time_point>>
+    first_arrivals() const {
+        std::lock_guard lock(mu_);
+        return {first_scrape_at_, first_request_at_};
+    }
     /// Every request head received (request line + headers + body), in order.
     std::vector<std::string> heads() const {
         std::lock_guard lock(mu_);
@@ -104,6 +112,7 @@ class TestServer {
                 {
                     std::lock_guard lock(server.mu_);
                     text = server.metrics_;
+                    if (!server.first_scrape_at_) server.first_scrape_at_ = std::chrono::steady_clock::now();
                 }
                 ++server.scrapes_;
                 return respond(Reply{200, {}, {}, false, client_close, text, {}}, false);
@@ -112,6 +121,7 @@ class TestServer {
             {
                 std::lock_guard lock(server.mu_);
                 server.heads_.push_back(head);
+                if (!server.first_request_at_) server.first_request_at_ = std::chrono::steady_clock::now();
             }
             Reply r = server.policy_ ? server.policy_(line, n) : Reply{};
             r.close = r.close || client_close;
@@ -162,6 +172,7 @@ class TestServer {
     std::thread thread_;
     std::atomic<std::uint64_t> responses_{0}, requests_{0}, connections_{0}, scrapes_{0};
     mutable std::mutex mu_;
+    std::optional<std::chrono::steady_clock::time_point> first_scrape_at_, first_request_at_;
     std::string metrics_ = "# TYPE threadpool_threads gauge\nthreadpool_threads 1\n";
     std::vector<std::string> heads_;
 };
