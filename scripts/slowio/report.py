@@ -371,6 +371,12 @@ KESTREL_READS_CAUSE = ("Kestrel runs its reads on the same thread pool too (the 
                        "work items before the request's own), behind the blocked requests; our model with "
                        "--io-on-pool runs its sends there (Kestrel's IOQueues) but reads on its I/O thread.")
 
+# And with --socket-engine: Kestrel's socket work is all on the pool on both sides; what is left is the burst.
+KESTREL_ENGINE_CAUSE = ("Both run their socket work on the pool (our model with --socket-engine: the engine's items, "
+                        "Kestrel's accept loop, the sends); what is left is when each accept loop first empties the "
+                        "kernel's backlog: a small first batch is answered before the client timeout, a burst "
+                        "accepted in one go is not (results/dotnet-fidelity-live-20261207).")
+
 
 def model_ran_with(row: dict, flag: str) -> bool:
     """Whether our model's point ran with this server flag (summary.csv's extra_server_args)."""
@@ -379,6 +385,8 @@ def model_ran_with(row: dict, flag: str) -> bool:
 
 def kestrel_cause(model_row: dict) -> str:
     """Why a starved .NET pool serves less than our model: what of Kestrel's socket work the model leaves off it."""
+    if model_ran_with(model_row, "--socket-engine"):
+        return KESTREL_ENGINE_CAUSE
     return KESTREL_READS_CAUSE if model_ran_with(model_row, "--io-on-pool") else KESTREL_CAUSE
 
 

@@ -166,6 +166,8 @@ class Cells(unittest.TestCase):
         self.assertEqual(report.startup_history_cause(same_start), report.STARTUP_ITEMS_CAUSE)
         self.assertEqual(report.kestrel_cause({"extra_server_args": ""}), report.KESTREL_CAUSE)
         self.assertEqual(report.kestrel_cause(cold), report.KESTREL_READS_CAUSE)
+        engine = {"extra_server_args": "--io-on-pool --socket-engine --accept-work-us 97"}
+        self.assertEqual(report.kestrel_cause(engine), report.KESTREL_ENGINE_CAUSE)
         self.assertFalse(report.model_ran_with({"extra_server_args": "--io-on-pool-x"}, "--io-on-pool"))
         rows = [dict(r, extra_server_args="--warm-up") if r["server"] == "sync" else r for r in self.rows]
         md = "\n".join(report.section_dotnet_vs_model(rows, self.run_dir))
