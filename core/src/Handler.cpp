@@ -9,6 +9,7 @@
 
 #include "core/JobQueue.hpp"
 #include "core/Metrics.hpp"
+#include "core/ParseDecimal.hpp"
 #include "core/ServerResponses.hpp"
 
 namespace slowio {
@@ -32,17 +33,6 @@ HttpResponse method_not_allowed(std::string_view method, std::string_view path, 
     return r;
 }
 
-/// Decimal digits only, value in [1, max]; nullopt otherwise.
-template <typename Int>
-std::optional<Int> parse_positive(std::string_view text, Int max) {
-    if (text.empty()) return std::nullopt;
-    Int value{};
-    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || ptr != text.data() + text.size() || value < 1 || value > max)
-        return std::nullopt;
-    return value;
-}
-
 bool all_digits(std::string_view text) {
     return !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
 }
@@ -59,7 +49,7 @@ std::optional<HttpResponse> parse_work_n(const HttpRequest& request, std::uint32
         n = CpuWork::default_n;
         return std::nullopt;
     }
-    const auto value = parse_positive<std::uint32_t>(text, CpuWork::max_n);
+    const auto value = parse_decimal<std::uint32_t>(text, 1, CpuWork::max_n);
     if (!value) {
         return error_response(
             400, fmt::format("n must be an integer from 1 to {}, got '{}'", CpuWork::max_n, text), false);
@@ -103,7 +93,7 @@ HttpResponse Handler::get_job(const HttpRequest& request) {
         return error_response(404, fmt::format("no route for {}", path), false);
     }
     if (method != "GET") return method_not_allowed(method, path, "GET");
-    const auto id = parse_positive<std::uint64_t>(id_text, std::numeric_limits<std::uint64_t>::max());
+    const auto id = parse_decimal<std::uint64_t>(id_text, 1, std::numeric_limits<std::uint64_t>::max());
     if (!id) return error_response(400, fmt::format("job id '{}' is not a positive integer", id_text), false);
     const auto job = jobs_.find(*id);
     if (!job) return error_response(404, fmt::format("no job {}", *id), false);
@@ -136,7 +126,7 @@ Outcome Handler::handle(const HttpRequest& request) {
             return error_response(404, fmt::format("no route for {}", path), false);
         }
         if (method != "GET") return method_not_allowed(method, path, "GET");
-        const auto id = parse_positive<std::int64_t>(id_text, std::numeric_limits<std::int64_t>::max());
+        const auto id = parse_decimal<std::int64_t>(id_text, 1, std::numeric_limits<std::int64_t>::max());
         if (!id) {
             const std::string why = all_digits(id_text) ? "out of range" : "not a number";
             return error_response(

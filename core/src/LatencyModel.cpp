@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
+
+#include "core/ParseDecimal.hpp"
 
 namespace slowio {
 
@@ -30,17 +32,15 @@ LatencyModel LatencyModel::parse(milliseconds base, std::string_view spec, std::
         throw std::invalid_argument(
             fmt::format("bad --store-jitter '{}': expected none, uniform:MS or exponential:MS", spec));
     }
-    long long amount = -1;
-    if (colon != std::string_view::npos) {
-        const std::string_view number = spec.substr(colon + 1);
-        const auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), amount);
-        if (ec != std::errc() || ptr != number.data() + number.size()) amount = -1;
-    }
-    if (amount < 0) {
+    const auto amount =
+        colon == std::string_view::npos
+            ? std::nullopt
+            : parse_decimal<long long>(spec.substr(colon + 1), 0, std::numeric_limits<long long>::max());
+    if (!amount) {
         throw std::invalid_argument(
             fmt::format("bad --store-jitter '{}': the amount must be a non-negative number of ms", spec));
     }
-    return LatencyModel(base, jitter, milliseconds(amount), seed);
+    return LatencyModel(base, jitter, milliseconds(*amount), seed);
 }
 
 nanoseconds LatencyModel::sample() {

@@ -1,9 +1,9 @@
 #include "server_sync/SyncOptions.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 #include "core/NameTableOption.hpp"
+#include "core/ParseDecimal.hpp"
 
 namespace slowio::sync {
 
@@ -31,15 +31,6 @@ constexpr auto antipatterns = name_table<Antipattern>({
      "Task.Run(...).Wait()): two threads per CPU request"},
 });
 
-/// A whole decimal number in [0, max], or nullopt.
-std::optional<int> parse_bounded(std::string_view text, int max) {
-    int value = -1;
-    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || ptr != text.data() + text.size() || value < 0 || value > max)
-        return std::nullopt;
-    return value;
-}
-
 }  // namespace
 
 int StartUpItems::total() const {
@@ -56,9 +47,9 @@ std::optional<StartUpItems> parse_start_up_items(std::string_view text) {
         text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
         if (comma != std::string_view::npos && text.empty()) return std::nullopt;  // a trailing comma
         const auto at = entry.find('@');
-        const auto count = parse_bounded(entry.substr(0, at), 100'000);
+        const auto count = parse_decimal(entry.substr(0, at), 0, 100'000);
         const auto ms = at == std::string_view::npos ? std::optional<int>(0)
-                                                     : parse_bounded(entry.substr(at + 1), 10'000);
+                                                     : parse_decimal(entry.substr(at + 1), 0, 10'000);
         if (!count || !ms) return std::nullopt;
         items.groups.push_back({*count, *ms});
     }
