@@ -555,7 +555,7 @@ def section_dotnet_vs_model(rows, run_dir: Path) -> list[str]:
         md += [f"![.NET's thread pool vs our model]({DOTNET_PLOT})", ""]
     cells = fidelity_.find_cells(rows, run_dir)
     if cells:
-        return md + fidelity_section(cells)
+        return md + fidelity_section(cells, run_dir)
     for pair in found:
         md += pair_section(pair, run_dir)
     return md
@@ -604,18 +604,32 @@ def startup_history_cause(model_row: dict) -> str:
     return STARTUP_HISTORY_WARM_UP_CAUSE if model_ran_with(model_row, "--warm-up") else STARTUP_HISTORY_CAUSE
 
 
-def fidelity_table(cells: list[fidelity_.Cell]) -> list[str]:
-    """One line per cell: its marks met per repetition, the median thread curves and throughputs, verdicts."""
-    lines = ["| cell | C | runs | marks met (each run) | .NET threads at the marks (median) | model threads "
-             "(median) | .NET req/s | model req/s | difference | within target? |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+def fidelity_table(cells: list[fidelity_.Cell], sides: tuple[str, str] = (".NET", "model"),
+                   pooled: fidelity_.Resolution | None = None) -> list[str]:
+    """One line per cell: its marks met per repetition, the median thread curves and throughputs, verdicts
+    (``sides`` names the two columns: .NET's and the model's, or two of .NET's own grids; ``pooled``, the
+    resolution at the cell's runs, adds how often the runtime meets the cell against itself, and our model
+    against the runtime, over the pooled draws)."""
+    a, b = sides
+    extra = (" pooled draws within: runtime against itself / model |", "---|") if pooled else ("", "")
+    lines = [f"| cell | C | runs | marks met (each run) | {a} threads at the marks (median) | {b} threads "
+             f"(median) | {a} req/s | {b} req/s | difference | within target? |{extra[0]}",
+             "|---|---|---|---|---|---|---|---|---|---|" + extra[1]]
     for c in cells:
         curve = lambda who: " ".join(f(v, 0) for v in c.median_threads(who))  # noqa: E731
         lines.append(f"| {c.name} | {f(c.concurrency, 0)} | {len(c.runs)} | "
                      f"{', '.join(str(m) for m in c.met)} of {c.judged} | {curve('net')} | {curve('model')} | "
                      f"{f(c.median_rps('net'), 2)} | {f(c.median_rps('model'), 2)} | {_rel(c.rps_rel_diff)} | "
-                     f"{_yes(c.within)} |")
+                     f"{_yes(c.within)} |{pooled_shares(c, pooled) if pooled else ''}")
     return lines
+
+
+def pooled_shares(c: fidelity_.Cell, at: fidelity_.Resolution) -> str:
+    """' 61% / 69% |': a cell's share of pooled draws within target, the runtime's against itself / our model's."""
+    key = fidelity_.cell_key(c.name, c.concurrency)
+    share = lambda x: "-" if x is None else f"{x:.0%}"  # noqa: E731
+    model = at.model_per_cell.get(key) if at.model_per_cell else None
+    return f" {share(at.per_cell.get(key))} / {share(model)} |"
 
 
 def cell_cause(c: fidelity_.Cell) -> str:
@@ -645,7 +659,44 @@ def cell_cause(c: fidelity_.Cell) -> str:
     return " ".join(parts)
 
 
-def fidelity_section(cells: list[fidelity_.Cell]) -> list[str]:
+def self_check_lines(checks: list[fidelity_.SelfCheck], resolutions: list[fidelity_.Resolution],
+                     runs: int) -> list[str]:
+    """What the runtime against itself meets: the verdict's resolution at the grid's runs a cell."""
+    md = []
+    if checks:
+        scores = ", ".join(f"{c.met} of {c.judged}" for c in checks)
+        grids = "; ".join(f"{a} against {b}" for a, b in (c.runs for c in checks))
+        md.append(f"The runtime against itself (`{fidelity_.SELF_CHECK_FILE}`, written by "
+                  f"`scripts/fidelity_self.py`): grids of .NET's own points, each pair judged by the same rule, the "
+                  f"second standing in for the model, meet {scores} cells ({grids}).")
+    at = next((r for r in resolutions if r.k == runs), None)
+    if at is not None:
+        ours = "" if at.model_expected_met is None else (
+            f", and {runs} of our model's runs (pooled likewise) against {runs} of .NET's meet "
+            f"{at.model_expected_met:.1f}")
+        md.append(f"Every way to draw two disjoint sets of {runs} runs a cell from those grids' runs pooled, the "
+                  f"runtime meets {at.expected_met:.1f} of {at.cells} cells against itself on average{ours}: at "
+                  f"{runs} runs a cell, no model can be expected to be shown closer to .NET than the runtime's "
+                  f"{at.expected_met:.1f}.")
+    return [" ".join(md), ""] if md else []
+
+
+def self_check_cause(c: fidelity_.Cell, resolutions: list[fidelity_.Resolution]) -> str:
+    """' The runtime meets this cell against itself in only P% of draws ...' when its own runs spread wider than
+    the target there."""
+    at = next((r for r in resolutions if r.k == len(c.runs)), None)
+    key = fidelity_.cell_key(c.name, c.concurrency)
+    share = None if at is None else at.per_cell.get(key)
+    if share is None or share >= fidelity_.CELLS_SHARE_TARGET:
+        return ""
+    model = at.model_per_cell.get(key) if at.model_per_cell else None
+    ours = "" if model is None else f"; our model's runs against .NET's, in {model:.0%}"
+    return (f" The runtime meets this cell against itself in only {share:.0%} of the draws of {len(c.runs)} runs "
+            f"against another {len(c.runs)}{ours} (`{fidelity_.SELF_CHECK_FILE}`): .NET's own runs spread wider "
+            "than the target here.")
+
+
+def fidelity_section(cells: list[fidelity_.Cell], run_dir: Path) -> list[str]:
     """The grid's verdict, its table and every missed cell with its cause."""
     v = fidelity_.verdict(cells)
     holds = {True: "holds", False: "does not hold", None: "cannot be judged"}[v.holds]
@@ -655,9 +706,13 @@ def fidelity_section(cells: list[fidelity_.Cell]) -> list[str]:
           f"{fidelity_.THROUGHPUT_REL:.0%}.", "",
           f"**Verdict: {v.met} of {v.judged} cells within target ({pct(v.share)}); the model {holds} "
           f"(target: {fidelity_.CELLS_SHARE_TARGET:.0%} of the cells).**", ""]
-    md += fidelity_table(cells) + [""]
+    checks, resolutions = fidelity_.read_self_checks(run_dir)
+    runs = max(len(c.runs) for c in cells)
+    md += self_check_lines(checks, resolutions, runs)
+    at = next((r for r in resolutions if r.k == runs), None)
+    md += fidelity_table(cells, pooled=at) + [""]
     for c in v.missed:
-        md.append(f"- **{c.name}, C = {f(c.concurrency, 0)}**: {cell_cause(c)}")
+        md.append(f"- **{c.name}, C = {f(c.concurrency, 0)}**: {cell_cause(c)}{self_check_cause(c, resolutions)}")
     for c in v.unjudged:
         md.append(f"- **{c.name}, C = {f(c.concurrency, 0)}**: not judged (a side has no thread count or no "
                   "throughput; see its points' status).")

@@ -77,10 +77,10 @@ NET_OK = [2, 4, 6, 8, 10, 12]
 NET_LAG = [2, 6, 8, 10, 12, 14]
 
 
-def write_run(d: Path) -> None:
+def write_run(d: Path, net_ok_rps: float = 20.0) -> None:
     (d / "timeseries").mkdir(parents=True)
     rows = []
-    for name, net_curve, model_shift, net_rps, model_rps in (("ok", NET_OK, 1, 20.0, 19.5),
+    for name, net_curve, model_shift, net_rps, model_rps in (("ok", NET_OK, 1, net_ok_rps, 19.5),
                                                              ("lags", NET_LAG, -4, 10.0, 6.0)):
         for rep in (1, 2, 3):
             for server, curve, rps in (("command", net_curve, net_rps),
@@ -185,6 +185,97 @@ class Cells(unittest.TestCase):
             svg = (run / "dotnet_vs_model.svg").read_text()
             for words in ("1 of 2 cells within target", "lags, C = 200", "MISSED", "within target"):
                 self.assertIn(words, svg)
+
+
+class RuntimeAgainstItself(unittest.TestCase):
+    """Two grids of .NET's own points (B's "ok" cell at 30 req/s against A's 20; "lags" alike in both), judged by
+    the model's rule: the pairwise check, the pooled resolution, the report's lines and the CLI."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.a, cls.b = Path(cls.tmp.name) / "a", Path(cls.tmp.name) / "b"
+        write_run(cls.a)
+        write_run(cls.b, net_ok_rps=30.0)
+        cls.rows_a, cls.rows_b = read_summary(cls.a / "summary.csv"), read_summary(cls.b / "summary.csv")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_runtime_cells(self):
+        ok, lags = fidelity.runtime_cells(self.rows_a, self.a, self.rows_b, self.b)
+        self.assertEqual((ok.name, len(ok.runs), ok.met, ok.rps_rel_diff), ("ok", 3, [6, 6, 6], 0.5))
+        self.assertTrue(all(p.net["server"] == p.model["server"] == "command" for p in ok.runs))
+        self.assertEqual((ok.within, lags.within, lags.median_rps("model")), (False, True, 10.0))
+        check = fidelity.self_check(("a", "b"), [ok, lags])
+        self.assertEqual((check.met, check.judged), (1, 2))
+        self.assertEqual(check.within, {"ok, C = 200": False, "lags, C = 200": True})
+
+    def test_agreement_and_resolution(self):
+        net = fidelity.pooled([fidelity.side_runs(self.rows_a, self.a), fidelity.side_runs(self.rows_b, self.b)])
+        runs = net[("ok", 200)]
+        # k = 1: within only when both runs come from the same grid, 12 of the 30 ordered draws; k = 2: only when
+        # each set has one of each (36 of 90: the means of 20 and 30 are 25 both); k = 3: the medians always differ
+        self.assertEqual([fidelity.agreement(runs, k) for k in (1, 2, 3, 4)], [0.4, 0.4, 0.0, None])
+        res = fidelity.resolution(net)
+        self.assertEqual([(r.k, round(r.expected_met, 6), r.cells) for r in res],
+                         [(1, 1.4, 2), (2, 1.4, 2), (3, 1.0, 2)])
+        self.assertEqual(res[2].per_cell, {"ok, C = 200": 0.0, "lags, C = 200": 1.0})
+        self.assertIsNone(res[0].model_expected_met)
+        # our model's runs of A ("ok" at 19.5 req/s, its third run 4 of 6 marks; "lags" 4 threads behind from t = 10
+        # s) against .NET's 20 and 30 req/s runs of "ok": within when .NET's median is 20 and the model's marks hold
+        # (k = 1: 3 of the 6 .NET runs x 2 of our 3, 6 of 18; k = 2: both .NET runs from A, 3 of 15 sets, any two
+        # of ours; k = 3: 10 of the 20 sets of .NET's hold two or three of A's); "lags" never
+        ours = fidelity.pooled([fidelity.side_runs(self.rows_a, self.a, "model")])
+        self.assertEqual(len(ours[("ok", 200)]), 3)
+        self.assertEqual([fidelity.agreement(runs, k, ours[("ok", 200)]) for k in (1, 2, 3)], [1 / 3, 0.2, 0.5])
+        self.assertIsNone(fidelity.agreement(runs, 4, ours[("ok", 200)]))  # our model has 3 runs
+        with_ours = fidelity.resolution(net, ours)
+        self.assertEqual([round(r.model_expected_met, 6) for r in with_ours], [round(1 / 3, 6), 0.2, 0.5])
+        self.assertEqual(with_ours[2].model_per_cell, {"ok, C = 200": 0.5, "lags, C = 200": 0.0})
+
+    def test_report_quotes_the_resolution(self):
+        import shutil
+        with tempfile.TemporaryDirectory() as d:
+            run = Path(d) / "run"
+            shutil.copytree(self.a, run)
+            lags_spread = fidelity.Resolution(3, 1.2, 2, {"ok, C = 200": 1.0, "lags, C = 200": 0.2}, 0.9,
+                                              {"ok, C = 200": 0.8, "lags, C = 200": 0.1})
+            fidelity.write_self_checks(run / fidelity.SELF_CHECK_FILE, [fidelity.SelfCheck(
+                ("a", "b"), {"ok, C = 200": False, "lags, C = 200": True})], [lags_spread])
+            self.assertEqual(fidelity.read_self_checks(run)[1][0], lags_spread)
+            md = "\n".join(report.section_dotnet_vs_model(self.rows_a, run))
+        self.assertIn("second standing in for the model, meet 1 of 2 cells (a against b).", md)
+        self.assertIn("the runtime meets 1.2 of 2 cells against itself on average, and 3 of our model's runs (pooled "
+                      "likewise) against 3 of .NET's meet 0.9: at 3 runs a cell", md)
+        self.assertIn("| difference | within target? | pooled draws within: runtime against itself / model |", md)
+        self.assertIn("| 10.00 | 6.00 | -40.0% | no | 20% / 10% |", md)
+        self.assertIn("- **lags, C = 200**: threads", md)
+        self.assertIn("The runtime meets this cell against itself in only 20% of the draws of 3 runs against another "
+                      "3; our model's runs against .NET's, in 10%", md)
+        plain = "\n".join(report.section_dotnet_vs_model(self.rows_a, self.a))  # no file: no such lines
+        self.assertNotIn("against itself", plain)
+
+    def test_cli(self):
+        import fidelity_self
+        out = io.StringIO()
+        with tempfile.TemporaryDirectory() as d, contextlib.redirect_stdout(out):
+            self.assertEqual(fidelity_self.main([str(self.a), str(self.b), "--write", d]), 0)
+            data = json.loads((Path(d) / fidelity.SELF_CHECK_FILE).read_text())
+        self.assertEqual([(c["runs"], c["met"], c["judged"]) for c in data["checks"]], [(["a", "b"], 1, 2)])
+        self.assertEqual([r["expected_met"] for r in data["resolution"]], [1.4, 1.4, 1.0])
+        self.assertIn("**1 of 2 cells within target**", out.getvalue())
+        with tempfile.TemporaryDirectory() as d, contextlib.redirect_stdout(io.StringIO()):
+            self.assertEqual(fidelity_self.main([str(self.a), str(self.b), "--model", str(self.a), "--write", d]), 0)
+            data = json.loads((Path(d) / fidelity.SELF_CHECK_FILE).read_text())
+        self.assertEqual([r["model_expected_met"] for r in data["resolution"]], [0.33, 0.2, 0.5])
+        self.assertIn("| 3 | 1.0 of 2 | 50% |", out.getvalue())
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            self.assertEqual(fidelity_self.main([str(self.a)]), 2)
+            self.assertEqual(fidelity_self.main([str(self.a), str(Path(self.tmp.name) / "none")]), 2)
+        self.assertIn("fidelity_self: no summary.csv in", err.getvalue())
 
 
 if __name__ == "__main__":
