@@ -190,8 +190,9 @@ def runtime_cells(rows_a: list[dict[str, Any]], dir_a: Path, rows_b: list[dict[s
 
 def agreement(runs: list[Run], k: int, models: list[Run] | None = None) -> float | None:
     """The share of the ways to draw k of a cell's .NET runs and k others (the second set standing in for the
-    model) whose cell meets the target: how often the runtime meets it against itself at k runs a cell. With
-    ``models``, the second set is drawn from those (our model's runs) instead. None when there are too few runs."""
+    model) whose cell meets the target (a draw that cannot be judged counts as not met): how often the runtime
+    meets it against itself at k runs a cell. With ``models``, the second set is drawn from those (our model's
+    runs) instead. None when there are too few runs."""
     if len(runs) < (k if models is not None else 2 * k) or (models is not None and len(models) < k):
         return None
     name, concurrency = runs[0][0]["pair"], int(runs[0][0]["concurrency"])
@@ -260,6 +261,11 @@ def resolution(net: dict[tuple[str, int], list[Run]],
         out.append(Resolution(k, sum(shares.values()), len(shares), {cell_key(*c): x for c, x in shares.items()},
                               None if ours is None else sum(ours.values()),
                               None if ours is None else {cell_key(*c): x for c, x in ours.items()}))
+
+
+def resolution_at(resolutions: list[Resolution], k: int) -> Resolution | None:
+    """The resolution at k runs a cell, if the pooled runs allowed it."""
+    return next((r for r in resolutions if r.k == k), None)
 
 
 def write_self_checks(path: Path, checks: list[SelfCheck], resolutions: list[Resolution]) -> None:

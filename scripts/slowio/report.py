@@ -669,7 +669,7 @@ def self_check_lines(checks: list[fidelity_.SelfCheck], resolutions: list[fideli
         md.append(f"The runtime against itself (`{fidelity_.SELF_CHECK_FILE}`, written by "
                   f"`scripts/fidelity_self.py`): grids of .NET's own points, each pair judged by the same rule, the "
                   f"second standing in for the model, meet {scores} cells ({grids}).")
-    at = next((r for r in resolutions if r.k == runs), None)
+    at = fidelity_.resolution_at(resolutions, runs)
     if at is not None:
         ours = "" if at.model_expected_met is None else (
             f", and {runs} of our model's runs (pooled likewise) against {runs} of .NET's meet "
@@ -684,7 +684,7 @@ def self_check_lines(checks: list[fidelity_.SelfCheck], resolutions: list[fideli
 def self_check_cause(c: fidelity_.Cell, resolutions: list[fidelity_.Resolution]) -> str:
     """' The runtime meets this cell against itself in only P% of draws ...' when its own runs spread wider than
     the target there."""
-    at = next((r for r in resolutions if r.k == len(c.runs)), None)
+    at = fidelity_.resolution_at(resolutions, len(c.runs))
     key = fidelity_.cell_key(c.name, c.concurrency)
     share = None if at is None else at.per_cell.get(key)
     if share is None or share >= fidelity_.CELLS_SHARE_TARGET:
@@ -709,8 +709,7 @@ def fidelity_section(cells: list[fidelity_.Cell], run_dir: Path) -> list[str]:
     checks, resolutions = fidelity_.read_self_checks(run_dir)
     runs = max(len(c.runs) for c in cells)
     md += self_check_lines(checks, resolutions, runs)
-    at = next((r for r in resolutions if r.k == runs), None)
-    md += fidelity_table(cells, pooled=at) + [""]
+    md += fidelity_table(cells, pooled=fidelity_.resolution_at(resolutions, runs)) + [""]
     for c in v.missed:
         md.append(f"- **{c.name}, C = {f(c.concurrency, 0)}**: {cell_cause(c)}{self_check_cause(c, resolutions)}")
     for c in v.unjudged:
