@@ -29,7 +29,7 @@ import math
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import pairs as pairs_
 
@@ -170,13 +170,20 @@ def pooled(grids: list[dict[tuple[str, int], list[Run]]]) -> dict[tuple[str, int
     return out
 
 
-def cell_between(name: str, concurrency: int, a: list[Run], b: list[Run]) -> Cell:
-    """The cell of a's runs against b's, the i-th against the i-th, b's standing in for the model."""
+def run_marks(a: Run, b: Run) -> list[pairs_.Mark]:
+    """Both thread counts at every mark of a's load: a's run against b's."""
+    (ra, ca), (_, cb) = a, b
+    return [pairs_.Mark(t, pairs_.value_at(ca, t), pairs_.value_at(cb, t)) for t in pairs_.mark_times(ra)]
+
+
+def cell_between(name: str, concurrency: int, a: list[Run], b: list[Run],
+                 marks: Callable[[Run, Run], list[pairs_.Mark]] = run_marks) -> Cell:
+    """The cell of a's runs against b's, the i-th against the i-th, b's standing in for the model (``marks``: how
+    a pair of runs' marks are had, run_marks or a cache of it)."""
     cell = Cell(name, concurrency, [], [])
-    for i, ((ra, ca), (rb, cb)) in enumerate(zip(a, b)):
-        cell.runs.append(pairs_.Pair(name, concurrency, ra, rb, i + 1))
-        cell.marks.append([pairs_.Mark(t, pairs_.value_at(ca, t), pairs_.value_at(cb, t))
-                           for t in pairs_.mark_times(ra)])
+    for i, (ra, rb) in enumerate(zip(a, b)):
+        cell.runs.append(pairs_.Pair(name, concurrency, ra[0], rb[0], i + 1))
+        cell.marks.append(marks(ra, rb))
     return cell
 
 
@@ -196,6 +203,14 @@ def agreement(runs: list[Run], k: int, models: list[Run] | None = None) -> float
     if len(runs) < (k if models is not None else 2 * k) or (models is not None and len(models) < k):
         return None
     name, concurrency = runs[0][0]["pair"], int(runs[0][0]["concurrency"])
+    cache: dict[tuple[int, int], list[pairs_.Mark]] = {}  # a pair of runs recurs in many draws
+
+    def marks(a: Run, b: Run) -> list[pairs_.Mark]:
+        key = (id(a), id(b))
+        if key not in cache:
+            cache[key] = run_marks(a, b)
+        return cache[key]
+
     met = n = 0
     for first in itertools.combinations(range(len(runs)), k):
         if models is None:
@@ -205,7 +220,7 @@ def agreement(runs: list[Run], k: int, models: list[Run] | None = None) -> float
             seconds = [list(second) for second in itertools.combinations(models, k)]
         for second in seconds:
             n += 1
-            met += bool(cell_between(name, concurrency, [runs[i] for i in first], second).within)
+            met += bool(cell_between(name, concurrency, [runs[i] for i in first], second, marks).within)
     return met / n
 
 
