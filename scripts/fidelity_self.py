@@ -59,6 +59,7 @@ def compute(runs: list[Path], models: list[Path]) -> tuple[list[tuple[fidelity.S
 
 def render(checks: list[tuple[fidelity.SelfCheck, list[fidelity.Cell]]],
            resolutions: list[fidelity.Resolution]) -> str:
+    """Markdown: each pair's verdict and table, then the resolution by k and per cell."""
     md = []
     for check, cells in checks:
         a, b = check.runs
