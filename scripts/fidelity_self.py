@@ -53,7 +53,7 @@ def compute(runs: list[Path], models: list[Path]) -> tuple[list[tuple[fidelity.S
     net = fidelity.pooled([fidelity.side_runs(rows[r], r) for r in runs])
     ours = fidelity.pooled([fidelity.side_runs(rows[r], r, "model") for r in models]) if models else None
     if ours is not None and not set(net) <= set(ours):
-        raise SelfCheckError(f"--model: no run of ours for {sorted(set(net) - set(ours))[0]}")
+        raise SelfCheckError(f"--model: no run of ours for {fidelity.cell_key(*sorted(set(net) - set(ours))[0])}")
     return out, fidelity.resolution(net, ours)
 
 

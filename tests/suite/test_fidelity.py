@@ -276,6 +276,18 @@ class RuntimeAgainstItself(unittest.TestCase):
             self.assertEqual(fidelity_self.main([str(self.a)]), 2)
             self.assertEqual(fidelity_self.main([str(self.a), str(Path(self.tmp.name) / "none")]), 2)
         self.assertIn("fidelity_self: no summary.csv in", err.getvalue())
+        with tempfile.TemporaryDirectory() as d:  # our model's run lacks the "lags" cell
+            only_ok = Path(d) / "ours"
+            write_run(only_ok)
+            rows = [r for r in read_summary(only_ok / "summary.csv") if r["pair"] == "ok"]
+            with open(only_ok / "summary.csv", "w", newline="") as fh:
+                w = csv.DictWriter(fh, fieldnames=SUMMARY_COLUMNS)
+                w.writeheader()
+                w.writerows(rows)
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err):
+                self.assertEqual(fidelity_self.main([str(self.a), str(self.b), "--model", str(only_ok)]), 2)
+        self.assertIn("fidelity_self: --model: no run of ours for lags, C = 200", err.getvalue())
 
 
 if __name__ == "__main__":
