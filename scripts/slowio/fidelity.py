@@ -172,8 +172,7 @@ def pooled(grids: list[dict[tuple[str, int], list[Run]]]) -> dict[tuple[str, int
 
 def run_marks(a: Run, b: Run) -> list[pairs_.Mark]:
     """Both thread counts at every mark of a's load: a's run against b's."""
-    (ra, ca), (_, cb) = a, b
-    return [pairs_.Mark(t, pairs_.value_at(ca, t), pairs_.value_at(cb, t)) for t in pairs_.mark_times(ra)]
+    return pairs_.curve_marks(a[0], a[1], b[1])
 
 
 def cell_between(name: str, concurrency: int, a: list[Run], b: list[Run],

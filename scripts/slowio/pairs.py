@@ -120,11 +120,15 @@ class Mark:
         return None if self.diff is None else abs(self.diff) <= self.tolerance + 1e-9
 
 
-def thread_marks(pair: Pair, run_dir: Path, model_dir: Path | None = None) -> list[Mark]:
-    """Both thread counts at every mark of the .NET row's load (the model's time series from model_dir when its
-    row comes from another run)."""
-    net, model = thread_curve(run_dir, pair.net), thread_curve(model_dir or run_dir, pair.model)
-    return [Mark(t, value_at(net, t), value_at(model, t)) for t in mark_times(pair.net)]
+def curve_marks(net_row: dict[str, Any], net: list[tuple[float, float]],
+                model: list[tuple[float, float]]) -> list[Mark]:
+    """Both thread counts at every mark of net_row's load, from the two thread curves."""
+    return [Mark(t, value_at(net, t), value_at(model, t)) for t in mark_times(net_row)]
+
+
+def thread_marks(pair: Pair, run_dir: Path) -> list[Mark]:
+    """Both thread counts at every mark of the .NET row's load."""
+    return curve_marks(pair.net, thread_curve(run_dir, pair.net), thread_curve(run_dir, pair.model))
 
 
 @dataclass

@@ -700,14 +700,14 @@ def fidelity_section(cells: list[fidelity_.Cell], run_dir: Path) -> list[str]:
     """The grid's verdict, its table and every missed cell with its cause."""
     v = fidelity_.verdict(cells)
     holds = {True: "holds", False: "does not hold", None: "cannot be judged"}[v.holds]
-    md = [f"Over a grid of scenarios, each run {max(len(c.runs) for c in cells)} times (.NET's hill climbing is "
+    runs = max(len(c.runs) for c in cells)
+    md = [f"Over a grid of scenarios, each run {runs} times (.NET's hill climbing is "
           f"random): a cell meets the target when the median over its runs of the marks within the thread band "
           f"is at least {fidelity_.MARKS_SHARE_MIN * 6:.0f} of 6 and the median throughputs are within "
           f"{fidelity_.THROUGHPUT_REL:.0%}.", "",
           f"**Verdict: {v.met} of {v.judged} cells within target ({pct(v.share)}); the model {holds} "
           f"(target: {fidelity_.CELLS_SHARE_TARGET:.0%} of the cells).**", ""]
     checks, resolutions = fidelity_.read_self_checks(run_dir)
-    runs = max(len(c.runs) for c in cells)
     md += self_check_lines(checks, resolutions, runs)
     md += fidelity_table(cells, pooled=fidelity_.resolution_at(resolutions, runs)) + [""]
     for c in v.missed:
