@@ -16,7 +16,9 @@ resolution.
 ``scripts/fidelity_self.py`` writes it to a result folder's SELF_CHECK_FILE, which the report reads beside the
 model's verdict. ``agreement`` pools a cell's runs from several grids and gives how often two disjoint sets of k of
 them meet the target against each other: what a grid of k repetitions can resolve; and, given our model's runs, how
-often k of .NET's and k of ours do, to set beside it.
+often k of .NET's and k of ours do, to set beside it. ``exchangeability`` asks whether our model's runs could have
+been the runtime's: a permutation test that relabels each cell's pooled runs at random and judges the relabeled sets
+as the real ones are.
 
 Standard library only.
 """
@@ -26,10 +28,11 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import random
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import pairs as pairs_
 
@@ -69,9 +72,7 @@ class Cell:
 
     @property
     def threads_ok(self) -> bool | None:
-        if self.median_met is None or not self.judged:
-            return None
-        return self.median_met >= MARKS_SHARE_MIN * self.judged - 1e-9
+        return threads_within(self.met, self.judged)
 
     def median_threads(self, who: str) -> list[float | None]:
         """The median over repetitions of ``who``'s ('net' or 'model') thread count at each mark."""
@@ -88,24 +89,45 @@ class Cell:
     @property
     def rps_rel_diff(self) -> float | None:
         """(model − .NET) / .NET of the median throughputs."""
-        net, model = self.median_rps("net"), self.median_rps("model")
-        if net is None or model is None:
-            return None
-        if net <= 0:
-            return 0.0 if model <= 0 else math.inf
-        return (model - net) / net
+        return rel_diff(self.median_rps("net"), self.median_rps("model"))
 
     @property
     def throughput_ok(self) -> bool | None:
-        rel = self.rps_rel_diff
-        return None if rel is None else abs(rel) <= THROUGHPUT_REL + 1e-12
+        return throughput_within(self.rps_rel_diff)
 
     @property
     def within(self) -> bool | None:
         """Both targets met (None: a target could not be judged)."""
-        if self.threads_ok is None or self.throughput_ok is None:
-            return None
-        return self.threads_ok and self.throughput_ok
+        return both(self.threads_ok, self.throughput_ok)
+
+
+def threads_within(met: list[int], judged: int) -> bool | None:
+    """The thread target over a cell's repetitions: the median of the marks met is at least MARKS_SHARE_MIN of the
+    marks judged (None: nothing to judge)."""
+    if not met or not judged:
+        return None
+    return statistics.median(met) >= MARKS_SHARE_MIN * judged - 1e-9
+
+
+def rel_diff(net: float | None, model: float | None) -> float | None:
+    """(model − .NET) / .NET of two median throughputs; inf when .NET served none and the model some."""
+    if net is None or model is None:
+        return None
+    if net <= 0:
+        return 0.0 if model <= 0 else math.inf
+    return (model - net) / net
+
+
+def throughput_within(rel: float | None) -> bool | None:
+    """The throughput target: the median throughputs within THROUGHPUT_REL of each other."""
+    return None if rel is None else abs(rel) <= THROUGHPUT_REL + 1e-12
+
+
+def both(threads_ok: bool | None, throughput_ok: bool | None) -> bool | None:
+    """A cell within target: both targets met (None: one could not be judged)."""
+    if threads_ok is None or throughput_ok is None:
+        return None
+    return threads_ok and throughput_ok
 
 
 def find_cells(rows: list[dict[str, Any]], run_dir: Path) -> list[Cell]:
@@ -175,14 +197,12 @@ def run_marks(a: Run, b: Run) -> list[pairs_.Mark]:
     return pairs_.curve_marks(a[0], a[1], b[1])
 
 
-def cell_between(name: str, concurrency: int, a: list[Run], b: list[Run],
-                 marks: Callable[[Run, Run], list[pairs_.Mark]] = run_marks) -> Cell:
-    """The cell of a's runs against b's, the i-th against the i-th, b's standing in for the model (``marks``: how
-    a pair of runs' marks are had, run_marks or a cache of it)."""
+def cell_between(name: str, concurrency: int, a: list[Run], b: list[Run]) -> Cell:
+    """The cell of a's runs against b's, the i-th against the i-th, b's standing in for the model."""
     cell = Cell(name, concurrency, [], [])
     for i, (ra, rb) in enumerate(zip(a, b)):
         cell.runs.append(pairs_.Pair(name, concurrency, ra[0], rb[0], i + 1))
-        cell.marks.append(marks(ra, rb))
+        cell.marks.append(run_marks(ra, rb))
     return cell
 
 
@@ -194,33 +214,57 @@ def runtime_cells(rows_a: list[dict[str, Any]], dir_a: Path, rows_b: list[dict[s
             if k in b and min(len(runs), len(b[k])) > 1]
 
 
+class RunJudgements:
+    """A cell's runs, every ordered pair of them judged once (the marks met with the first as .NET's and the
+    second as the model's) and each run's throughput: a pair recurs in thousands of draws, so each draw is judged
+    from these by the rule Cell applies (threads_within, rel_diff, throughput_within, both)."""
+
+    def __init__(self, runs: list[Run]):
+        self.runs = runs
+        self.rps = [pairs_.throughput(r[0]) for r in runs]
+        self._marks: dict[tuple[int, int], tuple[int, int]] = {}
+        self._medians: dict[tuple[int, ...], float | None] = {}
+
+    def marks(self, a: int, b: int) -> tuple[int, int]:
+        """Run a (as .NET) against run b (as the model): marks met, marks in a's load."""
+        if (a, b) not in self._marks:
+            m = run_marks(self.runs[a], self.runs[b])
+            self._marks[(a, b)] = (pairs_.thread_verdict(m).met, len(m))
+        return self._marks[(a, b)]
+
+    def within(self, first: tuple[int, ...], second: tuple[int, ...]) -> bool:
+        """The cell of runs ``first`` against runs ``second`` (by index, the i-th against the i-th) within target;
+        a cell that cannot be judged is not."""
+        judged = [self.marks(a, b) for a, b in zip(first, second)]
+        threads = threads_within([m for m, _ in judged], max(n for _, n in judged))
+        return bool(both(threads, throughput_within(rel_diff(self.median_rps(first), self.median_rps(second)))))
+
+    def median_rps(self, runs: tuple[int, ...]) -> float | None:
+        """The median throughput of a set of runs (those measured)."""
+        if runs not in self._medians:
+            values = [self.rps[i] for i in runs if self.rps[i] is not None]
+            self._medians[runs] = statistics.median(values) if values else None
+        return self._medians[runs]
+
+    def agreement(self, net: list[int], k: int, models: list[int] | None = None) -> float | None:
+        """agreement() over the runs indexed by ``net`` (and ``models``)."""
+        if len(net) < (k if models is not None else 2 * k) or (models is not None and len(models) < k):
+            return None
+        met = n = 0
+        for first in itertools.combinations(net, k):
+            rest = [i for i in net if i not in first] if models is None else models
+            for second in itertools.combinations(rest, k):
+                n += 1
+                met += self.within(first, second)
+        return met / n
+
+
 def agreement(runs: list[Run], k: int, models: list[Run] | None = None) -> float | None:
     """The share of the ways to draw k of a cell's .NET runs and k others (the second set standing in for the
     model) whose cell meets the target (a draw that cannot be judged counts as not met): how often the runtime
     meets it against itself at k runs a cell. With ``models``, the second set is drawn from those (our model's
     runs) instead. None when there are too few runs."""
-    if len(runs) < (k if models is not None else 2 * k) or (models is not None and len(models) < k):
-        return None
-    name, concurrency = runs[0][0]["pair"], int(runs[0][0]["concurrency"])
-    cache: dict[tuple[int, int], list[pairs_.Mark]] = {}  # a pair of runs recurs in many draws
-
-    def marks(a: Run, b: Run) -> list[pairs_.Mark]:
-        key = (id(a), id(b))
-        if key not in cache:
-            cache[key] = run_marks(a, b)
-        return cache[key]
-
-    met = n = 0
-    for first in itertools.combinations(range(len(runs)), k):
-        if models is None:
-            rest = [i for i in range(len(runs)) if i not in first]
-            seconds = [[runs[i] for i in second] for second in itertools.combinations(rest, k)]
-        else:
-            seconds = [list(second) for second in itertools.combinations(models, k)]
-        for second in seconds:
-            n += 1
-            met += bool(cell_between(name, concurrency, [runs[i] for i in first], second, marks).within)
-    return met / n
+    return CellRuns(runs, models or []).agreement(k, ours=models is not None)
 
 
 @dataclass
@@ -266,10 +310,11 @@ class Resolution:
 def resolution(net: dict[tuple[str, int], list[Run]],
                model: dict[tuple[str, int], list[Run]] | None = None) -> list[Resolution]:
     """Resolution at every k the pooled runs allow (each cell needs 2k of .NET's runs, and k of ours), k = 1 up."""
+    tables = {key: CellRuns(runs, (model or {}).get(key, [])) for key, runs in net.items()}
     out = []
     for k in itertools.count(1):
-        shares = {key: agreement(runs, k) for key, runs in net.items()}
-        ours = {key: agreement(runs, k, model.get(key, [])) for key, runs in net.items()} if model else None
+        shares = {key: t.agreement(k) for key, t in tables.items()}
+        ours = {key: t.agreement(k, ours=True) for key, t in tables.items()} if model else None
         if not net or None in shares.values() or (ours is not None and None in ours.values()):
             return out
         out.append(Resolution(k, sum(shares.values()), len(shares), {cell_key(*c): x for c, x in shares.items()},
@@ -277,34 +322,142 @@ def resolution(net: dict[tuple[str, int], list[Run]],
                               None if ours is None else {cell_key(*c): x for c, x in ours.items()}))
 
 
+class CellRuns:
+    """A cell's .NET runs and our model's, judged from one RunJudgements over both (.NET's first)."""
+
+    def __init__(self, net: list[Run], model: list[Run]):
+        self.table = RunJudgements(net + model)
+        self.net = list(range(len(net)))
+        self.model = list(range(len(net), len(net) + len(model)))
+
+    def agreement(self, k: int, ours: bool = False, labels: tuple[list[int], list[int]] | None = None) -> float | None:
+        """agreement() at k: the runtime against itself, or (``ours``) against our model's runs; ``labels``: which
+        runs play .NET's part and which the model's, instead of who ran them (a relabeling, see exchangeability)."""
+        net, model = labels or (self.net, self.model)
+        return self.table.agreement(net, k, model if ours or labels else None)
+
+
 def resolution_at(resolutions: list[Resolution], k: int) -> Resolution | None:
     """The resolution at k runs a cell, if the pooled runs allowed it."""
     return next((r for r in resolutions if r.k == k), None)
 
 
-def write_self_checks(path: Path, checks: list[SelfCheck], resolutions: list[Resolution]) -> None:
-    """SELF_CHECK_FILE: per pair of grids, their names, the cells met and judged, and each cell's verdict; and
-    the pooled resolution at each k."""
+@dataclass
+class CellTest:
+    """One cell's permutation test (see Exchangeability)."""
+
+    observed: float    # agreement of our model's runs with the runtime's at k
+    relabeled: float   # its mean over the relabelings
+    p: float           # the share of relabelings that agree as little or less (+1 in both counts)
+    p_holm: float = 1.0  # p adjusted for testing every cell (Holm's step-down)
+
+
+@dataclass
+class Exchangeability:
+    """A permutation test of whether our model's runs could have been the runtime's, at k runs a cell. In each
+    cell, .NET's runs and ours are pooled and relabeled at random, as many playing .NET's part as .NET ran, ``rounds``
+    times, and the relabeled sets judged as the real ones are (agreement at k). If our model behaved as the runtime
+    does, its runs would be exchangeable with .NET's, and the cells it meets would be a typical draw of the
+    relabeled figures. p is the share of relabelings that meet as few cells or fewer: one-sided, since the
+    question is whether ours agrees less than the runtime's own runs would."""
+
+    k: int
+    rounds: int
+    seed: int
+    observed: float
+    relabeled: float
+    p: float
+    cells: int
+    per_cell: dict[str, CellTest]
+
+    def differs(self, alpha: float = 0.05) -> list[str]:
+        """The cells where our model differs beyond the runtime's own spread: Holm-adjusted p below alpha."""
+        return [c for c, t in self.per_cell.items() if t.p_holm < alpha]
+
+
+def exchangeability(net: dict[tuple[str, int], list[Run]], model: dict[tuple[str, int], list[Run]], k: int,
+                    rounds: int, seed: int = 1) -> Exchangeability | None:
+    """The permutation test over every cell of ``net`` (each relabeled on its own, the grid's figure their sum);
+    None when a cell has fewer than k runs on a side."""
+    rng = random.Random(seed)
+    tables = {key: CellRuns(runs, model.get(key, [])) for key, runs in net.items()}
+    observed = {key: t.agreement(k, ours=True) for key, t in tables.items()}
+    if not tables or None in observed.values():
+        return None
+    draws: dict[tuple[str, int], list[float]] = {key: [] for key in tables}
+    for _ in range(rounds):
+        for key, t in tables.items():
+            everyone = t.net + t.model
+            chosen = sorted(rng.sample(everyone, len(t.net)))
+            draws[key].append(t.agreement(k, labels=(chosen, [i for i in everyone if i not in chosen])))
+    p = lambda obs, xs: (1 + sum(x <= obs + 1e-9 for x in xs)) / (1 + len(xs))  # noqa: E731
+    per_cell = {cell_key(*key): CellTest(observed[key], statistics.fmean(xs), p(observed[key], xs))
+                for key, xs in draws.items()}
+    holm(per_cell)
+    totals = [sum(xs[r] for xs in draws.values()) for r in range(rounds)]
+    observed_total = sum(observed.values())
+    return Exchangeability(k, rounds, seed, observed_total, statistics.fmean(totals) if totals else math.nan,
+                           p(observed_total, totals), len(tables), per_cell)
+
+
+def holm(tests: dict[str, CellTest]) -> None:
+    """Holm's step-down adjustment of every cell's p (the i-th smallest times the cells left, never below the one
+    before it), in place: with 14 cells tested, some p below 5% is expected by chance alone."""
+    running = 0.0
+    ordered = sorted(tests.values(), key=lambda t: t.p)
+    for i, t in enumerate(ordered):
+        running = max(running, min(1.0, (len(ordered) - i) * t.p))
+        t.p_holm = running
+
+
+@dataclass
+class RuntimeSelfCheck:
+    """What SELF_CHECK_FILE holds: the pairwise checks, the pooled resolution by k and, if it was run, the
+    permutation test of our model's runs against the runtime's."""
+
+    checks: list[SelfCheck]
+    resolutions: list[Resolution]
+    test: Exchangeability | None = None
+
+
+def write_self_checks(path: Path, found: RuntimeSelfCheck) -> None:
+    """SELF_CHECK_FILE: per pair of grids, their names, the cells met and judged, and each cell's verdict; the
+    pooled resolution at each k; the permutation test."""
+    r3 = lambda x: None if x is None else round(x, 3)  # noqa: E731
+    t = found.test
     path.write_text(json.dumps({
-        "checks": [{"runs": list(c.runs), "met": c.met, "judged": c.judged, "within": c.within} for c in checks],
+        "checks": [{"runs": list(c.runs), "met": c.met, "judged": c.judged, "within": c.within}
+                   for c in found.checks],
         "resolution": [{"k": r.k, "expected_met": round(r.expected_met, 2), "cells": r.cells,
-                        "per_cell": {c: round(x, 3) for c, x in r.per_cell.items()},
+                        "per_cell": {c: r3(x) for c, x in r.per_cell.items()},
                         "model_expected_met": None if r.model_expected_met is None else round(r.model_expected_met, 2),
                         "model_per_cell": None if r.model_per_cell is None else {
-                            c: round(x, 3) for c, x in r.model_per_cell.items()}} for r in resolutions],
+                            c: r3(x) for c, x in r.model_per_cell.items()}} for r in found.resolutions],
+        "exchangeability": None if t is None else {
+            "k": t.k, "rounds": t.rounds, "seed": t.seed, "observed": round(t.observed, 2),
+            "relabeled": round(t.relabeled, 2), "p": r3(t.p), "cells": t.cells,
+            "per_cell": {c: {"observed": r3(x.observed), "relabeled": r3(x.relabeled), "p": r3(x.p),
+                             "p_holm": r3(x.p_holm)} for c, x in t.per_cell.items()}},
     }, indent=2) + "\n")
 
 
-def read_self_checks(run_dir: Path) -> tuple[list[SelfCheck], list[Resolution]]:
+def read_self_checks(run_dir: Path) -> RuntimeSelfCheck:
     """run_dir's SELF_CHECK_FILE; empty when it has none or it is unreadable (the report then says nothing of it)."""
     try:
         data = json.loads((Path(run_dir) / SELF_CHECK_FILE).read_text())
-        return ([SelfCheck((d["runs"][0], d["runs"][1]), dict(d["within"])) for d in data["checks"]],
-                [Resolution(int(r["k"]), float(r["expected_met"]), int(r["cells"]),
-                            {str(c): float(x) for c, x in r["per_cell"].items()},
-                            None if r.get("model_expected_met") is None else float(r["model_expected_met"]),
-                            None if r.get("model_per_cell") is None else {
-                                str(c): float(x) for c, x in r["model_per_cell"].items()})
-                 for r in data["resolution"]])
-    except (OSError, ValueError, KeyError, IndexError, TypeError):
-        return [], []
+        t = data.get("exchangeability")
+        return RuntimeSelfCheck(
+            [SelfCheck((d["runs"][0], d["runs"][1]), dict(d["within"])) for d in data["checks"]],
+            [Resolution(int(r["k"]), float(r["expected_met"]), int(r["cells"]),
+                        {str(c): float(x) for c, x in r["per_cell"].items()},
+                        None if r.get("model_expected_met") is None else float(r["model_expected_met"]),
+                        None if r.get("model_per_cell") is None else {
+                            str(c): float(x) for c, x in r["model_per_cell"].items()})
+             for r in data["resolution"]],
+            None if t is None else Exchangeability(
+                int(t["k"]), int(t["rounds"]), int(t["seed"]), float(t["observed"]), float(t["relabeled"]),
+                float(t["p"]), int(t["cells"]), {str(c): CellTest(float(x["observed"]), float(x["relabeled"]),
+                                                                  float(x["p"]), float(x["p_holm"]))
+                                                 for c, x in t["per_cell"].items()}))
+    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return RuntimeSelfCheck([], [])

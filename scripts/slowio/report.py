@@ -696,6 +696,34 @@ def self_check_cause(c: fidelity_.Cell, resolutions: list[fidelity_.Resolution])
             "than the target here.")
 
 
+def exchangeability_lines(t: fidelity_.Exchangeability | None) -> list[str]:
+    """The permutation test: whether our model's runs agree with the runtime's less than its own runs would."""
+    if t is None:
+        return []
+    differs = t.differs()
+    cells = ("; it differs beyond the runtime's own spread (Holm-adjusted p < 5%) in " + ", ".join(
+        f"{c} (p = {t.per_cell[c].p:.3f})" for c in differs) if differs else
+             "; in no cell does it differ beyond the runtime's own spread (Holm-adjusted p < 5%)")
+    return [f"Could our model's runs have been the runtime's? A permutation test at {t.k} runs a cell: each cell's "
+            f".NET runs and ours pooled and relabeled at random, {t.rounds:,} times, and judged as the real ones are. "
+            f"A model whose runs were exchangeable with .NET's would meet {t.relabeled:.1f} of {t.cells} cells on "
+            f"average; ours meets {t.observed:.1f} (p = {t.p:.3f}, the share of relabelings that meet as few or "
+            f"fewer){cells}.", ""]
+
+
+def exchangeability_cause(c: fidelity_.Cell, t: fidelity_.Exchangeability | None) -> str:
+    """' Against the runtime's own spread: ...': whether a missed cell's difference is beyond what .NET's own runs
+    show, by the permutation test."""
+    test = None if t is None else t.per_cell.get(fidelity_.cell_key(c.name, c.concurrency))
+    if test is None:
+        return ""
+    beyond = test.p_holm < 0.05
+    return (f" Against the runtime's own spread: our runs meet it in {test.observed:.0%} of draws, relabeled runs in "
+            f"{test.relabeled:.0%} (p = {test.p:.3f}, Holm-adjusted {test.p_holm:.3f}): "
+            + ("a difference of the model's, beyond .NET's own runs." if beyond else
+               "not shown to differ from the runtime's own runs."))
+
+
 def fidelity_section(cells: list[fidelity_.Cell], run_dir: Path) -> list[str]:
     """The grid's verdict, its table and every missed cell with its cause."""
     v = fidelity_.verdict(cells)
@@ -707,11 +735,12 @@ def fidelity_section(cells: list[fidelity_.Cell], run_dir: Path) -> list[str]:
           f"{fidelity_.THROUGHPUT_REL:.0%}.", "",
           f"**Verdict: {v.met} of {v.judged} cells within target ({pct(v.share)}); the model {holds} "
           f"(target: {fidelity_.CELLS_SHARE_TARGET:.0%} of the cells).**", ""]
-    checks, resolutions = fidelity_.read_self_checks(run_dir)
-    md += self_check_lines(checks, resolutions, runs)
-    md += fidelity_table(cells, pooled=fidelity_.resolution_at(resolutions, runs)) + [""]
+    found = fidelity_.read_self_checks(run_dir)
+    md += self_check_lines(found.checks, found.resolutions, runs) + exchangeability_lines(found.test)
+    md += fidelity_table(cells, pooled=fidelity_.resolution_at(found.resolutions, runs)) + [""]
     for c in v.missed:
-        md.append(f"- **{c.name}, C = {f(c.concurrency, 0)}**: {cell_cause(c)}{self_check_cause(c, resolutions)}")
+        md.append(f"- **{c.name}, C = {f(c.concurrency, 0)}**: {cell_cause(c)}"
+                  f"{self_check_cause(c, found.resolutions)}{exchangeability_cause(c, found.test)}")
     for c in v.unjudged:
         md.append(f"- **{c.name}, C = {f(c.concurrency, 0)}**: not judged (a side has no thread count or no "
                   "throughput; see its points' status).")

@@ -218,6 +218,11 @@ class RuntimeAgainstItself(unittest.TestCase):
         # k = 1: within only when both runs come from the same grid, 12 of the 30 ordered draws; k = 2: only when
         # each set has one of each (36 of 90: the means of 20 and 30 are 25 both); k = 3: the medians always differ
         self.assertEqual([fidelity.agreement(runs, k) for k in (1, 2, 3, 4)], [0.4, 0.4, 0.0, None])
+        # a draw judged from the table of pairs is the cell the report would build from the same runs
+        table = fidelity.RunJudgements(runs)
+        for first, second in (((0, 1, 2), (3, 4, 5)), ((0, 3, 4), (1, 2, 5)), ((5,), (0,)), ((0,), (1,))):
+            cell = fidelity.cell_between("ok", 200, [runs[i] for i in first], [runs[i] for i in second])
+            self.assertEqual(table.within(first, second), bool(cell.within), (first, second))
         res = fidelity.resolution(net)
         self.assertEqual([(r.k, round(r.expected_met, 6), r.cells) for r in res],
                          [(1, 1.4, 2), (2, 1.4, 2), (3, 1.0, 2)])
@@ -242,9 +247,13 @@ class RuntimeAgainstItself(unittest.TestCase):
             shutil.copytree(self.a, run)
             lags_spread = fidelity.Resolution(3, 1.2, 2, {"ok, C = 200": 1.0, "lags, C = 200": 0.2}, 0.9,
                                               {"ok, C = 200": 0.8, "lags, C = 200": 0.1})
-            fidelity.write_self_checks(run / fidelity.SELF_CHECK_FILE, [fidelity.SelfCheck(
-                ("a", "b"), {"ok, C = 200": False, "lags, C = 200": True})], [lags_spread])
-            self.assertEqual(fidelity.read_self_checks(run)[1][0], lags_spread)
+            test = fidelity.Exchangeability(3, 1000, 1, 0.9, 1.3, 0.021, 2, {
+                "ok, C = 200": fidelity.CellTest(0.8, 0.85, 0.4, 0.4),
+                "lags, C = 200": fidelity.CellTest(0.1, 0.45, 0.004, 0.008)})
+            found = fidelity.RuntimeSelfCheck([fidelity.SelfCheck(
+                ("a", "b"), {"ok, C = 200": False, "lags, C = 200": True})], [lags_spread], test)
+            fidelity.write_self_checks(run / fidelity.SELF_CHECK_FILE, found)
+            self.assertEqual(fidelity.read_self_checks(run), found)
             md = "\n".join(report.section_dotnet_vs_model(self.rows_a, run))
         self.assertIn("second standing in for the model, meet 1 of 2 cells (a against b).", md)
         self.assertIn("the runtime meets 1.2 of 2 cells against itself on average, and 3 of our model's runs (pooled "
@@ -254,8 +263,36 @@ class RuntimeAgainstItself(unittest.TestCase):
         self.assertIn("- **lags, C = 200**: threads", md)
         self.assertIn("The runtime meets this cell against itself in only 20% of the draws of 3 runs against another "
                       "3; our model's runs against .NET's, in 10%", md)
+        self.assertIn("A model whose runs were exchangeable with .NET's would meet 1.3 of 2 cells on average; ours "
+                      "meets 0.9 (p = 0.021, the share of relabelings that meet as few or fewer); it differs beyond "
+                      "the runtime's own spread (Holm-adjusted p < 5%) in lags, C = 200 (p = 0.004).", md)
+        self.assertIn("Against the runtime's own spread: our runs meet it in 10% of draws, relabeled runs in 45% (p = "
+                      "0.004, Holm-adjusted 0.008): a difference of the model's, beyond .NET's own runs.", md)
         plain = "\n".join(report.section_dotnet_vs_model(self.rows_a, self.a))  # no file: no such lines
         self.assertNotIn("against itself", plain)
+        self.assertNotIn("relabel", plain)
+
+    def test_permutation_test(self):
+        net_a = fidelity.side_runs(self.rows_a, self.a)
+        ours = fidelity.side_runs(self.rows_a, self.a, "model")
+        # our model's runs the runtime's own: every relabeling is the same runs, so none meets fewer cells than the
+        # real labels, and p = 1
+        same = fidelity.exchangeability(net_a, net_a, 1, 50)
+        self.assertEqual((same.observed, same.relabeled, same.p, same.differs()), (2.0, 2.0, 1.0, []))
+        # "lags": ours never meets .NET's (k = 1, 3 runs a side); of the 20 ways to relabel the 6 runs, the 2 that
+        # keep each side's runs together meet it never, the 18 that mix them in 4 of the 9 draws (the pairs from
+        # one side): relabeled 0.4 on average, p about 2/20
+        test = fidelity.exchangeability(net_a, ours, 1, 400, seed=7)
+        lags = test.per_cell["lags, C = 200"]
+        self.assertEqual(lags.observed, 0.0)
+        self.assertAlmostEqual(lags.relabeled, 0.4, delta=0.04)
+        self.assertAlmostEqual(lags.p, 0.1, delta=0.04)
+        self.assertEqual((test.k, test.rounds, test.seed, test.cells), (1, 400, 7, 2))
+        self.assertEqual(test, fidelity.exchangeability(net_a, ours, 1, 400, seed=7))  # the seed fixes it
+        self.assertIsNone(fidelity.exchangeability(net_a, ours, 4, 10))  # 3 runs a side
+        tests = {c: fidelity.CellTest(0, 0, p) for c, p in (("a", 0.01), ("b", 0.04), ("c", 0.03))}
+        fidelity.holm(tests)
+        self.assertEqual({c: round(t.p_holm, 6) for c, t in tests.items()}, {"a": 0.03, "b": 0.06, "c": 0.06})
 
     def test_cli(self):
         import fidelity_self
@@ -271,11 +308,28 @@ class RuntimeAgainstItself(unittest.TestCase):
             data = json.loads((Path(d) / fidelity.SELF_CHECK_FILE).read_text())
         self.assertEqual([r["model_expected_met"] for r in data["resolution"]], [0.33, 0.2, 0.5])
         self.assertIn("| 3 | 1.0 of 2 | 50% |", out.getvalue())
+        out = io.StringIO()
+        with tempfile.TemporaryDirectory() as d, contextlib.redirect_stdout(out):
+            self.assertEqual(fidelity_self.main([str(self.a), str(self.b), "--model", str(self.a), "--permutations",
+                                                 "20", "--at", "2", "--write", d]), 0)
+            data = json.loads((Path(d) / fidelity.SELF_CHECK_FILE).read_text())["exchangeability"]
+        self.assertEqual((data["k"], data["rounds"], data["seed"], data["cells"]), (2, 20, 1, 2))
+        self.assertEqual(set(data["per_cell"]), {"ok, C = 200", "lags, C = 200"})
+        self.assertIn("## Permutation test: could our model's runs have been the runtime's? (k = 2, 20 relabelings",
+                      out.getvalue())
         err = io.StringIO()
         with contextlib.redirect_stderr(err):
             self.assertEqual(fidelity_self.main([str(self.a)]), 2)
             self.assertEqual(fidelity_self.main([str(self.a), str(Path(self.tmp.name) / "none")]), 2)
         self.assertIn("fidelity_self: no summary.csv in", err.getvalue())
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            self.assertEqual(fidelity_self.main([str(self.a), str(self.b), "--permutations", "10"]), 2)
+            self.assertEqual(fidelity_self.main([str(self.a), str(self.b), "--model", str(self.a), "--permutations",
+                                                 "10", "--at", "4"]), 2)
+        self.assertEqual(err.getvalue().splitlines(), [
+            "fidelity_self: --permutations needs --model: it tests our model's runs against the runtime's",
+            "fidelity_self: --permutations: a cell has fewer than 4 runs on a side (--at)"])
         with tempfile.TemporaryDirectory() as d:  # our model's run lacks the "lags" cell
             only_ok = Path(d) / "ours"
             write_run(only_ok)
