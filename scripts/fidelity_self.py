@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import sys
 from pathlib import Path
 
@@ -109,11 +110,15 @@ def render_test(t: fidelity.Exchangeability | None) -> list[str]:
     md = ["", f"## Permutation test: could our model's runs have been the runtime's? (k = {t.k}, {t.rounds:,} "
           f"relabelings a cell, seed {t.seed})", "",
           f"Our model against the runtime: **{t.observed:.1f} of {t.cells}** cells; relabeled runs: "
-          f"{t.relabeled:.1f} on average; **p = {t.p:.3f}** (the share of relabelings that meet as few or fewer).", "",
-          "| cell | ours within (share of draws) | relabeled (mean) | p | Holm-adjusted p |", "|---|---|---|---|---|"]
+          f"{t.relabeled:.1f} on average; **p = {t.p:.4f}** (the share of relabelings, the real one counted among "
+          f"them, that meet as few or fewer). A cell's p cannot go below 1 / (1 + relabelings) = "
+          f"{1 / (1 + t.rounds):.4f}, nor far below 1 / (the ways to label its runs).", "",
+          "| cell | runs (.NET + ours) | ours within (share of draws) | relabeled (mean) | p | Holm-adjusted p |",
+          "|---|---|---|---|---|---|"]
     for cell, x in t.per_cell.items():
-        flag = " **differs**" if x.p_holm < 0.05 else ""
-        md.append(f"| {cell} | {x.observed:.0%} | {x.relabeled:.0%} | {x.p:.3f} | {x.p_holm:.3f}{flag} |")
+        flag = " **differs**" if x.p_holm < fidelity.DIFFERS_ALPHA else ""
+        md.append(f"| {cell} | {x.runs[0]} + {x.runs[1]} ({math.comb(sum(x.runs), x.runs[0]):,} labelings) | "
+                  f"{x.observed:.0%} | {x.relabeled:.0%} | {x.p:.4f} | {x.p_holm:.4f}{flag} |")
     return md
 
 

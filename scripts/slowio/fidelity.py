@@ -39,6 +39,7 @@ from . import pairs as pairs_
 MARKS_SHARE_MIN = 5.0 / 6.0  # threads within target at >= 5 of the 6 marks of a 30 s load
 THROUGHPUT_REL = 0.15
 CELLS_SHARE_TARGET = 0.8     # the model holds when >= 80% of the cells meet both targets
+DIFFERS_ALPHA = 0.05         # a cell differs beyond the runtime's own spread: Holm-adjusted p below this
 SELF_CHECK_FILE = "runtime_vs_runtime.json"
 
 
@@ -68,10 +69,12 @@ class Cell:
 
     @property
     def median_met(self) -> float | None:
+        """The median over repetitions of the marks met."""
         return statistics.median(self.met) if self.met else None
 
     @property
     def threads_ok(self) -> bool | None:
+        """The thread target (threads_within) over the repetitions."""
         return threads_within(self.met, self.judged)
 
     def median_threads(self, who: str) -> list[float | None]:
@@ -83,6 +86,7 @@ class Cell:
         return out
 
     def median_rps(self, who: str) -> float | None:
+        """The median over repetitions of ``who``'s throughput (req/s), of the repetitions measured."""
         values = [v for v in (pairs_.throughput(getattr(p, who)) for p in self.runs) if v is not None]
         return statistics.median(values) if values else None
 
@@ -93,12 +97,13 @@ class Cell:
 
     @property
     def throughput_ok(self) -> bool | None:
+        """The throughput target (throughput_within) on the median throughputs."""
         return throughput_within(self.rps_rel_diff)
 
     @property
     def within(self) -> bool | None:
         """Both targets met (None: a target could not be judged)."""
-        return both(self.threads_ok, self.throughput_ok)
+        return within_both(self.threads_ok, self.throughput_ok)
 
 
 def threads_within(met: list[int], judged: int) -> bool | None:
@@ -123,7 +128,7 @@ def throughput_within(rel: float | None) -> bool | None:
     return None if rel is None else abs(rel) <= THROUGHPUT_REL + 1e-12
 
 
-def both(threads_ok: bool | None, throughput_ok: bool | None) -> bool | None:
+def within_both(threads_ok: bool | None, throughput_ok: bool | None) -> bool | None:
     """A cell within target: both targets met (None: one could not be judged)."""
     if threads_ok is None or throughput_ok is None:
         return None
@@ -224,8 +229,9 @@ class RunJudgements:
         self.rps = [pairs_.throughput(r[0]) for r in runs]
         self._marks: dict[tuple[int, int], tuple[int, int]] = {}
         self._medians: dict[tuple[int, ...], float | None] = {}
+        self._draws: dict[tuple[tuple[int, ...], tuple[int, ...]], bool] = {}  # relabelings meet the same draws
 
-    def marks(self, a: int, b: int) -> tuple[int, int]:
+    def marks_met(self, a: int, b: int) -> tuple[int, int]:
         """Run a (as .NET) against run b (as the model): marks met, marks in a's load."""
         if (a, b) not in self._marks:
             m = run_marks(self.runs[a], self.runs[b])
@@ -235,9 +241,14 @@ class RunJudgements:
     def within(self, first: tuple[int, ...], second: tuple[int, ...]) -> bool:
         """The cell of runs ``first`` against runs ``second`` (by index, the i-th against the i-th) within target;
         a cell that cannot be judged is not."""
-        judged = [self.marks(a, b) for a, b in zip(first, second)]
-        threads = threads_within([m for m, _ in judged], max(n for _, n in judged))
-        return bool(both(threads, throughput_within(rel_diff(self.median_rps(first), self.median_rps(second)))))
+        if len(first) != len(second) or not first:
+            raise ValueError("a draw pairs k >= 1 runs of each side")
+        if (first, second) not in self._draws:
+            pairs = [self.marks_met(a, b) for a, b in zip(first, second)]
+            threads = threads_within([met for met, _ in pairs], max(marks for _, marks in pairs))
+            rps = throughput_within(rel_diff(self.median_rps(first), self.median_rps(second)))
+            self._draws[(first, second)] = bool(within_both(threads, rps))
+        return self._draws[(first, second)]
 
     def median_rps(self, runs: tuple[int, ...]) -> float | None:
         """The median throughput of a set of runs (those measured)."""
@@ -248,6 +259,8 @@ class RunJudgements:
 
     def agreement(self, net: list[int], k: int, models: list[int] | None = None) -> float | None:
         """agreement() over the runs indexed by ``net`` (and ``models``)."""
+        if k < 1:
+            raise ValueError("k runs a cell: k >= 1")
         if len(net) < (k if models is not None else 2 * k) or (models is not None and len(models) < k):
             return None
         met = n = 0
@@ -330,11 +343,16 @@ class CellRuns:
         self.net = list(range(len(net)))
         self.model = list(range(len(net), len(net) + len(model)))
 
-    def agreement(self, k: int, ours: bool = False, labels: tuple[list[int], list[int]] | None = None) -> float | None:
-        """agreement() at k: the runtime against itself, or (``ours``) against our model's runs; ``labels``: which
-        runs play .NET's part and which the model's, instead of who ran them (a relabeling, see exchangeability)."""
-        net, model = labels or (self.net, self.model)
-        return self.table.agreement(net, k, model if ours or labels else None)
+    def agreement(self, k: int, ours: bool = False) -> float | None:
+        """agreement() at k: the runtime against itself, or (``ours``) against our model's runs."""
+        return self.table.agreement(self.net, k, self.model if ours else None)
+
+    def relabeled_agreement(self, k: int, rng: random.Random) -> float | None:
+        """agreement() at k of our model against the runtime with the runs relabeled at random: as many of all the
+        runs as .NET ran play .NET's part, the rest the model's (see exchangeability)."""
+        everyone = self.net + self.model
+        chosen = sorted(rng.sample(everyone, len(self.net)))
+        return self.table.agreement(chosen, k, [i for i in everyone if i not in chosen])
 
 
 def resolution_at(resolutions: list[Resolution], k: int) -> Resolution | None:
@@ -346,10 +364,11 @@ def resolution_at(resolutions: list[Resolution], k: int) -> Resolution | None:
 class CellTest:
     """One cell's permutation test (see Exchangeability)."""
 
-    observed: float    # agreement of our model's runs with the runtime's at k
-    relabeled: float   # its mean over the relabelings
-    p: float           # the share of relabelings that agree as little or less (+1 in both counts)
+    observed: float      # agreement of our model's runs with the runtime's at k
+    relabeled: float     # its mean over the relabelings
+    p: float             # (1 + relabelings that agree as little or less) / (1 + relabelings)
     p_holm: float = 1.0  # p adjusted for testing every cell (Holm's step-down)
+    runs: tuple[int, int] = (0, 0)  # .NET's runs, ours: C(sum, .NET's) labelings exist, so p cannot go far below 1 / that
 
 
 @dataclass
@@ -358,8 +377,10 @@ class Exchangeability:
     cell, .NET's runs and ours are pooled and relabeled at random, as many playing .NET's part as .NET ran, ``rounds``
     times, and the relabeled sets judged as the real ones are (agreement at k). If our model behaved as the runtime
     does, its runs would be exchangeable with .NET's, and the cells it meets would be a typical draw of the
-    relabeled figures. p is the share of relabelings that meet as few cells or fewer: one-sided, since the
-    question is whether ours agrees less than the runtime's own runs would."""
+    relabeled figures. p (+1 corrected: the real labeling counts as one of them) is the share of relabelings that
+    meet as few cells or fewer: one-sided, since the question is whether ours agrees less than the runtime's own
+    runs would. Pooling runs from several grids assumes the grids differ only by chance: a day's effect on one side
+    would show as a difference of the model's."""
 
     k: int
     rounds: int
@@ -370,34 +391,42 @@ class Exchangeability:
     cells: int
     per_cell: dict[str, CellTest]
 
-    def differs(self, alpha: float = 0.05) -> list[str]:
+    def differs(self, alpha: float = DIFFERS_ALPHA) -> list[str]:
         """The cells where our model differs beyond the runtime's own spread: Holm-adjusted p below alpha."""
         return [c for c, t in self.per_cell.items() if t.p_holm < alpha]
 
 
+def permutation_p(observed: float, relabeled: list[float]) -> float:
+    """(1 + the relabelings as low as observed or lower) / (1 + relabelings): ties count against the model."""
+    return (1 + sum(x <= observed + 1e-9 for x in relabeled)) / (1 + len(relabeled))
+
+
 def exchangeability(net: dict[tuple[str, int], list[Run]], model: dict[tuple[str, int], list[Run]], k: int,
                     rounds: int, seed: int = 1) -> Exchangeability | None:
-    """The permutation test over every cell of ``net`` (each relabeled on its own, the grid's figure their sum);
-    None when a cell has fewer than k runs on a side."""
+    """The permutation test over every cell of ``net`` (each relabeled on its own, the grid's figure the sum of
+    the cells' in each round); None when a cell has fewer than k runs on a side. A cell one at a time: its table
+    of judged draws is dropped before the next."""
+    if rounds < 1:
+        raise ValueError("a permutation test needs rounds >= 1")
     rng = random.Random(seed)
-    tables = {key: CellRuns(runs, model.get(key, [])) for key, runs in net.items()}
-    observed = {key: t.agreement(k, ours=True) for key, t in tables.items()}
-    if not tables or None in observed.values():
+    observed: dict[str, float] = {}
+    draws: dict[str, list[float]] = {}
+    per_cell: dict[str, CellTest] = {}
+    for key, runs in net.items():
+        cell, ours = CellRuns(runs, model.get(key, [])), model.get(key, [])
+        found = cell.agreement(k, ours=True)
+        if found is None:
+            return None
+        name = cell_key(*key)
+        observed[name], draws[name] = found, [cell.relabeled_agreement(k, rng) for _ in range(rounds)]
+        per_cell[name] = CellTest(found, statistics.fmean(draws[name]), permutation_p(found, draws[name]),
+                                  runs=(len(runs), len(ours)))
+    if not per_cell:
         return None
-    draws: dict[tuple[str, int], list[float]] = {key: [] for key in tables}
-    for _ in range(rounds):
-        for key, t in tables.items():
-            everyone = t.net + t.model
-            chosen = sorted(rng.sample(everyone, len(t.net)))
-            draws[key].append(t.agreement(k, labels=(chosen, [i for i in everyone if i not in chosen])))
-    p = lambda obs, xs: (1 + sum(x <= obs + 1e-9 for x in xs)) / (1 + len(xs))  # noqa: E731
-    per_cell = {cell_key(*key): CellTest(observed[key], statistics.fmean(xs), p(observed[key], xs))
-                for key, xs in draws.items()}
     holm(per_cell)
     totals = [sum(xs[r] for xs in draws.values()) for r in range(rounds)]
-    observed_total = sum(observed.values())
-    return Exchangeability(k, rounds, seed, observed_total, statistics.fmean(totals) if totals else math.nan,
-                           p(observed_total, totals), len(tables), per_cell)
+    return Exchangeability(k, rounds, seed, sum(observed.values()), statistics.fmean(totals),
+                           permutation_p(sum(observed.values()), totals), len(per_cell), per_cell)
 
 
 def holm(tests: dict[str, CellTest]) -> None:
@@ -420,24 +449,28 @@ class RuntimeSelfCheck:
     test: Exchangeability | None = None
 
 
+def round3(x: float | None) -> float | None:
+    """x to 3 decimals for SELF_CHECK_FILE."""
+    return None if x is None else round(x, 3)
+
+
 def write_self_checks(path: Path, found: RuntimeSelfCheck) -> None:
     """SELF_CHECK_FILE: per pair of grids, their names, the cells met and judged, and each cell's verdict; the
     pooled resolution at each k; the permutation test."""
-    r3 = lambda x: None if x is None else round(x, 3)  # noqa: E731
     t = found.test
     path.write_text(json.dumps({
         "checks": [{"runs": list(c.runs), "met": c.met, "judged": c.judged, "within": c.within}
                    for c in found.checks],
         "resolution": [{"k": r.k, "expected_met": round(r.expected_met, 2), "cells": r.cells,
-                        "per_cell": {c: r3(x) for c, x in r.per_cell.items()},
+                        "per_cell": {c: round3(x) for c, x in r.per_cell.items()},
                         "model_expected_met": None if r.model_expected_met is None else round(r.model_expected_met, 2),
                         "model_per_cell": None if r.model_per_cell is None else {
-                            c: r3(x) for c, x in r.model_per_cell.items()}} for r in found.resolutions],
+                            c: round3(x) for c, x in r.model_per_cell.items()}} for r in found.resolutions],
         "exchangeability": None if t is None else {
             "k": t.k, "rounds": t.rounds, "seed": t.seed, "observed": round(t.observed, 2),
-            "relabeled": round(t.relabeled, 2), "p": r3(t.p), "cells": t.cells,
-            "per_cell": {c: {"observed": r3(x.observed), "relabeled": r3(x.relabeled), "p": r3(x.p),
-                             "p_holm": r3(x.p_holm)} for c, x in t.per_cell.items()}},
+            "relabeled": round(t.relabeled, 2), "p": round(t.p, 4), "cells": t.cells,
+            "per_cell": {c: {"observed": round3(x.observed), "relabeled": round3(x.relabeled), "p": round(x.p, 4),
+                             "p_holm": round(x.p_holm, 4), "runs": list(x.runs)} for c, x in t.per_cell.items()}},
     }, indent=2) + "\n")
 
 
@@ -456,8 +489,8 @@ def read_self_checks(run_dir: Path) -> RuntimeSelfCheck:
              for r in data["resolution"]],
             None if t is None else Exchangeability(
                 int(t["k"]), int(t["rounds"]), int(t["seed"]), float(t["observed"]), float(t["relabeled"]),
-                float(t["p"]), int(t["cells"]), {str(c): CellTest(float(x["observed"]), float(x["relabeled"]),
-                                                                  float(x["p"]), float(x["p_holm"]))
-                                                 for c, x in t["per_cell"].items()}))
+                float(t["p"]), int(t["cells"]), {str(c): CellTest(
+                    float(x["observed"]), float(x["relabeled"]), float(x["p"]), float(x["p_holm"]),
+                    (int(x["runs"][0]), int(x["runs"][1]))) for c, x in t["per_cell"].items()}))
     except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):
         return RuntimeSelfCheck([], [])

@@ -701,14 +701,15 @@ def exchangeability_lines(t: fidelity_.Exchangeability | None) -> list[str]:
     if t is None:
         return []
     differs = t.differs()
-    cells = ("; it differs beyond the runtime's own spread (Holm-adjusted p < 5%) in " + ", ".join(
-        f"{c} (p = {t.per_cell[c].p:.3f})" for c in differs) if differs else
-             "; in no cell does it differ beyond the runtime's own spread (Holm-adjusted p < 5%)")
+    alpha = f"Holm-adjusted p < {fidelity_.DIFFERS_ALPHA:.0%}"
+    cells = (f"; it differs beyond the runtime's own spread ({alpha}) in " + ", ".join(
+        f"{c} (p = {t.per_cell[c].p_holm:.4f})" for c in differs) if differs else
+             f"; no cell is shown to differ beyond the runtime's own spread ({alpha})")
     return [f"Could our model's runs have been the runtime's? A permutation test at {t.k} runs a cell: each cell's "
             f".NET runs and ours pooled and relabeled at random, {t.rounds:,} times, and judged as the real ones are. "
-            f"A model whose runs were exchangeable with .NET's would meet {t.relabeled:.1f} of {t.cells} cells on "
-            f"average; ours meets {t.observed:.1f} (p = {t.p:.3f}, the share of relabelings that meet as few or "
-            f"fewer){cells}.", ""]
+            f"Relabeled runs meet {t.relabeled:.1f} of {t.cells} cells on average; ours meet {t.observed:.1f} (p = "
+            f"{t.p:.4f}: the share of relabelings, the real one counted among them, that meet as few or fewer)"
+            f"{cells}.", ""]
 
 
 def exchangeability_cause(c: fidelity_.Cell, t: fidelity_.Exchangeability | None) -> str:
@@ -717,9 +718,9 @@ def exchangeability_cause(c: fidelity_.Cell, t: fidelity_.Exchangeability | None
     test = None if t is None else t.per_cell.get(fidelity_.cell_key(c.name, c.concurrency))
     if test is None:
         return ""
-    beyond = test.p_holm < 0.05
+    beyond = test.p_holm < fidelity_.DIFFERS_ALPHA
     return (f" Against the runtime's own spread: our runs meet it in {test.observed:.0%} of draws, relabeled runs in "
-            f"{test.relabeled:.0%} (p = {test.p:.3f}, Holm-adjusted {test.p_holm:.3f}): "
+            f"{test.relabeled:.0%} (p = {test.p:.4f}, Holm-adjusted {test.p_holm:.4f}): "
             + ("a difference of the model's, beyond .NET's own runs." if beyond else
                "not shown to differ from the runtime's own runs."))
 

@@ -4,6 +4,7 @@ two cells: one within target, one whose model lags .NET and serves less), as the
 import contextlib
 import csv
 import io
+import itertools
 import json
 import tempfile
 import unittest
@@ -219,10 +220,19 @@ class RuntimeAgainstItself(unittest.TestCase):
         # each set has one of each (36 of 90: the means of 20 and 30 are 25 both); k = 3: the medians always differ
         self.assertEqual([fidelity.agreement(runs, k) for k in (1, 2, 3, 4)], [0.4, 0.4, 0.0, None])
         # a draw judged from the table of pairs is the cell the report would build from the same runs
-        table = fidelity.RunJudgements(runs)
-        for first, second in (((0, 1, 2), (3, 4, 5)), ((0, 3, 4), (1, 2, 5)), ((5,), (0,)), ((0,), (1,))):
-            cell = fidelity.cell_between("ok", 200, [runs[i] for i in first], [runs[i] for i in second])
-            self.assertEqual(table.within(first, second), bool(cell.within), (first, second))
+        unmeasured = runs + [({**runs[0][0], "status": "failed", "throughput_rps": None}, runs[0][1])]
+        table, seen = fidelity.RunJudgements(unmeasured), set()
+        for k in (1, 2, 3):
+            for first in itertools.permutations(range(len(unmeasured)), k):
+                rest = [i for i in range(len(unmeasured)) if i not in first]
+                for second in itertools.permutations(rest, k):
+                    cell = fidelity.cell_between("ok", 200, [unmeasured[i] for i in first],
+                                                 [unmeasured[i] for i in second])
+                    self.assertEqual(table.within(first, second), bool(cell.within), (first, second))
+                    seen.add(table.within(first, second))
+        self.assertEqual(seen, {True, False})
+        with self.assertRaises(ValueError):
+            table.within((0, 1), (2,))
         res = fidelity.resolution(net)
         self.assertEqual([(r.k, round(r.expected_met, 6), r.cells) for r in res],
                          [(1, 1.4, 2), (2, 1.4, 2), (3, 1.0, 2)])
@@ -248,8 +258,8 @@ class RuntimeAgainstItself(unittest.TestCase):
             lags_spread = fidelity.Resolution(3, 1.2, 2, {"ok, C = 200": 1.0, "lags, C = 200": 0.2}, 0.9,
                                               {"ok, C = 200": 0.8, "lags, C = 200": 0.1})
             test = fidelity.Exchangeability(3, 1000, 1, 0.9, 1.3, 0.021, 2, {
-                "ok, C = 200": fidelity.CellTest(0.8, 0.85, 0.4, 0.4),
-                "lags, C = 200": fidelity.CellTest(0.1, 0.45, 0.004, 0.008)})
+                "ok, C = 200": fidelity.CellTest(0.8, 0.85, 0.4, 0.4, (9, 9)),
+                "lags, C = 200": fidelity.CellTest(0.1, 0.45, 0.004, 0.008, (9, 9))})
             found = fidelity.RuntimeSelfCheck([fidelity.SelfCheck(
                 ("a", "b"), {"ok, C = 200": False, "lags, C = 200": True})], [lags_spread], test)
             fidelity.write_self_checks(run / fidelity.SELF_CHECK_FILE, found)
@@ -263,11 +273,11 @@ class RuntimeAgainstItself(unittest.TestCase):
         self.assertIn("- **lags, C = 200**: threads", md)
         self.assertIn("The runtime meets this cell against itself in only 20% of the draws of 3 runs against another "
                       "3; our model's runs against .NET's, in 10%", md)
-        self.assertIn("A model whose runs were exchangeable with .NET's would meet 1.3 of 2 cells on average; ours "
-                      "meets 0.9 (p = 0.021, the share of relabelings that meet as few or fewer); it differs beyond "
-                      "the runtime's own spread (Holm-adjusted p < 5%) in lags, C = 200 (p = 0.004).", md)
+        self.assertIn("Relabeled runs meet 1.3 of 2 cells on average; ours meet 0.9 (p = 0.0210: the share of "
+                      "relabelings, the real one counted among them, that meet as few or fewer); it differs beyond "
+                      "the runtime's own spread (Holm-adjusted p < 5%) in lags, C = 200 (p = 0.0080).", md)
         self.assertIn("Against the runtime's own spread: our runs meet it in 10% of draws, relabeled runs in 45% (p = "
-                      "0.004, Holm-adjusted 0.008): a difference of the model's, beyond .NET's own runs.", md)
+                      "0.0040, Holm-adjusted 0.0080): a difference of the model's, beyond .NET's own runs.", md)
         plain = "\n".join(report.section_dotnet_vs_model(self.rows_a, self.a))  # no file: no such lines
         self.assertNotIn("against itself", plain)
         self.assertNotIn("relabel", plain)
@@ -275,8 +285,8 @@ class RuntimeAgainstItself(unittest.TestCase):
     def test_permutation_test(self):
         net_a = fidelity.side_runs(self.rows_a, self.a)
         ours = fidelity.side_runs(self.rows_a, self.a, "model")
-        # our model's runs the runtime's own: every relabeling is the same runs, so none meets fewer cells than the
-        # real labels, and p = 1
+        # our model's runs the runtime's own: every pair of these runs meets the target (in both cells, .NET's runs
+        # of one grid are alike), so every relabeling meets both cells as the real labels do, and p = 1
         same = fidelity.exchangeability(net_a, net_a, 1, 50)
         self.assertEqual((same.observed, same.relabeled, same.p, same.differs()), (2.0, 2.0, 1.0, []))
         # "lags": ours never meets .NET's (k = 1, 3 runs a side); of the 20 ways to relabel the 6 runs, the 2 that
