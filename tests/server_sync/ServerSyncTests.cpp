@@ -303,7 +303,10 @@ TEST_CASE("socket-engine: connections wait in the kernel's backlog until an engi
         };
         HttpClient first(server.port(), 5s);
         REQUIRE(first.send_request("GET", "/users/1"));
-        REQUIRE(eventually([&] { return gauge("threadpool_busy_threads") == 1; }));
+        // The worker is busy with the request itself, in the store: a busy worker alone may still be running
+        // the engine items queued ahead of the request, one of which would accept the second client.
+        REQUIRE(eventually(
+            [&] { return gauge("threadpool_busy_threads") == 1 && gauge("store_calls_total") == 1; }));
         HttpClient second(server.port(), 5s);
         REQUIRE(second.send_request("GET", "/users/2"));
         std::this_thread::sleep_for(200ms);  // time to be accepted and queued, were it accepted at once (L = 1 s)
