@@ -222,7 +222,7 @@ def runtime_cells(rows_a: list[dict[str, Any]], dir_a: Path, rows_b: list[dict[s
 class RunJudgements:
     """A cell's runs, every ordered pair of them judged once (the marks met with the first as .NET's and the
     second as the model's) and each run's throughput: a pair recurs in thousands of draws, so each draw is judged
-    from these by the rule Cell applies (threads_within, rel_diff, throughput_within, both)."""
+    from these by the rule Cell applies (threads_within, rel_diff, throughput_within, within_both)."""
 
     def __init__(self, runs: list[Run]):
         self.runs = runs
@@ -272,6 +272,26 @@ class RunJudgements:
         return met / n
 
 
+class CellRuns:
+    """A cell's .NET runs and our model's, judged from one RunJudgements over both (.NET's first)."""
+
+    def __init__(self, net: list[Run], model: list[Run]):
+        self.table = RunJudgements(net + model)
+        self.net = list(range(len(net)))
+        self.model = list(range(len(net), len(net) + len(model)))
+
+    def agreement(self, k: int, ours: bool = False) -> float | None:
+        """agreement() at k: the runtime against itself, or (``ours``) against our model's runs."""
+        return self.table.agreement(self.net, k, self.model if ours else None)
+
+    def relabeled_agreement(self, k: int, rng: random.Random) -> float | None:
+        """agreement() at k of our model against the runtime with the runs relabeled at random: as many of all the
+        runs as .NET ran play .NET's part, the rest the model's (see exchangeability)."""
+        everyone = self.net + self.model
+        chosen = sorted(rng.sample(everyone, len(self.net)))
+        return self.table.agreement(chosen, k, [i for i in everyone if i not in chosen])
+
+
 def agreement(runs: list[Run], k: int, models: list[Run] | None = None) -> float | None:
     """The share of the ways to draw k of a cell's .NET runs and k others (the second set standing in for the
     model) whose cell meets the target (a draw that cannot be judged counts as not met): how often the runtime
@@ -314,10 +334,14 @@ class Resolution:
 
     k: int
     expected_met: float
-    cells: int
     per_cell: dict[str, float]  # cell_key -> agreement at k
     model_expected_met: float | None = None
     model_per_cell: dict[str, float] | None = None
+
+    @property
+    def cells(self) -> int:
+        """The cells judged."""
+        return len(self.per_cell)
 
 
 def resolution(net: dict[tuple[str, int], list[Run]],
@@ -330,29 +354,9 @@ def resolution(net: dict[tuple[str, int], list[Run]],
         ours = {key: t.agreement(k, ours=True) for key, t in tables.items()} if model else None
         if not net or None in shares.values() or (ours is not None and None in ours.values()):
             return out
-        out.append(Resolution(k, sum(shares.values()), len(shares), {cell_key(*c): x for c, x in shares.items()},
+        out.append(Resolution(k, sum(shares.values()), {cell_key(*c): x for c, x in shares.items()},
                               None if ours is None else sum(ours.values()),
                               None if ours is None else {cell_key(*c): x for c, x in ours.items()}))
-
-
-class CellRuns:
-    """A cell's .NET runs and our model's, judged from one RunJudgements over both (.NET's first)."""
-
-    def __init__(self, net: list[Run], model: list[Run]):
-        self.table = RunJudgements(net + model)
-        self.net = list(range(len(net)))
-        self.model = list(range(len(net), len(net) + len(model)))
-
-    def agreement(self, k: int, ours: bool = False) -> float | None:
-        """agreement() at k: the runtime against itself, or (``ours``) against our model's runs."""
-        return self.table.agreement(self.net, k, self.model if ours else None)
-
-    def relabeled_agreement(self, k: int, rng: random.Random) -> float | None:
-        """agreement() at k of our model against the runtime with the runs relabeled at random: as many of all the
-        runs as .NET ran play .NET's part, the rest the model's (see exchangeability)."""
-        everyone = self.net + self.model
-        chosen = sorted(rng.sample(everyone, len(self.net)))
-        return self.table.agreement(chosen, k, [i for i in everyone if i not in chosen])
 
 
 def resolution_at(resolutions: list[Resolution], k: int) -> Resolution | None:
@@ -388,8 +392,12 @@ class Exchangeability:
     observed: float
     relabeled: float
     p: float
-    cells: int
     per_cell: dict[str, CellTest]
+
+    @property
+    def cells(self) -> int:
+        """The cells tested."""
+        return len(self.per_cell)
 
     def differs(self, alpha: float = DIFFERS_ALPHA) -> list[str]:
         """The cells where our model differs beyond the runtime's own spread: Holm-adjusted p below alpha."""
@@ -409,24 +417,22 @@ def exchangeability(net: dict[tuple[str, int], list[Run]], model: dict[tuple[str
     if rounds < 1:
         raise ValueError("a permutation test needs rounds >= 1")
     rng = random.Random(seed)
-    observed: dict[str, float] = {}
     draws: dict[str, list[float]] = {}
     per_cell: dict[str, CellTest] = {}
     for key, runs in net.items():
-        cell, ours = CellRuns(runs, model.get(key, [])), model.get(key, [])
-        found = cell.agreement(k, ours=True)
-        if found is None:
+        cell = CellRuns(runs, model.get(key, []))
+        observed = cell.agreement(k, ours=True)
+        if observed is None:
             return None
-        name = cell_key(*key)
-        observed[name], draws[name] = found, [cell.relabeled_agreement(k, rng) for _ in range(rounds)]
-        per_cell[name] = CellTest(found, statistics.fmean(draws[name]), permutation_p(found, draws[name]),
-                                  runs=(len(runs), len(ours)))
+        xs = draws[cell_key(*key)] = [cell.relabeled_agreement(k, rng) for _ in range(rounds)]
+        per_cell[cell_key(*key)] = CellTest(observed, statistics.fmean(xs), permutation_p(observed, xs),
+                                            runs=(len(cell.net), len(cell.model)))
     if not per_cell:
         return None
     holm(per_cell)
+    total = sum(t.observed for t in per_cell.values())
     totals = [sum(xs[r] for xs in draws.values()) for r in range(rounds)]
-    return Exchangeability(k, rounds, seed, sum(observed.values()), statistics.fmean(totals),
-                           permutation_p(sum(observed.values()), totals), len(per_cell), per_cell)
+    return Exchangeability(k, rounds, seed, total, statistics.fmean(totals), permutation_p(total, totals), per_cell)
 
 
 def holm(tests: dict[str, CellTest]) -> None:
@@ -481,7 +487,7 @@ def read_self_checks(run_dir: Path) -> RuntimeSelfCheck:
         t = data.get("exchangeability")
         return RuntimeSelfCheck(
             [SelfCheck((d["runs"][0], d["runs"][1]), dict(d["within"])) for d in data["checks"]],
-            [Resolution(int(r["k"]), float(r["expected_met"]), int(r["cells"]),
+            [Resolution(int(r["k"]), float(r["expected_met"]),
                         {str(c): float(x) for c, x in r["per_cell"].items()},
                         None if r.get("model_expected_met") is None else float(r["model_expected_met"]),
                         None if r.get("model_per_cell") is None else {
@@ -489,7 +495,7 @@ def read_self_checks(run_dir: Path) -> RuntimeSelfCheck:
              for r in data["resolution"]],
             None if t is None else Exchangeability(
                 int(t["k"]), int(t["rounds"]), int(t["seed"]), float(t["observed"]), float(t["relabeled"]),
-                float(t["p"]), int(t["cells"]), {str(c): CellTest(
+                float(t["p"]), {str(c): CellTest(
                     float(x["observed"]), float(x["relabeled"]), float(x["p"]), float(x["p_holm"]),
                     (int(x["runs"][0]), int(x["runs"][1]))) for c, x in t["per_cell"].items()}))
     except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):

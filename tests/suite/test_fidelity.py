@@ -255,9 +255,9 @@ class RuntimeAgainstItself(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             run = Path(d) / "run"
             shutil.copytree(self.a, run)
-            lags_spread = fidelity.Resolution(3, 1.2, 2, {"ok, C = 200": 1.0, "lags, C = 200": 0.2}, 0.9,
+            lags_spread = fidelity.Resolution(3, 1.2, {"ok, C = 200": 1.0, "lags, C = 200": 0.2}, 0.9,
                                               {"ok, C = 200": 0.8, "lags, C = 200": 0.1})
-            test = fidelity.Exchangeability(3, 1000, 1, 0.9, 1.3, 0.021, 2, {
+            test = fidelity.Exchangeability(3, 1000, 1, 0.9, 1.3, 0.021, {
                 "ok, C = 200": fidelity.CellTest(0.8, 0.85, 0.4, 0.4, (9, 9)),
                 "lags, C = 200": fidelity.CellTest(0.1, 0.45, 0.004, 0.008, (9, 9))})
             found = fidelity.RuntimeSelfCheck([fidelity.SelfCheck(
