@@ -29,14 +29,19 @@ constexpr int kestrel_connection_end_items = 2;
 }  // namespace
 
 PoolConnection::PoolConnection(asio::ip::tcp::socket socket, ServerContext& context,
-                               ConnectionManager& manager)
-    : socket_(std::move(socket)), timer_(socket_.get_executor()), context_(context), manager_(manager) {
+                               ConnectionManager& manager, std::shared_ptr<ConnectionItem> item)
+    : socket_(std::move(socket)),
+      timer_(socket_.get_executor()),
+      context_(context),
+      manager_(manager),
+      connection_item_(std::move(item)) {
     if (context_.send_queues != nullptr) send_queue_ = context_.send_queues->assign();
     context_.connection_opened();
 }
 
 PoolConnection::~PoolConnection() {
     // Only reached with the socket still open if the I/O loop was torn down around us.
+    if (connection_item_ != nullptr) connection_item_->expect_none();
     if (!closed_) context_.connection_closed();
 }
 
@@ -54,6 +59,7 @@ void PoolConnection::close() {
     if (closed_) return;
     closed_ = true;
     cancel_timer();
+    if (connection_item_ != nullptr) connection_item_->expect_none();
     std::error_code ignored;
     socket_.close(ignored);
     context_.connection_closed();
@@ -95,6 +101,8 @@ void PoolConnection::on_read(std::error_code ec, std::size_t bytes) {
     } else {
         process();
     }
+    // A request these bytes made was offered by now; if they made none, none is coming for the item.
+    if (connection_item_ != nullptr) connection_item_->expect_none();
 }
 
 void PoolConnection::queue_connection_end_items() {
@@ -169,17 +177,12 @@ void PoolConnection::dispatch(HttpRequest request) {
 void PoolConnection::submit_through_engine(WorkerPool::Item item, bool keep_alive) {
     SocketEngine& engine = *context_.socket_engine;
     WorkerPool& pool = context_.pool;
-    // A connection's first request is its KestrelConnection item: the accept loop, in an engine item, queued
-    // it on accepting (SyncServer::accept_pending_connections), and the item runs the request loop, which
-    // finds the request's bytes already in the input pipe (the client sent them on connecting). Queued here,
-    // as the I/O thread parses it, in the order the loop accepted them.
-    if (!used_pool_) {
-        if (!pool.try_submit(std::move(item))) on_refused(keep_alive);
-        return;
-    }
-    // A later request: the receive's engine event wakes the request loop (the input pipe's reader scheduler
-    // is the thread pool), so the request's item is queued only then, from the worker that runs the engine
-    // item.
+    // A connection's first request runs in its KestrelConnection item, which the accept loop queued, if its
+    // bytes were in the socket when that item ran (ConnectionItem).
+    if (!used_pool_ && connection_item_ != nullptr && connection_item_->offer(item)) return;
+    // Otherwise, as any later request: the receive's engine event wakes the request loop (the input pipe's
+    // reader scheduler is the thread pool), so the request's item is queued only then, from the worker that
+    // runs the engine item.
     auto pending = std::make_shared<WorkerPool::Item>(std::move(item));  // std::function's captures copy
     engine.post([self = shared_from_this(), &pool, pending, keep_alive] {
         if (pool.try_submit(std::move(*pending))) return;

@@ -225,7 +225,11 @@ void SyncServer::accept_pending_connections() {
             const auto began = std::chrono::steady_clock::now();
             const int fd = ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
             if (fd >= 0) {
-                asio::post(io_, [this, fd] { adopt_accepted(fd); });
+                // Kestrel's loop starts the connection's receive loop (whose first receive takes what is in
+                // the socket now) and queues the connection's item as it accepts.
+                auto item = std::make_shared<ConnectionItem>(bytes_waiting(fd));
+                asio::post(io_, [this, fd, item] { adopt_accepted(fd, item); });
+                if (!pool_.try_submit([item] { item->run(); })) item->refused();
                 spend_accept_work(began);
                 continue;
             }
@@ -252,17 +256,21 @@ void SyncServer::spend_accept_work(std::chrono::steady_clock::time_point began) 
     }
 }
 
-void SyncServer::adopt_accepted(int fd) {
+void SyncServer::adopt_accepted(int fd, const std::shared_ptr<ConnectionItem>& item) {
     asio::ip::tcp::socket socket(io_);
     std::error_code ec;
     socket.assign(listener_protocol_, fd, ec);
     if (ec) {
+        item->expect_none();
         ::close(fd);
         log(LogLevel::warn, "an accepted connection could not be adopted: {}", ec.message());
         return;
     }
-    if (context_.stopping) return;  // the socket closes here, as a connection accepted during shutdown
-    on_accepted(std::move(socket));
+    if (context_.stopping) {  // the socket closes here, as a connection accepted during shutdown
+        item->expect_none();
+        return;
+    }
+    on_accepted(std::move(socket), item);
 }
 
 void SyncServer::on_accept_error(const std::error_code& ec) {
@@ -279,16 +287,17 @@ void SyncServer::on_accept_error(const std::error_code& ec) {
     });
 }
 
-void SyncServer::on_accepted(asio::ip::tcp::socket socket) {
+void SyncServer::on_accepted(asio::ip::tcp::socket socket, const std::shared_ptr<ConnectionItem>& item) {
     std::error_code ignored;
     socket.set_option(asio::ip::tcp::no_delay(true), ignored);
     if (context_.connections >= options_.max_connections) {
+        if (item != nullptr) item->expect_none();
         reject_connection(std::move(socket), too_many_connections_response(options_.max_connections),
                           app_.metrics, "max_connections");
         return;
     }
     if (sync_.model == Model::pool) {
-        manager_.start(std::make_shared<PoolConnection>(std::move(socket), context_, manager_));
+        manager_.start(std::make_shared<PoolConnection>(std::move(socket), context_, manager_, item));
         return;
     }
     auto connection = std::make_shared<DedicatedThreadConnection>(std::move(socket), context_);

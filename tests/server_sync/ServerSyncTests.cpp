@@ -243,13 +243,15 @@ TEST_CASE("io-on-pool: a client that ends its connection queues Kestrel's two co
 TEST_CASE("socket-engine: socket events reach the pool through .NET's engine items, two per lone event",
           "[server_sync][io-on-pool]") {
     // One worker, one client, one request at a time. Without --socket-engine a request costs its own item and
-    // its send's drain item (2). With it, the receive's event costs two engine items (the one that handles it,
-    // and the one it requests first, which finds nothing), so 4; the connection's first request too: its
-    // accept is one engine event (Kestrel's accept loop), and the request is the connection's own item. The
-    // client's end brings its two items from one more event (4 instead of 2). Scraped on one kept connection,
-    // accepted before the counting starts: /metrics is answered on the I/O thread, off the pool.
-    // `expected`: the scraper's accept and each phase's count, awaited (with a generous deadline) before the
-    // 200 ms that shows nothing more comes: an item late on a busy machine is then counted in its own phase.
+    // its send's drain item (2). With it, the receive's event costs two engine items (the one that handles
+    // it, and the one it requests first, which finds nothing), so 4. The client connects and sends nothing
+    // until the pool is done with its accept: one engine event (Kestrel's accept loop, two items) and the
+    // connection's own item, which finds no request and returns (3), so its first request comes through the
+    // engine like the others. The client's end brings its two items from one more event (4 instead of 2).
+    // Scraped on one kept connection, accepted before the counting starts: /metrics is answered on the I/O
+    // thread, off the pool. `expected`: the scraper's accept and each phase's count, awaited (with a generous
+    // deadline) before the 200 ms that shows nothing more comes: an item late on a busy machine is then
+    // counted in its own phase.
     const auto counts = [](const std::vector<std::string>& extra, const std::vector<double>& expected) {
         ServerProcess server(binary, quick_server_args(joined({"--threads", "1", "--store-latency-ms", "50",
                                                                "--io-on-pool", "--io-queues", "1"},
@@ -260,29 +262,61 @@ TEST_CASE("socket-engine: socket events reach the pool through .NET's engine ite
             REQUIRE(r);
             return metric_value(r->body, "threadpool_completed_items_total").value_or(-1);
         };
-        const auto settled = [&](double at_least) {
-            REQUIRE(eventually([&] { return completed() >= at_least; }));
-            std::this_thread::sleep_for(200ms);  // anything still to come is counted
-            return completed();
-        };
-        const double start = settled(expected[0]);  // the scraper's own accept: two engine items with the flag
         std::vector<double> seen;
+        double total = 0;
+        const auto settle = [&](double phase_expected) {
+            REQUIRE(eventually([&] { return completed() >= total + phase_expected; }));
+            std::this_thread::sleep_for(200ms);  // anything still to come is counted
+            const double now = completed();
+            seen.push_back(now - total);
+            total = now;
+        };
+        settle(expected[0]);  // the scraper's accept and its connection's item, with the flag
         {
             HttpClient client(server.port(), 5s);
+            settle(expected[1]);
             REQUIRE(client.request("GET", "/users/1")->status == 200);
-            seen.push_back(settled(start + expected[1]) - start);
+            settle(expected[2]);
             for (int i = 0; i < 2; ++i) REQUIRE(client.request("GET", "/users/1")->status == 200);
-            seen.push_back(settled(start + seen[0] + expected[2]) - start - seen[0]);
+            settle(expected[3]);
         }  // the client closes its connection
-        seen.push_back(settled(start + seen[0] + seen[1] + expected[3]) - start - seen[0] - seen[1]);
-        return seen;
+        settle(expected[4]);
+        return std::vector<double>(seen.begin() + 1, seen.end());
     };
-    CHECK(counts({}, {0, 2, 4, 2}) == std::vector<double>{2, 4, 2});
-    const auto with_engine = counts({"--socket-engine"}, {2, 4, 8, 4});
-    CAPTURE(with_engine);
-    CHECK(with_engine[0] == 4);
-    CHECK(with_engine[1] == 2 * 4);
-    CHECK(with_engine[2] == 4);
+    CHECK(counts({}, {0, 0, 2, 4, 2}) == std::vector<double>{0, 2, 4, 2});
+    CHECK(counts({"--socket-engine"}, {3, 3, 4, 8, 4}) == std::vector<double>{3, 4, 8, 4});
+}
+
+TEST_CASE("socket-engine: a first request runs in its connection's item if it was in the socket at accept",
+          "[server_sync][io-on-pool]") {
+    // One worker. Client A's request holds it in the store (L = 300 ms) while client B connects and sends at
+    // once, so B's request is in the socket when the accept loop, queued behind A, accepts it: B's
+    // connection item runs it inline. From A in the store to both answered: A's item and its send (2), B's
+    // accept (2 engine items), its connection's item with the request in it, and its send (6). Through the
+    // engine, as the test above shows, B's request would have cost three items more (9).
+    ServerProcess server(binary, quick_server_args({"--threads", "1", "--store-latency-ms", "300",
+                                                    "--io-on-pool", "--io-queues", "1", "--socket-engine"}));
+    HttpClient scraper(server.port(), 5s);
+    const auto gauge = [&](const char* name) {
+        const auto r = scraper.request("GET", "/metrics");
+        REQUIRE(r);
+        return metric_value(r->body, name).value_or(-1);
+    };
+    HttpClient a(server.port(), 5s);
+    REQUIRE(a.send_request("GET", "/users/1"));
+    REQUIRE(eventually([&] { return gauge("store_calls_total") == 1; }));
+    const double before = gauge("threadpool_completed_items_total");
+    HttpClient b(server.port(), 5s);
+    REQUIRE(b.send_request("GET", "/users/2"));
+    for (HttpClient* client : {&a, &b}) {
+        const auto r = client->read_response();
+        REQUIRE(r);
+        CHECK(r->status == 200);
+    }
+    REQUIRE(eventually([&] { return gauge("threadpool_completed_items_total") >= before + 6; }));
+    std::this_thread::sleep_for(200ms);  // nothing more comes
+    CHECK(gauge("threadpool_completed_items_total") - before == 6);
+    CHECK(gauge("store_calls_total") == 2);
 }
 
 TEST_CASE("socket-engine: connections wait in the kernel's backlog until an engine item accepts them",

@@ -18,6 +18,7 @@
 #include "core/HttpRequest.hpp"
 #include "core/HttpResponse.hpp"
 #include "core/RequestParser.hpp"
+#include "server_sync/ConnectionItem.hpp"
 #include "server_sync/ServerContext.hpp"
 
 namespace slowio::sync {
@@ -28,8 +29,11 @@ class ConnectionManager;
 /// are answered in order because the next is parsed only after the previous response is written).
 class PoolConnection : public std::enable_shared_from_this<PoolConnection> {
   public:
-    /// Takes the accepted socket; counts the connection as open until it closes.
-    PoolConnection(asio::ip::tcp::socket socket, ServerContext& context, ConnectionManager& manager);
+    /// Takes the accepted socket; counts the connection as open until it closes. `item`: with
+    /// --socket-engine, the connection's item the accept loop queued (its first request runs there if it
+    /// takes it), else null.
+    PoolConnection(asio::ip::tcp::socket socket, ServerContext& context, ConnectionManager& manager,
+                   std::shared_ptr<ConnectionItem> item = nullptr);
     ~PoolConnection();
     PoolConnection(const PoolConnection&) = delete;
     PoolConnection& operator=(const PoolConnection&) = delete;
@@ -51,8 +55,8 @@ class PoolConnection : public std::enable_shared_from_this<PoolConnection> {
     void process();
     void dispatch(HttpRequest request);
     WorkerPool::Item work_item(HttpRequest request, bool keep_alive);
-    /// --socket-engine: a later request's item queued from an engine event; a first request's queued at once
-    /// (it is its connection's item, which the accept loop queued).
+    /// --socket-engine: a request's item queued from an engine event, unless it is the first and the
+    /// connection's item (ConnectionItem) takes it.
     void submit_through_engine(WorkerPool::Item item, bool keep_alive);
     /// The pool refused the request's item: 503 (queue full) or the shutdown's answer.
     void on_refused(bool keep_alive);
@@ -95,6 +99,9 @@ class PoolConnection : public std::enable_shared_from_this<PoolConnection> {
     /// the queue (--drop-abandoned) on a worker. A fresh flag per request: a late reader never sees the next.
     std::shared_ptr<std::atomic<bool>> abandoned_;
     std::size_t send_queue_ = 0;  ///< --io-on-pool: this connection's IOQueue (SendQueues::assign)
+    /// --socket-engine: the item the accept loop queued for this connection (its first request may run
+    /// there).
+    std::shared_ptr<ConnectionItem> connection_item_;
 };
 
 }  // namespace slowio::sync

@@ -16,6 +16,7 @@
 #include "core/AcceptErrorLog.hpp"
 #include "core/Application.hpp"
 #include "core/ServerOptions.hpp"
+#include "server_sync/ConnectionItem.hpp"
 #include "server_sync/ConnectionManager.hpp"
 #include "server_sync/SendQueues.hpp"
 #include "server_sync/ServerContext.hpp"
@@ -56,14 +57,15 @@ class SyncServer {
     /// --socket-engine: waits for the listener to be readable, then posts the accept loop as an engine event.
     void wait_for_pending_connections();
     /// --socket-engine, on a worker inside an engine item: accepts every connection pending in the kernel's
-    /// backlog (Kestrel's accept loop) and hands each to the I/O thread.
+    /// backlog (Kestrel's accept loop), queues each one's ConnectionItem and hands it to the I/O thread.
     void accept_pending_connections();
     /// --accept-work-us: waits on the CPU until that long after `began` (the accept's start).
     void spend_accept_work(std::chrono::steady_clock::time_point began) const;
     /// The I/O thread's side of accept_pending_connections: `fd` becomes a socket, then on_accepted.
-    void adopt_accepted(int fd);
+    void adopt_accepted(int fd, const std::shared_ptr<ConnectionItem>& item);
     void on_accept_error(const std::error_code& ec);
-    void on_accepted(asio::ip::tcp::socket socket);
+    /// `item`: the connection's ConnectionItem (--socket-engine), else null.
+    void on_accepted(asio::ip::tcp::socket socket, const std::shared_ptr<ConnectionItem>& item = nullptr);
     void wait_signal();
     void begin_shutdown();
     void check_drained();
