@@ -7,7 +7,9 @@ dotnet-counters is a pinned .NET local tool (``.config/dotnet-tools.json``, rest
 apart samples, for the length of the load, each writing CSV (``Timestamp,Provider,Counter Name,Counter Type,
 Mean/Increment``; the file is written when the session ends, and the only end that writes it without a console is
 ``--duration``: neither SIGINT nor SIGTERM ends it here, so each session runs for the load's length and stop()
-waits for it):
+waits for it). The load begins only once both sessions have started (``wait_started``): the tool's own start
+(host, JIT, attach) on the target's cores in the load's first seconds changed .NET's pool growth there, on the
+.NET side of a pair only (results/dotnet-fidelity-counters-20261207). The two sessions:
 
   * ``EventCounters\\System.Runtime[threadpool-thread-count,threadpool-queue-length]``: the levels (PollingCounters,
     type ``Metric``), read from ThreadPool.ThreadCount and ThreadPool.PendingWorkItemCount as the target's own
@@ -43,6 +45,8 @@ METER = "System.Runtime[dotnet.thread_pool.thread.count,dotnet.thread_pool.queue
 LEVELS = {"ThreadPool Thread Count": "dn_threadpool_threads", "ThreadPool Queue Length": "dn_threadpool_queue_length"}
 METER_THREADS = "dotnet.thread_pool.thread.count"
 START_S = 3.0  # from the session's start to the load's: the tool attaching, the sweep's checks before loadgen
+STARTED_LINE = "Starting a counter session"  # the tool's stdout once its session on the target is open
+START_WAIT_S = 20.0  # at most, for both sessions to say so before the load begins (it begins anyway then)
 STOP_WAIT_S = 15.0  # past its --duration: the tool's start (JIT, attaching) and its end (detaching, writing)
 
 
@@ -157,6 +161,19 @@ class CountersSession:
             log.close()
         return self
 
+    def wait_started(self, timeout_s: float = START_WAIT_S, now=time.monotonic, pause=time.sleep) -> bool:
+        """Waits until both sessions say they started (STARTED_LINE in their .log, the tool's stdout), so that the
+        tool's own start (the dotnet host, JIT, attaching: about a second of CPU each) is over before the load
+        begins: it ran on the target's cores in the load's first seconds, where the pool's growth is decided,
+        and only on the .NET side of a pair. False if a session ended or did not say so within ``timeout_s``."""
+        logs = [path.with_suffix(".log") for path in self.paths()]
+        deadline = now() + timeout_s
+        while not all(STARTED_LINE in _text(log) for log in logs):
+            if now() >= deadline or any(proc.poll() is not None for proc in self._procs):
+                return False
+            pause(0.05)
+        return True
+
     def stop(self) -> list[CounterSample]:
         deadline = self._started + self.duration_s + STOP_WAIT_S
         for proc in self._procs:
@@ -175,6 +192,14 @@ class CountersSession:
             said = log.read_text().strip().splitlines()[-1:] if log.exists() else []
             self.error = f"dotnet-counters: no output ({e.strerror}{': ' + said[0] if said else ''})"
         return self.samples
+
+
+def _text(path: Path) -> str:
+    """A file's text, or "" while it does not exist yet."""
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
 
 
 def _signal_group(proc: subprocess.Popen, sig: int) -> None:

@@ -664,6 +664,8 @@ def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> Poin
     res.metrics_port = started.metrics_port
     db_sampler = start_db_sampler(p, binaries, started.metrics_port)  # its session opens while the pool does
     counters = start_counters(p, server_command(p, binaries), server.pid, files, res)
+    if counters is not None and not counters.wait_started():
+        res.details.append("dotnet-counters: its sessions had not started when the load began")
     wait_for_db_pool(p, started.metrics_port, res)
     database_back_on_its_cores()
     res.metrics_before = prometheus.scrape_metrics(started.metrics_port)

@@ -53,6 +53,38 @@ class Csv(unittest.TestCase):
             self.assertIn("dotnet-counters: no output", s.error)
 
 
+class WaitStarted(unittest.TestCase):
+    """The load waits for both sessions' start line, so the tool's own start is not in its first seconds."""
+
+    def session(self, d: str) -> dc.CountersSession:
+        return dc.CountersSession(1, 1.0, Path(d), "p")
+
+    def test_waits_for_both_start_lines(self):
+        with tempfile.TemporaryDirectory() as d:
+            s = self.session(d)
+            logs = [path.with_suffix(".log") for path in s.paths()]
+            clock = [0.0]
+            said = []
+
+            def pause(dt):  # each pause, the next session says it started
+                clock[0] += dt
+                if len(said) < len(logs):
+                    logs[len(said)].write_text("Starting a counter session. Press Q to quit.\n")
+                    said.append(True)
+
+            self.assertTrue(s.wait_started(timeout_s=5.0, now=lambda: clock[0], pause=pause))
+            self.assertEqual(len(said), 2)  # it did not return after the first
+
+    def test_gives_up_at_the_deadline(self):
+        with tempfile.TemporaryDirectory() as d:
+            s = self.session(d)
+            s.paths()[0].with_suffix(".log").write_text("Starting a counter session. Press Q to quit.\n")
+            clock = [0.0]
+            self.assertFalse(s.wait_started(timeout_s=1.0, now=lambda: clock[0],
+                                            pause=lambda dt: clock.__setitem__(0, clock[0] + dt)))
+            self.assertGreaterEqual(clock[0], 1.0)
+
+
 class ReportLine(unittest.TestCase):
     def make_run(self, d: Path, counted: bool) -> pairs.Pair:
         (d / "timeseries").mkdir()
