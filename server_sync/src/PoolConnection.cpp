@@ -178,7 +178,7 @@ void PoolConnection::submit_through_engine(WorkerPool::Item item, bool keep_aliv
     SocketEngine& engine = *context_.socket_engine;
     WorkerPool& pool = context_.pool;
     // A connection's first request runs in its KestrelConnection item, which the accept loop queued, if its
-    // bytes were in the socket when that item ran (ConnectionItem).
+    // bytes were in the socket when the loop accepted it (ConnectionItem).
     if (!used_pool_ && connection_item_ != nullptr && connection_item_->offer(item)) return;
     // Otherwise, as any later request: the receive's engine event wakes the request loop (the input pipe's
     // reader scheduler is the thread pool), so the request's item is queued only then, from the worker that
