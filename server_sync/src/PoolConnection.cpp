@@ -101,8 +101,12 @@ void PoolConnection::on_read(std::error_code ec, std::size_t bytes) {
     } else {
         process();
     }
-    // A request these bytes made was offered by now; if they made none, none is coming for the item.
-    if (connection_item_ != nullptr) connection_item_->expect_none();
+    // A request these bytes made was offered by now; if they made none, none is coming for the item, which
+    // then takes no later one either: the connection is done with it, and reads take no lock.
+    if (connection_item_ != nullptr) {
+        connection_item_->expect_none();
+        connection_item_.reset();
+    }
 }
 
 void PoolConnection::queue_connection_end_items() {

@@ -20,6 +20,14 @@ namespace {
 
 const std::string binary = SERVER_SYNC_BINARY;
 
+/// One metric read over `scraper`, a kept connection: with --socket-engine a fresh connection per scrape would
+/// add its accept's engine items to what the test counts.
+double gauge(HttpClient& scraper, const char* name) {
+    const auto r = scraper.request("GET", "/metrics");
+    REQUIRE(r);
+    return metric_value(r->body, name).value_or(-1);
+}
+
 }  // namespace
 
 TEST_CASE("bad flags exit 2 with one line, --help exits 0 and marks sync-only flags",
@@ -257,11 +265,7 @@ TEST_CASE("socket-engine: socket events reach the pool through .NET's engine ite
                                                                "--io-on-pool", "--io-queues", "1"},
                                                               extra)));
         HttpClient scraper(server.port(), 5s);
-        const auto completed = [&] {
-            const auto r = scraper.request("GET", "/metrics");
-            REQUIRE(r);
-            return metric_value(r->body, "threadpool_completed_items_total").value_or(-1);
-        };
+        const auto completed = [&] { return gauge(scraper, "threadpool_completed_items_total"); };
         std::vector<double> seen;
         double total = 0;
         const auto settle = [&](double phase_expected) {
@@ -297,15 +301,11 @@ TEST_CASE("socket-engine: a first request runs in its connection's item if it wa
     ServerProcess server(binary, quick_server_args({"--threads", "1", "--store-latency-ms", "300",
                                                     "--io-on-pool", "--io-queues", "1", "--socket-engine"}));
     HttpClient scraper(server.port(), 5s);
-    const auto gauge = [&](const char* name) {
-        const auto r = scraper.request("GET", "/metrics");
-        REQUIRE(r);
-        return metric_value(r->body, name).value_or(-1);
-    };
+    const auto metric = [&](const char* name) { return gauge(scraper, name); };
     HttpClient a(server.port(), 5s);
     REQUIRE(a.send_request("GET", "/users/1"));
-    REQUIRE(eventually([&] { return gauge("store_calls_total") == 1; }));
-    const double before = gauge("threadpool_completed_items_total");
+    REQUIRE(eventually([&] { return metric("store_calls_total") == 1; }));
+    const double before = metric("threadpool_completed_items_total");
     HttpClient b(server.port(), 5s);
     REQUIRE(b.send_request("GET", "/users/2"));
     for (HttpClient* client : {&a, &b}) {
@@ -313,10 +313,10 @@ TEST_CASE("socket-engine: a first request runs in its connection's item if it wa
         REQUIRE(r);
         CHECK(r->status == 200);
     }
-    REQUIRE(eventually([&] { return gauge("threadpool_completed_items_total") >= before + 6; }));
+    REQUIRE(eventually([&] { return metric("threadpool_completed_items_total") >= before + 6; }));
     std::this_thread::sleep_for(200ms);  // nothing more comes
-    CHECK(gauge("threadpool_completed_items_total") - before == 6);
-    CHECK(gauge("store_calls_total") == 2);
+    CHECK(metric("threadpool_completed_items_total") - before == 6);
+    CHECK(metric("store_calls_total") == 2);
 }
 
 TEST_CASE("socket-engine: connections wait in the kernel's backlog until an engine item accepts them",
@@ -330,22 +330,18 @@ TEST_CASE("socket-engine: connections wait in the kernel's backlog until an engi
                                                                "--io-on-pool"},
                                                               extra)));
         HttpClient scraper(server.port(), 5s);
-        const auto gauge = [&](const char* name) {
-            const auto r = scraper.request("GET", "/metrics");
-            REQUIRE(r);
-            return metric_value(r->body, name).value_or(-1);
-        };
+        const auto metric = [&](const char* name) { return gauge(scraper, name); };
         HttpClient first(server.port(), 5s);
         REQUIRE(first.send_request("GET", "/users/1"));
         // The worker is busy with the request itself, in the store: a busy worker alone may still be running
         // the engine items queued ahead of the request, one of which would accept the second client.
         REQUIRE(eventually(
-            [&] { return gauge("threadpool_busy_threads") == 1 && gauge("store_calls_total") == 1; }));
+            [&] { return metric("threadpool_busy_threads") == 1 && metric("store_calls_total") == 1; }));
         HttpClient second(server.port(), 5s);
         REQUIRE(second.send_request("GET", "/users/2"));
         std::this_thread::sleep_for(200ms);  // time to be accepted and queued, were it accepted at once (L = 1 s)
-        const double open = gauge("http_connections_open");
-        CHECK(gauge("threadpool_queue_length") == 1);  // its request, or the engine item that will accept it
+        const double open = metric("http_connections_open");
+        CHECK(metric("threadpool_queue_length") == 1);  // its request, or the engine item that will accept it
         for (HttpClient* client : {&first, &second}) {
             const auto r = client->read_response();
             REQUIRE(r);
