@@ -2,9 +2,10 @@
 points at a file or directory that exists, and each `#anchor` at a heading of its target (GitHub's slugs); the
 root README stays a map (at most ROOT_MAX_LINES lines), the details living next to their code.
 
-Scanned: every README.md under the repository, except build/, node_modules/, .git/ and the run directories
-under results/ (a name with a date in it: records of a run, not maps). Links with a scheme (https:, mailto:) are
-not fetched. Standard library only; runs in well under a second.
+Scanned: every README.md under the repository and every report.md under results/ (the committed result folders'
+reports link their plots and files), except build/, node_modules/, .git/ and the local run directories under
+results/ (a name that starts with a digit: .gitignore keeps them out of the repository). Links with a scheme
+(https:, mailto:) are not fetched. Standard library only; runs in about a second.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 ROOT_MAX_LINES = 250
 
 SKIP_DIRS = {".git", "build", "node_modules", "__pycache__"}
-RUN_DIR = re.compile(r"\d{8}")  # results/20261205T204139Z, results/gate-20261202, ...
+RUN_DIR = re.compile(r"^\d")  # results/20261205T204139Z, results/20261207-101500-quick: local, ignored by git
 
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
@@ -37,13 +38,15 @@ SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 def readmes(root: Path) -> list[Path]:
-    """Every README.md under root, outside the skipped directories and results/'s run directories."""
+    """Every README.md under root and every report.md under results/, outside the skipped directories and
+    results/'s local run directories."""
     found = []
     for here, dirs, files in os.walk(root):
         rel = Path(here).relative_to(root)
         dirs[:] = sorted(d for d in dirs
                          if d not in SKIP_DIRS and not (rel == Path("results") and RUN_DIR.search(d)))
-        found += [Path(here) / f for f in files if f == "README.md"]
+        found += [Path(here) / f for f in files
+                  if f == "README.md" or (f == "report.md" and rel.parts[:1] == ("results",))]
     return sorted(found)
 
 
@@ -179,13 +182,18 @@ class ReadmeLinks(unittest.TestCase):
                 "[bad self anchor](#nowhere)\n"
                 "[bad ref]: ../../outside.md\n"
                 "`[in code](not/checked.md)`\n\n```\n[in a fence](not/checked.md)\n```\n")
-            # not scanned: build/ and results/'s run directories
+            # not scanned: build/, results/'s local run directories, a report.md outside results/
             (root / "build" / "README.md").write_text("[x](nothing.md)\n")
             (root / "results" / "20260101T000000Z" / "README.md").write_text("[x](nothing.md)\n")
+            (root / "docs" / "report.md").write_text("[x](nothing.md)\n")
+            # scanned: a committed result folder's README and report (a plot the folder does not hold)
+            (root / "results" / "grid-20260101").mkdir()
+            (root / "results" / "grid-20260101" / "README.md").write_text("[ok](report.md)\n")
+            (root / "results" / "grid-20260101" / "report.md").write_text("[plot](timeline/p1.png)\n")
             problems = broken_links(root)
             self.assertEqual([p.split(": ")[1] for p in problems],
                              ["docs/missing.md", "docs/README.md#not-a-heading", "img/none.png", "#nowhere",
-                              "../../outside.md"], "\n".join(problems))
+                              "../../outside.md", "timeline/p1.png"], "\n".join(problems))
 
     def test_slugs(self):
         self.assertEqual(slug("`server_sync` — the store call blocks a worker"),
