@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Hill climbing's samples and goal changes over a trace (.NET's --trace-threadpool or server_sync's --log-level debug)
+"""Hill climbing's samples and goal changes over a trace (.NET's --trace-threadpool or server_sync's --log-level debug):
 per 5 s window, samples, mean throughput, the goal's changes up/down; then every goal change."""
 import re, sys
 def events(path):
