@@ -103,6 +103,7 @@ public static class Program
         var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>();
         int port = new Uri(addresses.Addresses.First()).Port;
         string? database = options.Store == StoreKind.Memory ? null : WarmUp.DatabaseRequest;
+        trace?.WarmUpStarting();
         if (WarmUp.Run(options.Bind, port, database) is string failed)
         {
             if (!failed.StartsWith(WarmUp.StoreFailure, StringComparison.Ordinal))

@@ -59,6 +59,10 @@ public sealed class ThreadPoolTrace : EventListener
         }
     }
 
+    /// <summary><c>event=WarmUp</c> on the trace's clock as the warm-up requests start, so a trace says which of
+    /// the completions before <c>Listening</c> are the host's own and which the warm-up's.</summary>
+    public void WarmUpStarting() => Mark("WarmUp");
+
     /// <summary><c>event=Listening</c> on the trace's clock when the port is announced, so a trace says which
     /// samples came before the load; the completions are read for 1 s more.</summary>
     public void Listening()

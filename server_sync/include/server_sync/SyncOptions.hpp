@@ -46,10 +46,11 @@ std::string_view to_string(WorkerPool::Mode pool);
 /// "none" / "sync-over-async" / "offload".
 std::string_view to_string(Antipattern antipattern);
 
-/// --start-up-items: the empty work items .NET's host completes on its thread pool before Kestrel listens, in
-/// groups at their times before the warm-up ("N", or "N@MS,N@MS,...": N items MS ms before it). When they
-/// come matters, not only how many: hill climbing's first samples close on completions, so items spread over
-/// start-up, as the runtime's are, split into more samples than a burst does.
+/// --start-up-items: the empty work items .NET completes on its thread pool before Kestrel listens (nearly all of
+/// them its warm-up's, four connections through a cold Kestrel) less those our --warm-up makes, in groups at
+/// their times before the warm-up ("N", or "N@MS,N@MS,...": N items MS ms before it). When they come matters,
+/// not only how many: hill climbing's first samples close on completions, so items spread over start-up, as the
+/// runtime's are, split into more samples than a burst does.
 struct StartUpItems {
     /// `count` items completed `ms_before` ms before the warm-up starts.
     struct Group {
