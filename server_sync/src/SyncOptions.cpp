@@ -158,8 +158,9 @@ void add_sync_options(CLI::App& app, SyncOptions& o) {
            },
            "(server_sync only) before announcing its port (and before --warm-up's requests), run empty work "
            "items on the pool: the items .NET completes on its thread pool before Kestrel listens (nearly all "
-           "its warm-up's) less those --warm-up makes here, which are its hill climbing's first samples. N: N at once; N@MS,N@MS,...: N items MS ms before "
-           "the warm-up, as the runtime's come over its start-up (default: none)")
+           "its warm-up's) less those --warm-up makes here, which are its hill climbing's first samples. N: N "
+           "at once; N@MS,N@MS,...: N items MS ms before the warm-up, as the runtime's come over its start-up "
+           "(default: none)")
         ->type_name("N[@MS],...");
     antipatterns.add_option(app, "--antipattern", o.antipattern,
                             "(server_sync only) " + antipatterns.describe(" | "));

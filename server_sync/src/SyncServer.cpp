@@ -103,7 +103,8 @@ int SyncServer::run(std::function<void()> ready) {
     }
     // --start-up-items and --warm-up: a client thread runs .NET's start-up items (those our warm-up does not
     // make) through the pool, then sends the ASP.NET Core target's start-up requests through this server while
-    // the loop below serves them, then hands `ready` to the loop. Its endpoint is read here: the acceptor belongs to the I/O thread.
+    // the loop below serves them, then hands `ready` to the loop. Its endpoint is read here: the acceptor
+    // belongs to the I/O thread.
     std::thread warm_up;
     if (sync_.warm_up || sync_.start_up_items.total() > 0) {
         warm_up = std::thread([this, endpoint = local_endpoint(), ready = std::move(ready)] {
