@@ -4,7 +4,7 @@
 warm-up makes 17), each with `--start-up-items` carrying the items .NET completes before its port less those its
 own warm-up makes: the first (count at the port - ours) of .NET's, at their median times before `Listening` less
 3 ms (our warm-up's time before our port), grouped.
-    make_grids.py OUT_DIR"""
+    make_grids.py OUT_DIR      (here: make_grids.py . writes grid_config.json and grid_item.json)"""
 import collections, json, pathlib, sys
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -35,6 +35,10 @@ def main() -> None:
     source = json.loads((ROOT / "bench/grid_dotnet_fidelity.json").read_text())
     for name, (args, ours) in CONFIGS.items():
         grid = json.loads(json.dumps(source))
+        grid["description"] = (
+            f"results/dotnet-fidelity-hostitems-20261207/make_grids.py, '{name}': the model series' --start-up-items"
+            " from the timeline measured on the machine of 2026-12-07 15:30 UTC, less the items its own warm-up makes"
+            f" ({ours[1]}). The grid it derives from: " + source["description"])
         for s in (s for s in grid["series"] if s.get("server") == "sync"):  # run with --only "sync elastic"
             cores = s["server_cores"]
             s["extra_server_args"] = args[cores] + ["--start-up-items", items(cores, ours[cores])]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # L = 200 ms, two cores, C = 20 (the connection-item variant's one differing cell), by hand, interleaved: .NET, then
-# the variant with this machine's two-core timeline whole (21 items on top of its warm-up's), then trimmed to the 10
-# that bring its count at the port to .NET's (its warm-up through the socket engine makes 17 of .NET's 27).
+# the variant with the first 19 items of this machine's two-core timeline on top of its warm-up's, then trimmed to
+# the 10 that bring its count at the port to .NET's (its warm-up through the socket engine makes 17 of .NET's 27).
 #   OUT=/tmp/i29d pairs.sh ROOT RUNS      (ROOT: a checkout whose release build has the ASP.NET Core target)
 set -u
 root=$1; runs=$2
