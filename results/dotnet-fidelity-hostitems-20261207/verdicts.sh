@@ -19,5 +19,5 @@ python3 scripts/fidelity_self.py "${tmp}/net-runs-1" "${tmp}/net-runs-2" --model
   --seed 1 --write "${here}" | sed -n '/^## Resolution/,$p' > "${here}/permutation-config.md"
 python3 scripts/fidelity_self.py "${tmp}/net-runs-1" "${tmp}/net-runs-2" --model "${here}/item" --permutations 2000 \
   --seed 1 | sed -n '/^## Resolution/,$p' > "${here}/permutation-item.md"
-python3 scripts/plot.py "${here}"
+/usr/bin/python3 scripts/plot.py "${here}"  # python3-matplotlib
 rm -rf "${here}/timeline" "${here}/index.html"
