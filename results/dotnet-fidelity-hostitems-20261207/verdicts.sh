@@ -20,4 +20,4 @@ python3 scripts/fidelity_self.py "${tmp}/net-runs-1" "${tmp}/net-runs-2" --model
 python3 scripts/fidelity_self.py "${tmp}/net-runs-1" "${tmp}/net-runs-2" --model "${here}/item" --permutations 2000 \
   --seed 1 | sed -n '/^## Resolution/,$p' > "${here}/permutation-item.md"
 /usr/bin/python3 scripts/plot.py "${here}"  # python3-matplotlib
-rm -rf "${here}/timeline" "${here}/index.html"
+rm -rf "${here}/timeline" "${here}/index.html"; sed -i "/^Per-point timelines:/d" "${here}/report.md"  # not kept: their size
