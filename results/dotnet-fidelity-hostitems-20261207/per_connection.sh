@@ -7,22 +7,18 @@
 #   per_connection.sh ROOT CORES N      (REQUESTS=0: send none, to count what the second after the port completes alone)
 set -u
 root=$1; cores=$2; n=$3
-dll=$root/build/release/bench/targets/aspnetcore/bin/SlowioAspNetCore/release/SlowioAspNetCore.dll
+source "$(dirname "$0")/traced_start.sh"
 dir=$(mktemp -d)
 for i in $(seq "$n"); do
-  taskset -c "$cores" dotnet "$dll" --port 0 --mode sync --store-latency-ms 200 --users 10000 \
-    --max-connections 18000 --trace-threadpool > "$dir/$i.out" 2> "$dir/$i.err" &
-  pid=$!
-  for _ in $(seq 500); do grep -q '^listening' "$dir/$i.out" 2>/dev/null && break; sleep 0.01; done
-  port=$(sed -n 's/^listening on [0-9.]*://p' "$dir/$i.out")
+  traced_start "$root" "$cores" "$dir/$i"
   sleep 0.1
   requests=("GET /health" "GET /metrics" "POST /work?n=1" "GET /nope")
   [[ ${REQUESTS:-4} == 0 ]] && requests=()
   for req in "${requests[@]}"; do
-    curl -s -o /dev/null -X "${req% *}" -H 'Connection: close' "http://127.0.0.1:${port}${req#* }"
-    echo "sent $(date +%s%3N)" >> "$dir/$i.sent"; sleep 0.1
+    curl -s -o /dev/null -X "${req% *}" -H 'Connection: close' "http://127.0.0.1:${TRACED_PORT}${req#* }"
+    sleep 0.1
   done
-  sleep 0.8; kill "$pid"; wait "$pid" 2>/dev/null
+  sleep 0.8; kill "$TRACED_PID"; wait "$TRACED_PID" 2>/dev/null
 done
 python3 - "$dir" "$n" <<'PY'
 import re, sys

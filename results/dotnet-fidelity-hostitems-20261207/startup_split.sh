@@ -7,14 +7,11 @@
 #   startup_split.sh ROOT CORES N
 set -u
 root=$1; cores=$2; n=$3
-dll=$root/build/release/bench/targets/aspnetcore/bin/SlowioAspNetCore/release/SlowioAspNetCore.dll
+source "$(dirname "$0")/traced_start.sh"
 dir=$(mktemp -d)
 for i in $(seq "$n"); do
-  taskset -c "$cores" dotnet "$dll" --port 0 --mode sync --store-latency-ms 200 --users 10000 \
-    --max-connections 18000 --trace-threadpool > "$dir/$i.out" 2> "$dir/$i.err" &
-  pid=$!
-  for _ in $(seq 500); do grep -q '^listening' "$dir/$i.out" 2>/dev/null && break; sleep 0.01; done
-  sleep 1.2; kill "$pid"; wait "$pid" 2>/dev/null
+  traced_start "$root" "$cores" "$dir/$i"
+  sleep 1.2; kill "$TRACED_PID"; wait "$TRACED_PID" 2>/dev/null
 done
 python3 - "$dir" "$n" <<'PY'
 import re, statistics, sys
