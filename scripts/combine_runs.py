@@ -9,7 +9,8 @@ Each --take adds the rows of RUN_DIR/summary.csv whose label contains LABEL_PART
 files (logs/, loadgen/, timeseries/, timeline/: every file named "<point id>.*"). Point ids must be unique across the
 takes. summary.csv is written in the grid's series order, then by concurrency and repetition, with run_id set to
 OUT_DIR's name; machine.json is the first take's, plus "merged_from": what came from where (run, label filter, rows,
-git commit, date), so the report's reader can tell. Then `python3 scripts/plot.py OUT_DIR` renders the report.
+git commit, date, and which machine: boot id, CPU signature, speed probe), so the report can say whether its sides
+ran on one machine (slowio.provenance). Then `python3 scripts/plot.py OUT_DIR` renders the report.
 Exit 0, or 2 with one line on bad input (a missing run, no row taken, a duplicate point id, OUT_DIR not empty).
 """
 
@@ -24,6 +25,9 @@ from collections import Counter
 from pathlib import Path
 
 POINT_DIRS = ("logs", "loadgen", "timeseries", "timeline")
+# What merged_from keeps of each take's machine.json: its commit and date, and which machine it was
+# (slowio.provenance; a take that was itself combined keeps its own merged_from).
+MACHINE_KEYS = ("git_commit", "date_utc", "boot_id", "cpu_signature", "speed", "merged_from")
 
 
 class CombineError(Exception):
@@ -89,8 +93,8 @@ def combine(out: Path, grid: Path, takes: list[tuple[Path, str]]) -> int:
         for r in taken:
             copy_point_files(run, r["point"], out)
         rows += taken
-        sources.append({"run": run.name, "label_contains": part, "rows": len(taken), **run_machine(run, "git_commit",
-                                                                                                   "date_utc")})
+        sources.append({"run": run.name, "label_contains": part, "rows": len(taken),
+                        **run_machine(run, *MACHINE_KEYS)})
     machine = run_machine(takes[0][0])
     machine["merged_from"] = sources
     (out / "machine.json").write_text(json.dumps(machine, indent=2) + "\n")

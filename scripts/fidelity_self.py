@@ -15,7 +15,7 @@ same with the second set drawn from our model's points in those runs (pooled the
 and relabeled at random N times, which says whether our model agrees with the runtime less than the runtime's own
 runs would, over the grid and cell by cell (slowio.fidelity.Exchangeability). --write DIR also
 writes DIR/runtime_vs_runtime.json, which DIR's report (scripts/plot.py DIR) quotes beside the model's verdict and
-its missed cells. Exit 0, or 2 with one line on
+its missed cells. Both say whether the runs ran on one machine (slowio.provenance: .NET's runs differ by machine). Exit 0, or 2 with one line on
 bad input (a run without summary.csv, a pair of runs with no cell in common).
 """
 
@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from slowio import fidelity, report  # noqa: E402
+from slowio import fidelity, provenance, report  # noqa: E402
 from slowio.rows import read_summary  # noqa: E402
 
 
@@ -66,12 +66,22 @@ def compute(runs: list[Path], models: list[Path], permutations: int = 0, at: int
         test = fidelity.exchangeability(net, ours or {}, at, permutations, seed)
         if test is None:
             raise SelfCheckError(f"--permutations: a cell has fewer than {at} runs on a side (--at)")
-    return pairs, fidelity.RuntimeSelfCheck(checks, fidelity.resolution(net, ours), test)
+    return pairs, fidelity.RuntimeSelfCheck(checks, fidelity.resolution(net, ours), test,
+                                            machines(runs + models).text)
+
+
+def machines(runs: list[Path]) -> provenance.Provenance:
+    """Where the runs ran, from their machine.json (each take's, for a combined run): .NET's runs differ by
+    machine, so a resolution pooled from several says so."""
+    found = []
+    for r in dict.fromkeys(runs):  # a run given twice (as .NET's and as ours) is one machine.json
+        found += provenance.sources(report.read_machine(r), r.name)
+    return provenance.judge(found)
 
 
 def render(pairs: list[list[fidelity.Cell]], found: fidelity.RuntimeSelfCheck) -> str:
     """Markdown: each pair's verdict and table, then the resolution by k and per cell, then the permutation test."""
-    md, resolutions = [], found.resolutions
+    md, resolutions = [found.provenance, ""] if found.provenance else [], found.resolutions
     for check, cells in zip(found.checks, pairs):
         a, b = check.runs
         md += [f"## {a} against {b}", "", f"**{check.met} of {check.judged} cells within target** (the model's rule: "

@@ -453,6 +453,7 @@ class RuntimeSelfCheck:
     checks: list[SelfCheck]
     resolutions: list[Resolution]
     test: Exchangeability | None = None
+    provenance: str = ""  # where the grids' runs ran (slowio.provenance), as one sentence
 
 
 def round3(x: float | None) -> float | None:
@@ -462,7 +463,7 @@ def round3(x: float | None) -> float | None:
 
 def write_self_checks(path: Path, found: RuntimeSelfCheck) -> None:
     """SELF_CHECK_FILE: per pair of grids, their names, the cells met and judged, and each cell's verdict; the
-    pooled resolution at each k; the permutation test."""
+    pooled resolution at each k; the permutation test; where the runs ran."""
     t = found.test
     path.write_text(json.dumps({
         "checks": [{"runs": list(c.runs), "met": c.met, "judged": c.judged, "within": c.within}
@@ -477,6 +478,7 @@ def write_self_checks(path: Path, found: RuntimeSelfCheck) -> None:
             "relabeled": round(t.relabeled, 2), "p": round(t.p, 4), "cells": t.cells,
             "per_cell": {c: {"observed": round3(x.observed), "relabeled": round3(x.relabeled), "p": round(x.p, 4),
                              "p_holm": round(x.p_holm, 4), "runs": list(x.runs)} for c, x in t.per_cell.items()}},
+        "provenance": found.provenance,
     }, indent=2) + "\n")
 
 
@@ -497,6 +499,7 @@ def read_self_checks(run_dir: Path) -> RuntimeSelfCheck:
                 int(t["k"]), int(t["rounds"]), int(t["seed"]), float(t["observed"]), float(t["relabeled"]),
                 float(t["p"]), {str(c): CellTest(
                     float(x["observed"]), float(x["relabeled"]), float(x["p"]), float(x["p_holm"]),
-                    (int(x["runs"][0]), int(x["runs"][1]))) for c, x in t["per_cell"].items()}))
+                    (int(x["runs"][0]), int(x["runs"][1]))) for c, x in t["per_cell"].items()}),
+            str(data.get("provenance") or ""))
     except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):
         return RuntimeSelfCheck([], [])

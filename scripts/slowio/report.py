@@ -18,6 +18,7 @@ from . import burst
 from . import claims as claims_
 from . import fidelity as fidelity_
 from . import pairs as pairs_
+from . import provenance as provenance_
 from .fmt import BOUND_WRONG_ABOVE, bound_wrong, efficiency, f, ms, pct
 from .loadgen import read_timeseries
 from .nginx import medians
@@ -659,9 +660,19 @@ def cell_cause(c: fidelity_.Cell) -> str:
     return " ".join(parts)
 
 
+def run_provenance(run_dir: Path) -> provenance_.Provenance:
+    """Whether the run's two sides ran on one machine: one sweep's do; a combined run's takes say (merged_from)."""
+    machine = read_machine(run_dir)
+    if not machine:
+        return provenance_.Provenance("unknown", "Whether both sides ran on one machine cannot be told: the run has "
+                                                 "no machine.json.")
+    return provenance_.judge(provenance_.sources(machine, run_dir.name), one_sweep=not machine.get("merged_from"))
+
+
 def self_check_lines(checks: list[fidelity_.SelfCheck], resolutions: list[fidelity_.Resolution],
-                     runs: int) -> list[str]:
-    """What the runtime against itself meets: the verdict's resolution at the grid's runs a cell."""
+                     runs: int, provenance: str = "") -> list[str]:
+    """What the runtime against itself meets: the verdict's resolution at the grid's runs a cell; where its runs
+    ran."""
     md = []
     if checks:
         scores = ", ".join(f"{c.met} of {c.judged}" for c in checks)
@@ -678,6 +689,8 @@ def self_check_lines(checks: list[fidelity_.SelfCheck], resolutions: list[fideli
                   f"runtime meets {at.expected_met:.1f} of {at.cells} cells against itself on average{ours}: at "
                   f"{runs} runs a cell, no model can be expected to be shown closer to .NET than the runtime's "
                   f"{at.expected_met:.1f}.")
+    if md and provenance:
+        md.append(provenance)
     return [" ".join(md), ""] if md else []
 
 
@@ -736,8 +749,10 @@ def fidelity_section(cells: list[fidelity_.Cell], run_dir: Path) -> list[str]:
           f"{fidelity_.THROUGHPUT_REL:.0%}.", "",
           f"**Verdict: {v.met} of {v.judged} cells within target ({pct(v.share)}); the model {holds} "
           f"(target: {fidelity_.CELLS_SHARE_TARGET:.0%} of the cells).**", ""]
+    md += [run_provenance(run_dir).text, ""]
     found = fidelity_.read_self_checks(run_dir)
-    md += self_check_lines(found.checks, found.resolutions, runs) + exchangeability_lines(found.test)
+    md += self_check_lines(found.checks, found.resolutions, runs, found.provenance)
+    md += exchangeability_lines(found.test)
     md += fidelity_table(cells, pooled=fidelity_.resolution_at(found.resolutions, runs)) + [""]
     for c in v.missed:
         md.append(f"- **{c.name}, C = {f(c.concurrency, 0)}**: {cell_cause(c)}"
@@ -844,7 +859,9 @@ def machine_facts(machine: dict) -> list[tuple[str, str]]:
              ("build type", machine.get("build_type")),
              ("git commit", (machine.get("git_commit") or "?")[:12] + (" (dirty)" if machine.get("git_dirty")
                                                                       else "")),
-             ("pinning", machine.get("pinning"))]
+             ("pinning", machine.get("pinning")), ("CPU signature", machine.get("cpu_signature")),
+             ("speed probe", provenance_.speed_text(machine.get("speed") or {})),
+             ("boot id", (machine.get("boot_id") or "")[:8])]
     return [(k, v) for k, v in facts if v]
 
 

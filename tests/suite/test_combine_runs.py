@@ -12,6 +12,7 @@ from pathlib import Path
 import fakes  # noqa: F401  (puts scripts/ on sys.path)
 
 import combine_runs  # noqa: E402
+from slowio import report  # noqa: E402
 
 HEADER = ["run_id", "point", "label", "concurrency", "repetition", "throughput_rps"]
 GRID = {"name": "g", "series": [{"label": "dotnet L=2 s"}, {"label": "ours L=2 s"}]}
@@ -30,7 +31,9 @@ def make_run(root: Path, name: str, rows: list[tuple[str, str, int, int, float]]
             (run / "logs" / f"{point}.cmd.txt").write_text(f"{label}\n")
             (run / "timeseries" / f"{point}.csv").write_text("t,rps\n")
     (run / "logs" / "99-other-point.cmd.txt").write_text("not taken\n")
-    (run / "machine.json").write_text(json.dumps({"git_commit": commit, "date_utc": "2026-12-06"}))
+    (run / "machine.json").write_text(json.dumps({"git_commit": commit, "date_utc": "2026-12-06",
+                                                  "boot_id": f"boot-{commit}", "cpu_signature": "cpu family=25",
+                                                  "speed": {"sha256_mb_s": 1800.0, "spawn_ms": 0.8}}))
     return run
 
 
@@ -73,6 +76,11 @@ class CombineRuns(unittest.TestCase):
         self.assertEqual(machine["git_commit"], "bbb")
         self.assertEqual([(m["run"], m["label_contains"], m["rows"], m["git_commit"]) for m in machine["merged_from"]],
                          [("after", "ours", 2, "bbb"), ("before", "dotnet", 2, "aaa")])
+        # which machine each take ran on, so the report can say the sides ran in two boots
+        self.assertEqual([m["boot_id"] for m in machine["merged_from"]], ["boot-bbb", "boot-aaa"])
+        judged = report.run_provenance(out)
+        self.assertEqual(judged.kind, "several boots")
+        self.assertIn("boot boot-bbb (after (ours): cpu family=25; SHA-256 1,800 MB/s, spawn 0.80 ms)", judged.text)
         self.assertEqual(json.loads((out / "grid.json").read_text()), GRID)
 
     def test_bad_input_is_one_line_and_exit_2(self):

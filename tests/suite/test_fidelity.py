@@ -6,6 +6,7 @@ import csv
 import io
 import itertools
 import json
+import shutil
 import tempfile
 import unittest
 from pathlib import Path
@@ -176,7 +177,6 @@ class Cells(unittest.TestCase):
         self.assertNotIn(report.STARTUP_HISTORY_CAUSE, md)
 
     def test_plot(self):
-        import shutil
         import plot
         with tempfile.TemporaryDirectory() as d:
             run = Path(d) / "run"
@@ -251,7 +251,6 @@ class RuntimeAgainstItself(unittest.TestCase):
         self.assertEqual(with_ours[2].model_per_cell, {"ok, C = 200": 0.5, "lags, C = 200": 0.0})
 
     def test_report_quotes_the_resolution(self):
-        import shutil
         with tempfile.TemporaryDirectory() as d:
             run = Path(d) / "run"
             shutil.copytree(self.a, run)
@@ -261,11 +260,15 @@ class RuntimeAgainstItself(unittest.TestCase):
                 "ok, C = 200": fidelity.CellTest(0.8, 0.85, 0.4, 0.4, (9, 9)),
                 "lags, C = 200": fidelity.CellTest(0.1, 0.45, 0.004, 0.008, (9, 9))})
             found = fidelity.RuntimeSelfCheck([fidelity.SelfCheck(
-                ("a", "b"), {"ok, C = 200": False, "lags, C = 200": True})], [lags_spread], test)
+                ("a", "b"), {"ok, C = 200": False, "lags, C = 200": True})], [lags_spread], test,
+                "The runs ran in one boot of one machine (boot id aaaaaaaa).")
             fidelity.write_self_checks(run / fidelity.SELF_CHECK_FILE, found)
             self.assertEqual(fidelity.read_self_checks(run), found)
             md = "\n".join(report.section_dotnet_vs_model(self.rows_a, run))
         self.assertIn("second standing in for the model, meet 1 of 2 cells (a against b).", md)
+        self.assertIn("no model can be expected to be shown closer to .NET than the runtime's 1.2. The runs ran in one "
+                      "boot of one machine (boot id aaaaaaaa).", md)
+        self.assertIn("Whether both sides ran on one machine cannot be told: the run has no machine.json.", md)
         self.assertIn("the runtime meets 1.2 of 2 cells against itself on average, and 3 of our model's runs (pooled "
                       "likewise) against 3 of .NET's meet 0.9: at 3 runs a cell", md)
         self.assertIn("| difference | within target? | pooled draws within: runtime against itself / model |", md)
@@ -313,6 +316,16 @@ class RuntimeAgainstItself(unittest.TestCase):
         self.assertEqual([(c["runs"], c["met"], c["judged"]) for c in data["checks"]], [(["a", "b"], 1, 2)])
         self.assertEqual([r["expected_met"] for r in data["resolution"]], [1.4, 1.4, 1.0])
         self.assertIn("**1 of 2 cells within target**", out.getvalue())
+        self.assertIn("cannot be told: the machine.json of a, b records no boot id", data["provenance"])
+        with tempfile.TemporaryDirectory() as d, contextlib.redirect_stdout(out):  # two boots, each run's own
+            for run, boot in ((self.a, "aaaaaaaa-1"), (self.b, "bbbbbbbb-2")):
+                shutil.copytree(run, Path(d) / run.name)
+                (Path(d) / run.name / "machine.json").write_text(json.dumps({"boot_id": boot}))
+            self.assertEqual(fidelity_self.main([str(Path(d) / "a"), str(Path(d) / "b"), "--write", d]), 0)
+            data = json.loads((Path(d) / fidelity.SELF_CHECK_FILE).read_text())
+        self.assertIn("The runs come from 2 boots, which may be as many machines: boot aaaaaaaa (a: no CPU "
+                      "signature); boot bbbbbbbb (b: no CPU signature).", data["provenance"])
+        self.assertIn(data["provenance"], out.getvalue())
         with tempfile.TemporaryDirectory() as d, contextlib.redirect_stdout(io.StringIO()):
             self.assertEqual(fidelity_self.main([str(self.a), str(self.b), "--model", str(self.a), "--write", d]), 0)
             data = json.loads((Path(d) / fidelity.SELF_CHECK_FILE).read_text())

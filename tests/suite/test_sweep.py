@@ -438,7 +438,8 @@ class EndToEndOnFakes(FakeBuildCase):
             self.assertTrue((run / "timeseries" / f"{r['point']}.csv").is_file())
             self.assertAlmostEqual(r["efficiency"], 1.0, places=2)
         m = json.loads((run / "machine.json").read_text())
-        for k in ("cores", "cpu_model", "kernel", "compiler", "build_type", "git_commit"):
+        for k in ("cores", "cpu_model", "kernel", "compiler", "build_type", "git_commit", "boot_id",
+                  "cpu_signature", "speed"):
             self.assertIn(k, m)
         latest = Path(self.tmp.name) / "res" / "latest"
         self.assertTrue((latest / "summary.csv").is_file())
