@@ -49,10 +49,10 @@ def sources(machine: dict[str, Any], name: str) -> list[Source]:
 
 
 def speed_text(speed: dict[str, Any]) -> str:
-    """'SHA-256 1,800 MB/s, spawn 0.81 ms', or '' without the probe."""
-    if not speed:
-        return ""
-    return f"SHA-256 {speed.get('sha256_mb_s', 0):,.0f} MB/s, spawn {speed.get('spawn_ms', 0):.2f} ms"
+    """'SHA-256 1,800 MB/s, spawn 0.81 ms', the figures the probe has, or '' without it."""
+    sha, spawn = speed.get("sha256_mb_s"), speed.get("spawn_ms")
+    return ", ".join(([f"SHA-256 {sha:,.0f} MB/s"] if sha is not None else [])
+                     + ([f"spawn {spawn:.2f} ms"] if spawn is not None else []))
 
 
 def judge(found: list[Source], one_sweep: bool = False) -> Provenance:

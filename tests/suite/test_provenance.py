@@ -45,6 +45,12 @@ class Identity(unittest.TestCase):
         self.assertGreater(found["speed"]["spawn_ms"], 0)
         self.assertEqual(found["boot_id"], machine.identity()["boot_id"])  # the same boot, read again
 
+    def test_speed_text_says_what_the_probe_has(self):
+        self.assertEqual(provenance.speed_text({"sha256_mb_s": 1812.4, "spawn_ms": 0.646}),
+                         "SHA-256 1,812 MB/s, spawn 0.65 ms")
+        self.assertEqual(provenance.speed_text({"sha256_mb_s": 1812.4, "spawn_ms": None}), "SHA-256 1,812 MB/s")
+        self.assertEqual(provenance.speed_text({}), "")
+
 
 class Judge(unittest.TestCase):
     def test_one_sweep_one_boot_several_boots_unknown(self):
