@@ -15,8 +15,8 @@ same with the second set drawn from our model's points in those runs (pooled the
 and relabeled at random N times, which says whether our model agrees with the runtime less than the runtime's own
 runs would, over the grid and cell by cell (slowio.fidelity.Exchangeability). --write DIR also
 writes DIR/runtime_vs_runtime.json, which DIR's report (scripts/plot.py DIR) quotes beside the model's verdict and
-its missed cells. Both say whether the runs ran on one machine (slowio.provenance: .NET's runs differ by machine). Exit 0, or 2 with one line on
-bad input (a run without summary.csv, a pair of runs with no cell in common).
+its missed cells. Both say whether the runs ran on one machine (slowio.provenance: .NET's runs differ by machine).
+Exit 0, or 2 with one line on bad input (a run without summary.csv, a pair of runs with no cell in common).
 """
 
 from __future__ import annotations
