@@ -74,8 +74,8 @@ def judge(found: list[Source], one_sweep: bool = False) -> Provenance:
                           + (f"; {probe}" if probe else "") + ").")
     parts = []
     for boot, runs in boots.items():
-        probe = speed_text(runs[0].speed)
-        parts.append(f"boot {boot[:8]} ({', '.join(r.name for r in runs)}: {runs[0].cpu_signature or 'no CPU signature'}"
+        probe, signature = speed_text(runs[0].speed), runs[0].cpu_signature or "no CPU signature"
+        parts.append(f"boot {boot[:8]} ({', '.join(r.name for r in runs)}: {signature}"
                      + (f"; {probe}" if probe else "") + ")")
     return Provenance("several boots", f"The runs come from {len(boots)} boots, which may be as many machines: "
                       + "; ".join(parts) + ". .NET's runs differ by machine, so a figure that sets these runs side "
