@@ -1,24 +1,24 @@
 #!/usr/bin/env bash
 # When each side's hill climber closes its first samples during start-up: starts the server N times on CORES with no
-# load and prints, per start, the t_ms of its first three accepted samples and of its port (.NET: the target's
-# --trace-threadpool AdjustmentStats and Listening lines; ours: server_sync --log-level debug's AdjustmentStats
-# lines, t_ms from its pool's start, and the time its port was announced on the same clock is not printed, so the
-# line gives the samples only).
+# load and prints, per start, the t_ms of its first three accepted samples (the first spans from the boot) and, for
+# .NET, of its port. .NET: the target's --trace-threadpool AdjustmentStats and Listening lines
+# (../dotnet-fidelity-hostitems-20261207/traced_start.sh starts it); ours: server_sync --log-level debug's
+# AdjustmentStats lines, t_ms from its pool's start (it prints no port line on that clock).
 #   startup_samples.sh ROOT CORES N net|model [server_sync args...]
 set -u
 root=$1; cores=$2; n=$3; who=$4; shift 4
-dll=$root/build/release/bench/targets/aspnetcore/bin/SlowioAspNetCore/release/SlowioAspNetCore.dll
+source "$(dirname "$0")/../dotnet-fidelity-hostitems-20261207/traced_start.sh"
 dir=$(mktemp -d)
 for i in $(seq "$n"); do
   if [[ $who == net ]]; then
-    taskset -c "$cores" dotnet "$dll" --port 0 --mode sync --store-latency-ms 200 --users 10000 \
-      --max-connections 18000 --trace-threadpool > "$dir/$i.out" 2> "$dir/$i.err" &
+    traced_start "$root" "$cores" "$dir/$i"
+    pid=$TRACED_PID
   else
     taskset -c "$cores" "$root/build/release/server_sync/server_sync" --port 0 --pool elastic --max-threads 1000 \
       --store-latency-ms 200 --users 10000 --log-level debug "$@" > "$dir/$i.out" 2> "$dir/$i.err" &
+    pid=$!
+    for _ in $(seq 500); do grep -q '^listening' "$dir/$i.out" 2>/dev/null && break; sleep 0.01; done
   fi
-  pid=$!
-  for _ in $(seq 500); do grep -q '^listening' "$dir/$i.out" 2>/dev/null && break; sleep 0.01; done
   sleep 0.5; kill "$pid"; wait "$pid" 2>/dev/null
   python3 - "$dir/$i.err" "$i" <<'PY'
 import re, sys
