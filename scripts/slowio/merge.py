@@ -123,8 +123,8 @@ def _host_rate(run: HostRun, start: float, end: float) -> tuple[float, float]:
     return (count / covered if covered > 0 else 0.0), covered
 
 
-def merge(runs: list[HostRun]) -> dict[str, Any]:
-    """The merged report, in loadgen's JSON shape plus ``common_window`` and ``merged_from``."""
+def check_mergeable(runs: list[HostRun]) -> None:
+    """InputError unless the runs can be merged: two or more, one scrape interval, both tags, none started late."""
     if len(runs) < 2:
         raise InputError("merge needs at least two runs")
     intervals = {r.interval_s for r in runs}
@@ -134,6 +134,27 @@ def merge(runs: list[HostRun]) -> dict[str, Any]:
         if not {"corrected", "uncorrected"} <= set(r.log.tags()):
             raise InputError(f"{r.hlog_path}: needs Tag=corrected and Tag=uncorrected intervals (loadgen --hlog)")
     check_starts(runs)
+
+
+def _window_rates(runs: list[HostRun], start: float, end: float) -> tuple[list[float], float, float]:
+    """Each host's completion rate over the common window, the hosts' summed goodput (each rate times its ok share)
+    and the shortest span of whole intervals a host had inside the window."""
+    rates, throughput, covered_min = [], 0.0, float("inf")
+    for r in runs:
+        rate, covered = _host_rate(r, start, end)
+        if covered <= 0:
+            raise InputError(f"{r.hlog_path}: no whole interval inside the common window [{start:.3f}, {end:.3f})")
+        covered_min = min(covered_min, covered)
+        req = r.report["requests"]
+        ok_share = req["ok_in_window"] / req["completed_in_window"] if req.get("completed_in_window") else 0.0
+        rates.append(rate)
+        throughput += rate * ok_share
+    return rates, throughput, covered_min
+
+
+def merge(runs: list[HostRun]) -> dict[str, Any]:
+    """The merged report, in loadgen's JSON shape plus ``common_window`` and ``merged_from``."""
+    check_mergeable(runs)
     start, end = common_window(runs)
     first = runs[0].report
     out: dict[str, Any] = {}
@@ -148,17 +169,7 @@ def merge(runs: list[HostRun]) -> dict[str, Any]:
     out["window_s"] = end - start
     out["elapsed_s"] = max(r.start_s + float(r.report.get("elapsed_s", 0)) for r in runs) - out["start_epoch_s"]
 
-    rates, throughput, covered_min = [], 0.0, float("inf")
-    for r in runs:
-        rate, covered = _host_rate(r, start, end)
-        if covered <= 0:
-            raise InputError(f"{r.hlog_path}: no whole interval inside the common window [{start:.3f}, {end:.3f})")
-        covered_min = min(covered_min, covered)
-        req = r.report["requests"]
-        ok_share = req["ok_in_window"] / req["completed_in_window"] if req.get("completed_in_window") else 0.0
-        rates.append(rate)
-        throughput += rate * ok_share
-    out["throughput_rps"] = throughput
+    rates, out["throughput_rps"], covered_min = _window_rates(runs, start, end)
 
     requests = json.loads(json.dumps(first["requests"]))
     for r in runs[1:]:

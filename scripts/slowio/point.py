@@ -642,6 +642,24 @@ def record_kernel_view(sampler: procstat.PeriodicSampler | None, runs: list[tupl
         res.details.append(sampler.error)
 
 
+def _loadgen_commands(p: Point, binaries: Binaries, pin: Pinning, files: _Files, port: int,
+                      metrics_port: int, res: PointResult) -> tuple[list, list]:
+    """One loadgen per request class (or one for the point), each with its files; the commands are appended to
+    cmd.txt. A CPU-work class is calibrated against the running server first."""
+    classes = list(p.series.classes)
+    rc = cpu_class(p)
+    if rc is not None:
+        sent, res.cpu_work_n, res.cpu_work_ms = calibrate_cpu_work(port, rc)
+        classes = [sent if c is rc else c for c in classes]
+    runs = [(None, files)] if not classes else [(c, files.for_class(c.name)) for c in classes]
+    cmds = [(pin.loadgen + loadgen.loadgen_command(binaries.loadgen, p, port, f.json, f.timeseries,
+                                                   scrape_port=metrics_port, request_class=c), f)
+            for c, f in runs]
+    with open(files.log("cmd.txt"), "a") as f:
+        f.writelines(" ".join(cmd) + "\n" for cmd, _ in cmds)
+    return runs, cmds
+
+
 def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> PointResult:
     """Runs one point end to end (never raises for a failed run)."""
     t0 = time.monotonic()
@@ -674,17 +692,7 @@ def run_point(p: Point, run_dir: Path, binaries: Binaries, pin: Pinning) -> Poin
     watcher = threading.Thread(target=lambda: (server.wait(), died_at.append(time.monotonic() - t_load)),
                                daemon=True)
     watcher.start()
-    classes = list(p.series.classes)
-    rc = cpu_class(p)
-    if rc is not None:
-        sent, res.cpu_work_n, res.cpu_work_ms = calibrate_cpu_work(port, rc)
-        classes = [sent if c is rc else c for c in classes]
-    runs = [(None, files)] if not classes else [(c, files.for_class(c.name)) for c in classes]
-    cmds = [(pin.loadgen + loadgen.loadgen_command(binaries.loadgen, p, port, f.json, f.timeseries,
-                                                   scrape_port=started.metrics_port, request_class=c), f)
-            for c, f in runs]
-    with open(files.log("cmd.txt"), "a") as f:
-        f.writelines(" ".join(cmd) + "\n" for cmd, _ in cmds)
+    runs, cmds = _loadgen_commands(p, binaries, pin, files, port, started.metrics_port, res)
     launch_epoch = time.time()
     codes = _run_loadgens(cmds, p.duration_s + p.series.timeout_s + 20.0, res)
     for view in (sampler, db_sampler, counters):

@@ -236,6 +236,54 @@ def _by_class(codes: dict[str, int]) -> dict[str, int]:
     return out
 
 
+def _sample_under_load(cfg: SoakConfig, proc: subprocess.Popen, res: SoakResult) -> None:
+    """Samples the server's descriptors and RSS once a second for the soak's duration (or until it exits)."""
+    t0 = time.monotonic()
+    warm_end = cfg.duration_s * cfg.warmup_fraction
+    while time.monotonic() - t0 < cfg.duration_s:
+        time.sleep(1.0)
+        t = time.monotonic() - t0
+        fds, rss = _proc_fds(proc.pid), _proc_rss_kb(proc.pid)
+        if fds is not None and rss is not None:
+            res.samples.append((round(t, 1), fds, rss))
+            if res.rss_after_warmup_kb is None and t >= warm_end:
+                res.rss_after_warmup_kb = rss
+        if proc.poll() is not None:
+            break
+
+
+def _judge_counts_and_growth(cfg: SoakConfig, res: SoakResult, port: int, loadgens: list[str],
+                             seen: ResponsesReceived, errors: list, resets: int) -> None:
+    """Fills the soak's verdicts: counters equal on both sides, descriptors back to idle, RSS growth in bounds."""
+    # Counters: what the server answered against what the clients received, by status class.
+    server = responses_by_code(port)  # this read's own 200 is counted after its text was rendered
+    client: dict[str, int] = {"2xx": 0, "4xx": 0, "5xx": 0}
+    lg_errors = {}
+    for name in loadgens:
+        counts, req = _loadgen_counts(cfg.out_dir / f"{name}.json")
+        lg_errors[name] = {k: req.get(k, 0) for k in ("connect", "read", "write", "timeout")}
+        for k, v in counts.items():
+            client[k] += v
+    for k, v in _by_class(seen.by_code).items():
+        client[k] += v
+    res.server_counts, res.client_counts = _by_class(server), client
+    res.requests_total = sum(client.values()) + resets
+    res.checks["counters equal"] = (
+        res.server_counts == client and not errors and all(not any(e.values()) for e in lg_errors.values()),
+        f"server {res.server_counts} vs clients {client}; client errors {errors[:3]}; loadgen errors "
+        f"{lg_errors}; {resets} resets mid-request")
+    res.checks["descriptors back to idle"] = (res.fd_end == res.fd_idle,
+                                             f"idle {res.fd_idle}, after the run {res.fd_end}")
+    growth = None
+    if res.rss_after_warmup_kb and res.rss_end_kb:
+        growth = (res.rss_end_kb - res.rss_after_warmup_kb) / res.rss_after_warmup_kb
+    res.checks["RSS growth after warm-up"] = (
+        growth is not None and growth < cfg.rss_growth_limit,
+        f"{res.rss_after_warmup_kb} KiB after warm-up, {res.rss_end_kb} KiB at the end "
+        f"({'-' if growth is None else f'{growth * 100:+.2f}%'}, limit {cfg.rss_growth_limit * 100:.0f}%), "
+        f"max {res.rss_max_kb} KiB")
+
+
 def run_soak(cfg: SoakConfig, log=print) -> SoakResult:
     """Runs the soak and the SIGTERM-under-load check; returns what was measured and the checks' verdicts."""
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
@@ -255,18 +303,7 @@ def run_soak(cfg: SoakConfig, log=print) -> SoakResult:
                                                          "/health"], cfg.duration_s)}
         for t in threads:
             t.start()
-        t0 = time.monotonic()
-        warm_end = cfg.duration_s * cfg.warmup_fraction
-        while time.monotonic() - t0 < cfg.duration_s:
-            time.sleep(1.0)
-            t = time.monotonic() - t0
-            fds, rss = _proc_fds(proc.pid), _proc_rss_kb(proc.pid)
-            if fds is not None and rss is not None:
-                res.samples.append((round(t, 1), fds, rss))
-                if res.rss_after_warmup_kb is None and t >= warm_end:
-                    res.rss_after_warmup_kb = rss
-            if proc.poll() is not None:
-                break
+        _sample_under_load(cfg, proc, res)
         stop.set()
         for lg in lgs.values():
             lg.wait(timeout=cfg.duration_s + 60)
@@ -279,33 +316,7 @@ def run_soak(cfg: SoakConfig, log=print) -> SoakResult:
         while time.monotonic() < deadline and _proc_fds(proc.pid) != res.fd_idle:
             time.sleep(0.25)
         res.fd_end = _proc_fds(proc.pid)
-        # Counters: what the server answered against what the clients received, by status class.
-        server = responses_by_code(port)  # this read's own 200 is counted after its text was rendered
-        client: dict[str, int] = {"2xx": 0, "4xx": 0, "5xx": 0}
-        lg_errors = {}
-        for name in lgs:
-            counts, req = _loadgen_counts(cfg.out_dir / f"{name}.json")
-            lg_errors[name] = {k: req.get(k, 0) for k in ("connect", "read", "write", "timeout")}
-            for k, v in counts.items():
-                client[k] += v
-        for k, v in _by_class(seen.by_code).items():
-            client[k] += v
-        res.server_counts, res.client_counts = _by_class(server), client
-        res.requests_total = sum(client.values()) + resets[0]
-        res.checks["counters equal"] = (
-            res.server_counts == client and not errors and all(not any(e.values()) for e in lg_errors.values()),
-            f"server {res.server_counts} vs clients {client}; client errors {errors[:3]}; loadgen errors "
-            f"{lg_errors}; {resets[0]} resets mid-request")
-        res.checks["descriptors back to idle"] = (res.fd_end == res.fd_idle,
-                                                 f"idle {res.fd_idle}, after the run {res.fd_end}")
-        growth = None
-        if res.rss_after_warmup_kb and res.rss_end_kb:
-            growth = (res.rss_end_kb - res.rss_after_warmup_kb) / res.rss_after_warmup_kb
-        res.checks["RSS growth after warm-up"] = (
-            growth is not None and growth < cfg.rss_growth_limit,
-            f"{res.rss_after_warmup_kb} KiB after warm-up, {res.rss_end_kb} KiB at the end "
-            f"({'-' if growth is None else f'{growth * 100:+.2f}%'}, limit {cfg.rss_growth_limit * 100:.0f}%), "
-            f"max {res.rss_max_kb} KiB")
+        _judge_counts_and_growth(cfg, res, port, list(lgs), seen, errors, resets[0])
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
