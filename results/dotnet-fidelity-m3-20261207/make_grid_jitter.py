@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""A diagnostic, not a configuration: the grid as committed with our model's store latency drawn from [L, L + L/100]
-(--store-jitter uniform:L/100) instead of exactly L, to see which cells turn on our requests finishing in step with the
-starvation gate's 500 ms ticks (README, section 5). .NET's side is unchanged (its Thread.Sleep(L) is not jittered).
+"""A diagnostic, not a configuration: the grid as committed with our model's store latency drawn uniformly from
+[L − L/100, L + L/100] (--store-jitter uniform:L/100) instead of exactly L, to see which cells turn on our requests
+finishing in step with the starvation gate's 500 ms ticks (README, section 5). .NET's side is unchanged (its
+Thread.Sleep(L) is not jittered).
     make_grid_jitter.py        (writes grid_jitter.json beside this script)"""
 import json
 from pathlib import Path

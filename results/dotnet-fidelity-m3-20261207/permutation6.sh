@@ -6,7 +6,7 @@
 # 924 labelings a cell at 6 + 6, so a cell can be shown to differ after Holm's adjustment over 14). The grid's
 # configuration's into runtime_vs_runtime.json (this folder's report quotes it) and permutation-config-6.md, the
 # variant's into permutation-item-6.md; then the report again (plot.py).
-#   permutation6.sh GRID_RUN_2 ITEM_RUN_2        (the second sweeps' run directories; about 10 minutes)
+#   permutation6.sh GRID_RUN_2 ITEM_RUN_2        (the second sweeps' run directories; about a minute)
 set -euo pipefail
 grid2=$(realpath "$1"); item2=$(realpath "$2")
 cd "$(dirname "$0")/../.."

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # L = 2 s, two cores, C = 20, our model only (the grid's configuration), 3 runs with the store's latency exactly L and
-# 3 with it drawn from [L, L + 20 ms] (--store-jitter uniform:20), interleaved; for each: threads at the marks,
+# 3 with it drawn from [L − 20 ms, L + 20 ms] (--store-jitter uniform:20), interleaved; for each: threads at the marks,
 # req/s, the starvation gate's injections (their wall-clock times) and the client's timeouts. Output: jitter.txt.
 #   jitter.sh ROOT        (a built checkout; about 4 minutes; the pair runner is ../../hillclimb-l200-20261206/pair.sh)
 set -u
