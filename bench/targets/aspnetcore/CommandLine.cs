@@ -64,6 +64,8 @@ public sealed class Options
     public int? DbAcquireTimeoutMs { get; set; }
     /// <summary>--trace-threadpool: the runtime's thread-pool adjustment events on stderr (ThreadPoolTrace).</summary>
     public bool TraceThreadPool { get; set; }
+    /// <summary>--trace-threadpool-gate: the trace, plus what the starvation gate compares (ThreadPoolGateProbe).</summary>
+    public bool TraceThreadPoolGate { get; set; }
     /// <summary>POST /work runs in <c>await Task.Run(...)</c> instead of inline.</summary>
     public bool Offload { get; set; }
     /// <summary>Capacity of the POST /jobs queue (jobs accepted and not yet started).</summary>
@@ -99,6 +101,8 @@ public static class CommandLine
           --db-acquire-timeout-ms MS  --store postgres: Npgsql's Timeout, rounded up to whole seconds,
                                       1..3600000 (default: Npgsql's, 15 s); past it 503 + Retry-After
           --trace-threadpool          the runtime's thread-pool adjustment events on stderr, one line each
+          --trace-threadpool-gate     the same, plus each millisecond until exit the pool's last dequeue time
+                                      and its starvation gate's wake-ups (what the gate compares)
           --offload                   POST /work runs in await Task.Run(...) (default: inline)
           --min-threads N             ThreadPool.SetMinThreads (worker threads; default: the runtime's)
           --max-threads N             ThreadPool.SetMaxThreads (worker threads; default: the runtime's)
@@ -222,6 +226,10 @@ public static class CommandLine
                 case "--trace-threadpool":
                     if (inline != null) throw new BadFlag("--trace-threadpool: takes no value");
                     o.TraceThreadPool = true;
+                    break;
+                case "--trace-threadpool-gate":
+                    if (inline != null) throw new BadFlag("--trace-threadpool-gate: takes no value");
+                    o.TraceThreadPool = o.TraceThreadPoolGate = true;
                     break;
                 case "--offload":
                     if (inline != null) throw new BadFlag("--offload: takes no value");

@@ -31,7 +31,7 @@ public static class Program
         }
 
         // First, so the runtime's thread-pool events are seen from the pool's first adjustment on.
-        using var trace = options.TraceThreadPool ? new ThreadPoolTrace() : null;
+        using var trace = options.TraceThreadPool ? new ThreadPoolTrace(options.TraceThreadPoolGate) : null;
         var metrics = new Metrics();
         var jobs = new JobQueue(options.JobQueue);
         metrics.Jobs = jobs;

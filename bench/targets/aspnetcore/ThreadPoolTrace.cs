@@ -37,24 +37,44 @@ public sealed class ThreadPoolTrace : EventListener
 
     private volatile int _stopPollingAtMs = int.MaxValue;
 
+    private readonly ThreadPoolGateProbe? _gate;
+
     /// <summary>Starts the trace, and a thread of its own (not a pool thread) that prints
     /// <c>event=Completed Count=K</c> whenever <see cref="ThreadPool.CompletedWorkItemCount"/> changes, read each
     /// millisecond until 1 s after <c>Listening</c>: when the host's start-up items complete, which decides how
-    /// hill climbing's first samples split them.</summary>
-    public ThreadPoolTrace()
+    /// hill climbing's first samples split them. With <paramref name="gate"/> (--trace-threadpool-gate) it reads
+    /// until the process ends, adds the pool's <c>LastDequeueTick</c>, <c>Requested</c> (workers) and
+    /// <c>Tick</c> (Environment.TickCount) to each Completed line, and prints
+    /// <c>event=GateWake Runs=N Tick=T LastDequeueTick=D Requested=R</c> each time the gate thread has run:
+    /// T − D is the delay its starvation check compared with 500 ms, to the poll's millisecond.</summary>
+    public ThreadPoolTrace(bool gate = false)
     {
-        var poller = new Thread(PollCompletions) { IsBackground = true, Name = "threadpool-trace" };
+        if (gate)
+        {
+            _gate = ThreadPoolGateProbe.Create(out string? why);
+            if (_gate is null) Mark($"GateProbeUnavailable reason=\"{why}\"");
+        }
+        var poller = new Thread(Poll) { IsBackground = true, Name = "threadpool-trace" };
         poller.Start();
     }
 
-    private void PollCompletions()
+    private void Poll()
     {
         long last = -1;
+        long lastRuns = -1;
         while (_clock.ElapsedMilliseconds < _stopPollingAtMs)
         {
             long count = ThreadPool.CompletedWorkItemCount;
-            if (count != last) Mark($"Completed Count={count}");
+            var (dequeue, requested) = _gate?.Read() ?? (0, 0);
+            string pool = _gate is null ? ""
+                : $" Tick={Environment.TickCount} LastDequeueTick={dequeue} Requested={requested}";
+            if (count != last) Mark($"Completed Count={count}{pool}");
             last = count;
+            if (_gate?.GateRuns() is long runs && runs != lastRuns)
+            {
+                if (lastRuns >= 0) Mark($"GateWake Runs={runs}{pool}");
+                lastRuns = runs;
+            }
             Thread.Sleep(1);
         }
     }
@@ -64,11 +84,11 @@ public sealed class ThreadPoolTrace : EventListener
     public void WarmUpStarting() => Mark("WarmUp");
 
     /// <summary><c>event=Listening</c> on the trace's clock when the port is announced, so a trace says which
-    /// samples came before the load; the completions are read for 1 s more.</summary>
+    /// samples came before the load; the completions are read for 1 s more (without the gate probe).</summary>
     public void Listening()
     {
         Mark("Listening");
-        _stopPollingAtMs = (int)_clock.ElapsedMilliseconds + 1000;
+        if (_gate is null) _stopPollingAtMs = (int)_clock.ElapsedMilliseconds + 1000;
     }
 
     private void Mark(string name)

@@ -1,0 +1,99 @@
+using System.Globalization;
+using System.Reflection;
+
+namespace Slowio.AspNetCore;
+
+/// <summary>--trace-threadpool-gate: what .NET's starvation gate compares, read from outside the pool (issue 29).
+/// The gate thread (".NET TP Gate") wakes each 500 ms and adds a thread when
+/// <c>Environment.TickCount - lastDequeueTime</c> exceeds 500 ms (GateThread.SufficientDelaySinceLastDequeue) while
+/// a worker is requested. Neither the check's time nor lastDequeueTime is in the runtime's events, so this reads
+/// <c>PortableThreadPool._separated.lastDequeueTime</c> and <c>numRequestedWorkers</c> by reflection (private to
+/// CoreLib: a runtime that renames them gets a one-line reason instead) and counts the gate thread's runs on a CPU
+/// from the kernel's <c>/proc/self/task/TID/schedstat</c>: each wake-up, the checks among them, adds one.</summary>
+public sealed class ThreadPoolGateProbe
+{
+    private const string GateThreadName = ".NET TP Gate";
+    private const BindingFlags Private = BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static;
+
+    private readonly object _pool;
+    private readonly FieldInfo _separated;
+    private readonly FieldInfo _lastDequeueTime;
+    private readonly FieldInfo _numRequestedWorkers;
+    private string? _gateSchedstat;
+    private long _nextSearchTick;
+
+    private ThreadPoolGateProbe(object pool, FieldInfo separated, FieldInfo lastDequeueTime, FieldInfo requested)
+    {
+        _pool = pool;
+        _separated = separated;
+        _lastDequeueTime = lastDequeueTime;
+        _numRequestedWorkers = requested;
+    }
+
+    /// <summary>The probe, or null with the reason in <paramref name="why"/> when this runtime's pool is not the
+    /// PortableThreadPool these fields belong to.</summary>
+    public static ThreadPoolGateProbe? Create(out string? why)
+    {
+        why = null;
+        Type? type = typeof(ThreadPool).Assembly.GetType("System.Threading.PortableThreadPool");
+        object? pool = type?.GetField("ThreadPoolInstance", Private)?.GetValue(null);
+        FieldInfo? separated = type?.GetField("_separated", Private);
+        FieldInfo? last = separated?.FieldType.GetField("lastDequeueTime", Private | BindingFlags.Public);
+        FieldInfo? requested = separated?.FieldType.GetField("numRequestedWorkers", Private | BindingFlags.Public);
+        if (pool is null || separated is null || last is null || requested is null)
+        {
+            why = "this runtime has no PortableThreadPool._separated.lastDequeueTime and numRequestedWorkers";
+            return null;
+        }
+        return new ThreadPoolGateProbe(pool, separated, last, requested);
+    }
+
+    /// <summary>The pool's lastDequeueTime and numRequestedWorkers, read together (one copy of the struct).</summary>
+    public (int LastDequeueTick, int RequestedWorkers) Read()
+    {
+        object separated = _separated.GetValue(_pool)!;
+        return ((int)_lastDequeueTime.GetValue(separated)!, (int)_numRequestedWorkers.GetValue(separated)!);
+    }
+
+    /// <summary>How many times the gate thread has been run on a CPU (schedstat's third field), or null before
+    /// the runtime starts it (it starts with the first thread request, and is looked for again until then).</summary>
+    public long? GateRuns()
+    {
+        if (_gateSchedstat is null)
+        {
+            // Listing the process's threads costs more than a read: at most every 100 ms.
+            if (Environment.TickCount64 < _nextSearchTick) return null;
+            _nextSearchTick = Environment.TickCount64 + 100;
+            _gateSchedstat = FindGateThread();
+            if (_gateSchedstat is null) return null;
+        }
+        try
+        {
+            string[] fields = File.ReadAllText(_gateSchedstat).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return fields.Length >= 3 ? long.Parse(fields[2], CultureInfo.InvariantCulture) : null;
+        }
+        catch (IOException)
+        {
+            // The gate thread exits after a spell without requests and a new one starts with the next.
+            _gateSchedstat = null;
+            return null;
+        }
+    }
+
+    private static string? FindGateThread()
+    {
+        foreach (string task in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            try
+            {
+                if (File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n') == GateThreadName)
+                    return Path.Combine(task, "schedstat");
+            }
+            catch (IOException)
+            {
+                // A thread that exited while the directory was read.
+            }
+        }
+        return null;
+    }
+}
