@@ -13,7 +13,9 @@ namespace Slowio.AspNetCore;
 public sealed class ThreadPoolGateProbe
 {
     private const string GateThreadName = ".NET TP Gate";
-    private const BindingFlags Private = BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static;
+    // The fields' own accessibility varies (ThreadPoolInstance is public on an internal class): search all.
+    private const BindingFlags Any =
+        BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static;
 
     private readonly object _pool;
     private readonly FieldInfo _separated;
@@ -36,10 +38,10 @@ public sealed class ThreadPoolGateProbe
     {
         why = null;
         Type? type = typeof(ThreadPool).Assembly.GetType("System.Threading.PortableThreadPool");
-        object? pool = type?.GetField("ThreadPoolInstance", Private)?.GetValue(null);
-        FieldInfo? separated = type?.GetField("_separated", Private);
-        FieldInfo? last = separated?.FieldType.GetField("lastDequeueTime", Private | BindingFlags.Public);
-        FieldInfo? requested = separated?.FieldType.GetField("numRequestedWorkers", Private | BindingFlags.Public);
+        object? pool = type?.GetField("ThreadPoolInstance", Any)?.GetValue(null);
+        FieldInfo? separated = type?.GetField("_separated", Any);
+        FieldInfo? last = separated?.FieldType.GetField("lastDequeueTime", Any);
+        FieldInfo? requested = separated?.FieldType.GetField("numRequestedWorkers", Any);
         if (pool is null || separated is null || last is null || requested is null)
         {
             why = "this runtime has no PortableThreadPool._separated.lastDequeueTime and numRequestedWorkers";
