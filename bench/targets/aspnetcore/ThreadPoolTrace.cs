@@ -45,8 +45,9 @@ public sealed class ThreadPoolTrace : EventListener
     /// hill climbing's first samples split them. With <paramref name="gate"/> (--trace-threadpool-gate) it reads
     /// until the process ends, adds the pool's <c>LastDequeueTick</c>, <c>Requested</c> (workers) and
     /// <c>Tick</c> (Environment.TickCount) to each Completed line, and prints
-    /// <c>event=GateWake Runs=N Tick=T LastDequeueTick=D Requested=R</c> each time the gate thread has run:
-    /// T − D is the delay its starvation check compared with 500 ms, to the poll's millisecond.</summary>
+    /// <c>event=GateWake Runs=N Tick=T LastDequeueTick=D PriorDequeueTick=P Requested=R</c> each time the gate
+    /// thread has run: T − D (or T − P, when a dequeue came between the check and the read, 1 ms apart) is the
+    /// delay its starvation check compared with 500 ms.</summary>
     public ThreadPoolTrace(bool gate = false)
     {
         if (gate)
@@ -62,17 +63,23 @@ public sealed class ThreadPoolTrace : EventListener
     {
         long last = -1;
         long lastRuns = -1;
+        int priorDequeue = 0;
         while (_clock.ElapsedMilliseconds < _stopPollingAtMs)
         {
             long count = ThreadPool.CompletedWorkItemCount;
             var (dequeue, requested) = _gate?.Read() ?? (0, 0);
-            string pool = _gate is null ? ""
-                : $" Tick={Environment.TickCount} LastDequeueTick={dequeue} Requested={requested}";
-            if (count != last) Mark($"Completed Count={count}{pool}");
+            // A dequeue between the gate's check and this read moves LastDequeueTick past what the check saw;
+            // the check saw PriorDequeueTick (the read before) or LastDequeueTick.
+            int prior = priorDequeue;
+            string Pool() => _gate is null ? ""
+                : $" Tick={Environment.TickCount} LastDequeueTick={dequeue} PriorDequeueTick={prior}"
+                  + $" Requested={requested}";
+            priorDequeue = dequeue;
+            if (count != last) Mark($"Completed Count={count}{Pool()}");
             last = count;
             if (_gate?.GateRuns() is long runs && runs != lastRuns)
             {
-                if (lastRuns >= 0) Mark($"GateWake Runs={runs}{pool}");
+                if (lastRuns >= 0) Mark($"GateWake Runs={runs}{Pool()}");
                 lastRuns = runs;
             }
             Thread.Sleep(1);
