@@ -446,6 +446,8 @@ void WorkerPool::gate_activity_locked(TimePoint t, std::vector<pthread_t>& to_jo
     const auto threshold = cpu < cpu_utilization_low
                                ? std::chrono::duration_cast<milliseconds>(options_.gate_period)
                                : 2 * options_.gate_period * static_cast<int>(goal_);
+    const bool starved = pending_ == PendingAdjustment::none && !queue_.empty() && t - last_progress_ > threshold &&
+                         busy_ < options_.max_threads && busy_ >= goal_;
     if (log_enabled(LogLevel::debug)) {
         // What the ASP.NET Core target's --trace-threadpool-gate reads from .NET's pool at each gate wake-up, on
         // the same clock (both ticks are CLOCK_MONOTONIC_COARSE's milliseconds), so the two gates' views compare.
@@ -453,12 +455,12 @@ void WorkerPool::gate_activity_locked(TimePoint t, std::vector<pthread_t>& to_jo
             return std::chrono::duration_cast<milliseconds>(p.time_since_epoch()).count();
         };
         log(LogLevel::debug,
-            "threadpool-trace t_ms={} event=GateActivity Tick={} LastDequeueTick={} Queued={} Busy={} Goal={}",
+            "threadpool-trace t_ms={} event=GateActivity Tick={} LastDequeueTick={} Queued={} Busy={} Goal={} "
+            "Starved={}",
             std::chrono::duration_cast<milliseconds>(t - started_).count(), tick(t), tick(last_progress_),
-            queue_.size(), busy_, goal_);
+            queue_.size(), busy_, goal_, starved ? 1 : 0);
     }
-    if (pending_ == PendingAdjustment::none && !queue_.empty() && t - last_progress_ > threshold &&
-        busy_ < options_.max_threads && busy_ >= goal_) {
+    if (starved) {
         set_goal_locked(busy_ + 1);
         add_threads_for_goal_locked(t);
         log(LogLevel::debug,
