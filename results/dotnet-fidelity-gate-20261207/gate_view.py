@@ -9,8 +9,11 @@ dropped), a check that added a thread being one followed by a starvation Adjustm
 runtime delivers its events to the listener through EventPipe's dispatch thread, about 10 ms late; checks are
 500 ms apart); ours are its GateActivity lines. A delay of exactly 500 is a check that missed by one tick: the rule is strictly greater.
 
-    gate_view.py DIR NAME...      (prints one line per trace, then each check's delay and outcome with -v)
+    gate_view.py DIR NAME... [-v]   (one line per trace, with the load's outcome from NAME.csv and NAME.json;
+                                    -v: each check's time, delay and a + where it added a thread)
 """
+import csv
+import json
 import re
 import sys
 from collections import Counter
@@ -26,7 +29,7 @@ def events(path):
 
 
 def dotnet_checks(evs):
-    """(t_ms, delay, added) for each of .NET's gate activities with a worker requested, from the port on."""
+    """(t_ms, tick, last dequeue tick seen, added) for each of .NET's gate activities with a worker requested, from the port on."""
     listening, wakes, starvations = None, [], []
     for e in evs:
         t = int(e["t_ms"])
@@ -45,28 +48,55 @@ def dotnet_checks(evs):
         added = any(t - 5 <= s <= t + 200 for s in starvations)
         # A thread the check added sets lastDequeueTime as it starts, before the poll reads it.
         seen = int(e["PriorDequeueTick"]) if added else int(e["LastDequeueTick"])
-        checks.append((t, int(e["Tick"]) - seen, added))
+        checks.append((t, int(e["Tick"]), seen, added))
     return checks
 
 
 def model_checks(evs):
-    """(t_ms, delay, added) for each of our gate activities with work queued, after the start-up's items."""
+    """(t_ms, tick, last dequeue tick, added) for each of our gate activities with work queued, after the start-up's items."""
     checks = []
     for e in evs:
         if e.get("event") == "GateActivity" and int(e["Queued"]) > 0:
-            checks.append((int(e["t_ms"]), int(e["Tick"]) - int(e["LastDequeueTick"]), e["Starved"] == "1"))
+            checks.append((int(e["t_ms"]), int(e["Tick"]), int(e["LastDequeueTick"]), e["Starved"] == "1"))
     return checks
 
 
+def cycles(checks, after_ms):
+    """The gate's mean period and a thread's mean request cycle, both in ticks, from after_ms on. A check that a
+    completion precedes by at most 12 ms and the check four periods later that one does too are (nearly always)
+    one thread's completions a request apart: their dequeue ticks' difference is its cycle, L plus what the
+    server spends on a request beyond it, to the tick; the mean over many is finer than the tick."""
+    late = [c for c in checks if c[0] >= after_ms]
+    if len(late) < 6:
+        return float("nan"), float("nan"), 0
+    period = (late[-1][1] - late[0][1]) / (len(late) - 1)
+    pairs = [b[2] - a[2] for a, b in zip(late, late[4:])
+             if a[1] - a[2] <= 12 and b[1] - b[2] <= 12 and b[0] - a[0] < 4 * 525]
+    return period, (sum(pairs) / len(pairs) if pairs else float("nan")), len(pairs)
+
+
 def summary(name, checks):
-    """One line: checks, threads added, and the delays near the threshold."""
-    delays = Counter(d for _, d, _ in checks)
+    """One line: checks, threads added (in a tie at the threshold or not), the delays near it, and the timing."""
+    delays = Counter(tick - seen for _, tick, seen, _ in checks)
     near = " ".join(f"{d}:{delays[d]}" for d in sorted(delays) if 488 <= d <= 520)
-    added = sum(1 for *_, a in checks if a)
-    below = sum(n for d, n in delays.items() if d < 488)
-    above = sum(n for d, n in delays.items() if d > 520)
-    return (f"{name}: {len(checks)} checks with work waiting, {added} added a thread; delay < 488 ms: {below}, "
-            f"488-520 ms: {near or '-'}, > 520 ms: {above}")
+    added = [tick - seen for _, tick, seen, a in checks if a]
+    at_tie = sum(1 for d in added if d <= 508)
+    period, cycle, n = cycles(checks, 3000)
+    return (f"{name}: {len(checks)} checks with work waiting; {len(added)} added a thread, {at_tie} of them at "
+            f"500 < delay <= 508 ms; delays 488-520 ms: {near or '-'}; from 3 s on the gate's period "
+            f"{period:.3f} ms, 4 periods {4 * period:.2f} ms, a request's cycle {cycle:.2f} ms ({n} pairs)")
+
+
+def outcome(base):
+    """The load's outcome beside the trace: threads at the 5 s marks, req/s and the client's timeouts."""
+    try:
+        rows = list(csv.DictReader(open(f"{base}.csv", encoding="utf-8")))
+        result = json.load(open(f"{base}.json", encoding="utf-8"))
+    except OSError:
+        return ""
+    threads = " ".join(rows[i - 1]["server_threadpool_threads"] for i in (5, 10, 15, 20, 25, 30) if i <= len(rows))
+    return (f"; threads at 5..30 s: {threads}; {result['throughput_rps']:.2f} req/s, "
+            f"{result['requests']['timeout']} timeouts")
 
 
 def main(argv):
@@ -78,9 +108,9 @@ def main(argv):
         evs = list(events(f"{argv[1]}/{name}.err"))
         ours = any(e.get("event") == "GateActivity" for e in evs)
         checks = model_checks(evs) if ours else dotnet_checks(evs)
-        print(summary(name, checks))
+        print(summary(name, checks) + outcome(f"{argv[1]}/{name}"))
         if verbose:
-            print("  " + " ".join(f"{t / 1000:.1f}:{d}{'+' if a else ''}" for t, d, a in checks))
+            print("  " + " ".join(f"{t / 1000:.1f}:{tick - seen}{'+' if a else ''}" for t, tick, seen, a in checks))
 
 
 if __name__ == "__main__":

@@ -313,6 +313,14 @@ void WorkerPool::count_completed_locked(std::size_t items, TimePoint t) {
     if (items == 0) return;
     completed_ += items;
     last_progress_ = std::max(last_progress_, t);  // NotifyWorkItemComplete
+    if (log_enabled(LogLevel::debug)) {
+        // As the ASP.NET Core target's --trace-threadpool-gate prints its completions (read each millisecond),
+        // with the steady clock's microseconds too: the coarse tick cannot show a request cycle's spread.
+        const auto fine = std::chrono::steady_clock::now();
+        log(LogLevel::debug, "threadpool-trace t_ms={} event=Completed Count={} Us={}",
+            std::chrono::duration_cast<milliseconds>(t - started_).count(), completed_,
+            std::chrono::duration_cast<std::chrono::microseconds>(fine - started_).count());
+    }
     maybe_hill_climb_locked(t);
     if (options_.metrics) options_.metrics->completed_items.Increment(static_cast<double>(items));
 }
