@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
 #include <stdexcept>
 
 #include "core/ParseDecimal.hpp"
@@ -20,6 +21,12 @@ LatencyModel::LatencyModel(milliseconds base, Jitter jitter, milliseconds amount
 
 LatencyModel LatencyModel::parse(milliseconds base, std::string_view spec, std::uint64_t seed) {
     if (base.count() < 0) throw std::invalid_argument("store latency must be >= 0 ms");
+    if (seed == 0) {
+        // A run of its own draws (repetitions that should differ, as a real store's waits do); describe()
+        // prints the seed drawn, so the run can still be repeated.
+        std::random_device device;
+        seed = (std::uint64_t{device()} << 32 | device()) | 1;
+    }
     if (spec.empty() || spec == "none") return LatencyModel(base, Jitter::none, milliseconds(0), seed);
     const auto colon = spec.find(':');
     const std::string_view kind = spec.substr(0, colon);

@@ -15,6 +15,7 @@ runtime delivers its events to the listener through EventPipe's dispatch thread,
 import csv
 import json
 import re
+import statistics
 import sys
 from collections import Counter
 
@@ -61,7 +62,7 @@ def model_checks(evs):
     return checks
 
 
-def cycles(checks, after_ms):
+def gate_timing(checks, after_ms):
     """The gate's mean period and a thread's mean request cycle, both in ticks, from after_ms on. A check that a
     completion precedes by at most 12 ms and the check four periods later that one does too are (nearly always)
     one thread's completions a request apart: their dequeue ticks' difference is its cycle, L plus what the
@@ -69,34 +70,92 @@ def cycles(checks, after_ms):
     late = [c for c in checks if c[0] >= after_ms]
     if len(late) < 6:
         return float("nan"), float("nan"), 0
-    period = (late[-1][1] - late[0][1]) / (len(late) - 1)
+    steps = [b[1] - a[1] for a, b in zip(late, late[1:]) if b[1] - a[1] <= 600]  # not across a spell idle
+    period = sum(steps) / len(steps)
     pairs = [b[2] - a[2] for a, b in zip(late, late[4:])
              if a[1] - a[2] <= 12 and b[1] - b[2] <= 12 and b[0] - a[0] < 4 * 525]
     return period, (sum(pairs) / len(pairs) if pairs else float("nan")), len(pairs)
 
 
-def summary(name, checks):
+def request_cycles(evs, latency_ms):
+    """Each long request's cycle beyond L, in ms, from 3 s into the load: the first completion of each burst
+    (a request's end, then the short items it queues, within 10 ms) paired with the burst that starts L - 15 to
+    L + 30 ms later, one thread's next request's end. .NET's completions are read each millisecond (Thread.Sleep(1),
+    about 1.06 ms), which adds a spread of about 0.43 ms (sd) to each cycle; ours are the steady clock's (Us)."""
+    times, start = [], None
+    for e in evs:
+        if e.get("event") == "Listening":
+            start = int(e["t_ms"])
+        elif e.get("event") == "Completed":
+            times.append(int(e["Us"]) / 1000 if "Us" in e else float(e["t_ms"]))
+    if start is None:  # ours: the load starts with its first request, after the start-up items' completions
+        start = times[0] if times else 0
+    bursts = []
+    for t in (t for t in times if t - start > 3000):
+        if not bursts or t - bursts[-1][-1] > 10:
+            bursts.append([t])
+        else:
+            bursts[-1].append(t)
+    ends = [b[0] for b in bursts]
+    cycles = []
+    for t in ends:
+        later = [u for u in ends if latency_ms - 15 <= u - t <= latency_ms + 30]
+        if later:
+            cycles.append(later[0] - t - latency_ms)
+    return cycles
+
+
+def summary(name, checks, beyond):
     """One line: checks, threads added (in a tie at the threshold or not), the delays near it, and the timing."""
     delays = Counter(tick - seen for _, tick, seen, _ in checks)
     near = " ".join(f"{d}:{delays[d]}" for d in sorted(delays) if 488 <= d <= 520)
     added = [tick - seen for _, tick, seen, a in checks if a]
     at_tie = sum(1 for d in added if d <= 508)
-    period, cycle, n = cycles(checks, 3000)
+    period, cycle, n = gate_timing(checks, 3000)
     return (f"{name}: {len(checks)} checks with work waiting; {len(added)} added a thread, {at_tie} of them at "
             f"500 < delay <= 508 ms; delays 488-520 ms: {near or '-'}; from 3 s on the gate's period "
-            f"{period:.3f} ms, 4 periods {4 * period:.2f} ms, a request's cycle {cycle:.2f} ms ({n} pairs)")
+            f"{period:.3f} ms, 4 periods {4 * period:.2f} ms, a request's cycle {cycle:.2f} ms ({n} pairs); "
+            f"{spread(beyond)}")
+
+
+def spread(cycles):
+    """A request's cycle beyond L: mean and standard deviation (ms)."""
+    if len(cycles) < 2:
+        return "cycle beyond L: -"
+    return (f"cycle beyond L {statistics.mean(cycles):+.2f} ms, sd {statistics.pstdev(cycles):.2f} ms "
+            f"({len(cycles)})")
 
 
 def outcome(base):
-    """The load's outcome beside the trace: threads at the 5 s marks, req/s and the client's timeouts."""
+    """The load's outcome beside the trace: threads at the 5 s marks, req/s and the client's timeouts (None
+    without the run's files)."""
     try:
         rows = list(csv.DictReader(open(f"{base}.csv", encoding="utf-8")))
         result = json.load(open(f"{base}.json", encoding="utf-8"))
     except OSError:
+        return None
+    threads = [int(rows[i - 1]["server_threadpool_threads"]) for i in (5, 10, 15, 20, 25, 30) if i <= len(rows)]
+    return threads, result["throughput_rps"], result["requests"]["timeout"]
+
+
+def describe(result):
+    if result is None:
         return ""
-    threads = " ".join(rows[i - 1]["server_threadpool_threads"] for i in (5, 10, 15, 20, 25, 30) if i <= len(rows))
-    return (f"; threads at 5..30 s: {threads}; {result['throughput_rps']:.2f} req/s, "
-            f"{result['requests']['timeout']} timeouts")
+    threads, rps, timeouts = result
+    return f"; threads at 5..30 s: {' '.join(map(str, threads))}; {rps:.2f} req/s, {timeouts} timeouts"
+
+
+def groups(results):
+    """Per group (a name less its -I): the medians of threads at 30 s, threads added by the gate, req/s and
+    timeouts over its runs."""
+    by = {}
+    for name, added, result in results:
+        if result is not None:
+            by.setdefault(name.rsplit("-", 1)[0], []).append((result[0][-1], added, result[1], result[2]))
+    for group, runs in by.items():
+        med = [statistics.median(col) for col in zip(*runs)]
+        print(f"{group} ({len(runs)} runs), medians: {med[0]:g} threads at 30 s, {med[1]:g} added by the gate, "
+              f"{med[2]:.2f} req/s, {med[3]:g} timeouts")
 
 
 def main(argv):
@@ -104,13 +163,18 @@ def main(argv):
     argv = [a for a in argv if a != "-v"]
     if len(argv) < 3:
         sys.exit("usage: gate_view.py DIR NAME... [-v]")
+    results = []
     for name in argv[2:]:
         evs = list(events(f"{argv[1]}/{name}.err"))
         ours = any(e.get("event") == "GateActivity" for e in evs)
         checks = model_checks(evs) if ours else dotnet_checks(evs)
-        print(summary(name, checks) + outcome(f"{argv[1]}/{name}"))
+        cycles = request_cycles(evs, 2000)
+        result = outcome(f"{argv[1]}/{name}")
+        results.append((name, sum(1 for *_, a in checks if a), result))
+        print(summary(name, checks, cycles) + describe(result))
         if verbose:
             print("  " + " ".join(f"{t / 1000:.1f}:{tick - seen}{'+' if a else ''}" for t, tick, seen, a in checks))
+    groups(results)
 
 
 if __name__ == "__main__":

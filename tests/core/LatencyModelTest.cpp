@@ -44,3 +44,14 @@ TEST_CASE("bad jitter specs are refused with a reason", "[latency]") {
     CHECK_THROWS_WITH(LatencyModel::parse(milliseconds(1), "uniform:-5", 1), Catch::Contains("non-negative"));
     CHECK_THROWS_WITH(LatencyModel::parse(milliseconds(1), "uniform:5x", 1), Catch::Contains("non-negative"));
 }
+
+TEST_CASE("seed 0 draws a seed of its own, named in the description", "[latency]") {
+    auto a = LatencyModel::parse(milliseconds(2000), "uniform:2", 0);
+    auto b = LatencyModel::parse(milliseconds(2000), "uniform:2", 0);
+    CHECK_THAT(a.describe(), !Catch::Contains("(seed 0)"));
+    // Two draws of 64 bits agree with probability 2^-63; a seeded model named by a's seed repeats a's waits.
+    CHECK(a.describe() != b.describe());
+    const auto seed = std::stoull(a.describe().substr(a.describe().rfind("seed ") + 5));
+    auto again = LatencyModel::parse(milliseconds(2000), "uniform:2", seed);
+    for (int i = 0; i < 100; ++i) CHECK(a.sample() == again.sample());
+}
