@@ -60,7 +60,8 @@ void add_common_options(CLI::App& app, ServerOptions& o) {
         ->capture_default_str();
     app.add_option("--store-jitter", o.store_jitter, "Latency jitter: none | uniform:MS | exponential:MS")
         ->capture_default_str();
-    app.add_option("--store-seed", o.store_seed, "Seed of the jitter PRNG; 0 = drawn at start (the log line names it)")
+    app.add_option("--store-seed", o.store_seed,
+                   "Seed of the jitter PRNG; 0 = drawn at start (the log line names it)")
         ->capture_default_str();
     app.add_option("--users", o.users, "Rows seeded into the users table")
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{100'000'000}))

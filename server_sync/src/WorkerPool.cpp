@@ -314,8 +314,9 @@ void WorkerPool::count_completed_locked(std::size_t items, TimePoint t) {
     completed_ += items;
     last_progress_ = std::max(last_progress_, t);  // NotifyWorkItemComplete
     if (log_enabled(LogLevel::debug)) {
-        // As the ASP.NET Core target's --trace-threadpool-gate prints its completions (read each millisecond),
-        // with the steady clock's microseconds too: the coarse tick cannot show a request cycle's spread.
+        // As the ASP.NET Core target's --trace-threadpool-gate prints its completions (read each
+        // millisecond), with the steady clock's microseconds too: the coarse tick cannot show a request
+        // cycle's spread.
         const auto fine = std::chrono::steady_clock::now();
         log(LogLevel::debug, "threadpool-trace t_ms={} event=Completed Count={} Us={}",
             std::chrono::duration_cast<milliseconds>(t - started_).count(), completed_,
@@ -454,17 +455,18 @@ void WorkerPool::gate_activity_locked(TimePoint t, std::vector<pthread_t>& to_jo
     const auto threshold = cpu < cpu_utilization_low
                                ? std::chrono::duration_cast<milliseconds>(options_.gate_period)
                                : 2 * options_.gate_period * static_cast<int>(goal_);
-    const bool starved = pending_ == PendingAdjustment::none && !queue_.empty() && t - last_progress_ > threshold &&
-                         busy_ < options_.max_threads && busy_ >= goal_;
+    const bool starved = pending_ == PendingAdjustment::none && !queue_.empty() &&
+                         t - last_progress_ > threshold && busy_ < options_.max_threads && busy_ >= goal_;
     if (log_enabled(LogLevel::debug)) {
-        // What the ASP.NET Core target's --trace-threadpool-gate reads from .NET's pool at each gate wake-up, on
-        // the same clock (both ticks are CLOCK_MONOTONIC_COARSE's milliseconds), so the two gates' views compare.
+        // What the ASP.NET Core target's --trace-threadpool-gate reads from .NET's pool at each gate wake-up,
+        // on the same clock (both ticks are CLOCK_MONOTONIC_COARSE's milliseconds), so the two gates' views
+        // compare.
         const auto tick = [](TimePoint p) {
             return std::chrono::duration_cast<milliseconds>(p.time_since_epoch()).count();
         };
         log(LogLevel::debug,
-            "threadpool-trace t_ms={} event=GateActivity Tick={} LastDequeueTick={} Queued={} Busy={} Goal={} "
-            "Starved={}",
+            "threadpool-trace t_ms={} event=GateActivity Tick={} LastDequeueTick={} Queued={} Busy={} "
+            "Goal={} Starved={}",
             std::chrono::duration_cast<milliseconds>(t - started_).count(), tick(t), tick(last_progress_),
             queue_.size(), busy_, goal_, starved ? 1 : 0);
     }
