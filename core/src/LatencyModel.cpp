@@ -23,7 +23,7 @@ LatencyModel LatencyModel::parse(milliseconds base, std::string_view spec, std::
     if (base.count() < 0) throw std::invalid_argument("store latency must be >= 0 ms");
     if (seed == 0) {
         // A run of its own draws (repetitions that should differ, as a real store's waits do); describe()
-        // prints the seed drawn, so the run can still be repeated.
+        // prints the seed drawn, so the run can still be repeated. Made odd: never 0 again.
         std::random_device device;
         seed = (std::uint64_t{device()} << 32 | device()) | 1;
     }
