@@ -54,7 +54,7 @@ def dotnet_checks(evs):
 
 
 def model_checks(evs):
-    """(t_ms, tick, last dequeue tick, added) for each of our gate activities with work queued, after the start-up's items."""
+    """(t_ms, tick, last dequeue tick, added) for each of our gate activities with work queued."""
     checks = []
     for e in evs:
         if e.get("event") == "GateActivity" and int(e["Queued"]) > 0:
@@ -71,7 +71,7 @@ def gate_timing(checks, after_ms):
     if len(late) < 6:
         return float("nan"), float("nan"), 0
     steps = [b[1] - a[1] for a, b in zip(late, late[1:]) if b[1] - a[1] <= 600]  # not across a spell idle
-    period = sum(steps) / len(steps)
+    period = sum(steps) / len(steps) if steps else float("nan")
     pairs = [b[2] - a[2] for a, b in zip(late, late[4:])
              if a[1] - a[2] <= 12 and b[1] - b[2] <= 12 and b[0] - a[0] < 4 * 525]
     return period, (sum(pairs) / len(pairs) if pairs else float("nan")), len(pairs)
@@ -88,7 +88,7 @@ def request_cycles(evs, latency_ms):
             start = int(e["t_ms"])
         elif e.get("event") == "Completed":
             times.append(int(e["Us"]) / 1000 if "Us" in e else float(e["t_ms"]))
-    if start is None:  # ours: the load starts with its first request, after the start-up items' completions
+    if start is None:  # ours: from its first completion, a start-up item a few hundred ms before the load
         start = times[0] if times else 0
     bursts = []
     for t in (t for t in times if t - start > 3000):
@@ -135,6 +135,8 @@ def outcome(base):
     except OSError:
         return None
     threads = [int(rows[i - 1]["server_threadpool_threads"]) for i in (5, 10, 15, 20, 25, 30) if i <= len(rows)]
+    if not threads:
+        return None
     return threads, result["throughput_rps"], result["requests"]["timeout"]
 
 

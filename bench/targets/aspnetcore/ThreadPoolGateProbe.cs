@@ -42,9 +42,14 @@ public sealed class ThreadPoolGateProbe
         FieldInfo? separated = type?.GetField("_separated", Any);
         FieldInfo? last = separated?.FieldType.GetField("lastDequeueTime", Any);
         FieldInfo? requested = separated?.FieldType.GetField("numRequestedWorkers", Any);
-        if (pool is null || separated is null || last is null || requested is null)
+        if (pool is null || separated is null || last?.FieldType != typeof(int) || requested?.FieldType != typeof(int))
         {
-            why = "this runtime has no PortableThreadPool._separated.lastDequeueTime and numRequestedWorkers";
+            why = "this runtime has no int PortableThreadPool._separated.lastDequeueTime and numRequestedWorkers";
+            return null;
+        }
+        if (!Directory.Exists("/proc/self/task"))
+        {
+            why = "no /proc/self/task to find the gate thread in (not Linux)";
             return null;
         }
         return new ThreadPoolGateProbe(pool, separated, last, requested);
@@ -76,7 +81,7 @@ public sealed class ThreadPoolGateProbe
         }
         catch (IOException)
         {
-            // The gate thread exits after a spell without requests and a new one starts with the next.
+            // The gate thread is the runtime's for good once started; a failed read is looked up again.
             _gateSchedstat = null;
             return null;
         }
@@ -84,7 +89,16 @@ public sealed class ThreadPoolGateProbe
 
     private static string? FindGateThread()
     {
-        foreach (string task in Directory.EnumerateDirectories("/proc/self/task"))
+        IEnumerable<string> tasks;
+        try
+        {
+            tasks = Directory.EnumerateDirectories("/proc/self/task").ToList();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        foreach (string task in tasks)
         {
             try
             {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Tracing;
 using System.Globalization;
+using System.Reflection;
 using System.Text;
 
 namespace Slowio.AspNetCore;
@@ -37,7 +38,7 @@ public sealed class ThreadPoolTrace : EventListener
 
     private volatile int _stopPollingAtMs = int.MaxValue;
 
-    private readonly ThreadPoolGateProbe? _gate;
+    private ThreadPoolGateProbe? _gate;
 
     /// <summary>Starts the trace, and a thread of its own (not a pool thread) that prints
     /// <c>event=Completed Count=K</c> whenever <see cref="ThreadPool.CompletedWorkItemCount"/> changes, read each
@@ -47,7 +48,8 @@ public sealed class ThreadPoolTrace : EventListener
     /// <c>Tick</c> (Environment.TickCount) to each Completed line, and prints
     /// <c>event=GateWake Runs=N Tick=T LastDequeueTick=D PriorDequeueTick=P Requested=R</c> each time the gate
     /// thread has run: T − D (or T − P, when a dequeue came between the check and the read, 1 ms apart) is the
-    /// delay its starvation check compared with 500 ms.</summary>
+    /// delay its starvation check compared with 500 ms, to one coarse tick (T is read after the check, at the
+    /// print).</summary>
     public ThreadPoolTrace(bool gate = false)
     {
         if (gate)
@@ -67,7 +69,17 @@ public sealed class ThreadPoolTrace : EventListener
         while (_clock.ElapsedMilliseconds < _stopPollingAtMs)
         {
             long count = ThreadPool.CompletedWorkItemCount;
-            var (dequeue, requested) = _gate?.Read() ?? (0, 0);
+            (int dequeue, int requested) = (0, 0);
+            try
+            {
+                (dequeue, requested) = _gate?.Read() ?? (0, 0);
+            }
+            catch (Exception e) when (e is InvalidCastException or NullReferenceException or TargetException)
+            {
+                // A runtime whose pool no longer has these fields as read at start: say so once, trace on without.
+                Mark($"GateProbeFailed reason=\"{e.GetType().Name}\"");
+                _gate = null;
+            }
             // A dequeue between the gate's check and this read moves LastDequeueTick past what the check saw;
             // the check saw PriorDequeueTick (the read before) or LastDequeueTick.
             int prior = priorDequeue;

@@ -23,8 +23,8 @@ class LatencyModel {
     LatencyModel(std::chrono::milliseconds base, Jitter jitter, std::chrono::milliseconds amount,
                  std::uint64_t seed);
 
-    /// Parses the `--store-jitter` syntax: "none", "uniform:MS" or "exponential:MS".
-    /// Throws std::invalid_argument with a one-line reason on bad input.
+    /// Parses the `--store-jitter` syntax: "none", "uniform:MS" or "exponential:MS"; `seed` 0 draws one from
+    /// std::random_device (describe() names it). Throws std::invalid_argument with a one-line reason on bad input.
     static LatencyModel parse(std::chrono::milliseconds base, std::string_view jitter_spec,
                               std::uint64_t seed);
 
