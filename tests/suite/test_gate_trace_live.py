@@ -26,6 +26,9 @@ import time
 import unittest
 import urllib.request
 
+import fakes  # noqa: F401  (puts scripts/ on sys.path)
+from crosscheck_nginx import stop
+
 SKIP = 77
 DLL = os.environ.get("SLOWIO_ASPNETCORE_DLL", "")
 SERVER_SYNC = os.environ.get("SLOWIO_SERVER_SYNC", "")
@@ -59,7 +62,7 @@ def read_lines(proc: subprocess.Popen, lines: int, seconds: float) -> list[str]:
 
 def run_load(argv: list[str], lines: int) -> str:
     """Starts the server (--port 0), sends 3 x cores requests at once and waits for all, stops it (SIGTERM, then
-    SIGKILL after 30 s); returns its stderr."""
+    SIGKILL after 10 s: crosscheck_nginx.stop); returns its stderr."""
     with tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err)
         try:
@@ -76,13 +79,7 @@ def run_load(argv: list[str], lines: int) -> str:
                 raise AssertionError(f"statuses {statuses}")
             time.sleep(0.6)  # one more gate period, with nothing waiting
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
+            stop(proc)
         err.seek(0)
         return err.read()
 
