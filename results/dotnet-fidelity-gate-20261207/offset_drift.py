@@ -8,20 +8,16 @@ change's sd is the poll's own). If what delays a completion on one core delays t
 be smaller there than on two cores. Only .NET's traces: ours' GateActivity times are the coarse tick's.
     offset_drift.py DIR NAME...      (prints one line per trace: the change's sd, ms, and how many changes)"""
 import bisect
-import re
 import statistics
 import sys
 
-FIELD = re.compile(r"(\w+)=(\S+)")
+from gate_view import events  # the trace's lines, parsed as gate_view.py parses them
 
 
 def activities_and_ends(path):
     """The gate activities' first wake-ups and the requests' ends (each burst's first completion), in t_ms."""
     wakes, completions = [], []
-    for line in open(path, encoding="utf-8"):
-        if "threadpool-trace" not in line:
-            continue
-        e = dict(FIELD.findall(line.split("threadpool-trace", 1)[1]))
+    for e in events(path):
         t = int(e["t_ms"])
         if e.get("event") == "GateWake" and (not wakes or t - wakes[-1] > 20):
             wakes.append(t)
