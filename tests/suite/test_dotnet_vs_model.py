@@ -71,6 +71,26 @@ class GridKeys(unittest.TestCase):
             else:
                 self.assertTrue(cmd[1].startswith("/B/bench/targets/aspnetcore/"), cmd)
 
+    def test_tuned_pairs_run_the_fidelity_grids_model(self):
+        # The tuned pairs are the fidelity grid's L = 2 s one-core C = 1,000 cell: our side must be configured as
+        # there (start-up timeline, Kestrel's shape), or the two verdicts judge two different models. The one
+        # difference is deliberate: no spread of the store's latency, which over the 60 s pair lifts our side
+        # above .NET's threads (results/dotnet-fidelity-gate-20261207, section 5).
+        fid = grid.load_grid(REPO / "bench" / "grid_dotnet_fidelity.json")
+        [ref] = [s for s in fid.series if s.server == "sync" and s.pair == "sync L=2 s 1 core"]
+        args = ref.extra_server_args
+        spread = args.index("--store-seed")
+        self.assertEqual((args[spread + 1], ref.jitter), ("0", "uniform:1"))
+        for name in ("grid_default.json", "grid_dotnet_vs_model.json"):
+            g = grid.load_grid(REPO / "bench" / name)
+            models = [s for s in g.series if s.pair and s.server == "sync"]
+            self.assertEqual(len(models), 2, name)
+            for s in models:
+                with self.subTest(grid=name, series=s.label):
+                    self.assertEqual(s.extra_server_args, args[:spread] + args[spread + 2:])
+                    self.assertEqual(s.jitter, "none")
+                    self.assertEqual((s.latency_ms, s.server_cores), (ref.latency_ms, None))  # the sweep's one core
+
     def test_shipped_recovery_grid(self):
         g = grid.load_grid(REPO / "bench" / "grid_dotnet_recovery.json")
         self.assertEqual(sorted((s.server, s.pair) for s in g.series),
