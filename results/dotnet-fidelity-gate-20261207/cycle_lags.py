@@ -86,6 +86,9 @@ def main(argv):
     groups = defaultdict(list)
     for name in argv[2:]:
         lags = lag_variances(chains(request_ends(f"{argv[1]}/{name}.err")), max_lag)
+        if lags[-1][2] < 2:
+            print(f"{name}: too few linked request ends (a trace without Completed lines?)")
+            continue
         own, reading = fit(lags)
         sds = " ".join(f"{v ** 0.5:.2f}" for _, v, _ in lags)
         print(f"{name}: sd of the drift over k = 1..{max_lag} requests {sds} ms ({lags[0][2]} at k = 1); "
