@@ -74,8 +74,8 @@ class GridKeys(unittest.TestCase):
     def test_tuned_pairs_run_the_fidelity_grids_model(self):
         # The tuned pairs are the fidelity grid's L = 2 s one-core C = 1,000 cell: our side must be configured as
         # there (start-up timeline, Kestrel's shape), or the two verdicts judge two different models. The one
-        # difference is deliberate: no spread of the store's latency, which over the 60 s pair lifts our side
-        # above .NET's threads (results/dotnet-fidelity-gate-20261207, section 5).
+        # difference is deliberate: no spread of the store's latency, which does not improve the 60 s pairs and
+        # ends our side above .NET's threads (results/dotnet-fidelity-gate-20261207, section 5).
         fid = grid.load_grid(REPO / "bench" / "grid_dotnet_fidelity.json")
         [ref] = [s for s in fid.series if s.server == "sync" and s.pair == "sync L=2 s 1 core"]
         args = ref.extra_server_args
