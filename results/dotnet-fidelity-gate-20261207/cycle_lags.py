@@ -2,13 +2,17 @@
 """Section 4: how much of a request's measured spread is the request's, and how much the reading's.
 
 A thread's request ends e_0, e_1, ... (linked as gate_view.request_cycles links them: the first end L - 15 to L + 30 ms
-later) drift from a schedule of exactly L: what a request adds beyond L carries over to every later end, so over k
+later; an end two earlier ends link to is dropped) drift from a schedule of exactly L: what a request adds beyond L carries over to every later end, so over k
 requests the variance of e_(i+k) - e_i - k L grows as k s^2 (s: one request's own spread, sd). A reading's error
 (.NET's completions are read by a ~1 ms poll, in whole ms) does not carry over: it adds 2 r^2 at every k (r: the
-reading's sd). A least-squares line through the variances at k = 1..K gives both: slope s^2, intercept 2 r^2.
+reading's sd; a jitter of the end that the next request does not inherit adds to it too). A least-squares line
+through the variances at k = 1..K (unweighted) gives both: slope s^2, intercept 2 r^2. A negative slope or intercept
+reads as 0, which biases r up near 0; the variance is about one mean for all chains, so threads whose mean cycles
+differ add a k^2 term that the line reads as slope.
 Our model's traces are the check: their ends are read from the steady clock in microseconds (r near 0), and their
 spread is known (uniform +-a: s = a / sqrt(3)).
-    cycle_lags.py DIR NAME... [--max-lag K]   (one line per trace; then per group of NAME-N, the medians)"""
+    cycle_lags.py DIR NAME... [--max-lag K]   (K >= 2, default 4; one line per trace; then per group of NAME-N,
+                                               the medians)"""
 import re
 import statistics
 import sys
@@ -83,6 +87,8 @@ def main(argv):
         i = argv.index("--max-lag")
         max_lag = int(argv[i + 1])
         argv = argv[:i] + argv[i + 2:]
+        if max_lag < 2:
+            sys.exit("cycle_lags.py: --max-lag must be at least 2 (a line needs two lags)")
     groups = defaultdict(list)
     for name in argv[2:]:
         lags = lag_variances(chains(request_ends(f"{argv[1]}/{name}.err")), max_lag)

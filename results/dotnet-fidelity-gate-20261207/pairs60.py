@@ -18,11 +18,12 @@ def runs(run_dir, label_start):
         if r["label"].startswith(label_start):
             rows = list(csv.DictReader(open(run_dir / "timeseries" / f"{r['point']}.csv")))
             at = [min(rows, key=lambda x: abs(float(x["t_s"]) - m)) for m in MARKS]
-            out.append((float(r["throughput_rps"]), [int(float(x["server_threadpool_threads"])) for x in at]))
+            out.append((float(r["throughput_rps"]), [int(float(x["server_threadpool_threads"] or -1)) for x in at]))
     return out
 
 
 def main():
+    print("# pairs60.py: threads -1 where a scrape failed")
     for mode in ("sync", "sync sync-over-async"):
         net_label = "aspnetcore sync (" if mode == "sync" else "aspnetcore sync-over-async ("
         model_label = "sync elastic (" if mode == "sync" else "sync elastic sync-over-async ("

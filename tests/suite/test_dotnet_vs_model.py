@@ -72,24 +72,33 @@ class GridKeys(unittest.TestCase):
                 self.assertTrue(cmd[1].startswith("/B/bench/targets/aspnetcore/"), cmd)
 
     def test_tuned_pairs_run_the_fidelity_grids_model(self):
-        # The tuned pairs are the fidelity grid's L = 2 s one-core C = 1,000 cell: our side must be configured as
-        # there (start-up timeline, Kestrel's shape), or the two verdicts judge two different models. The one
-        # difference is deliberate: no spread of the store's latency, which does not improve the 60 s pairs and
-        # ends our side above .NET's threads (results/dotnet-fidelity-gate-20261207, section 5).
+        # The tuned pairs are the fidelity grid's L = 2 s one-core C = 1,000 cells (sync and sync-over-async): our
+        # side must be configured as there (start-up timeline, Kestrel's shape, the pool's limits), or the two
+        # verdicts judge two different models. The one difference is deliberate: no spread of the store's latency,
+        # which does not improve the 60 s pairs and ends our side above .NET's threads
+        # (results/dotnet-fidelity-gate-20261207, section 5).
         fid = grid.load_grid(REPO / "bench" / "grid_dotnet_fidelity.json")
-        [ref] = [s for s in fid.series if s.server == "sync" and s.pair == "sync L=2 s 1 core"]
-        args = ref.extra_server_args
-        spread = args.index("--store-seed")
-        self.assertEqual((args[spread + 1], ref.jitter), ("0", "uniform:1"))
+        cell = {s.antipattern: s for s in fid.series if s.server == "sync" and s.latency_ms == 2000
+                and s.server_cores == 1 and 1000 in s.concurrency}
+        self.assertEqual(sorted(cell), ["none", "sync-over-async"])
         for name in ("grid_default.json", "grid_dotnet_vs_model.json"):
             g = grid.load_grid(REPO / "bench" / name)
             models = [s for s in g.series if s.pair and s.server == "sync"]
-            self.assertEqual(len(models), 2, name)
+            self.assertEqual(sorted(s.antipattern for s in models), ["none", "sync-over-async"], name)
             for s in models:
+                ref = cell[s.antipattern]
                 with self.subTest(grid=name, series=s.label):
-                    self.assertEqual(s.extra_server_args, args[:spread] + args[spread + 2:])
+                    self.assertIn("--store-seed", ref.extra_server_args)
+                    seed_at = ref.extra_server_args.index("--store-seed")
+                    self.assertEqual(ref.jitter, "uniform:1")
+                    self.assertEqual(s.extra_server_args,
+                                     ref.extra_server_args[:seed_at] + ref.extra_server_args[seed_at + 2:])
                     self.assertEqual(s.jitter, "none")
-                    self.assertEqual((s.latency_ms, s.server_cores), (ref.latency_ms, None))  # the sweep's one core
+                    self.assertEqual(
+                        (s.latency_ms, s.server_cores, s.concurrency, s.warmup_s, s.timeout_s, s.users,
+                         s.max_connections, s.min_threads, s.max_threads, s.pool, s.extra_loadgen_args),
+                        (ref.latency_ms, None, ref.concurrency[-1:], ref.warmup_s, ref.timeout_s, ref.users,
+                         ref.max_connections, ref.min_threads, ref.max_threads, ref.pool, ref.extra_loadgen_args))
 
     def test_shipped_recovery_grid(self):
         g = grid.load_grid(REPO / "bench" / "grid_dotnet_recovery.json")

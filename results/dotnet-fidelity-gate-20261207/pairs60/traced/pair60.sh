@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One point of the fidelity grid by hand, server on core 0 (or 0-1), loadgen on core 1 (as the sweep):
-#   pair.sh NAME CORES L_MS C net|model [server args...]
+#   pair60.sh NAME CORES L_MS C net|model [server args...]   (../hillclimb-l200-20261206/pair.sh with 60 s of load)
 set -u
 cd /work/fresh30
 name=$1; cores=$2; l=$3; c=$4; who=$5; shift 5
