@@ -18,27 +18,9 @@ import statistics
 import sys
 from collections import defaultdict
 
-from gate_view import events
+from gate_view import events, request_ends  # request_ends: the first completion of each burst, from 3 s on
 
 LATENCY_MS = 2000
-
-
-def request_ends(path):
-    """The first completion of each burst (a request's end), in ms, from 3 s into the load (gate_view's rule)."""
-    times, start = [], None
-    for e in events(path):
-        if e.get("event") == "Listening":
-            start = int(e["t_ms"])
-        elif e.get("event") == "Completed":
-            times.append(int(e["Us"]) / 1000 if "Us" in e else float(e["t_ms"]))
-    if start is None:
-        start = times[0] if times else 0
-    ends = []
-    for t in (t for t in times if t - start > 3000):
-        if not ends or t - last > 10:
-            ends.append(t)
-        last = t
-    return ends
 
 
 def chains(ends):
@@ -91,7 +73,7 @@ def main(argv):
             sys.exit("cycle_lags.py: --max-lag must be at least 2 (a line needs two lags)")
     groups = defaultdict(list)
     for name in argv[2:]:
-        lags = lag_variances(chains(request_ends(f"{argv[1]}/{name}.err")), max_lag)
+        lags = lag_variances(chains(request_ends(events(f"{argv[1]}/{name}.err"))), max_lag)
         if lags[-1][2] < 2:
             print(f"{name}: too few linked request ends (a trace without Completed lines?)")
             continue

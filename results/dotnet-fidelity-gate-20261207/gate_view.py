@@ -77,11 +77,10 @@ def gate_timing(checks, after_ms):
     return period, (sum(pairs) / len(pairs) if pairs else float("nan")), len(pairs)
 
 
-def request_cycles(evs, latency_ms):
-    """Each long request's cycle beyond L, in ms, from 3 s into the load: the first completion of each burst
-    (a request's end, then the short items it queues, within 10 ms) paired with the burst that starts L - 15 to
-    L + 30 ms later, one thread's next request's end. .NET's completions are read each millisecond (Thread.Sleep(1),
-    about 1.06 ms), which adds a spread of about 0.43 ms (sd) to each cycle; ours are the steady clock's (Us)."""
+def request_ends(evs):
+    """Each request's end, in ms, from 3 s into the load: the first completion of each burst (a request's end,
+    then the short items it queues, within 10 ms). .NET's completions are read each millisecond (Thread.Sleep(1),
+    about 1.06 ms); ours are the steady clock's (Us)."""
     times, start = [], None
     for e in evs:
         if e.get("event") == "Listening":
@@ -96,7 +95,13 @@ def request_cycles(evs, latency_ms):
             bursts.append([t])
         else:
             bursts[-1].append(t)
-    ends = [b[0] for b in bursts]
+    return [b[0] for b in bursts]
+
+
+def request_cycles(evs, latency_ms):
+    """Each long request's cycle beyond L, in ms: a request's end paired with the end L - 15 to L + 30 ms later,
+    one thread's next request's end. .NET's reading adds a spread of about 0.43 ms (sd) to each cycle."""
+    ends = request_ends(evs)
     cycles = []
     for t in ends:
         later = [u for u in ends if latency_ms - 15 <= u - t <= latency_ms + 30]

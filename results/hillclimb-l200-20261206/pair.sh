@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One point of the fidelity grid by hand, server on core 0 (or 0-1), loadgen on core 1 (as the sweep):
-#   pair.sh NAME CORES L_MS C net|model [server args...]
+#   [DURATION_MS=30000] pair.sh NAME CORES L_MS C net|model [server args...]   (DURATION_MS: the load's length)
 set -u
 cd /work/main
 name=$1; cores=$2; l=$3; c=$4; who=$5; shift 5
@@ -18,7 +18,7 @@ port=$(sed -n 's/listening on 127.0.0.1://p' $out.out); port=${port:-$(sed -n 's
 mport=$(sed -n 's/metrics on 127.0.0.1://p' $out.out); mport=${mport:-$port}
 echo "at listening: $(curl -s http://127.0.0.1:$mport/metrics | grep '^threadpool_completed_items_total')"
 ulimit -n 20000
-taskset -c 1 $LG -t 1 -c $c -d 30000ms --warmup 0ms --timeout 11000ms --path "/users/{rand:1..10000}" --no-progress --scrape http://127.0.0.1:$mport/metrics --scrape-interval 1s --json $out.json --timeseries $out.csv http://127.0.0.1:$port/ > $out.lg 2>&1
+taskset -c 1 $LG -t 1 -c $c -d ${DURATION_MS:-30000}ms --warmup 0ms --timeout 11000ms --path "/users/{rand:1..10000}" --no-progress --scrape http://127.0.0.1:$mport/metrics --scrape-interval 1s --json $out.json --timeseries $out.csv http://127.0.0.1:$port/ > $out.lg 2>&1
 kill $pid; wait $pid 2>/dev/null
 python3 - "$out.csv" "$out.json" <<'PY'
 import csv, json, sys
